@@ -1,0 +1,192 @@
+/* clams/app.h: what a CLAMS app author writes against.
+ *
+ * An app is a `clams_app_t` (its metadata and callbacks) and a main():
+ *
+ *     static const clams_app_t app = { .name = "...", ..., .annotate = my_annotate };
+ *     int main(int argc, char **argv) { return clams_main(&app, argc, argv); }
+ *
+ * clams_main parses the command line and runs the development server (default),
+ * the production server (--production), the file mode (annotate IN OUT) or
+ * prints metadata/help/version. All arrays in the metadata are terminated by a
+ * zeroed entry ({0} or NULL), so they can be written as static initialisers.
+ */
+#ifndef CLAMS_APP_H
+#define CLAMS_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "clams/error.h"
+#include "clams/mmif.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Metadata --------------------------------------------------------------- */
+
+typedef enum {
+    CLAMS_PARAM_STRING = 0,
+    CLAMS_PARAM_INTEGER,
+    CLAMS_PARAM_NUMBER,
+    CLAMS_PARAM_BOOLEAN,
+    CLAMS_PARAM_MAP /* multivalued "KEY:VALUE" strings, read as an object */
+} clams_param_type_t;
+
+/* A runtime parameter. Values (defaults, choices) are written as strings and
+ * cast with the same rules as request values, so a default keeps the JSON type
+ * of its parameter (an integer default "3" is 3, a string default "1" is "1").
+ *  default_value:  single-valued default; NULL with default_values NULL means
+ *                  the parameter is required.
+ *  default_values: NULL-terminated list for multivalued (and map) parameters;
+ *                  an empty list ({NULL}) is a valid default.
+ *  choices:        NULL-terminated list, or NULL for no restriction.
+ * MAP parameters are always multivalued; BOOLEAN ones never are. */
+typedef struct clams_param_spec_s {
+    const char *name;
+    const char *description;
+    clams_param_type_t type;
+    bool multivalued;
+    const char *default_value;
+    const char *const *default_values;
+    const char *const *choices;
+} clams_param_spec_t;
+
+/* A key/value string pair (for `more`, `analyzer_versions`, I/O properties). */
+typedef struct clams_kv_s {
+    const char *key;
+    const char *value;
+} clams_kv_t;
+
+/* An input or output type. For inputs, `optional` emits "required": false and
+ * `one_of` (a zero-terminated array) makes this entry a oneOf group of
+ * alternatives instead of a single type (then `type` is ignored). */
+typedef struct clams_io_spec_s {
+    const char *type;
+    const char *description;
+    const clams_kv_t *properties; /* zero-terminated, may be NULL */
+    bool optional;
+    const struct clams_io_spec_s *one_of;
+} clams_io_spec_t;
+
+typedef struct clams_app_s clams_app_t;
+typedef struct clams_annotate_ctx_s clams_annotate_ctx_t;
+typedef struct clams_params_s clams_params_t;
+
+/* The annotate callback: read `mmif`, add views (clams_annotate_new_view), and
+ * return 0. On failure call clams_annotate_fail (or CLAMS_FAIL) and return a
+ * negative value: the response becomes an error view (HTTP 500). */
+typedef int (*clams_annotate_fn)(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
+                                 const clams_params_t *params);
+
+/* Per-worker hooks. worker_init runs in each worker after fork (development
+ * server: once at startup) and is where a model goes onto the GPU; return 0,
+ * or a negative value with a message in err (the worker then reports the
+ * failure and is retried with backoff). worker_fini runs before a worker exits.
+ * preload runs once in the master before any worker exists: CPU work only,
+ * never CUDA (its memory is shared copy-on-write with the workers). */
+typedef int (*clams_worker_init_fn)(void *user, clams_error_t *err);
+typedef void (*clams_worker_fini_fn)(void *user);
+typedef int (*clams_preload_fn)(void *user, clams_error_t *err);
+
+/* Defaults for the production server an app may set (flags override them). */
+typedef struct clams_production_defaults_s {
+    /* Requests a worker serves before it is recycled: 1 by default (0 in this
+     * struct means "use the default"); CLAMS_MAX_REQUESTS_NEVER keeps workers
+     * (the C spelling of clams-python's serve_production(max_requests=0)). */
+    int max_requests;
+    int max_requests_jitter;
+} clams_production_defaults_t;
+#define CLAMS_MAX_REQUESTS_NEVER (-1)
+
+struct clams_app_s {
+    const char *name;
+    const char *description;
+    /* Build-time version; when NULL, CLAMS_APP_VERSION from the environment,
+     * then "unresolvable". */
+    const char *app_version;
+    const char *mmif_version; /* NULL = CLAMS_MMIF_SPEC_VERSION */
+    const char *analyzer_version;
+    const clams_kv_t *analyzer_versions;
+    const char *app_license;
+    const char *analyzer_license;
+    /* "name" becomes http://apps.clams.ai/name/<version>; a value with a "/"
+     * gets "/<version>" appended. */
+    const char *identifier;
+    const char *url;
+    const clams_io_spec_t *input;  /* zero-terminated */
+    const clams_io_spec_t *output; /* zero-terminated */
+    const clams_param_spec_t *parameters; /* zero-terminated (name == NULL) */
+    const char *const *dependencies;      /* NULL-terminated */
+    const clams_kv_t *more;               /* zero-terminated */
+    const char *const *app_tags;          /* NULL-terminated */
+    int est_gpu_mem_min; /* MB; 0 = not declared */
+    int est_gpu_mem_typ; /* MB; 0 = not declared; < min is raised to min */
+
+    clams_annotate_fn annotate; /* required */
+    clams_worker_init_fn worker_init;
+    clams_worker_fini_fn worker_fini;
+    clams_preload_fn preload;
+    void *user; /* passed to the hooks and available via clams_annotate_user */
+
+    clams_production_defaults_t production;
+};
+
+/* Runs the app as the command line says. Returns the process exit status. */
+int clams_main(const clams_app_t *app, int argc, char **argv);
+
+/* ---- Inside annotate ------------------------------------------------------- */
+
+/* Appends a new view signed by this app (app, parameters, appConfiguration,
+ * appTags; timestamp and appProfiling are added after annotate returns).
+ * Ownership: borrowed. NULL on allocation failure. */
+clams_view_t *clams_annotate_new_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif);
+
+/* Records the failure of this request. The first call wins. `file`, `line` and
+ * `func` go into the error view's stackTrace together with a native backtrace.
+ * Always returns CLAMS_EAPP, so `return clams_annotate_fail(...)` reads well. */
+int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file, int line,
+                           const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+#define clams_annotate_fail(ctx, ...) \
+    clams_annotate_fail_at((ctx), __FILE__, __LINE__, __func__, __VA_ARGS__)
+
+/* Adds a warning: it ends up in the warnings view of this request. */
+int clams_annotate_warn(clams_annotate_ctx_t *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Lets the app report the peak GPU memory (bytes) its own allocator saw on
+ * the device `gpu_uuid` (NULL = the worker's GPU) during this request; hwFetch
+ * reports the larger of this and what NVML measured. */
+void clams_annotate_report_gpu_peak(clams_annotate_ctx_t *ctx, const char *gpu_uuid,
+                                    unsigned long long bytes);
+
+/* The app's `user` pointer. */
+void *clams_annotate_user(const clams_annotate_ctx_t *ctx);
+
+/* ---- Reading parameters ------------------------------------------------------ */
+
+/* The refined (typed) value of a declared parameter, as it appears in
+ * appConfiguration: integer, real, string, true/false, array (multivalued) or
+ * object (map). NULL when the name is not declared. Ownership: borrowed. */
+const json_t *clams_param_get(const clams_params_t *params, const char *name);
+/* Convenience readers; they return `fallback` when the parameter is missing or
+ * of another type. Strings are borrowed from params. */
+long long clams_param_int(const clams_params_t *params, const char *name, long long fallback);
+double clams_param_number(const clams_params_t *params, const char *name, double fallback);
+bool clams_param_bool(const clams_params_t *params, const char *name, bool fallback);
+const char *clams_param_string(const clams_params_t *params, const char *name,
+                               const char *fallback);
+/* Multivalued: number of values, and the i-th as a string (NULL if absent). */
+size_t clams_param_count(const clams_params_t *params, const char *name);
+const char *clams_param_string_at(const clams_params_t *params, const char *name, size_t i);
+/* Map parameters: the value for `key`, or NULL. */
+const char *clams_param_map_get(const clams_params_t *params, const char *name,
+                                const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,26 @@
+/* This file is private to libclams.
+ * Command-line / environment options of an app (clams_main parses them). */
+#ifndef CLAMS_APP_OPTIONS_H
+#define CLAMS_APP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct clams__options_s {
+    bool production;
+    const char *host;          /* NULL = all interfaces (0.0.0.0) */
+    int port;                  /* default 5000 */
+    size_t max_body;           /* bytes; default 256 MiB, answered 413 above */
+    int workers;               /* --workers; 0 = decide (CLAMS_GUNICORN_WORKERS, pool plan) */
+    int max_requests;          /* default 1; 0 = never recycle */
+    int max_requests_jitter;   /* default 0 */
+    double timeout;            /* seconds per request; 0 = none */
+    double graceful_timeout;   /* seconds; default 30 */
+    int queue;                 /* bounded queue length; default 64 */
+    /* GPU memory budgets per worker, MiB. soft: -1 = est_gpu_mem_typ (default),
+     * 0 = off. hard: 0 = off (default). */
+    long vram_soft_mib;
+    long vram_hard_mib;
+} clams__options_t;
+
+#endif

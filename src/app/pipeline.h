@@ -1,0 +1,79 @@
+/* This file is private to libclams.
+ * The app runtime: resolved metadata and the annotate pipeline, shared by the
+ * development server (in-process), the production workers and the file mode.
+ * Nothing here touches sockets: a request is (query parameters, body) in and
+ * a response (status, content type, body) out. */
+#ifndef CLAMS_APP_PIPELINE_H
+#define CLAMS_APP_PIPELINE_H
+
+#include <stddef.h>
+
+#include "clams/app.h"
+
+/* Query-string parameters in arrival order; keys may repeat. */
+typedef struct clams__qparam_s {
+    char *key;
+    char *value;
+} clams__qparam_t;
+
+typedef struct clams__query_s {
+    clams__qparam_t *items;
+    size_t count;
+    size_t cap;
+} clams__query_t;
+
+/* Copies key and value. Returns 0 or CLAMS_ENOMEM. */
+int clams__query_add(clams__query_t *q, const char *key, const char *value);
+/* Parses "a=1&b=x%20y&a=2" (URL-decoded, '+' is a space) and appends. */
+int clams__query_parse(clams__query_t *q, const char *raw);
+/* Encodes back to "a=1&b=x%20y" (new string, free()). */
+char *clams__query_encode(const clams__query_t *q);
+void clams__query_free(clams__query_t *q);
+
+/* A finished response. body is malloc'd (free with clams__response_free). */
+typedef struct clams__response_s {
+    int status;
+    const char *content_type; /* static string */
+    char *body;
+    size_t len;
+} clams__response_t;
+
+void clams__response_free(clams__response_t *r);
+
+/* The app at runtime: validated metadata (universal parameters appended,
+ * identifier and version resolved, gpu fields corrected) as JSON, the merged
+ * parameter specs. Built once per process before serving. */
+typedef struct clams__app_rt_s clams__app_rt_t;
+
+/* Validates the declaration (duplicate parameter names, missing annotate, bad
+ * types: CLAMS_EMETADATA with a clear message). Logs the typ<min correction.
+ * Ownership: new (clams__app_rt_free). */
+clams__app_rt_t *clams__app_rt_new(const clams_app_t *app, clams_error_t *err);
+void clams__app_rt_free(clams__app_rt_t *rt);
+const clams_app_t *clams__app_rt_app(const clams__app_rt_t *rt);
+/* The metadata as served by GET / (borrowed). */
+const json_t *clams__app_rt_metadata(const clams__app_rt_t *rt);
+/* est_gpu_mem_min / typ after correction (MB). */
+int clams__app_rt_gpu_min(const clams__app_rt_t *rt);
+int clams__app_rt_gpu_typ(const clams__app_rt_t *rt);
+
+/* GET /: the metadata, pretty when the query says pretty=true. */
+int clams__app_rt_get(const clams__app_rt_t *rt, const clams__query_t *q,
+                      clams__response_t *out);
+
+/* POST/PUT /: runs the whole pipeline (envelope, parse, validate, refine,
+ * annotate, sign, warnings, profiling, check, dump) and always fills `out`
+ * with the HTTP answer (200, 400 text/plain or error view, 500 error view).
+ * Returns 0 when out is filled, CLAMS_ENOMEM when even that failed. */
+int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q,
+                           const char *body, size_t len, clams__response_t *out);
+
+/* Builds the 500 error-view answer for a request whose worker died or timed
+ * out: the input is re-read from body (when it parses), a new view is added
+ * with metadata.error.message = message. When the body is not valid MMIF, a
+ * text/plain 500 with the message. Used by the production master. */
+int clams__app_rt_error_response(const clams__app_rt_t *rt, const clams__query_t *q,
+                                 const char *body, size_t len, const char *message,
+                                 clams__response_t *out);
+
+#endif

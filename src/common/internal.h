@@ -1,0 +1,30 @@
+/* This file is private to libclams.
+ * Shared helpers: filling clams_error_t records and logging. */
+#ifndef CLAMS_COMMON_INTERNAL_H
+#define CLAMS_COMMON_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "clams/error.h"
+
+/* Fills err (when not NULL and still empty: the first error wins). path and
+ * rule may be NULL. Returns code, so `return clams__error_set(...)` works. */
+int clams__error_set(clams_error_t *err, int code, const char *path, const char *rule,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Log levels, ordered; CLAMS_LOGLEVEL (debug, info, warning, error, critical;
+ * case-insensitive) selects the threshold, default warning. */
+enum { CLAMS_LOG_DEBUG = 10, CLAMS_LOG_INFO = 20, CLAMS_LOG_WARNING = 30,
+       CLAMS_LOG_ERROR = 40, CLAMS_LOG_CRITICAL = 50 };
+
+/* Reads CLAMS_LOGLEVEL. Returns 0, or CLAMS_ECONFIG when the value is not a
+ * known level (the threshold then stays at warning). */
+int clams__log_init(void);
+/* Sets the threshold directly. */
+void clams__log_set_level(int level);
+int clams__log_level(void);
+/* Writes one line to stderr: "<ISO time> <LEVEL> [pid] message". errnum, when
+ * not 0, appends ": strerror(errnum)". */
+void clams__log(int level, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,35 @@
+/* This file is private to libclams.
+ * Per-request hardware profile for hwFetch: the CPU line, and for every GPU
+ * the worker can see its total memory, free memory when the request started,
+ * and the peak memory this process held during the request (sampled through
+ * NVML per-process figures on a background thread, or reported by the app). */
+#ifndef CLAMS_GPU_HWPROFILE_H
+#define CLAMS_GPU_HWPROFILE_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+typedef struct clams__hwprof_s clams__hwprof_t;
+
+/* Starts profiling one request. When `enabled` is false nothing is measured
+ * and the call costs nothing noticeable (returns NULL, which every other
+ * function accepts). */
+clams__hwprof_t *clams__hwprof_begin(bool enabled);
+
+/* An app-reported peak (bytes) for a GPU (uuid NULL = the first visible GPU). */
+void clams__hwprof_report_peak(clams__hwprof_t *prof, const char *uuid,
+                               unsigned long long bytes);
+
+/* Stops sampling and returns appProfiling.hardware:
+ *   {"cpu": "x86_64, 2 cores", "cuda": ["<name>, 79.65 GiB total, ...", ...],
+ *    "gpus": [{"name", "uuid", "totalBytes", "availableBytes", "peakUsedBytes",
+ *              "totalMethod", "availableMethod", "peakMethod"}, ...]}
+ * Returns NULL when prof is NULL. Frees prof. Ownership: new (json_decref). */
+json_t *clams__hwprof_end(clams__hwprof_t *prof);
+
+/* The highest peak (bytes, any GPU) seen by the last finished profile of this
+ * process, for the worker to report to the master; 0 when unknown. */
+unsigned long long clams__hwprof_last_peak(void);
+
+#endif
