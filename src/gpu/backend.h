@@ -1,0 +1,34 @@
+/* This file is private to libclams.
+ * GPU backends (NVML through dlopen, the nvidia-smi command) behind one small
+ * vtable, chosen explicitly by the probe in probe.c (no constructors), plus the
+ * helpers the backends share. */
+#ifndef CLAMS_GPU_BACKEND_H
+#define CLAMS_GPU_BACKEND_H
+
+#include "gpu/gpu.h"
+
+typedef struct clams__gpu_backend_s {
+    const char *name;             /* "nvml", "nvidia-smi" */
+    clams__gpu_source_t source;
+    /* Fills out with every device the backend sees, in its own index order,
+     * unfiltered. Returns 0, or a negative code with out->why set. */
+    int (*list)(clams__gpu_list_t *out);
+    /* Device-wide memory by UUID; NULL when the backend cannot (nvidia-smi). */
+    int (*memory_info)(const char *uuid, unsigned long long *total,
+                       unsigned long long *free_bytes);
+    /* Per-process memory by UUID; NULL when the backend cannot. */
+    int (*process_memory)(const char *uuid, pid_t pid, unsigned long long *bytes);
+} clams__gpu_backend_t;
+
+extern const clams__gpu_backend_t clams__gpu_backend_nvml;
+extern const clams__gpu_backend_t clams__gpu_backend_smi;
+
+/* Applies CUDA_VISIBLE_DEVICES (else NVIDIA_VISIBLE_DEVICES) to a full list, in
+ * place. Appends a note to out->why when the filter removed everything. */
+void clams__gpu_filter_visible(clams__gpu_list_t *list);
+
+/* Appends printf text to a fixed buffer, truncating safely. */
+void clams__gpu_appendf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,116 @@
+/* Chunked bump allocator for the compact annotation store and the id index,
+ * plus UTF-8 helpers. Created annotations are many and small; one malloc per
+ * megabyte instead of several per annotation keeps big views cheap. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmif/mmif_internal.h"
+
+struct mmif_chunk_s {
+    mmif_chunk_t *next;
+    size_t used, cap;
+    _Alignas(max_align_t) char data[];
+};
+
+#define CHUNK_MIN ((size_t)256 * 1024)
+#define ALIGN 8
+
+static size_t round_up(size_t n)
+{
+    return (n + (ALIGN - 1)) & ~(size_t)(ALIGN - 1);
+}
+
+void *clams__arena_alloc(mmif_arena_t *a, size_t n)
+{
+    n = round_up(n ? n : 1);
+    mmif_chunk_t *c = a->head;
+    if (!c || c->cap - c->used < n) {
+        /* Chunks grow with the arena so huge views need few mallocs. */
+        size_t cap = c ? c->cap * 2 : CHUNK_MIN;
+        if (cap > (size_t)8 * 1024 * 1024)
+            cap = (size_t)8 * 1024 * 1024;
+        if (cap < n)
+            cap = n;
+        c = malloc(sizeof(*c) + cap);
+        if (!c)
+            return NULL;
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    void *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+bool clams__arena_extend(mmif_arena_t *a, void *p, size_t oldn, size_t newn)
+{
+    mmif_chunk_t *c = a->head;
+    oldn = round_up(oldn ? oldn : 1);
+    newn = round_up(newn);
+    if (!c || (char *)p + oldn != c->data + c->used)
+        return false;
+    if (c->cap - c->used < newn - oldn)
+        return false;
+    c->used += newn - oldn;
+    return true;
+}
+
+char *clams__arena_strndup(mmif_arena_t *a, const char *s, size_t n)
+{
+    char *p = clams__arena_alloc(a, n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void clams__arena_free(mmif_arena_t *a)
+{
+    mmif_chunk_t *c = a->head;
+    while (c) {
+        mmif_chunk_t *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->head = NULL;
+}
+
+size_t clams__utf8_len(const char *s, size_t n)
+{
+    size_t cps = 0;
+    for (size_t i = 0; i < n; i++)
+        cps += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return cps;
+}
+
+bool clams__utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t need;
+        unsigned min;
+        if ((c & 0xE0) == 0xC0) { need = 1; min = 0x80; c &= 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { need = 2; min = 0x800; c &= 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { need = 3; min = 0x10000; c &= 0x07; }
+        else return false;
+        if ((size_t)(end - p) <= need)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if ((p[k] & 0xC0) != 0x80)
+                return false;
+            c = (c << 6) | (p[k] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return false;
+        p += need + 1;
+    }
+    return true;
+}
