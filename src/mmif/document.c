@@ -65,6 +65,20 @@ clams_mmif_t *clams_mmif_from_json(json_t *root, clams_error_t *err)
     return wrap_root(root, err);
 }
 
+/* jansson says what was expected for most errors ("':' expected near ...");
+ * complete the ones that only say what was found. */
+static const char *expected_hint(const char *text)
+{
+    if (strstr(text, "expected"))
+        return "";
+    if (strncmp(text, "unexpected token", 16) == 0 || strncmp(text, "invalid token", 13) == 0)
+        return " (expected a value: object, array, string, number, true, false or null)";
+    if (strstr(text, "premature end of input") || strstr(text, "unexpected newline") ||
+        strstr(text, "control character"))
+        return " (expected the rest of the document)";
+    return "";
+}
+
 clams_mmif_t *clams_mmif_load(const char *buf, size_t len, clams_error_t *err)
 {
     if (!buf) {
@@ -72,15 +86,15 @@ clams_mmif_t *clams_mmif_load(const char *buf, size_t len, clams_error_t *err)
         return NULL;
     }
     json_error_t jerr;
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!root) {
         if (err && err->code == 0) {
             err->line = jerr.line;
             err->column = jerr.column;
             err->position = (long)jerr.position;
         }
-        clams__error_set(err, CLAMS_ESYNTAX, NULL, NULL, "line %d, column %d: %s", jerr.line,
-                         jerr.column, jerr.text);
+        clams__error_set(err, CLAMS_ESYNTAX, NULL, NULL, "line %d, column %d: %s%s", jerr.line,
+                         jerr.column, jerr.text, expected_hint(jerr.text));
         return NULL;
     }
     return clams_mmif_from_json(root, err);

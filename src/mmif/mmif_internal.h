@@ -1,7 +1,7 @@
 /* This file is private to libclams.
  * The MMIF document model's internal structures: loaded content as jansson
  * trees, new views as a compact arena-backed annotation store, a lazy id
- * index, and the small helpers shared by the mmif/*.c files. */
+ * index, and the small helpers shared by the files of src/mmif. */
 #ifndef CLAMS_MMIF_INTERNAL_H
 #define CLAMS_MMIF_INTERNAL_H
 
