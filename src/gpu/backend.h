@@ -31,4 +31,8 @@ void clams__gpu_filter_visible(clams__gpu_list_t *list);
 void clams__gpu_appendf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* snprintf into a fixed buffer where truncation is acceptable (messages). */
+void clams__gpu_setf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -59,6 +59,9 @@ typedef struct clams__pool_plan_s {
     int workers;       /* the result */
     bool overridden;   /* CLAMS_GUNICORN_WORKERS or --workers */
     bool use_gpu;      /* false: workers are not pinned */
+    bool capped;       /* the override asked for more workers than the GPUs
+                        * hold; workers was lowered to the total capacity and
+                        * log_line says so (log it at warning level) */
     /* Placement: slot i of the pool runs on gpu_of_slot[i] (an index into
      * gpus.gpus), or -1 when not pinned. */
     int gpu_of_slot[1024];
@@ -67,19 +70,25 @@ typedef struct clams__pool_plan_s {
     char log_line[2048]; /* the one-line decision with every input */
 } clams__pool_plan_t;
 
-/* Computes the plan. workers_flag: --workers value (0 = not given);
- * CLAMS_GUNICORN_WORKERS is read here. Returns 0, or CLAMS_ECONFIG with a
- * message in err (bad override naming the variable and value; no GPU can hold
- * the app: both figures). */
+/* Computes the plan. workers_flag: --workers value (0 = not given; it wins
+ * over CLAMS_GUNICORN_WORKERS, which is read here). Returns 0, or
+ * CLAMS_ECONFIG with a message in err (bad override naming the variable and
+ * value; no GPU can hold the app: both figures). Does not log: the caller
+ * logs plan->log_line (at warning level when plan->capped). The GPUs are
+ * probed only when the app declares GPU memory. See docs/gpu-probing.md. */
 struct clams_error_s;
 int clams__pool_plan(int est_gpu_mem_min, int est_gpu_mem_typ, int workers_flag,
                      clams__pool_plan_t *plan, struct clams_error_s *err);
 
 /* GPU memory used by one process on one GPU (by UUID), through NVML's
- * per-process lists (compute and graphics). Returns 0 with *bytes set, or
- * CLAMS_ENOTFOUND when NVML lists the GPU but not the pid (e.g. a PID
- * namespace), or CLAMS_ENOGPU when NVML is not available. Safe to call from
- * the master and from workers (it never creates a CUDA context). */
+ * per-process lists (compute and graphics; entries of one list add up, a pid
+ * in both lists counts once, the larger). Returns 0 with *bytes set (0 when
+ * the pid is not listed and the GPU is idle or others listed are visible in
+ * our PID namespace), CLAMS_ENOTFOUND when the UUID is unknown or when NVML
+ * lists processes, none of them ours and none visible here (a PID
+ * namespace), CLAMS_ENOGPU when NVML is not available or reports the figure
+ * as unavailable. Thread-safe; safe in the master and in forked workers (the
+ * NVML session is re-initialised after fork; no CUDA context is created). */
 int clams__gpu_process_memory(const char *uuid, pid_t pid, unsigned long long *bytes);
 
 /* Free and total memory of a GPU now (by UUID). Returns 0 or a negative code. */

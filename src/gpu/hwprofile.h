@@ -7,6 +7,7 @@
 #define CLAMS_GPU_HWPROFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -31,5 +32,9 @@ json_t *clams__hwprof_end(clams__hwprof_t *prof);
 /* The highest peak (bytes, any GPU) seen by the last finished profile of this
  * process, for the worker to report to the master; 0 when unknown. */
 unsigned long long clams__hwprof_last_peak(void);
+
+/* Formats a byte figure the way the GPU lines show it: "%.2f GiB" of
+ * bytes / 2^30 from 1 GiB up, else "%.1f MiB" of bytes / 2^20 ("512.0 MiB"). */
+void clams__hwprof_format_bytes(unsigned long long bytes, char *buf, size_t size);
 
 #endif

@@ -1,0 +1,246 @@
+/* hwFetch: the hardware profile of one request. At begin it records each
+ * visible GPU's total and free memory and starts a thread that samples what
+ * this process holds on each GPU (NVML per-process lists) every few
+ * milliseconds; end stops it and builds appProfiling.hardware. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clams/error.h"
+#include "gpu/gpu.h"
+#include "gpu/hwprofile.h"
+
+#define SAMPLE_INTERVAL_NS (5 * 1000 * 1000L)
+
+typedef struct {
+    clams__gpu_t gpu;
+    bool peak_valid;    /* NVML found this process at least once */
+    bool pid_namespace; /* NVML listed processes, none recognisable as ours */
+    unsigned long long peak;
+    bool app_valid;
+    unsigned long long app_peak;
+} prof_gpu_t;
+
+struct clams__hwprof_s {
+    char cpu[160];
+    clams__gpu_source_t source;
+    size_t count;
+    prof_gpu_t *gpus;
+    pid_t pid;
+    bool sampling;
+    bool thread_started;
+    bool stop;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+static unsigned long long last_peak;
+
+void clams__hwprof_format_bytes(unsigned long long bytes, char *buf, size_t size)
+{
+    const double gib = 1024.0 * 1024.0 * 1024.0;
+    if (bytes >= (1ULL << 30))
+        snprintf(buf, size, "%.2f GiB", (double)bytes / gib);
+    else
+        snprintf(buf, size, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+}
+
+/* One sample of every GPU; the lock guards the figures, not NVML. */
+static void sample(clams__hwprof_t *p)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        unsigned long long b = 0;
+        int rc = clams__gpu_process_memory(p->gpus[i].gpu.uuid, p->pid, &b);
+        pthread_mutex_lock(&p->mu);
+        if (rc == 0) {
+            if (!p->gpus[i].peak_valid || b > p->gpus[i].peak)
+                p->gpus[i].peak = b;
+            p->gpus[i].peak_valid = true;
+        } else if (rc == CLAMS_ENOTFOUND) {
+            p->gpus[i].pid_namespace = true;
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static void *sampler(void *arg)
+{
+    clams__hwprof_t *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += SAMPLE_INTERVAL_NS;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+        if (p->stop)
+            break;
+        pthread_mutex_unlock(&p->mu);
+        sample(p);
+        pthread_mutex_lock(&p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void cpu_line(char *buf, size_t size)
+{
+    struct utsname u;
+    const char *machine = uname(&u) == 0 ? u.machine : "unknown";
+    snprintf(buf, size, "%s, %d cores", machine, clams__cpu_count(NULL, 0));
+}
+
+static void start_sampler(clams__hwprof_t *p)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    sample(p);
+    /* Without the thread the begin and end samples still bound the peak. */
+    p->thread_started = pthread_create(&p->thread, NULL, sampler, p) == 0;
+}
+
+clams__hwprof_t *clams__hwprof_begin(bool enabled)
+{
+    if (!enabled)
+        return NULL;
+    clams__hwprof_t *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    cpu_line(p->cpu, sizeof(p->cpu));
+    p->pid = getpid();
+    pthread_mutex_init(&p->mu, NULL);
+    clams__gpu_list_t *list = malloc(sizeof(*list));
+    if (list) {
+        clams__gpu_probe(list);
+        p->source = list->source;
+        p->gpus = list->count ? calloc(list->count, sizeof(*p->gpus)) : NULL;
+        p->count = p->gpus ? list->count : 0;
+        for (size_t i = 0; i < p->count; i++)
+            p->gpus[i].gpu = list->gpus[i];
+        free(list);
+    }
+    p->sampling = p->count > 0 && p->source == CLAMS_GPU_SRC_NVML;
+    if (p->sampling)
+        start_sampler(p);
+    return p;
+}
+
+void clams__hwprof_report_peak(clams__hwprof_t *prof, const char *uuid,
+                               unsigned long long bytes)
+{
+    if (!prof || prof->count == 0)
+        return;
+    pthread_mutex_lock(&prof->mu);
+    for (size_t i = 0; i < prof->count; i++) {
+        prof_gpu_t *g = &prof->gpus[i];
+        if (uuid && strcmp(uuid, g->gpu.uuid) != 0)
+            continue;
+        if (!g->app_valid || bytes > g->app_peak)
+            g->app_peak = bytes;
+        g->app_valid = true;
+        break;
+    }
+    pthread_mutex_unlock(&prof->mu);
+}
+
+static const char *source_method(clams__gpu_source_t s)
+{
+    return s == CLAMS_GPU_SRC_NVML ? "nvml" : s == CLAMS_GPU_SRC_NVIDIA_SMI ? "nvidia-smi"
+                                                                          : "unavailable";
+}
+
+static json_t *gpu_entry(const clams__hwprof_t *p, const prof_gpu_t *g, json_t *cuda,
+                         unsigned long long *best)
+{
+    const char *peak_method = "unavailable";
+    bool have_peak = false;
+    unsigned long long peak = 0;
+    if (g->peak_valid) {
+        peak_method = "nvml-process-sampled";
+        have_peak = true;
+        peak = g->peak;
+    } else if (g->pid_namespace) {
+        peak_method = "unavailable-pid-namespace";
+    }
+    if (g->app_valid && (!have_peak || g->app_peak > peak)) {
+        peak_method = "app-reported";
+        have_peak = true;
+        peak = g->app_peak;
+    }
+    if (have_peak && peak > *best)
+        *best = peak;
+    char total[32], avail[48] = "available unknown", used[48] = "peak used unknown";
+    clams__hwprof_format_bytes(g->gpu.total_bytes, total, sizeof(total));
+    if (g->gpu.free_valid) {
+        clams__hwprof_format_bytes(g->gpu.free_bytes, avail, sizeof(avail));
+        strncat(avail, " available", sizeof(avail) - strlen(avail) - 1);
+    }
+    if (have_peak) {
+        clams__hwprof_format_bytes(peak, used, sizeof(used));
+        strncat(used, " peak used", sizeof(used) - strlen(used) - 1);
+    }
+    char line[CLAMS_GPU_NAME_LEN + 160];
+    snprintf(line, sizeof(line), "%s, %s total, %s, %s", g->gpu.name, total, avail, used);
+    json_array_append_new(cuda, json_string(line));
+    const char *m = source_method(p->source);
+    return json_pack("{s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s}", "name", g->gpu.name, "uuid",
+                     g->gpu.uuid, "totalBytes", (json_int_t)g->gpu.total_bytes,
+                     "availableBytes",
+                     g->gpu.free_valid ? json_integer((json_int_t)g->gpu.free_bytes)
+                                       : json_null(),
+                     "peakUsedBytes", have_peak ? json_integer((json_int_t)peak) : json_null(),
+                     "totalMethod", m, "availableMethod", g->gpu.free_valid ? m : "unavailable",
+                     "peakMethod", peak_method);
+}
+
+json_t *clams__hwprof_end(clams__hwprof_t *prof)
+{
+    if (!prof)
+        return NULL;
+    if (prof->sampling) {
+        if (prof->thread_started) {
+            pthread_mutex_lock(&prof->mu);
+            prof->stop = true;
+            pthread_cond_signal(&prof->cv);
+            pthread_mutex_unlock(&prof->mu);
+            pthread_join(prof->thread, NULL);
+        }
+        sample(prof);
+        pthread_cond_destroy(&prof->cv);
+    }
+    json_t *cuda = json_array(), *gpus = json_array();
+    unsigned long long best = 0;
+    for (size_t i = 0; i < prof->count && cuda && gpus; i++) {
+        json_t *e = gpu_entry(prof, &prof->gpus[i], cuda, &best);
+        if (e)
+            json_array_append_new(gpus, e);
+    }
+    last_peak = best;
+    json_t *out = NULL;
+    if (cuda && gpus) /* "o" steals both, even when json_pack fails */
+        out = json_pack("{s:s, s:o, s:o}", "cpu", prof->cpu, "cuda", cuda, "gpus", gpus);
+    else {
+        json_decref(cuda);
+        json_decref(gpus);
+    }
+    pthread_mutex_destroy(&prof->mu);
+    free(prof->gpus);
+    free(prof);
+    return out;
+}
+
+unsigned long long clams__hwprof_last_peak(void)
+{
+    return last_peak;
+}

@@ -1,0 +1,272 @@
+/* The nvidia-smi backend, used only when NVML cannot be loaded: runs
+ * `nvidia-smi --query-gpu=... --format=csv,noheader,nounits` with fork/exec (no
+ * shell) under a deadline and parses its CSV. nvidia-smi's output is not a
+ * stable interface, so anything unexpected yields "no GPUs" with a reason. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/internal.h"
+#include "gpu/backend.h"
+
+#define SMI_OUT_MAX (64 * 1024)
+#define SMI_DEADLINE_MS 5000
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* CLAMS_NVIDIA_SMI, else the first executable nvidia-smi on PATH. */
+static int find_smi(char *path, size_t size)
+{
+    const char *env = getenv("CLAMS_NVIDIA_SMI");
+    if (env && *env) {
+        snprintf(path, size, "%s", env);
+        return access(path, X_OK) == 0 ? 0 : -1;
+    }
+    const char *p = getenv("PATH");
+    if (!p || !*p)
+        p = "/usr/bin:/bin";
+    while (*p) {
+        size_t len = strcspn(p, ":");
+        if (len > 0) {
+            snprintf(path, size, "%.*s/nvidia-smi", (int)len, p);
+            struct stat st;
+            if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+                return 0;
+        }
+        p += len;
+        if (*p == ':')
+            p++;
+    }
+    snprintf(path, size, "nvidia-smi");
+    return -1;
+}
+
+static int deadline_ms(void)
+{
+    /* A test hook so the timeout path can be tested without a 5 s wait. */
+    const char *t = getenv("CLAMS_TEST_SMI_TIMEOUT_MS");
+    int v = t ? atoi(t) : 0;
+    return v > 0 ? v : SMI_DEADLINE_MS;
+}
+
+/* Waits for the child until the deadline (it may close stdout and hang),
+ * then kills it. Returns waitpid's answer. */
+static pid_t reap(pid_t pid, long long end, int *st, bool *timed_out)
+{
+    for (;;) {
+        pid_t w = *timed_out ? 0 : waitpid(pid, st, WNOHANG);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w != 0)
+            return w;
+        if (*timed_out || now_ms() >= end) {
+            *timed_out = true;
+            kill(pid, SIGKILL);
+            do {
+                w = waitpid(pid, st, 0);
+            } while (w < 0 && errno == EINTR);
+            return w;
+        }
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Runs the command; returns 0 with the NUL-terminated output in *out
+ * (malloc'd) or -1 with why set. */
+static int run_smi(const char *path, char *const argv[], char **out, char *why, size_t wsize)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        clams__gpu_setf(why, wsize, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    char *buf = malloc(SMI_OUT_MAX + 1);
+    if (!buf) {
+        close(fds[0]);
+        close(fds[1]);
+        clams__gpu_setf(why, wsize, "out of memory");
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        clams__gpu_setf(why, wsize, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        free(buf);
+        return -1;
+    }
+    if (pid == 0) {
+        /* Only async-signal-safe calls here: the parent may be threaded. */
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 2);
+        }
+        dup2(fds[1], 1);
+        execv(path, argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t len = 0;
+    bool timed_out = false;
+    long long end = now_ms() + deadline_ms();
+    for (;;) {
+        long long left = end - now_ms();
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        int pr = poll(&pfd, 1, (int)left);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0) {
+            timed_out = pr == 0;
+            break;
+        }
+        ssize_t r = read(fds[0], buf + len, SMI_OUT_MAX - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+        if (len >= SMI_OUT_MAX)
+            break;
+    }
+    close(fds[0]);
+    buf[len] = '\0';
+    int st = 0;
+    pid_t w = reap(pid, end, &st, &timed_out);
+    if (timed_out) {
+        clams__gpu_setf(why, wsize, "%s: no answer within %d ms", path, deadline_ms());
+        free(buf);
+        return -1;
+    }
+    /* w < 0 (ECHILD): someone else reaped it; judge by the output alone. */
+    if (w == pid && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+            clams__gpu_setf(why, wsize, "%s: could not be executed", path);
+        else if (WIFEXITED(st))
+            clams__gpu_setf(why, wsize, "%s: exit status %d", path, WEXITSTATUS(st));
+        else
+            clams__gpu_setf(why, wsize, "%s: killed by signal %d", path, WTERMSIG(st));
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* A MiB figure; false for "[N/A]", "[Not Supported]" and garbage. */
+static bool parse_mib(const char *s, unsigned long long *bytes)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno != 0 || v < 0 || v > 1e12)
+        return false;
+    *bytes = (unsigned long long)(v * 1024.0 * 1024.0);
+    return true;
+}
+
+/* "index, uuid, name, total, free": the name may hold commas, so index and
+ * uuid are taken from the left and the two figures from the right. */
+static bool parse_line(char *line, clams__gpu_t *g)
+{
+    char *c1 = strchr(line, ',');
+    char *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+    char *c4 = strrchr(line, ',');
+    if (!c2 || c4 <= c2)
+        return false;
+    *c4 = '\0';
+    char *c3 = strrchr(line, ',');
+    if (!c3 || c3 < c2)
+        return false;
+    *c1 = *c2 = *c3 = '\0';
+    char *idx = trim(line), *uuid = trim(c1 + 1), *name = trim(c2 + 1);
+    char *total = trim(c3 + 1), *freem = trim(c4 + 1);
+    char *end;
+    long i = strtol(idx, &end, 10);
+    if (end == idx || *end != '\0' || i < 0 || strncmp(uuid, "GPU-", 4) != 0 || !*name)
+        return false;
+    if (!parse_mib(total, &g->total_bytes) || g->total_bytes == 0)
+        return false;
+    g->free_valid = parse_mib(freem, &g->free_bytes);
+    g->index = (int)i;
+    snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
+    snprintf(g->name, sizeof(g->name), "%s", name);
+    return true;
+}
+
+static int smi_list(clams__gpu_list_t *out)
+{
+    char path[4096];
+    if (find_smi(path, sizeof(path)) != 0) {
+        clams__gpu_setf(out->why, sizeof(out->why), "%s not found or not executable", path);
+        return CLAMS_ENOGPU;
+    }
+    char q[] = "--query-gpu=index,uuid,name,memory.total,memory.free";
+    char f[] = "--format=csv,noheader,nounits";
+    char *const argv[] = {path, q, f, NULL};
+    char *text = NULL;
+    if (run_smi(path, argv, &text, out->why, sizeof(out->why)) != 0)
+        return CLAMS_ENOGPU;
+    int bad = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (!*trim(line))
+            continue;
+        if (out->count >= CLAMS_GPU_MAX)
+            break;
+        clams__gpu_t *g = &out->gpus[out->count];
+        memset(g, 0, sizeof(*g));
+        if (parse_line(line, g))
+            out->count++;
+        else
+            bad++;
+    }
+    free(text);
+    if (bad > 0) {
+        /* A half-understood answer is not trusted. */
+        out->count = 0;
+        clams__gpu_setf(out->why, sizeof(out->why), "%s: %d unparseable line(s)", path, bad);
+        return CLAMS_ENOGPU;
+    }
+    if (out->count == 0) {
+        clams__gpu_setf(out->why, sizeof(out->why), "%s: empty answer", path);
+        return CLAMS_ENOGPU;
+    }
+    return 0;
+}
+
+const clams__gpu_backend_t clams__gpu_backend_smi = {
+    .name = "nvidia-smi",
+    .source = CLAMS_GPU_SRC_NVIDIA_SMI,
+    .list = smi_list,
+    .memory_info = NULL,
+    .process_memory = NULL,
+};
