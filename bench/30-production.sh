@@ -100,7 +100,7 @@ echo "rss: master ${master_rss} KiB, idle worker ${worker_rss} KiB"
 # The HTTP floor (another benchmark's program), when built.
 if [ -x "$floor" ]; then
     port=$(free_port)
-    "$floor" --port "$port" >/dev/null 2>&1 &
+    "$floor" "$port" >/dev/null 2>&1 &
     fpid=$!
     sleep 0.5
     read -r frps fp50 fp99 fbad < <(run_wrk "$port" 2k)

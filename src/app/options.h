@@ -23,4 +23,17 @@ typedef struct clams__options_s {
     long vram_hard_mib;
 } clams__options_t;
 
+struct clams_app_s;
+
+/* Fills the defaults above; max_requests and max_requests_jitter come from
+ * app->production when set (CLAMS_MAX_REQUESTS_NEVER gives 0). app may be NULL. */
+void clams__options_defaults(clams__options_t *o, const struct clams_app_s *app);
+
+/* Parses one server flag at argv[*i] ("--port 8080" or "--port=8080"),
+ * advancing *i past its value. Returns 1 when the flag was consumed, 0 when
+ * it is not a server flag, and CLAMS_ECONFIG with a message in msg when the
+ * value is invalid. */
+int clams__options_parse_flag(clams__options_t *o, int argc, char **argv, int *i, char *msg,
+                              size_t msg_size);
+
 #endif

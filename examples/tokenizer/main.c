@@ -1,0 +1,206 @@
+/* tokenizer: an example CLAMS app in C. Reads every TextDocument (and, on
+ * request, TextDocuments kept inside earlier views) and adds one view with
+ * Token and Sentence annotations whose start/end are code-point offsets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <clams/clams.h>
+
+#include "tokenize.h"
+
+#define VOCAB "http://mmif.clams.ai/vocabulary/"
+#define TOKEN_TYPE VOCAB "Token/v1"
+#define SENTENCE_TYPE VOCAB "Sentence/v1"
+
+static const clams_io_spec_t inputs[] = {
+    {.type = VOCAB "TextDocument/v1", .description = "Text to tokenize (inline text)."}, {0}};
+
+static const clams_kv_t token_props[] = {{"document", "*"}, {0}};
+static const clams_io_spec_t outputs[] = {
+    {.type = TOKEN_TYPE, .description = "One per word or punctuation mark; start/end are "
+     "code-point offsets into the document text, word is the token text.",
+     .properties = token_props},
+    {.type = SENTENCE_TYPE, .description = "One per sentence (when splitSentences is true); "
+     "start/end are code-point offsets, targets lists the token ids when sentenceTargets is "
+     "true."},
+    {0}};
+
+static const clams_param_spec_t params[] = {
+    {.name = "splitSentences", .description = "Also add Sentence annotations.",
+     .type = CLAMS_PARAM_BOOLEAN, .default_value = "true"},
+    {.name = "lowercase", .description = "Write the word property in lower case (ASCII "
+     "letters only); offsets are unchanged.", .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
+    {.name = "sentenceTargets", .description = "List the ids of a sentence's tokens in its "
+     "targets property.", .type = CLAMS_PARAM_BOOLEAN, .default_value = "false"},
+    {.name = "includeViewDocuments", .description = "Also tokenize TextDocuments found inside "
+     "views (for example the output of a speech recognizer).", .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
+    {0}};
+
+typedef struct {
+    clams_annotate_ctx_t *ctx;
+    clams_view_t *view;
+    const char *text;
+    const char *doc_id;
+    bool lowercase, sentences, targets;
+    json_t *sent_tokens; /* token ids of the open sentence (targets) */
+    size_t sent_start;
+    bool in_sentence;
+    char *lower_buf;
+    size_t lower_cap;
+} run_t;
+
+static const char *word_of(run_t *r, const tok_span_t *t)
+{
+    size_t n = t->byte_end - t->byte_start;
+    if (!r->lowercase)
+        return r->text + t->byte_start;
+    if (n + 1 > r->lower_cap) {
+        char *b = realloc(r->lower_buf, n + 64);
+        if (!b)
+            return NULL;
+        r->lower_buf = b;
+        r->lower_cap = n + 64;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = r->text[t->byte_start + i];
+        r->lower_buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    return r->lower_buf;
+}
+
+static int add_sentence(run_t *r, size_t end)
+{
+    clams_annotation_t *s = clams_view_annotation_new(r->view, SENTENCE_TYPE);
+    if (!s)
+        return clams_annotate_fail(r->ctx, "cannot create a Sentence annotation");
+    clams_annotation_set_int(s, "start", (long long)r->sent_start);
+    clams_annotation_set_int(s, "end", (long long)end);
+    clams_annotation_set_str(s, "document", r->doc_id);
+    if (r->targets) {
+        clams_annotation_set_json(s, "targets", r->sent_tokens);
+        r->sent_tokens = json_array();
+    }
+    r->in_sentence = false;
+    return 0;
+}
+
+static int on_token(const tok_span_t *t, bool sentence_end, void *data)
+{
+    run_t *r = data;
+    clams_annotation_t *a = clams_view_annotation_new(r->view, TOKEN_TYPE);
+    const char *word = word_of(r, t);
+    if (!a || !word)
+        return clams_annotate_fail(r->ctx, "cannot create a Token annotation");
+    clams_annotation_set_int(a, "start", (long long)t->cp_start);
+    clams_annotation_set_int(a, "end", (long long)t->cp_end);
+    clams_annotation_set_strn(a, "word", word, t->byte_end - t->byte_start);
+    clams_annotation_set_str(a, "document", r->doc_id);
+    if (!r->sentences)
+        return 0;
+    if (!r->in_sentence) {
+        r->in_sentence = true;
+        r->sent_start = t->cp_start;
+    }
+    if (r->targets)
+        json_array_append_new(r->sent_tokens, json_string(clams_annotation_id(a)));
+    return sentence_end ? add_sentence(r, t->cp_end) : 0;
+}
+
+/* Tokenizes one TextDocument given as JSON; returns 1 when it had text. */
+static int tokenize_doc(run_t *r, const json_t *doc, const char *id_prefix)
+{
+    json_t *props = json_object_get(doc, "properties");
+    const char *id = json_string_value(json_object_get(props, "id"));
+    json_t *text = json_object_get(json_object_get(props, "text"), "@value");
+    if (!id || !json_is_string(text)) {
+        clams_annotate_warn(r->ctx, "TextDocument %s has no inline text; skipped",
+                            id ? id : "(no id)");
+        return 0;
+    }
+    char *long_id = NULL;
+    if (id_prefix && !strchr(id, ':') && asprintf(&long_id, "%s:%s", id_prefix, id) < 0)
+        return CLAMS_ENOMEM;
+    r->doc_id = long_id ? long_id : id;
+    r->text = json_string_value(text);
+    int rc = tok_scan(r->text, json_string_length(text), on_token, r);
+    free(long_id);
+    return rc < 0 ? rc : 1;
+}
+
+static int scan_view_documents(run_t *r, clams_mmif_t *mmif, int *found)
+{
+    size_t nv = clams_mmif_view_count(mmif);
+    for (size_t v = 0; v < nv; v++) {
+        clams_view_t *view = clams_mmif_view_at(mmif, v);
+        if (clams_view_is_new(view))
+            continue;
+        size_t na = clams_view_annotation_count(view);
+        for (size_t i = 0; i < na; i++) {
+            json_t *a = clams_view_annotation_json_at(view, i);
+            const char *type = json_string_value(json_object_get(a, "@type"));
+            if (!type || !clams_type_matches(type, "TextDocument", 0))
+                continue;
+            int rc = tokenize_doc(r, a, clams_view_id(view));
+            if (rc < 0)
+                return rc;
+            *found += rc;
+        }
+    }
+    return 0;
+}
+
+static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *p)
+{
+    run_t r = {.ctx = ctx,
+               .lowercase = clams_param_bool(p, "lowercase", false),
+               .sentences = clams_param_bool(p, "splitSentences", true),
+               .targets = clams_param_bool(p, "sentenceTargets", false),
+               .sent_tokens = json_array()};
+    r.view = clams_annotate_new_view(ctx, mmif);
+    if (!r.view)
+        return clams_annotate_fail(ctx, "cannot create the output view");
+    clams_view_add_contains(r.view, TOKEN_TYPE, NULL);
+    if (r.sentences)
+        clams_view_add_contains(r.view, SENTENCE_TYPE, NULL);
+    int found = 0, rc = 0;
+    size_t nd = clams_mmif_document_count(mmif);
+    for (size_t i = 0; rc >= 0 && i < nd; i++) {
+        json_t *doc = clams_mmif_document_at(mmif, i);
+        const char *type = json_string_value(json_object_get(doc, "@type"));
+        if (!type || !clams_type_matches(type, "TextDocument", 0))
+            continue;
+        rc = tokenize_doc(&r, doc, NULL);
+        found += rc > 0;
+    }
+    if (rc >= 0 && clams_param_bool(p, "includeViewDocuments", false))
+        rc = scan_view_documents(&r, mmif, &found);
+    json_decref(r.sent_tokens);
+    free(r.lower_buf);
+    if (rc < 0)
+        return rc;
+    if (!found)
+        clams_annotate_warn(ctx, "the input has no TextDocument with inline text");
+    return 0;
+}
+
+static const clams_app_t app = {
+    .name = "Tokenizer (clams-c example)",
+    .description = "Splits the text of TextDocuments into word and punctuation tokens and "
+                   "sentences. An example of a CLAMS app written in C with clams-c.",
+    .app_version = "v1.0",
+    .app_license = "Apache-2.0",
+    .identifier = "tokenizer",
+    .url = "https://github.com/clamsproject/clams-c",
+    .input = inputs,
+    .output = outputs,
+    .parameters = params,
+    .app_tags = (const char *const[]){"tokenization", "sentence-splitting", NULL},
+    .annotate = annotate,
+};
+
+int main(int argc, char **argv)
+{
+    return clams_main(&app, argc, argv);
+}

@@ -1,0 +1,261 @@
+/* Resolving an app's declaration into the metadata JSON served by GET /:
+ * version and identifier rules, universal parameters, typed defaults, GPU
+ * fields (typ raised to min), key order as clams-python writes it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/rt.h"
+#include "common/internal.h"
+
+static json_t *kv_object(const clams_kv_t *kv)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && kv && kv[i].key; i++)
+        json_object_set_new(o, kv[i].key, json_string(kv[i].value ? kv[i].value : ""));
+    return o;
+}
+
+static bool io_end(const clams_io_spec_t *io)
+{
+    return !io->type && !io->one_of;
+}
+
+static json_t *io_json(const clams_io_spec_t *io, bool input)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "@type", json_string(io->type));
+    if (io->description)
+        json_object_set_new(o, "description", json_string(io->description));
+    if (io->properties && io->properties[0].key)
+        json_object_set_new(o, "properties", kv_object(io->properties));
+    if (input)
+        json_object_set_new(o, "required", json_boolean(!io->optional));
+    return o;
+}
+
+static json_t *io_list(const clams_io_spec_t *list, bool input)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && list && !io_end(&list[i]); i++) {
+        if (input && list[i].one_of) {
+            json_t *alt = json_array();
+            for (const clams_io_spec_t *a = list[i].one_of; !io_end(a); a++)
+                json_array_append_new(alt, io_json(a, true));
+            json_array_append_new(arr, alt);
+        } else {
+            json_array_append_new(arr, io_json(&list[i], input));
+        }
+    }
+    return arr;
+}
+
+static json_t *strv_json(const char *const *v)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && v && v[i]; i++)
+        json_array_append_new(arr, json_string(v[i]));
+    return arr;
+}
+
+static char *resolve_version(const clams_app_t *app)
+{
+    const char *v = app->app_version;
+    if (!v || !*v)
+        v = getenv("CLAMS_APP_VERSION");
+    return strdup(v && *v ? v : "unresolvable");
+}
+
+static char *resolve_identifier(const char *id, const char *version)
+{
+    char *out = NULL;
+    int n = strchr(id, '/') ? asprintf(&out, "%s/%s", id, version)
+                            : asprintf(&out, "http://apps.clams.ai/%s/%s", id, version);
+    return n < 0 ? NULL : out;
+}
+
+/* A bare "scheme://host" gets the trailing "/" an URL parser would add. */
+static char *normalise_url(const char *url)
+{
+    const char *host = strstr(url, "://");
+    char *out = NULL;
+    if (host && !strchr(host + 3, '/') && host[3]) {
+        if (asprintf(&out, "%s/", url) < 0)
+            return NULL;
+        return out;
+    }
+    return strdup(url);
+}
+
+/* The same type listed twice (with the same properties) is a declaration bug. */
+static int check_io_unique(const clams_io_spec_t *list, const char *field, clams_error_t *err)
+{
+    for (size_t i = 0; list && !io_end(&list[i]); i++) {
+        if (!list[i].type)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (!list[j].type || strcmp(list[i].type, list[j].type) != 0)
+                continue;
+            json_t *a = kv_object(list[i].properties), *b = kv_object(list[j].properties);
+            bool same = json_equal(a, b);
+            json_decref(a);
+            json_decref(b);
+            if (same)
+                return clams__error_set(err, CLAMS_EMETADATA, field, "unique",
+                                        "app metadata: %s lists %s twice", field,
+                                        list[i].type);
+        }
+    }
+    return 0;
+}
+
+static int check_required(const clams_app_t *app, clams_error_t *err)
+{
+    const struct { const char *name; const char *value; } req[] = {
+        {"name", app->name}, {"description", app->description},
+        {"app_license", app->app_license}, {"identifier", app->identifier},
+        {"url", app->url}};
+    for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++)
+        if (!req[i].value || !*req[i].value)
+            return clams__error_set(err, CLAMS_EMETADATA, req[i].name, "required",
+                                    "app metadata: \"%s\" is required", req[i].name);
+    if (!app->annotate)
+        return clams__error_set(err, CLAMS_EMETADATA, "annotate", "required",
+                                "app metadata: no annotate function");
+    if (check_io_unique(app->input, "input", err) || check_io_unique(app->output, "output", err))
+        return CLAMS_EMETADATA;
+    if (app->est_gpu_mem_min < 0 || app->est_gpu_mem_typ < 0)
+        return clams__error_set(err, CLAMS_EMETADATA, "est_gpu_mem_min", "minimum",
+                                "app metadata: est_gpu_mem_min/est_gpu_mem_typ must not be "
+                                "negative");
+    return 0;
+}
+
+static void fix_gpu(clams__app_rt_t *rt)
+{
+    rt->gpu_min = rt->app->est_gpu_mem_min;
+    rt->gpu_typ = rt->app->est_gpu_mem_typ;
+    if (rt->gpu_min > 0 && rt->gpu_typ > 0 && rt->gpu_typ < rt->gpu_min) {
+        clams__log(CLAMS_LOG_WARNING, 0,
+                   "app metadata: est_gpu_mem_typ (%d MB) is lower than est_gpu_mem_min "
+                   "(%d MB); using est_gpu_mem_typ = %d", rt->gpu_typ, rt->gpu_min,
+                   rt->gpu_min);
+        rt->gpu_typ = rt->gpu_min;
+    }
+}
+
+static json_t *build_metadata(clams__app_rt_t *rt, const char *version)
+{
+    const clams_app_t *app = rt->app;
+    json_t *m = json_object();
+    char *url = normalise_url(app->url);
+    json_object_set_new(m, "name", json_string(app->name));
+    json_object_set_new(m, "description", json_string(app->description));
+    json_object_set_new(m, "app_version", json_string(version));
+    json_object_set_new(m, "mmif_version",
+                        json_string(app->mmif_version ? app->mmif_version
+                                                      : CLAMS_MMIF_SPEC_VERSION));
+    if (app->analyzer_version)
+        json_object_set_new(m, "analyzer_version", json_string(app->analyzer_version));
+    if (app->analyzer_versions && app->analyzer_versions[0].key)
+        json_object_set_new(m, "analyzer_versions", kv_object(app->analyzer_versions));
+    json_object_set_new(m, "app_license", json_string(app->app_license));
+    if (app->analyzer_license)
+        json_object_set_new(m, "analyzer_license", json_string(app->analyzer_license));
+    json_object_set_new(m, "identifier", json_string(rt->identifier));
+    json_object_set_new(m, "url", json_string(url ? url : app->url));
+    json_object_set_new(m, "input", io_list(app->input, true));
+    json_object_set_new(m, "output", io_list(app->output, false));
+    json_object_set_new(m, "parameters", clams__pspecs_metadata(&rt->specs));
+    if (app->dependencies)
+        json_object_set_new(m, "dependencies", strv_json(app->dependencies));
+    if (app->more && app->more[0].key)
+        json_object_set_new(m, "more", kv_object(app->more));
+    if (rt->app_tags)
+        json_object_set(m, "app_tags", rt->app_tags);
+    if (rt->gpu_min > 0)
+        json_object_set_new(m, "est_gpu_mem_min", json_integer(rt->gpu_min));
+    if (rt->gpu_typ > 0)
+        json_object_set_new(m, "est_gpu_mem_typ", json_integer(rt->gpu_typ));
+    free(url);
+    return m;
+}
+
+clams__app_rt_t *clams__app_rt_new(const clams_app_t *app, clams_error_t *err)
+{
+    if (!app) {
+        clams__error_set(err, CLAMS_EINVAL, NULL, NULL, "no app");
+        return NULL;
+    }
+    if (check_required(app, err) != 0)
+        return NULL;
+    clams__app_rt_t *rt = calloc(1, sizeof(*rt));
+    if (!rt)
+        return NULL;
+    rt->app = app;
+    if (clams__pspecs_build(&rt->specs, app->parameters, err) != 0) {
+        free(rt);
+        return NULL;
+    }
+    char *version = resolve_version(app);
+    rt->identifier = version ? resolve_identifier(app->identifier, version) : NULL;
+    if (app->app_tags && app->app_tags[0])
+        rt->app_tags = strv_json(app->app_tags);
+    fix_gpu(rt);
+    if (rt->identifier)
+        rt->metadata = build_metadata(rt, version);
+    free(version);
+    if (!rt->metadata) {
+        clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
+        clams__app_rt_free(rt);
+        return NULL;
+    }
+    return rt;
+}
+
+void clams__app_rt_free(clams__app_rt_t *rt)
+{
+    if (!rt)
+        return;
+    clams__pspecs_free(&rt->specs);
+    json_decref(rt->metadata);
+    json_decref(rt->app_tags);
+    free(rt->identifier);
+    free(rt);
+}
+
+const clams_app_t *clams__app_rt_app(const clams__app_rt_t *rt)
+{
+    return rt->app;
+}
+
+const json_t *clams__app_rt_metadata(const clams__app_rt_t *rt)
+{
+    return rt->metadata;
+}
+
+int clams__app_rt_gpu_min(const clams__app_rt_t *rt)
+{
+    return rt->gpu_min;
+}
+
+int clams__app_rt_gpu_typ(const clams__app_rt_t *rt)
+{
+    return rt->gpu_typ;
+}
+
+int clams__app_rt_get(const clams__app_rt_t *rt, const clams__query_t *q,
+                      clams__response_t *out)
+{
+    size_t n;
+    const char **vals = clams__query_values(q, "pretty", &n);
+    bool pretty = vals && n > 0 && clams__cast_bool(vals[0]);
+    free(vals);
+    out->status = 200;
+    out->content_type = "application/json";
+    out->body = json_dumps(rt->metadata, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    if (!out->body)
+        return CLAMS_ENOMEM;
+    out->len = strlen(out->body);
+    return 0;
+}

@@ -1,0 +1,373 @@
+/* The annotate pipeline: envelope, parse and validate the input, refine the
+ * parameters, run the app, sign and stamp the new views, add the warnings
+ * view, check the new views and dump. Every outcome is an HTTP answer:
+ * 200 MMIF, 400 text/plain (bad input) or error view (bad parameter),
+ * 500 error view (the app failed). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/rt.h"
+#include "common/internal.h"
+
+static const char INVALID_INPUT[] = "Invalid input data. See below for validation error.\n\n";
+
+/* The input of one request after the envelope is unwrapped. */
+typedef struct {
+    clams_mmif_t *mmif;
+    clams__query_t query; /* query merged with the envelope's parameters */
+    char detail[CLAMS_ERROR_TEXT_LEN + CLAMS_ERROR_PATH_LEN + 96];
+} input_t;
+
+static void input_free(input_t *in)
+{
+    clams_mmif_free(in->mmif);
+    in->mmif = NULL;
+    clams__query_free(&in->query);
+}
+
+static const char *json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER: return "integer";
+    case JSON_REAL: return "number";
+    case JSON_TRUE: case JSON_FALSE: return "boolean";
+    default: return "null";
+    }
+}
+
+static int copy_query(const clams__query_t *q, clams__query_t *out)
+{
+    for (size_t i = 0; i < q->count; i++)
+        if (clams__query_add(out, q->items[i].key, q->items[i].value) != 0)
+            return CLAMS_ENOMEM;
+    return 0;
+}
+
+/* Splits an envelope into its MMIF JSON (new reference) and merged query. */
+static json_t *unwrap_envelope(json_t *root, const clams__query_t *q, input_t *in)
+{
+    json_t *params = json_object_get(root, "parameters");
+    if (!json_is_object(params)) {
+        snprintf(in->detail, sizeof(in->detail),
+                 "Envelope error: \"parameters\" must be a JSON object, not %s",
+                 json_type_name(params));
+        return NULL;
+    }
+    json_t *mmif = json_object_get(root, "mmif");
+    if (!mmif) {
+        snprintf(in->detail, sizeof(in->detail),
+                 "Envelope error: the required \"mmif\" key is missing");
+        return NULL;
+    }
+    if (clams__params_merge_envelope(params, q, &in->query) != 0) {
+        snprintf(in->detail, sizeof(in->detail), "out of memory");
+        return NULL;
+    }
+    if (!json_is_string(mmif))
+        return json_incref(mmif);
+    json_error_t jerr;
+    json_t *inner = json_loads(json_string_value(mmif), JSON_REJECT_DUPLICATES, &jerr);
+    if (!inner)
+        snprintf(in->detail, sizeof(in->detail),
+                 "Envelope error: \"mmif\" is not JSON: %s: line %d column %d (char %d)",
+                 jerr.text, jerr.line, jerr.column, jerr.position);
+    return inner;
+}
+
+/* Fills in; returns 0, or CLAMS_ESYNTAX/ESCHEMA/EENVELOPE with in->detail. */
+static int load_input(const char *body, size_t len, const clams__query_t *q, input_t *in)
+{
+    memset(in, 0, sizeof(*in));
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(in->detail, sizeof(in->detail), "%s: line %d column %d (char %d)", jerr.text,
+                 jerr.line, jerr.column, jerr.position);
+        return CLAMS_ESYNTAX;
+    }
+    json_t *doc = root;
+    if (json_is_object(root) && json_object_get(root, "parameters")) {
+        doc = unwrap_envelope(root, q, in);
+        json_decref(root);
+        if (!doc)
+            return CLAMS_EENVELOPE;
+    } else if (copy_query(q, &in->query) != 0) {
+        json_decref(root);
+        snprintf(in->detail, sizeof(in->detail), "out of memory");
+        return CLAMS_ENOMEM;
+    }
+    clams_error_t err = {0};
+    in->mmif = clams_mmif_from_json(doc, &err);
+    if (!in->mmif) {
+        if (err.path[0])
+            snprintf(in->detail, sizeof(in->detail), "%s (at %s%s%s)", err.text, err.path,
+                     err.rule[0] ? ", rule " : "", err.rule);
+        else
+            snprintf(in->detail, sizeof(in->detail), "%s", err.text[0] ? err.text
+                                                       : clams_strerror(err.code));
+        return err.code ? err.code : CLAMS_ESCHEMA;
+    }
+    return 0;
+}
+
+static int text_response(clams__response_t *out, int status, const char *prefix,
+                         const char *detail)
+{
+    out->status = status;
+    out->content_type = "text/plain; charset=utf-8";
+    if (asprintf(&out->body, "%s%s", prefix, detail) < 0) {
+        out->body = NULL;
+        return CLAMS_ENOMEM;
+    }
+    out->len = strlen(out->body);
+    return 0;
+}
+
+/* Key order of clams-python's view metadata, so outputs read alike. */
+static void reorder_metadata(json_t *md)
+{
+    static const char *const order[] = {"appProfiling", "timestamp", "app", "contains",
+                                        "parameters", "appConfiguration", "appTags",
+                                        "error", "warnings", NULL};
+    json_t *copy = json_copy(md);
+    if (!copy)
+        return;
+    json_object_clear(md);
+    for (size_t i = 0; order[i]; i++) {
+        json_t *v = json_object_get(copy, order[i]);
+        if (v)
+            json_object_set(md, order[i], v);
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(copy, k, v)
+        if (!json_object_get(md, k))
+            json_object_set(md, k, v);
+    json_decref(copy);
+}
+
+/* Adds an error view to in->mmif and dumps it (pretty) as the answer. */
+static int error_view_response(const clams__app_rt_t *rt, input_t *in, int status,
+                               const char *message, const char *trace,
+                               clams__response_t *out)
+{
+    const clams__pspecs_t *specs = &rt->specs;
+    clams_view_t *v = clams_mmif_view_new(in->mmif);
+    json_t *raw = clams__params_raw(specs, &in->query);
+    char ts[40];
+    clams__iso_now(ts, sizeof(ts));
+    int rc = v ? clams__sign_view(rt, v, raw, NULL) : CLAMS_ENOMEM;
+    json_decref(raw);
+    if (rc == 0)
+        rc = clams_view_set_error(v, message && *message ? message : "unknown error", trace);
+    if (rc == 0) {
+        json_object_set_new(clams_view_metadata(v), "timestamp", json_string(ts));
+        reorder_metadata(clams_view_metadata(v));
+    }
+    out->status = status;
+    out->content_type = "application/json";
+    out->body = rc == 0 ? clams_mmif_dumps(in->mmif, CLAMS_DUMP_PRETTY, &out->len) : NULL;
+    if (out->body)
+        return 0;
+    return text_response(out, status, "", message ? message : "error");
+}
+
+/* Stamps every view created in this request; returns the first error. */
+static void stamp_new_views(clams_mmif_t *mmif, size_t first, const char *ts,
+                            json_t *profiling)
+{
+    size_t n = clams_mmif_view_count(mmif);
+    for (size_t i = first; i < n; i++) {
+        clams_view_t *v = clams_mmif_view_at(mmif, i);
+        if (!v || !clams_view_is_new(v))
+            continue;
+        json_t *md = clams_view_metadata(v);
+        json_object_set_new(md, "timestamp", json_string(ts));
+        if (profiling && !json_object_get(md, "error"))
+            json_object_set(md, "appProfiling", profiling);
+        reorder_metadata(md);
+    }
+}
+
+/* Validates the metadata of the new views (annotations built through the
+ * API are valid by construction, loaded ones were validated on input). */
+static int check_new_views(clams_mmif_t *mmif, size_t first, char *msg, size_t size)
+{
+    json_t *views = json_array();
+    size_t n = clams_mmif_view_count(mmif);
+    for (size_t i = first; i < n; i++) {
+        clams_view_t *v = clams_mmif_view_at(mmif, i);
+        json_t *jv = json_object();
+        json_object_set_new(jv, "id", json_string(clams_view_id(v)));
+        json_object_set(jv, "metadata", clams_view_metadata(v));
+        json_object_set_new(jv, "annotations", json_array());
+        json_array_append_new(views, jv);
+    }
+    json_t *doc = json_pack("{s:{s:s},s:[],s:o}", "metadata", "mmif",
+                            "http://mmif.clams.ai/" CLAMS_MMIF_SPEC_VERSION, "documents",
+                            "views", views);
+    clams_error_t err = {0};
+    int rc = doc ? clams_mmif_validate_json(doc, &err) : CLAMS_ENOMEM;
+    if (rc != 0)
+        snprintf(msg, size, "The app produced a view that does not follow the MMIF schema: "
+                 "%s (at %s)", err.text, err.path);
+    json_decref(doc);
+    return rc;
+}
+
+static long long now_usec(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+}
+
+/* Warnings view: undefined parameters first, then the app's warnings. */
+static int add_warnings_view(clams_annotate_ctx_t *ctx, input_t *in)
+{
+    json_t *all = json_array();
+    if (!all || clams__params_undefined_warnings(&ctx->rt->specs, &in->query, all) != 0 ||
+        json_array_extend(all, ctx->warnings) != 0) {
+        json_decref(all);
+        return CLAMS_ENOMEM;
+    }
+    int rc = 0;
+    if (json_array_size(all) > 0) {
+        clams_view_t *v = clams_annotate_new_view(ctx, in->mmif);
+        size_t i;
+        json_t *w;
+        rc = v ? 0 : CLAMS_ENOMEM;
+        json_array_foreach(all, i, w)
+            if (rc == 0)
+                rc = clams_view_add_warning(v, json_string_value(w));
+    }
+    json_decref(all);
+    return rc;
+}
+
+static void ctx_free(clams_annotate_ctx_t *ctx)
+{
+    json_decref(ctx->raw_params);
+    json_decref(ctx->config);
+    json_decref(ctx->warnings);
+    free(ctx->fail_message);
+    free(ctx->fail_trace);
+}
+
+/* The app failed: its partial output is dropped and the input re-read, so
+ * the error lands in a new view of the original document. */
+static int app_failure(const clams__app_rt_t *rt, const clams__query_t *q, const char *body,
+                       size_t len, input_t *in, const char *message, const char *trace,
+                       clams__response_t *out)
+{
+    input_free(in);
+    if (load_input(body, len, q, in) != 0)
+        return text_response(out, 500, "", message);
+    int rc = error_view_response(rt, in, 500, message, trace, out);
+    input_free(in);
+    return rc;
+}
+
+/* Runs annotate and finishes the document; 0, or the failure message. */
+static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
+                   char *msg, size_t size)
+{
+    const clams_app_t *app = ctx->rt->app;
+    size_t first = clams_mmif_view_count(in->mmif);
+    clams_params_t params = {.config = ctx->config};
+    ctx->prof = clams__hwprof_begin(hw);
+    long long t0 = now_usec();
+    int rc = app->annotate(ctx, in->mmif, &params);
+    long long elapsed = now_usec() - t0;
+    json_t *hardware = clams__hwprof_end(ctx->prof);
+    ctx->prof = NULL;
+    if (rc != 0 || ctx->failed) {
+        json_decref(hardware);
+        snprintf(msg, size, "%s", ctx->fail_message ? ctx->fail_message
+                 : "annotate returned an error without a message");
+        return rc ? rc : CLAMS_EAPP;
+    }
+    rc = add_warnings_view(ctx, in);
+    json_t *prof = (timing || hw) ? json_object() : NULL;
+    if (prof && timing) {
+        char td[48];
+        clams__timedelta_str(elapsed, td, sizeof(td));
+        json_object_set_new(prof, "runningTime", json_string(td));
+    }
+    if (prof && hw)
+        json_object_set_new(prof, "hardware", hardware ? hardware : json_object());
+    else
+        json_decref(hardware);
+    char ts[40];
+    clams__iso_now(ts, sizeof(ts));
+    stamp_new_views(in->mmif, first, ts, prof);
+    json_decref(prof);
+    if (rc != 0) {
+        snprintf(msg, size, "out of memory while adding the warnings view");
+        return rc;
+    }
+    return check_new_views(in->mmif, first, msg, size);
+}
+
+int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q,
+                           const char *body, size_t len, clams__response_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    input_t in;
+    if (load_input(body, len, q, &in) != 0) {
+        int rc = text_response(out, 400, INVALID_INPUT, in.detail);
+        input_free(&in);
+        return rc;
+    }
+    clams_error_t perr = {0};
+    json_t *config = clams__params_refine(&rt->specs, &in.query, &perr);
+    if (!config) {
+        /* No native frames are of use here: say which check refused what. */
+        char trace[CLAMS_ERROR_PATH_LEN + CLAMS_ERROR_RULE_LEN + 64];
+        snprintf(trace, sizeof(trace), "  runtime parameter \"%s\" failed the %s check\n",
+                 perr.path, perr.rule[0] ? perr.rule : "type");
+        int rc = error_view_response(rt, &in, 400, perr.text, trace, out);
+        input_free(&in);
+        return rc;
+    }
+    clams_annotate_ctx_t ctx = {.rt = rt, .config = config, .warnings = json_array(),
+                                .raw_params = clams__params_raw(&rt->specs, &in.query)};
+    bool pretty = json_is_true(json_object_get(config, "pretty"));
+    bool hw = json_is_true(json_object_get(config, "hwFetch"));
+    bool timing = json_is_true(json_object_get(config, "runningTime"));
+    char msg[CLAMS_ERROR_TEXT_LEN + CLAMS_ERROR_PATH_LEN + 128];
+    int rc = run_app(&ctx, &in, hw, timing, msg, sizeof(msg));
+    if (rc != 0) {
+        rc = app_failure(rt, q, body, len, &in, msg, ctx.fail_trace, out);
+        ctx_free(&ctx);
+        return rc;
+    }
+    ctx_free(&ctx);
+    out->status = 200;
+    out->content_type = "application/json";
+    out->body = clams_mmif_dumps(in.mmif, pretty ? CLAMS_DUMP_PRETTY : 0, &out->len);
+    input_free(&in);
+    if (!out->body)
+        return text_response(out, 500, "", "out of memory while writing the output");
+    return 0;
+}
+
+int clams__app_rt_error_response(const clams__app_rt_t *rt, const clams__query_t *q,
+                                 const char *body, size_t len, const char *message,
+                                 clams__response_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    input_t in;
+    int rc;
+    if (load_input(body, len, q, &in) != 0)
+        rc = text_response(out, 500, "", message);
+    else
+        rc = error_view_response(rt, &in, 500, message, NULL, out);
+    input_free(&in);
+    return rc;
+}

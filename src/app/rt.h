@@ -1,0 +1,46 @@
+/* This file is private to libclams.
+ * The inside of clams__app_rt_t and of the annotate context, shared by the
+ * metadata resolver (metadata.c), the pipeline (pipeline.c) and the
+ * annotate-time API (annotate_ctx.c). */
+#ifndef CLAMS_APP_RT_H
+#define CLAMS_APP_RT_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "app/params.h"
+#include "app/pipeline.h"
+#include "gpu/hwprofile.h"
+
+struct clams__app_rt_s {
+    const clams_app_t *app;
+    clams__pspecs_t specs;
+    json_t *metadata;   /* as served by GET / */
+    char *identifier;   /* resolved, with the version */
+    json_t *app_tags;   /* array of strings, or NULL when the app has none */
+    int gpu_min, gpu_typ;
+};
+
+struct clams_annotate_ctx_s {
+    const clams__app_rt_t *rt;
+    json_t *raw_params; /* `parameters` (NULL when nothing was passed) */
+    json_t *config;     /* appConfiguration */
+    json_t *warnings;   /* array of strings */
+    bool failed;
+    char *fail_message;
+    char *fail_trace;
+    clams__hwprof_t *prof;
+};
+
+/* Signs a view: app, parameters, appConfiguration (when config is not NULL)
+ * and appTags. Returns 0 or a negative code. */
+int clams__sign_view(const clams__app_rt_t *rt, clams_view_t *view, json_t *raw_params,
+                     json_t *config);
+
+/* Current local time as ISO 8601 with microseconds (buf >= 32 bytes). */
+void clams__iso_now(char *buf, size_t size);
+/* Python's str(timedelta) of a duration in microseconds: "0:00:01.500000". */
+void clams__timedelta_str(long long usec, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,165 @@
+/* The development server: one process, one MHD polling thread, annotate run
+ * in-process on that thread (requests are served one at a time, so an app's
+ * annotate needs no locking). An annotate request waits (its connection
+ * suspended) while the previous answer is still being sent, so at most one
+ * big output is alive at a time whatever the number of clients. Stops on
+ * SIGINT/SIGTERM. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/internal.h"
+#include "http/http.h"
+
+typedef struct {
+    const clams__app_rt_t *rt;
+    size_t max_body;
+    pthread_mutex_t lock;
+    int inflight;                  /* annotate answers queued, not yet freed */
+    bool stopping;
+    struct MHD_Connection **waiting; /* suspended, in arrival order */
+    size_t n_waiting, cap_waiting;
+} dev_server_t;
+
+/* Called by MHD when an annotate answer has been sent and freed. */
+static void answer_done(void *cls)
+{
+    dev_server_t *dev = cls;
+    pthread_mutex_lock(&dev->lock);
+    dev->inflight--;
+    struct MHD_Connection *next = NULL;
+    if (dev->n_waiting) {
+        next = dev->waiting[0];
+        memmove(dev->waiting, dev->waiting + 1, --dev->n_waiting * sizeof(*dev->waiting));
+    }
+    pthread_mutex_unlock(&dev->lock);
+    if (next)
+        MHD_resume_connection(next);
+}
+
+/* True when the request must wait (and was suspended). */
+static bool must_wait(dev_server_t *dev, struct MHD_Connection *c)
+{
+    bool wait = false;
+    pthread_mutex_lock(&dev->lock);
+    if (dev->inflight > 0 && !dev->stopping) {
+        if (dev->n_waiting == dev->cap_waiting) {
+            size_t cap = dev->cap_waiting ? dev->cap_waiting * 2 : 16;
+            struct MHD_Connection **w = realloc(dev->waiting, cap * sizeof(*w));
+            if (w) {
+                dev->waiting = w;
+                dev->cap_waiting = cap;
+            }
+        }
+        if (dev->n_waiting < dev->cap_waiting) {
+            dev->waiting[dev->n_waiting++] = c;
+            wait = true;
+        }
+    }
+    if (!wait)
+        dev->inflight++;
+    pthread_mutex_unlock(&dev->lock);
+    if (wait)
+        MHD_suspend_connection(c);
+    return wait;
+}
+
+static double mono_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version,
+                                   const char *upload_data, size_t *upload_data_size,
+                                   void **con_cls)
+{
+    dev_server_t *dev = cls;
+    clams__http_req_t *req;
+    enum MHD_Result ret;
+    if (clams__http_step(c, url, method, upload_data, upload_data_size, con_cls,
+                         dev->max_body, &req, &ret) != CLAMS__HTTP_READY)
+        return ret;
+    if (req->route == CLAMS__ROUTE_ANNOTATE && must_wait(dev, c))
+        return MHD_YES;
+    req->answered = true;
+    clams__query_t q = {0};
+    clams__response_t r = {0};
+    int rc = clams__http_collect_query(c, &q);
+    if (rc == 0 && req->route == CLAMS__ROUTE_GET)
+        rc = clams__app_rt_get(dev->rt, &q, &r);
+    else if (rc == 0)
+        rc = clams__app_rt_annotate(dev->rt, &q, req->body.data ? req->body.data : "",
+                                    req->body.len, &r);
+    clams__query_free(&q);
+    clams__http_body_free(&req->body);
+    if (rc != 0) {
+        clams__response_free(&r);
+        if (req->route == CLAMS__ROUTE_ANNOTATE)
+            answer_done(dev);
+        return clams__http_queue_message(c, 500, "Out of memory.", NULL);
+    }
+    clams__log(CLAMS_LOG_INFO, 0, "%s %s -> %d (%zu bytes, %.3f s)", method, url, r.status,
+               r.len, mono_now() - req->started);
+    if (req->route == CLAMS__ROUTE_ANNOTATE)
+        return clams__http_queue_tracked(c, &r, NULL, answer_done, dev);
+    return clams__http_queue(c, &r, NULL);
+}
+
+static void dev_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                          enum MHD_RequestTerminationCode toe)
+{
+    clams__http_req_free(*con_cls);
+    *con_cls = NULL;
+}
+
+int clams__dev_serve(const clams__app_rt_t *rt, const clams__options_t *opts)
+{
+    const clams_app_t *app = clams__app_rt_app(rt);
+    clams_error_t err = {0};
+    if (app->preload && app->preload(app->user, &err) != 0) {
+        clams__log(CLAMS_LOG_ERROR, 0, "preload failed: %s", err.text);
+        return 1;
+    }
+    if (app->worker_init && app->worker_init(app->user, &err) != 0) {
+        clams__log(CLAMS_LOG_ERROR, 0, "worker_init failed: %s", err.text);
+        return 1;
+    }
+    /* Block the stop signals before MHD's thread exists so only sigwait sees them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    dev_server_t dev = {.rt = rt, .max_body = opts->max_body};
+    pthread_mutex_init(&dev.lock, NULL);
+    struct MHD_Daemon *d = clams__http_start(opts, MHD_ALLOW_SUSPEND_RESUME, dev_handler, &dev,
+                                             dev_completed, NULL);
+    int status = 1;
+    if (d) {
+        clams__log(CLAMS_LOG_INFO, 0, "development server listening on %s:%d",
+                   opts->host ? opts->host : "0.0.0.0", opts->port);
+        int sig = 0;
+        sigwait(&set, &sig);
+        clams__log(CLAMS_LOG_INFO, 0, "signal %d: stopping", sig);
+        pthread_mutex_lock(&dev.lock);
+        dev.stopping = true;
+        for (size_t i = 0; i < dev.n_waiting; i++)
+            MHD_resume_connection(dev.waiting[i]);
+        dev.n_waiting = 0;
+        pthread_mutex_unlock(&dev.lock);
+        MHD_stop_daemon(d);
+        status = 0;
+    }
+    free(dev.waiting);
+    pthread_mutex_destroy(&dev.lock);
+    if (app->worker_fini)
+        app->worker_fini(app->user);
+    return status;
+}

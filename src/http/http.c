@@ -1,0 +1,322 @@
+/* Shared HTTP plumbing on libmicrohttpd: routing, the body cap (answered as
+ * soon as Content-Length or the received size passes it), body and query
+ * collection, and sending finished responses. Used by the development
+ * server and the production master alike. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/internal.h"
+#include "http/http.h"
+
+int clams__http_body_feed(clams__http_body_t *b, const char *data, size_t size)
+{
+    if (b->too_big)
+        return 0;
+    if (b->max && b->len + size > b->max) {
+        b->too_big = true;
+        free(b->data);
+        b->data = NULL;
+        b->len = b->cap = 0;
+        return CLAMS_ETOOBIG;
+    }
+    if (b->len + size + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + size + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d)
+            return CLAMS_ENOMEM;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, size);
+    b->len += size;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+void clams__http_body_free(clams__http_body_t *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+void clams__http_req_free(clams__http_req_t *req)
+{
+    if (!req)
+        return;
+    clams__http_body_free(&req->body);
+    free(req);
+}
+
+int clams__http_route(const char *url, const char *method)
+{
+    if (!url || strcmp(url, "/") != 0)
+        return CLAMS__ROUTE_NOT_FOUND;
+    if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
+        return CLAMS__ROUTE_GET;
+    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 || strcmp(method, MHD_HTTP_METHOD_PUT) == 0)
+        return CLAMS__ROUTE_ANNOTATE;
+    return CLAMS__ROUTE_BAD_METHOD;
+}
+
+typedef struct {
+    clams__query_t *q;
+    int rc;
+} query_acc_t;
+
+static enum MHD_Result query_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    query_acc_t *acc = cls;
+    if (key && *key && acc->rc == 0)
+        acc->rc = clams__query_add(acc->q, key, value ? value : "");
+    return MHD_YES;
+}
+
+int clams__http_collect_query(struct MHD_Connection *c, clams__query_t *q)
+{
+    query_acc_t acc = {q, 0};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_iter, &acc);
+    return acc.rc;
+}
+
+enum MHD_Result clams__http_queue(struct MHD_Connection *c, clams__response_t *r,
+                                  const char *const *headers)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->len, r->body ? r->body : (void *)"",
+                                        r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        clams__response_free(r);
+        return MHD_NO;
+    }
+    r->body = NULL; /* MHD frees it with the response */
+    r->len = 0;
+    if (r->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+        MHD_add_response_header(resp, headers[i], headers[i + 1]);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned int)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+typedef struct {
+    char *body;
+    void (*done)(void *);
+    void *done_cls;
+} tracked_t;
+
+static void tracked_free(void *cls)
+{
+    tracked_t *t = cls;
+    free(t->body);
+    if (t->done)
+        t->done(t->done_cls);
+    free(t);
+}
+
+enum MHD_Result clams__http_queue_tracked(struct MHD_Connection *c, clams__response_t *r,
+                                          const char *const *headers,
+                                          void (*done)(void *), void *done_cls)
+{
+    tracked_t *t = calloc(1, sizeof(*t));
+    struct MHD_Response *resp = NULL;
+    if (t) {
+        t->body = r->body;
+        t->done = done;
+        t->done_cls = done_cls;
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            r->len, r->body ? r->body : (void *)"", tracked_free, t);
+    }
+    if (!resp) {
+        free(t);
+        clams__response_free(r);
+        if (done)
+            done(done_cls);
+        return MHD_NO;
+    }
+    r->body = NULL;
+    r->len = 0;
+    if (r->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+        MHD_add_response_header(resp, headers[i], headers[i + 1]);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned int)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, int status,
+                                          const char *message, const char *const *headers)
+{
+    json_t *o = json_pack("{s:s}", "message", message);
+    clams__response_t r = {.status = status, .content_type = "application/json"};
+    r.body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    r.len = r.body ? strlen(r.body) : 0;
+    json_decref(o);
+    return clams__http_queue(c, &r, headers);
+}
+
+enum MHD_Result clams__http_queue_404(struct MHD_Connection *c)
+{
+    return clams__http_queue_message(c, 404, "Not found: this app serves only \"/\".", NULL);
+}
+
+enum MHD_Result clams__http_queue_405(struct MHD_Connection *c)
+{
+    static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, CLAMS__HTTP_ALLOW, NULL};
+    return clams__http_queue_message(c, 405, "Method not allowed: \"/\" accepts GET, HEAD, "
+                                     "POST and PUT.", allow);
+}
+
+enum MHD_Result clams__http_queue_413(struct MHD_Connection *c, size_t max_body)
+{
+    char msg[128];
+    snprintf(msg, sizeof(msg), "Request body too large: the limit is %zu bytes.", max_body);
+    static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+    return clams__http_queue_message(c, 413, msg, close_hdr);
+}
+
+static double mono_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static bool declared_too_big(struct MHD_Connection *c, size_t max)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl || !max)
+        return false;
+    char *end;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return end != cl && n > max;
+}
+
+/* First call for a connection: allocate, route, and answer what can be
+ * answered from the headers alone. */
+static int step_first(struct MHD_Connection *c, const char *url, const char *method,
+                      void **con_cls, size_t max_body, enum MHD_Result *ret)
+{
+    clams__http_req_t *req = calloc(1, sizeof(*req));
+    if (!req) {
+        *ret = MHD_NO;
+        return CLAMS__HTTP_ANSWERED;
+    }
+    *con_cls = req;
+    req->started = mono_now();
+    req->body.max = max_body;
+    req->route = clams__http_route(url, method);
+    *ret = MHD_YES;
+    if (req->route == CLAMS__ROUTE_NOT_FOUND || req->route == CLAMS__ROUTE_BAD_METHOD) {
+        req->answered = true;
+        *ret = req->route == CLAMS__ROUTE_NOT_FOUND ? clams__http_queue_404(c)
+                                                    : clams__http_queue_405(c);
+        return CLAMS__HTTP_ANSWERED;
+    }
+    if (declared_too_big(c, max_body)) {
+        req->answered = true;
+        req->body.too_big = true;
+        *ret = clams__http_queue_413(c, max_body);
+        return CLAMS__HTTP_ANSWERED;
+    }
+    return CLAMS__HTTP_CONTINUE;
+}
+
+int clams__http_step(struct MHD_Connection *c, const char *url, const char *method,
+                     const char *upload_data, size_t *upload_data_size, void **con_cls,
+                     size_t max_body, clams__http_req_t **req_out, enum MHD_Result *ret)
+{
+    clams__http_req_t *req = *con_cls;
+    *req_out = req;
+    if (!req) {
+        int st = step_first(c, url, method, con_cls, max_body, ret);
+        *req_out = *con_cls;
+        return st;
+    }
+    *ret = MHD_YES;
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0; /* consumed, or dropped once answered */
+        if (req->answered)
+            return CLAMS__HTTP_ANSWERED;
+        int rc = clams__http_body_feed(&req->body, upload_data, n);
+        if (rc == CLAMS_ETOOBIG) {
+            /* Answer now when MHD allows it, else right after the upload. */
+            if (clams__http_queue_413(c, max_body) == MHD_YES)
+                req->answered = true;
+        } else if (rc != 0) {
+            *ret = MHD_NO;
+            return CLAMS__HTTP_ANSWERED;
+        }
+        return CLAMS__HTTP_CONTINUE;
+    }
+    if (req->answered)
+        return CLAMS__HTTP_ANSWERED;
+    if (req->body.too_big) {
+        req->answered = true;
+        *ret = clams__http_queue_413(c, max_body);
+        return CLAMS__HTTP_ANSWERED;
+    }
+    return CLAMS__HTTP_READY;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    clams__log(CLAMS_LOG_WARNING, 0, "http: %s", line);
+}
+
+struct MHD_Daemon *clams__http_start(const clams__options_t *opts, unsigned int extra_flags,
+                                     MHD_AccessHandlerCallback handler, void *handler_cls,
+                                     MHD_RequestCompletedCallback completed, void *completed_cls)
+{
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+                         extra_flags;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    const char *host = opts->host;
+    if (host && strchr(host, ':')) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)opts->port);
+        if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+            host = NULL;
+        flags |= MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)opts->port);
+        a4->sin_addr.s_addr = htonl(INADDR_ANY);
+        if (host && inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+            host = NULL;
+    }
+    if (opts->host && !host) {
+        clams__log(CLAMS_LOG_ERROR, 0, "--host %s is not a numeric IPv4 or IPv6 address",
+                   opts->host);
+        return NULL;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)opts->port, NULL, NULL, handler, handler_cls,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+        MHD_OPTION_END);
+    if (!d)
+        clams__log(CLAMS_LOG_ERROR, 0, "cannot listen on %s:%d",
+                   opts->host ? opts->host : "0.0.0.0", opts->port);
+    return d;
+}

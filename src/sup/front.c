@@ -1,0 +1,353 @@
+/* The HTTP side of the master: libmicrohttpd without its own thread (epoll,
+ * driven by the master loop). Bodies are collected into a memfd before
+ * dispatch; a connection waiting for a worker is parked with
+ * MHD_suspend_connection and resumed when its answer is ready. GET /,
+ * /healthz, /readyz and /metrics are answered here without a worker. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "common/internal.h"
+#include "http/http.h"
+#include "sup/sup_internal.h"
+
+void clams__front_text(clams__sreq_t *r, int status, const char *text)
+{
+    free(r->resp_buf);
+    r->resp_buf = strdup(text);
+    r->resp_len = r->resp_buf ? strlen(r->resp_buf) : 0;
+    r->status = status;
+    snprintf(r->ctype, sizeof(r->ctype), "text/plain; charset=utf-8");
+}
+
+static void take_response(clams__sreq_t *r, clams__response_t *out)
+{
+    free(r->resp_buf);
+    r->status = out->status;
+    snprintf(r->ctype, sizeof(r->ctype), "%s",
+             out->content_type ? out->content_type : "application/json");
+    r->resp_buf = out->body;
+    r->resp_len = out->len;
+    out->body = NULL;
+    out->len = 0;
+}
+
+void clams__front_worker_failed(clams__master_t *m, clams__sreq_t *r, pid_t pid,
+                                const char *message)
+{
+    clams__response_t out = {0};
+    void *map = NULL;
+    const char *body = "";
+    if (r->body_fd >= 0 && r->body_len > 0) {
+        map = mmap(NULL, r->body_len, PROT_READ, MAP_PRIVATE, r->body_fd, 0);
+        body = map == MAP_FAILED ? "" : map;
+    }
+    size_t len = (map && map != MAP_FAILED) ? r->body_len : 0;
+    if (clams__app_rt_error_response(m->rt, &r->query, body, len, message, &out) == 0 &&
+        out.body) {
+        take_response(r, &out);
+    } else {
+        clams__front_text(r, 500, message);
+    }
+    clams__response_free(&out);
+    if (map && map != MAP_FAILED)
+        munmap(map, r->body_len);
+    r->status = 500;
+    r->worker = pid;
+}
+
+static clams__sreq_t *new_req(clams__master_t *m, struct MHD_Connection *c, const char *url,
+                              const char *method, double t0)
+{
+    clams__sreq_t *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->id = ++m->next_id;
+    r->conn = c;
+    r->body_fd = r->resp_fd = -1;
+    r->t0 = t0;
+    snprintf(r->method, sizeof(r->method), "%s", method);
+    clams__http_collect_query(c, &r->query);
+    r->query_enc = clams__query_encode(&r->query);
+    size_t ul = strlen(url), ql = r->query_enc ? strlen(r->query_enc) : 0;
+    r->path = malloc(ul + ql + 2);
+    if (r->path)
+        snprintf(r->path, ul + ql + 2, "%s%s%s", url, ql ? "?" : "", ql ? r->query_enc : "");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->addr,
+                      sizeof(r->addr));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->addr,
+                      sizeof(r->addr));
+    }
+    m->open_reqs++;
+    return r;
+}
+
+static int ready_workers(const clams__master_t *m)
+{
+    int n = 0;
+    for (int i = 0; i < m->nprocs; i++)
+        if (m->procs[i].state == CLAMS__W_READY || m->procs[i].state == CLAMS__W_BUSY)
+            n++;
+    return n;
+}
+
+static bool master_path(const char *url)
+{
+    return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
+           strcmp(url, "/metrics") == 0;
+}
+
+/* Requests the master answers at once: GET (or HEAD) /, /healthz, /readyz,
+ * /metrics. Anything else on the three service paths is a 405. */
+static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
+{
+    bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+    r->phase = CLAMS__REQ_ANSWERED;
+    if (!get && master_path(url)) {
+        clams__front_text(r, 405, "method not allowed\n");
+    } else if (strcmp(url, "/healthz") == 0) {
+        clams__front_text(r, 200, "ok\n");
+    } else if (strcmp(url, "/readyz") == 0) {
+        if (!m->draining && ready_workers(m) > 0)
+            clams__front_text(r, 200, "ready\n");
+        else
+            clams__front_text(r, 503, m->draining ? "shutting down\n" : "no worker ready\n");
+    } else if (strcmp(url, "/metrics") == 0) {
+        size_t len = 0;
+        char *txt = clams__metrics_render(m, &len);
+        if (!txt) {
+            clams__front_text(r, 500, "out of memory\n");
+            return;
+        }
+        free(r->resp_buf);
+        r->resp_buf = txt;
+        r->resp_len = len;
+        r->status = 200;
+        snprintf(r->ctype, sizeof(r->ctype), "text/plain; version=0.0.4");
+    } else {
+        clams__response_t out = {0};
+        if (clams__app_rt_get(m->rt, &r->query, &out) == 0 && out.body)
+            take_response(r, &out);
+        else
+            clams__front_text(r, 500, "could not produce the metadata\n");
+        clams__response_free(&out);
+    }
+}
+
+static enum MHD_Result send_answer(clams__sreq_t *r)
+{
+    struct MHD_Response *resp = NULL;
+    if (r->resp_fd >= 0 && r->resp_len > 0) {
+        resp = MHD_create_response_from_fd(r->resp_len, r->resp_fd);
+        if (resp)
+            r->resp_fd = -1; /* MHD closes it */
+    } else {
+        resp = MHD_create_response_from_buffer(r->resp_len, r->resp_buf ? r->resp_buf : (void *)"",
+                                               r->resp_buf ? MHD_RESPMEM_MUST_FREE
+                                                           : MHD_RESPMEM_PERSISTENT);
+        if (resp)
+            r->resp_buf = NULL;
+    }
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+    if (r->worker > 0) {
+        char pid[24];
+        snprintf(pid, sizeof(pid), "%d", (int)r->worker);
+        MHD_add_response_header(resp, "X-Clams-Worker", pid);
+    }
+    if (r->retry_after)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    if (r->close_conn)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* The whole body is in; it moves to a memfd the worker will map. */
+static void submit_annotate(clams__master_t *m, clams__http_req_t *hr, clams__sreq_t *r)
+{
+    if (m->draining || m->fatal) {
+        clams__front_text(r, 503, "shutting down\n");
+        r->retry_after = true;
+        r->close_conn = true;
+        r->phase = CLAMS__REQ_ANSWERED;
+        return;
+    }
+    r->body_len = hr->body.len;
+    if (r->body_len > 0) {
+        r->body_fd = clams__memfd_new("clams-req", hr->body.data, hr->body.len);
+        if (r->body_fd < 0) {
+            clams__log(CLAMS_LOG_ERROR, errno, "memfd for a request body");
+            clams__front_text(r, 500, "the server could not store the request body\n");
+            r->phase = CLAMS__REQ_ANSWERED;
+            return;
+        }
+    }
+    clams__http_body_free(&hr->body);
+    clams__master_submit(m, r);
+}
+
+/* A call for a request that left the receiving phase: parked or answered. */
+static enum MHD_Result on_parked(clams__sreq_t *r, struct MHD_Connection *c,
+                                 size_t *upload_data_size)
+{
+    if (r->phase == CLAMS__REQ_ANSWERED)
+        return send_answer(r);
+    *upload_data_size = 0;
+    MHD_suspend_connection(c);
+    r->suspended = true;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    clams__master_t *m = cls;
+    clams__http_req_t *hr = *con_cls;
+    clams__sreq_t *r = hr ? hr->user : NULL;
+    (void)version;
+    if (r && r->phase != CLAMS__REQ_RECEIVING && !r->by_step)
+        return on_parked(r, c, upload_data_size);
+    if (!hr && master_path(url)) {
+        hr = calloc(1, sizeof(*hr));
+        if (!hr)
+            return MHD_NO;
+        *con_cls = hr;
+        hr->user = r = new_req(m, c, url, method, clams__now());
+        if (!r)
+            return MHD_NO;
+        route_master(m, r, url);
+        return send_answer(r);
+    }
+    bool first = hr == NULL;
+    enum MHD_Result ret = MHD_YES;
+    int st = clams__http_step(c, url, method, upload_data, upload_data_size, con_cls,
+                              m->opts->max_body, &hr, &ret);
+    if (first && hr) {
+        hr->user = r = new_req(m, c, url, method, hr->started);
+        if (!r)
+            return MHD_NO;
+    }
+    if (st == CLAMS__HTTP_ANSWERED && r)
+        r->by_step = true; /* 404, 405 or 413, queued by the shared helpers */
+    if (st != CLAMS__HTTP_READY || !r)
+        return ret;
+    if (hr->route == CLAMS__ROUTE_ANNOTATE)
+        submit_annotate(m, hr, r);
+    else
+        route_master(m, r, url);
+    return on_parked(r, c, upload_data_size);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    clams__master_t *m = cls;
+    clams__http_req_t *hr = *con_cls;
+    (void)c;
+    (void)toe;
+    if (!hr)
+        return;
+    *con_cls = NULL;
+    clams__sreq_t *r = hr->user;
+    if (r && r->by_step) {
+        r->status = hr->route == CLAMS__ROUTE_NOT_FOUND      ? 404
+                    : hr->route == CLAMS__ROUTE_BAD_METHOD ? 405
+                                                           : 413;
+        r->phase = CLAMS__REQ_ANSWERED;
+    }
+    clams__http_req_free(hr);
+    if (!r)
+        return;
+    if (r->phase == CLAMS__REQ_QUEUED || r->phase == CLAMS__REQ_IN_WORKER) {
+        /* Only at daemon stop: the request still belongs to the queue or a
+         * worker, which frees it when it is answered. */
+        r->conn = NULL;
+        return;
+    }
+    if (r->phase == CLAMS__REQ_ANSWERED) {
+        double now = clams__now();
+        clams__access_log(r, now);
+        clams__stats_request(&m->stats, r->status, now - r->t0);
+    }
+    m->open_reqs--;
+    clams__sreq_free(r);
+}
+
+void clams__front_answer(clams__master_t *m, clams__sreq_t *r)
+{
+    r->phase = CLAMS__REQ_ANSWERED;
+    if (!r->conn) {
+        m->open_reqs--;
+        clams__sreq_free(r);
+        return;
+    }
+    if (r->suspended) {
+        r->suspended = false;
+        MHD_resume_connection(r->conn);
+    }
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char buf[512];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    clams__log(CLAMS_LOG_INFO, 0, "http: %s", buf);
+}
+
+struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_size)
+{
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
+                     MHD_USE_ERROR_LOG;
+    const char *host = m->opts->host && *m->opts->host ? m->opts->host : "0.0.0.0";
+    char port[16];
+    snprintf(port, sizeof(port), "%d", m->opts->port);
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int gai = getaddrinfo(host, port, &hints, &ai);
+    if (gai != 0 || !ai) {
+        snprintf(why, why_size, "cannot resolve --host %s: %s", host, gai_strerror(gai));
+        return NULL;
+    }
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)m->opts->port, NULL, NULL, on_request, m,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_END);
+    int e = errno;
+    freeaddrinfo(ai);
+    if (!d)
+        snprintf(why, why_size, "cannot listen on %s:%d: %s", host, m->opts->port,
+                 strerror(e));
+    return d;
+}

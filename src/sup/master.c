@@ -1,0 +1,745 @@
+/* The production master: one loop (epoll) over libmicrohttpd, the signalfd
+ * and the worker socketpairs, with timers as epoll timeouts. It owns the
+ * process table and every policy decision: spawn with backoff, dispatch,
+ * recycle, timeouts, crash answers, drain and stop. It never touches CUDA. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "common/internal.h"
+#include "sup/sup.h"
+#include "sup/sup_internal.h"
+
+#define INIT_FAILURES_FATAL 5   /* failed starts in a row, no worker ever ready */
+#define STOP_KILL_AFTER 5.0     /* seconds between TERM and KILL at shutdown */
+#define EXIT_KILL_AFTER 10.0    /* a retiring worker must be gone by then */
+#define VRAM_SAMPLE_EVERY 0.05
+
+double clams__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double backoff(int failures)
+{
+    if (failures <= 0)
+        return 0;
+    double d = 0.1;
+    for (int i = 1; i < failures && d < 30; i++)
+        d *= 2;
+    return d < 30 ? d : 30;
+}
+
+static void close_worker_fd(clams__master_t *m, clams__proc_t *p)
+{
+    if (p->fd < 0)
+        return;
+    epoll_ctl(m->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+    close(p->fd);
+    p->fd = -1;
+}
+
+static void fatal(clams__master_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Asks an idle worker to leave (worker_fini runs); it is replaced once reaped. */
+static void retire(clams__master_t *m, clams__proc_t *p, clams__recycle_t why)
+{
+    clams__ipc_hdr_t h = {0};
+    h.type = CLAMS__MSG_QUIT;
+    if (p->fd >= 0)
+        clams__ipc_send(p->fd, &h, NULL, -1);
+    p->state = CLAMS__W_EXITING;
+    p->reason = why;
+    p->kill_at = clams__now() + EXIT_KILL_AFTER;
+    clams__log(CLAMS_LOG_DEBUG, 0, "retiring worker %d (%s, %lu requests served)", (int)p->pid,
+               clams__recycle_name(why), p->served);
+}
+
+static bool dispatch(clams__master_t *m, clams__proc_t *p, clams__sreq_t *r)
+{
+    clams__ipc_hdr_t h = {0};
+    h.type = CLAMS__MSG_REQUEST;
+    h.id = r->id;
+    h.len = r->body_len;
+    if (p->limit && p->served + 1 >= p->limit)
+        h.flags |= CLAMS__MSG_FLAG_LAST;
+    if (clams__ipc_send(p->fd, &h, r->query_enc ? r->query_enc : "", r->body_fd) != 0) {
+        clams__log(CLAMS_LOG_WARNING, errno, "sending a request to worker %d", (int)p->pid);
+        kill(p->pid, SIGKILL);
+        p->state = CLAMS__W_EXITING;
+        p->reason = CLAMS__RECYCLE_CRASH;
+        return false;
+    }
+    double now = clams__now();
+    p->state = CLAMS__W_BUSY;
+    p->req = r;
+    p->deadline = m->opts->timeout > 0 ? now + m->opts->timeout : 0;
+    p->next_sample = now + VRAM_SAMPLE_EVERY;
+    p->req_peak = 0;
+    r->phase = CLAMS__REQ_IN_WORKER;
+    r->worker = p->pid;
+    return true;
+}
+
+static clams__proc_t *idle_worker(clams__master_t *m)
+{
+    for (int i = 0; i < m->nprocs; i++)
+        if (m->procs[i].state == CLAMS__W_READY && m->procs[i].fd >= 0)
+            return &m->procs[i];
+    return NULL;
+}
+
+/* Gives queued requests to idle workers, oldest first. */
+static void pump(clams__master_t *m)
+{
+    clams__proc_t *p;
+    while (m->queue.len > 0 && (p = idle_worker(m)) != NULL) {
+        clams__sreq_t *r = clams__queue_pop(&m->queue);
+        if (!dispatch(m, p, r))
+            clams__queue_unpop(&m->queue, r);
+    }
+}
+
+void clams__master_submit(clams__master_t *m, clams__sreq_t *r)
+{
+    if (m->draining || m->fatal) {
+        clams__front_text(r, 503, "shutting down\n");
+        r->retry_after = true;
+        r->close_conn = true;
+        r->phase = CLAMS__REQ_ANSWERED;
+        return;
+    }
+    if (m->queue.len == 0) {
+        clams__proc_t *p;
+        while ((p = idle_worker(m)) != NULL)
+            if (dispatch(m, p, r))
+                return;
+    }
+    if (clams__queue_push(&m->queue, r) != 0) {
+        m->stats.rejected_full++;
+        clams__front_text(r, 503, "all workers are busy and the queue is full\n");
+        r->retry_after = true;
+        r->phase = CLAMS__REQ_ANSWERED;
+        return;
+    }
+    r->phase = CLAMS__REQ_QUEUED;
+}
+
+/* ---- phase 2: VRAM budgets --------------------------------------------------- */
+
+static bool sample_vram(clams__master_t *m, clams__proc_t *p)
+{
+    unsigned long long bytes = 0;
+    if (!p->gpu_uuid || clams__gpu_process_memory(p->gpu_uuid, p->pid, &bytes) != 0)
+        return false;
+    p->mem_now = bytes;
+    if (bytes > p->mem_peak)
+        p->mem_peak = bytes;
+    if (bytes > p->req_peak)
+        p->req_peak = bytes;
+    (void)m;
+    return true;
+}
+
+static void hard_budget_check(clams__master_t *m, clams__proc_t *p, double now)
+{
+    if (m->hard_bytes_mib <= 0 || !p->gpu_uuid || now < p->next_sample)
+        return;
+    p->next_sample = now + VRAM_SAMPLE_EVERY;
+    if (!sample_vram(m, p) || p->mem_now <= (unsigned long long)m->hard_bytes_mib << 20)
+        return;
+    char msg[512];
+    snprintf(msg, sizeof(msg),
+             "worker %d held %llu MiB of GPU memory on %s, above its hard budget of %ld MiB, "
+             "and was killed while annotating",
+             (int)p->pid, p->mem_now >> 20, p->gpu_uuid, m->hard_bytes_mib);
+    clams__log(CLAMS_LOG_ERROR, 0, "%s", msg);
+    kill(p->pid, SIGKILL);
+    clams__sreq_t *r = p->req;
+    p->req = NULL;
+    p->state = CLAMS__W_EXITING;
+    p->reason = CLAMS__RECYCLE_VRAM;
+    clams__front_worker_failed(m, r, p->pid, msg);
+    clams__front_answer(m, r);
+}
+
+/* After a request: figures for /metrics, the typ warning, the soft budget. */
+static bool over_soft_budget(clams__master_t *m, clams__proc_t *p, unsigned long long peak)
+{
+    if (!p->gpu_uuid)
+        return false;
+    sample_vram(m, p);
+    if (peak > p->req_peak)
+        p->req_peak = peak;
+    if (p->req_peak > p->mem_peak)
+        p->mem_peak = p->req_peak;
+    int typ = clams__app_rt_gpu_typ(m->rt);
+    if (typ > 0 && !p->typ_logged && p->req_peak > (unsigned long long)typ << 20) {
+        p->typ_logged = true;
+        clams__log(CLAMS_LOG_WARNING, 0,
+                   "worker %d: a request peaked at %llu MiB of GPU memory, above the "
+                   "app's est_gpu_mem_typ of %d MiB",
+                   (int)p->pid, p->req_peak >> 20, typ);
+    }
+    return m->soft_bytes_mib > 0 && p->mem_now > (unsigned long long)m->soft_bytes_mib << 20;
+}
+
+/* ---- worker messages ------------------------------------------------------ */
+
+static void on_ready(clams__master_t *m, clams__proc_t *p)
+{
+    double now = clams__now();
+    p->state = CLAMS__W_READY;
+    p->ready_at = now;
+    p->failures = 0;
+    m->ever_ready = true;
+    m->init_fail_row = 0;
+    clams__log(CLAMS_LOG_DEBUG, 0, "worker %d ready: fork to ready %.3f ms", (int)p->pid,
+               (now - p->started) * 1000.0);
+    if (p->retire)
+        retire(m, p, CLAMS__RECYCLE_RELOAD);
+}
+
+static void on_response(clams__master_t *m, clams__proc_t *p, const clams__ipc_hdr_t *h,
+                        const char *ctype, int fd)
+{
+    clams__sreq_t *r = p->req;
+    if (!r || r->id != h->id || p->state != CLAMS__W_BUSY) {
+        if (fd >= 0) /* a late answer to a request already answered (timeout) */
+            close(fd);
+        return;
+    }
+    p->req = NULL;
+    p->served++;
+    r->status = h->status;
+    snprintf(r->ctype, sizeof(r->ctype), "%.90s", ctype[0] ? ctype : "application/json");
+    r->resp_fd = fd;
+    r->resp_len = (size_t)h->len;
+    r->worker = p->pid;
+    clams__front_answer(m, r);
+    bool vram = over_soft_budget(m, p, h->peak);
+    if (p->limit && p->served >= p->limit) {
+        /* The worker was told this was its last request and exits by itself. */
+        p->state = CLAMS__W_EXITING;
+        p->reason = CLAMS__RECYCLE_MAX_REQUESTS;
+        p->kill_at = clams__now() + EXIT_KILL_AFTER;
+    } else if (p->retire || m->stopping) {
+        retire(m, p, CLAMS__RECYCLE_RELOAD);
+    } else if (vram) {
+        clams__log(CLAMS_LOG_INFO, 0, "worker %d holds %llu MiB of GPU memory, above its soft "
+                   "budget of %ld MiB: recycling it", (int)p->pid, p->mem_now >> 20,
+                   m->soft_bytes_mib);
+        retire(m, p, CLAMS__RECYCLE_VRAM);
+    } else {
+        p->state = CLAMS__W_READY;
+    }
+}
+
+/* Handles one message from a worker (its socket is non-blocking). Returns
+ * true when one was handled, false when none was waiting or at EOF. */
+static bool on_worker_event(clams__master_t *m, clams__proc_t *p)
+{
+    static char text[CLAMS__IPC_TEXT_MAX + 1];
+    clams__ipc_hdr_t h;
+    int fd = -1;
+    int rc = clams__ipc_recv(p->fd, &h, text, sizeof(text), &fd);
+    if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return false;
+    if (rc <= 0) {
+        /* EOF: the worker is gone or going; the reap says why. */
+        close_worker_fd(m, p);
+        if (p->state == CLAMS__W_READY)
+            p->state = CLAMS__W_EXITING;
+        return false;
+    }
+    switch (h.type) {
+    case CLAMS__MSG_READY:
+        if (p->state == CLAMS__W_SPAWNING)
+            on_ready(m, p);
+        break;
+    case CLAMS__MSG_INIT_FAILED:
+        p->state = CLAMS__W_EXITING;
+        p->reason = CLAMS__RECYCLE_INIT;
+        p->failures++;
+        m->init_fail_row++;
+        snprintf(m->last_init_error, sizeof(m->last_init_error), "%.400s", text);
+        clams__log(CLAMS_LOG_ERROR, 0, "worker %d: worker_init failed: %s", (int)p->pid, text);
+        break;
+    case CLAMS__MSG_RESPONSE:
+        on_response(m, p, &h, text, fd);
+        fd = -1;
+        break;
+    default:
+        break;
+    }
+    if (fd >= 0)
+        close(fd);
+    return true;
+}
+
+/* ---- reaping ---------------------------------------------------------------- */
+
+static void describe_status(int st, char *buf, size_t size)
+{
+    if (WIFSIGNALED(st))
+        snprintf(buf, size, "was killed by signal %d (%s)", WTERMSIG(st),
+                 strsignal(WTERMSIG(st)));
+    else if (WIFEXITED(st))
+        snprintf(buf, size, "exited with status %d", WEXITSTATUS(st));
+    else
+        snprintf(buf, size, "stopped (status 0x%x)", st);
+}
+
+static void reaped(clams__master_t *m, clams__proc_t *p, int st)
+{
+    char how[160], msg[320];
+    /* waitpid(-1) can reap a worker whose last messages (its answer, or why
+     * its init failed) are still in the socket: read them first. */
+    while (p->fd >= 0 && on_worker_event(m, p))
+        ;
+    describe_status(st, how, sizeof(how));
+    double now = clams__now();
+    if (p->req) {
+        snprintf(msg, sizeof(msg), "worker %d %s while annotating", (int)p->pid, how);
+        clams__log(CLAMS_LOG_ERROR, 0, "%s", msg);
+        clams__sreq_t *r = p->req;
+        p->req = NULL;
+        clams__front_worker_failed(m, r, p->pid, msg);
+        clams__front_answer(m, r);
+        p->reason = CLAMS__RECYCLE_CRASH;
+    } else if (p->state == CLAMS__W_SPAWNING) {
+        p->failures++;
+        m->init_fail_row++;
+        p->reason = CLAMS__RECYCLE_INIT;
+        snprintf(m->last_init_error, sizeof(m->last_init_error),
+                 "worker %d %s during worker_init", (int)p->pid, how);
+        clams__log(CLAMS_LOG_ERROR, 0, "%s", m->last_init_error);
+    } else if (p->reason == CLAMS__RECYCLE_NONE) {
+        clams__log(CLAMS_LOG_WARNING, 0, "worker %d %s while idle", (int)p->pid, how);
+        p->reason = CLAMS__RECYCLE_CRASH;
+    }
+    clams__log(CLAMS_LOG_DEBUG, 0, "worker %d %s (%s, %lu requests served)", (int)p->pid, how,
+               clams__recycle_name(p->reason), p->served);
+    m->stats.recycles[p->reason]++;
+    close_worker_fd(m, p);
+    bool code2 = WIFEXITED(st) && WEXITSTATUS(st) == 2;
+    pid_t pid = p->pid;
+    p->state = CLAMS__W_EMPTY;
+    p->pid = 0;
+    p->kill_at = 0;
+    p->next_spawn = now + backoff(p->failures);
+    if (code2 && !m->stopping)
+        fatal(m, "worker %d exited with status 2 (do not restart): stopping the server",
+              (int)pid);
+    else if (!m->ever_ready && m->init_fail_row >= INIT_FAILURES_FATAL)
+        fatal(m, "the app cannot start: worker_init failed %d times in a row and no worker "
+              "ever became ready (last error: %s)", m->init_fail_row, m->last_init_error);
+}
+
+static void reap(clams__master_t *m)
+{
+    for (;;) {
+        int st;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0) {
+            if (pid < 0 && errno == EINTR)
+                continue;
+            return; /* 0: none left to reap now; ECHILD: no children */
+        }
+        for (int i = 0; i < m->nprocs; i++) {
+            if (m->procs[i].pid == pid && m->procs[i].state != CLAMS__W_EMPTY) {
+                reaped(m, &m->procs[i], st);
+                break;
+            }
+        }
+    }
+}
+
+/* ---- shutdown ---------------------------------------------------------------- */
+
+static void stop_workers(clams__master_t *m)
+{
+    double now = clams__now();
+    m->stopping = true;
+    for (int i = 0; i < m->nprocs; i++) {
+        clams__proc_t *p = &m->procs[i];
+        if (p->state == CLAMS__W_EMPTY)
+            continue;
+        if (p->state != CLAMS__W_EXITING)
+            p->reason = CLAMS__RECYCLE_SHUTDOWN;
+        p->state = CLAMS__W_EXITING;
+        kill(p->pid, SIGTERM);
+        /* Closing our end wakes a worker blocked in recvmsg even if the TERM
+         * landed just before it blocked. */
+        if (p->fd >= 0)
+            shutdown(p->fd, SHUT_RDWR);
+        if (!p->kill_at || p->kill_at > now + STOP_KILL_AFTER)
+            p->kill_at = now + STOP_KILL_AFTER;
+    }
+}
+
+/* Answers everything still waiting (the drain deadline passed, or fatal). */
+static void abandon_requests(clams__master_t *m, const char *why)
+{
+    clams__sreq_t *r;
+    while ((r = clams__queue_pop(&m->queue)) != NULL) {
+        clams__front_text(r, 503, why);
+        r->retry_after = true;
+        r->close_conn = true;
+        clams__front_answer(m, r);
+    }
+    for (int i = 0; i < m->nprocs; i++) {
+        clams__proc_t *p = &m->procs[i];
+        if (!p->req)
+            continue;
+        char msg[256];
+        snprintf(msg, sizeof(msg), "worker %d was stopped while annotating: %s", (int)p->pid,
+                 why);
+        kill(p->pid, SIGKILL);
+        r = p->req;
+        p->req = NULL;
+        p->state = CLAMS__W_EXITING;
+        p->reason = CLAMS__RECYCLE_SHUTDOWN;
+        clams__front_worker_failed(m, r, p->pid, msg);
+        clams__front_answer(m, r);
+    }
+}
+
+static void fatal(clams__master_t *m, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    clams__log(CLAMS_LOG_CRITICAL, 0, "%s", msg);
+    m->fatal = true;
+    if (!m->draining) {
+        m->draining = true;
+        m->drain_deadline = clams__now();
+    }
+    abandon_requests(m, "the server is stopping: the app cannot start\n");
+    stop_workers(m);
+}
+
+static void begin_drain(clams__master_t *m, const char *sig)
+{
+    if (m->draining)
+        return;
+    m->draining = true;
+    m->drain_deadline = clams__now() + m->opts->graceful_timeout;
+    clams__log(CLAMS_LOG_INFO, 0, "%s: draining (%zu queued, up to %.1f s)", sig, m->queue.len,
+               m->opts->graceful_timeout);
+    MHD_socket ls = MHD_quiesce_daemon(m->mhd);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+}
+
+static void reload(clams__master_t *m)
+{
+    clams__log(CLAMS_LOG_INFO, 0, "SIGHUP: replacing all workers");
+    for (int i = 0; i < m->nprocs; i++) {
+        clams__proc_t *p = &m->procs[i];
+        if (p->state == CLAMS__W_READY)
+            retire(m, p, CLAMS__RECYCLE_RELOAD);
+        else if (p->state == CLAMS__W_BUSY || p->state == CLAMS__W_SPAWNING)
+            p->retire = true;
+    }
+}
+
+/* ---- timers ----------------------------------------------------------------- */
+
+static void timers(clams__master_t *m, double now)
+{
+    for (int i = 0; i < m->nprocs; i++) {
+        clams__proc_t *p = &m->procs[i];
+        if (p->state == CLAMS__W_BUSY && p->deadline > 0 && now >= p->deadline) {
+            char msg[256];
+            snprintf(msg, sizeof(msg), "worker %d passed the request timeout of %g s and was "
+                     "killed while annotating", (int)p->pid, m->opts->timeout);
+            clams__log(CLAMS_LOG_ERROR, 0, "%s", msg);
+            kill(p->pid, SIGKILL);
+            clams__sreq_t *r = p->req;
+            p->req = NULL;
+            p->state = CLAMS__W_EXITING;
+            p->reason = CLAMS__RECYCLE_TIMEOUT;
+            clams__front_worker_failed(m, r, p->pid, msg);
+            clams__front_answer(m, r);
+        }
+        if (p->state == CLAMS__W_BUSY)
+            hard_budget_check(m, p, now);
+        if (p->state != CLAMS__W_EMPTY && p->kill_at > 0 && now >= p->kill_at) {
+            clams__log(CLAMS_LOG_WARNING, 0, "worker %d did not exit in time: SIGKILL",
+                       (int)p->pid);
+            kill(p->pid, SIGKILL);
+            p->kill_at = 0;
+        }
+    }
+    bool want = !m->stopping && (!m->draining || m->queue.len > 0);
+    for (int i = 0; want && i < m->nprocs; i++) {
+        clams__proc_t *p = &m->procs[i];
+        if (p->state == CLAMS__W_EMPTY && now >= p->next_spawn && clams__spawn(m, p) != 0)
+            p->next_spawn = now + 1.0;
+    }
+}
+
+static int next_timeout_ms(clams__master_t *m, double now)
+{
+    double t = now + 1.0;
+#define EARLIER(x) do { if ((x) > 0 && (x) < t) t = (x); } while (0)
+    for (int i = 0; i < m->nprocs; i++) {
+        const clams__proc_t *p = &m->procs[i];
+        if (p->state == CLAMS__W_EMPTY && !m->stopping)
+            EARLIER(p->next_spawn > now ? p->next_spawn : now);
+        if (p->state == CLAMS__W_BUSY) {
+            EARLIER(p->deadline);
+            if (m->hard_bytes_mib > 0 && p->gpu_uuid)
+                EARLIER(p->next_sample);
+        }
+        EARLIER(p->kill_at);
+    }
+    if (m->draining && !m->stopping)
+        EARLIER(m->drain_deadline);
+#undef EARLIER
+    MHD_UNSIGNED_LONG_LONG mt;
+    double ms = (t - now) * 1000.0;
+    if (MHD_get_timeout(m->mhd, &mt) == MHD_YES && (double)mt < ms)
+        ms = (double)mt;
+    if (ms < 0)
+        ms = 0;
+    return (int)(ms + 0.999);
+}
+
+/* ---- the loop --------------------------------------------------------------- */
+
+static void read_signals(clams__master_t *m, bool *chld, bool *term, bool *hup)
+{
+    struct signalfd_siginfo si;
+    while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if (si.ssi_signo == SIGCHLD)
+            *chld = true;
+        else if (si.ssi_signo == SIGHUP)
+            *hup = true;
+        else
+            *term = true;
+    }
+}
+
+static int busy_count(const clams__master_t *m)
+{
+    int n = 0;
+    for (int i = 0; i < m->nprocs; i++)
+        n += m->procs[i].state == CLAMS__W_BUSY;
+    return n;
+}
+
+static bool all_empty(const clams__master_t *m)
+{
+    for (int i = 0; i < m->nprocs; i++)
+        if (m->procs[i].state != CLAMS__W_EMPTY)
+            return false;
+    return true;
+}
+
+static void loop(clams__master_t *m)
+{
+    struct epoll_event evs[64];
+    double final_deadline = 0;
+    for (;;) {
+        double now = clams__now();
+        timers(m, now);
+        pump(m);
+        if (m->draining && !m->stopping) {
+            if (m->queue.len == 0 && busy_count(m) == 0) {
+                stop_workers(m);
+            } else if (now >= m->drain_deadline) {
+                clams__log(CLAMS_LOG_WARNING, 0, "graceful timeout passed with %zu queued and "
+                           "%d in workers", m->queue.len, busy_count(m));
+                abandon_requests(m, "the server shut down before this request was done\n");
+                stop_workers(m);
+            }
+        }
+        if (m->stopping && all_empty(m)) {
+            if (!final_deadline)
+                final_deadline = now + 2.0;
+            if (m->open_reqs == 0 || now >= final_deadline)
+                return;
+        }
+        MHD_run(m->mhd);
+        int n = epoll_wait(m->epfd, evs, 64, next_timeout_ms(m, clams__now()));
+        if (n < 0 && errno != EINTR) {
+            clams__log(CLAMS_LOG_CRITICAL, errno, "epoll_wait");
+            fatal(m, "the master loop failed");
+            return;
+        }
+        bool chld = false, term = false, hup = false;
+        for (int i = 0; i < n; i++) {
+            uint64_t tag = evs[i].data.u64;
+            if (tag == 1)
+                read_signals(m, &chld, &term, &hup);
+            else if (tag >= 2 && (int)(tag - 2) < m->nprocs && m->procs[tag - 2].fd >= 0)
+                on_worker_event(m, &m->procs[tag - 2]);
+        }
+        /* Fixed order: reap, terminate, reload. */
+        if (chld)
+            reap(m);
+        if (term)
+            begin_drain(m, "SIGTERM/SIGINT");
+        if (hup && !m->draining)
+            reload(m);
+        MHD_run(m->mhd);
+    }
+}
+
+/* ---- setup -------------------------------------------------------------------- */
+
+static void resolve_settings(clams__master_t *m)
+{
+    const clams_app_t *app = clams__app_rt_app(m->rt);
+    const clams__options_t *o = m->opts;
+    long mr = o->max_requests;
+    if (mr < 0) /* not given: the app's default, else 1 */
+        mr = app->production.max_requests == CLAMS_MAX_REQUESTS_NEVER ? 0
+             : app->production.max_requests > 0 ? app->production.max_requests
+                                                : 1;
+    m->max_requests = mr;
+    m->jitter = o->max_requests_jitter > 0 ? o->max_requests_jitter
+                                           : app->production.max_requests_jitter;
+    int typ = clams__app_rt_gpu_typ(m->rt);
+    m->soft_bytes_mib = o->vram_soft_mib < 0 ? typ : o->vram_soft_mib;
+    m->hard_bytes_mib = o->vram_hard_mib > 0 ? o->vram_hard_mib : 0;
+}
+
+static int setup_pool(clams__master_t *m)
+{
+    clams_error_t err = {0};
+    m->plan = calloc(1, sizeof(*m->plan));
+    if (!m->plan)
+        return CLAMS_ENOMEM;
+    int rc = clams__pool_plan(clams__app_rt_gpu_min(m->rt), clams__app_rt_gpu_typ(m->rt),
+                              m->opts->workers, m->plan, &err);
+    if (rc != 0) {
+        clams__log(CLAMS_LOG_CRITICAL, 0, "cannot size the worker pool: %s",
+                   err.text[0] ? err.text : clams_strerror(rc));
+        return rc;
+    }
+    m->nprocs = m->plan->workers > 1024 ? 1024 : m->plan->workers;
+    if (m->nprocs < 1)
+        m->nprocs = 1;
+    m->procs = calloc((size_t)m->nprocs, sizeof(*m->procs));
+    if (!m->procs)
+        return CLAMS_ENOMEM;
+    for (int i = 0; i < m->nprocs; i++) {
+        clams__proc_t *p = &m->procs[i];
+        p->slot = i;
+        p->fd = -1;
+        int g = m->plan->use_gpu ? m->plan->gpu_of_slot[i] : -1;
+        if (g >= 0 && (size_t)g < m->plan->gpus.count)
+            p->gpu_uuid = m->plan->gpus.gpus[g].uuid;
+    }
+    clams__log(CLAMS_LOG_INFO, 0, "%s", m->plan->log_line);
+    return 0;
+}
+
+static int setup_loop(clams__master_t *m)
+{
+    char why[512];
+    m->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (m->epfd < 0)
+        return CLAMS_ESYS;
+    m->sigfd = clams__signals_open(&m->old_mask);
+    if (m->sigfd < 0) {
+        m->sigfd = -1;
+        return CLAMS_ESYS;
+    }
+    m->mhd = clams__front_start(m, why, sizeof(why));
+    if (!m->mhd) {
+        clams__log(CLAMS_LOG_CRITICAL, 0, "%s", why);
+        return CLAMS_ESYS;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+    struct epoll_event ev = {0};
+    ev.events = EPOLLIN;
+    ev.data.u64 = 0;
+    if (!di || epoll_ctl(m->epfd, EPOLL_CTL_ADD, di->epoll_fd, &ev) != 0)
+        return CLAMS_ESYS;
+    ev.data.u64 = 1;
+    if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->sigfd, &ev) != 0)
+        return CLAMS_ESYS;
+    const union MHD_DaemonInfo *pi = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    clams__log(CLAMS_LOG_INFO, 0, "production server listening on %s:%u (%d workers, "
+               "max_requests %ld, queue %d, timeout %g s)",
+               m->opts->host ? m->opts->host : "0.0.0.0", pi ? pi->port : (unsigned)m->opts->port,
+               m->nprocs, m->max_requests, m->opts->queue, m->opts->timeout);
+    return 0;
+}
+
+static void teardown(clams__master_t *m)
+{
+    if (m->mhd)
+        MHD_stop_daemon(m->mhd);
+    /* Anything a worker or the queue still held (only after a failed start). */
+    for (int i = 0; m->procs && i < m->nprocs; i++) {
+        if (m->procs[i].state != CLAMS__W_EMPTY && m->procs[i].pid > 0) {
+            kill(m->procs[i].pid, SIGKILL);
+            waitpid(m->procs[i].pid, NULL, 0);
+        }
+        close_worker_fd(m, &m->procs[i]);
+    }
+    if (m->epfd >= 0)
+        close(m->epfd);
+    if (m->sigfd >= 0)
+        clams__signals_close(m->sigfd, &m->old_mask);
+    clams__queue_free(&m->queue);
+    free(m->procs);
+    free(m->plan);
+    free(m->keep_fds);
+}
+
+int clams__production_serve(const clams__app_rt_t *rt, const clams__options_t *opts)
+{
+    clams__master_t m;
+    memset(&m, 0, sizeof(m));
+    m.rt = rt;
+    m.opts = opts;
+    m.epfd = m.sigfd = -1;
+    srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+    resolve_settings(&m);
+    int rc = clams__queue_init(&m.queue, opts->queue > 0 ? (size_t)opts->queue : 0);
+    if (rc == 0)
+        rc = setup_pool(&m);
+    const clams_app_t *app = clams__app_rt_app(rt);
+    if (rc == 0 && app->preload) {
+        clams_error_t err = {0};
+        if (app->preload(app->user, &err) != 0) {
+            clams__log(CLAMS_LOG_CRITICAL, 0, "preload failed: %s",
+                       err.text[0] ? err.text : "(no message)");
+            rc = CLAMS_EAPP;
+        }
+    }
+    /* After the probe and the preload: their fds are the app's and stay open in
+     * workers; everything opened from here on is the server's. */
+    if (rc == 0)
+        rc = clams__fds_snapshot(&m);
+    if (rc == 0)
+        rc = setup_loop(&m);
+    if (rc == 0)
+        loop(&m);
+    int status = (rc != 0 || m.fatal) ? 1 : 0;
+    teardown(&m);
+    if (status == 0)
+        clams__log(CLAMS_LOG_INFO, 0, "production server stopped");
+    return status;
+}

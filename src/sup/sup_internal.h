@@ -1,0 +1,232 @@
+/* This file is private to libclams.
+ * Internal structures of the production server: the master state, the
+ * process table, the parked HTTP requests, the master<->worker messages and
+ * the helpers each file of src/sup offers the others. */
+#ifndef CLAMS_SUP_INTERNAL_H
+#define CLAMS_SUP_INTERNAL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "app/options.h"
+#include "app/pipeline.h"
+#include "gpu/gpu.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+/* ---- master <-> worker messages (ipc.c) ---------------------------------- */
+
+enum {
+    CLAMS__MSG_READY = 1,       /* worker -> master: worker_init succeeded */
+    CLAMS__MSG_INIT_FAILED = 2, /* worker -> master: text = reason */
+    CLAMS__MSG_REQUEST = 3,     /* master -> worker: text = encoded query, fd = body */
+    CLAMS__MSG_RESPONSE = 4,    /* worker -> master: text = content type, fd = body */
+    CLAMS__MSG_QUIT = 5         /* master -> worker: run worker_fini and exit 0 */
+};
+#define CLAMS__MSG_FLAG_LAST 1u /* REQUEST: exit after answering (recycle) */
+#define CLAMS__IPC_TEXT_MAX 65536
+
+typedef struct clams__ipc_hdr_s {
+    uint32_t type;
+    uint32_t flags;
+    int32_t status;
+    uint32_t text_len;
+    uint64_t id;
+    uint64_t len;  /* body bytes in the fd */
+    uint64_t peak; /* RESPONSE: GPU peak bytes the worker measured, 0 = unknown */
+} clams__ipc_hdr_t;
+
+/* Sends one message (SOCK_SEQPACKET: one message per call) with an optional
+ * fd (-1 = none). Returns 0 or CLAMS_ESYS (errno kept). Never raises SIGPIPE. */
+int clams__ipc_send(int sock, const clams__ipc_hdr_t *h, const char *text, int fd);
+/* Receives one message. text gets text_len bytes plus a NUL (text_cap >= 1).
+ * Returns 1 for a message, 0 at EOF, CLAMS_ESYS on error (EAGAIN included).
+ * *fd receives a passed fd (close-on-exec) or -1. */
+int clams__ipc_recv(int sock, clams__ipc_hdr_t *h, char *text, size_t text_cap, int *fd);
+/* A new memfd holding len bytes of buf. Returns the fd or CLAMS_ESYS. */
+int clams__memfd_new(const char *name, const void *buf, size_t len);
+
+/* ---- requests and the bounded queue (queue.c) ---------------------------- */
+
+typedef enum {
+    CLAMS__REQ_RECEIVING = 0,
+    CLAMS__REQ_QUEUED,
+    CLAMS__REQ_IN_WORKER,
+    CLAMS__REQ_ANSWERED
+} clams__req_phase_t;
+
+typedef struct clams__sreq_s {
+    uint64_t id;
+    struct MHD_Connection *conn;
+    char method[12];
+    char *path;          /* path?query as received, for the access log */
+    char addr[64];
+    double t0;           /* monotonic seconds at arrival */
+    clams__query_t query;
+    char *query_enc;     /* clams__query_encode, sent to the worker */
+    int body_fd;         /* memfd with the upload (-1 until the first byte) */
+    size_t body_len;
+    bool too_big;
+    bool annotate;       /* POST/PUT / */
+    bool suspended;
+    bool by_step;        /* answered by the shared http helpers (404/405/413) */
+    clams__req_phase_t phase;
+    /* The answer. */
+    int status;
+    char ctype[96];
+    int resp_fd;         /* from a worker (memfd), or -1 */
+    char *resp_buf;      /* malloc'd body, or NULL */
+    size_t resp_len;
+    pid_t worker;        /* 0 = answered by the master */
+    bool retry_after;
+    bool close_conn;
+} clams__sreq_t;
+
+typedef struct clams__queue_s {
+    clams__sreq_t **items;
+    size_t cap, head, len;
+} clams__queue_t;
+
+int clams__queue_init(clams__queue_t *q, size_t cap);
+void clams__queue_free(clams__queue_t *q);
+/* Returns 0, or CLAMS_ETOOBIG when full. */
+int clams__queue_push(clams__queue_t *q, clams__sreq_t *r);
+clams__sreq_t *clams__queue_pop(clams__queue_t *q);
+/* Puts a request back at the head (a dispatch that failed). Never fails: the
+ * slot it came from is free. */
+void clams__queue_unpop(clams__queue_t *q, clams__sreq_t *r);
+
+void clams__sreq_free(clams__sreq_t *r);
+
+/* ---- the process table ---------------------------------------------------- */
+
+typedef enum {
+    CLAMS__W_EMPTY = 0, /* no process in this slot */
+    CLAMS__W_SPAWNING,  /* forked, worker_init running */
+    CLAMS__W_READY,     /* idle */
+    CLAMS__W_BUSY,      /* a request is in it */
+    CLAMS__W_EXITING    /* told to go, killed, or died; waiting for the reap */
+} clams__wstate_t;
+
+/* Why a worker was replaced (metrics and logs). */
+typedef enum {
+    CLAMS__RECYCLE_NONE = 0,
+    CLAMS__RECYCLE_MAX_REQUESTS,
+    CLAMS__RECYCLE_VRAM,
+    CLAMS__RECYCLE_CRASH,
+    CLAMS__RECYCLE_TIMEOUT,
+    CLAMS__RECYCLE_RELOAD,
+    CLAMS__RECYCLE_INIT,
+    CLAMS__RECYCLE_SHUTDOWN,
+    CLAMS__RECYCLE_COUNT
+} clams__recycle_t;
+
+const char *clams__recycle_name(clams__recycle_t r);
+
+typedef struct clams__proc_s {
+    pid_t pid;
+    int slot;
+    int fd;                 /* master end of the socketpair, -1 when closed */
+    clams__wstate_t state;
+    unsigned long served;
+    unsigned long limit;    /* requests before recycling, 0 = never */
+    const char *gpu_uuid;   /* NULL = not pinned */
+    double started, ready_at;
+    clams__sreq_t *req;     /* the request in it (BUSY) */
+    double deadline;        /* request timeout, 0 = none */
+    double kill_at;         /* SIGKILL when still alive then, 0 = none */
+    double next_sample;     /* next VRAM sample while busy */
+    bool retire;            /* replace after the current request (SIGHUP) */
+    clams__recycle_t reason;
+    double next_spawn;      /* EMPTY: not before this time (backoff) */
+    int failures;           /* consecutive failed starts in this slot */
+    unsigned long long mem_now, mem_peak, req_peak;
+    bool typ_logged;
+} clams__proc_t;
+
+/* ---- the master ------------------------------------------------------------ */
+
+#define CLAMS__DUR_BUCKETS 12
+#define CLAMS__STATUS_KINDS 8
+
+typedef struct clams__stats_s {
+    unsigned long long by_status[600];
+    unsigned long long dur_bucket[CLAMS__DUR_BUCKETS + 1];
+    double dur_sum;
+    unsigned long long dur_count;
+    unsigned long long recycles[CLAMS__RECYCLE_COUNT];
+    unsigned long long rejected_full;
+} clams__stats_t;
+
+typedef struct clams__master_s {
+    const clams__app_rt_t *rt;
+    const clams__options_t *opts;
+    clams__pool_plan_t *plan;
+    struct MHD_Daemon *mhd;
+    int epfd, sigfd;
+    sigset_t old_mask;
+    clams__proc_t *procs;
+    int nprocs;
+    clams__queue_t queue;
+    long max_requests;      /* resolved: 0 = never */
+    long jitter;
+    long soft_bytes_mib;    /* resolved soft VRAM budget, 0 = off */
+    long hard_bytes_mib;
+    unsigned char *keep_fds; /* fds open before the server started (kept in workers) */
+    int keep_fds_n;
+    bool draining;
+    double drain_deadline;
+    bool stopping;           /* workers told to stop */
+    bool fatal;
+    bool ever_ready;
+    int init_fail_row;
+    char last_init_error[512];
+    unsigned open_reqs;
+    uint64_t next_id;
+    clams__stats_t stats;
+} clams__master_t;
+
+/* Monotonic seconds. */
+double clams__now(void);
+
+/* spawn.c: forks the worker of slot `p` (state SPAWNING). Returns 0 or
+ * CLAMS_ESYS. In the child it never returns. */
+int clams__spawn(clams__master_t *m, clams__proc_t *p);
+/* Records the fds open now (before the server opens its own), so a worker
+ * closes every other inherited fd (listening socket, clients, other workers). */
+int clams__fds_snapshot(clams__master_t *m);
+
+/* worker.c: the child side; never returns. */
+void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid)
+    __attribute__((noreturn));
+
+/* signals.c */
+int clams__signals_open(sigset_t *old_mask);
+void clams__signals_close(int sigfd, const sigset_t *old_mask);
+/* Resets dispositions and the mask in a freshly forked child. */
+void clams__signals_child_reset(const sigset_t *old_mask);
+
+/* front.c: the HTTP side of the master. */
+struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_size);
+/* Sends r's answer: resumes its connection when parked. */
+void clams__front_answer(clams__master_t *m, clams__sreq_t *r);
+/* Dispatch hook the front calls when a body is complete (master.c). */
+void clams__master_submit(clams__master_t *m, clams__sreq_t *r);
+/* Fills an error answer (500) for a request whose worker failed. */
+void clams__front_worker_failed(clams__master_t *m, clams__sreq_t *r, pid_t pid,
+                                const char *message);
+/* Fills a small text answer (takes nothing). */
+void clams__front_text(clams__sreq_t *r, int status, const char *text);
+
+/* access_log.c: one line on stdout. */
+void clams__access_log(const clams__sreq_t *r, double now);
+
+/* metrics.c: GET /metrics body (malloc'd). */
+char *clams__metrics_render(const clams__master_t *m, size_t *len);
+void clams__stats_request(clams__stats_t *s, int status, double seconds);
+
+#endif

@@ -1,0 +1,161 @@
+/* The worker side of the production server (runs in the forked child): pin
+ * to a GPU, run the app's worker_init, report READY or INIT_FAILED, then
+ * answer REQUEST messages until told to quit, the recycle limit says so, or
+ * the master goes away (EOF on the socket). Workers never see a client. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "common/internal.h"
+#include "gpu/hwprofile.h"
+#include "sup/sup_internal.h"
+
+static volatile sig_atomic_t got_term;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    got_term = 1;
+}
+
+static void __attribute__((noreturn)) worker_exit(const clams_app_t *app, int code)
+{
+    if (app->worker_fini)
+        app->worker_fini(app->user);
+    /* _exit: the master's stdio buffers and atexit handlers are not ours. */
+    _exit(code);
+}
+
+/* Reads the request body from the memfd the master passed. */
+static const char *map_body(int fd, size_t len, void **map)
+{
+    *map = NULL;
+    if (len == 0 || fd < 0)
+        return "";
+    void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    *map = p;
+    return p;
+}
+
+static int answer(int sock, const clams__ipc_hdr_t *req, const clams__response_t *resp)
+{
+    int fd = clams__memfd_new("clams-resp", resp->body, resp->len);
+    if (fd < 0) {
+        clams__log(CLAMS_LOG_ERROR, errno, "worker: memfd for the response");
+        return CLAMS_ESYS;
+    }
+    clams__ipc_hdr_t h = {0};
+    h.type = CLAMS__MSG_RESPONSE;
+    h.id = req->id;
+    h.status = resp->status;
+    h.len = resp->len;
+    h.peak = clams__hwprof_last_peak();
+    int rc = clams__ipc_send(sock, &h, resp->content_type ? resp->content_type
+                                                          : "application/json", fd);
+    close(fd);
+    return rc;
+}
+
+static void serve_one(const clams__app_rt_t *rt, int sock, const clams__ipc_hdr_t *h,
+                      const char *query, int body_fd)
+{
+    clams__query_t q = {0};
+    clams__response_t resp = {0};
+    void *map = NULL;
+    const char *body = map_body(body_fd, (size_t)h->len, &map);
+    if (!body) {
+        clams__log(CLAMS_LOG_ERROR, errno, "worker: mmap of the request body");
+        resp.status = 500;
+        resp.content_type = "text/plain";
+        resp.body = strdup("worker could not read the request body");
+        resp.len = resp.body ? strlen(resp.body) : 0;
+    } else {
+        clams__query_parse(&q, query);
+        if (clams__app_rt_annotate(rt, &q, body, (size_t)h->len, &resp) != 0) {
+            resp.status = 500;
+            resp.content_type = "text/plain";
+            resp.body = strdup("out of memory");
+            resp.len = resp.body ? strlen(resp.body) : 0;
+        }
+    }
+    if (map)
+        munmap(map, (size_t)h->len);
+    answer(sock, h, &resp);
+    clams__response_free(&resp);
+    clams__query_free(&q);
+}
+
+static void install_term_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a TERM interrupts the blocking recvmsg. */
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid)
+{
+    const clams_app_t *app = clams__app_rt_app(rt);
+    /* If the master dies without closing our socket (SIGKILL), go too. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (gpu_uuid)
+        setenv("CUDA_VISIBLE_DEVICES", gpu_uuid, 1);
+    if (app->worker_init) {
+        clams_error_t err = {0};
+        if (app->worker_init(app->user, &err) != 0) {
+            clams__ipc_hdr_t h = {0};
+            h.type = CLAMS__MSG_INIT_FAILED;
+            clams__ipc_send(sock, &h, err.text[0] ? err.text : "worker_init failed", -1);
+            _exit(1);
+        }
+    }
+    install_term_handler();
+    clams__ipc_hdr_t ready = {0};
+    ready.type = CLAMS__MSG_READY;
+    if (clams__ipc_send(sock, &ready, NULL, -1) != 0)
+        worker_exit(app, 0);
+
+    char *text = malloc(CLAMS__IPC_TEXT_MAX + 1);
+    if (!text)
+        worker_exit(app, 1);
+    while (!got_term) {
+        clams__ipc_hdr_t h;
+        int fd = -1;
+        int rc = clams__ipc_recv(sock, &h, text, CLAMS__IPC_TEXT_MAX + 1, &fd);
+        if (rc == 0)
+            break; /* the master closed our socket (or died) */
+        if (rc < 0) {
+            if (errno == EINTR && !got_term)
+                continue;
+            if (got_term)
+                break;
+            clams__log(CLAMS_LOG_ERROR, errno, "worker: receiving from the master");
+            break;
+        }
+        if (h.type == CLAMS__MSG_QUIT) {
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        if (h.type != CLAMS__MSG_REQUEST) {
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        serve_one(rt, sock, &h, text, fd);
+        if (fd >= 0)
+            close(fd);
+        if (h.flags & CLAMS__MSG_FLAG_LAST)
+            break;
+    }
+    free(text);
+    worker_exit(app, 0);
+}
