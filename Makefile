@@ -40,3 +40,17 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: libclams (shared and
+# static), headers, the clams tool, clams.pc, the CMake package, man pages and
+# the `clams new` templates. make docs: regenerate docs/api from the headers.
+PREFIX ?= /usr/local
+DOCS_PYTHON ?= /usr/bin/python3
+
+.PHONY: install docs
+
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+docs:
+	$(DOCS_PYTHON) scripts/gen-api-docs.py

@@ -3,7 +3,7 @@
 # Called by `make deps` (and so by build, test and run); safe to run many times.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev check
-      libcurl4-openssl-dev wrk python3 python3-jsonschema valgrind clang
+      libcurl4-openssl-dev wrk python3 python3-jsonschema python3-yaml valgrind clang
       libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -17,5 +17,23 @@ int clams_cli_validate(int argc, char **argv);
 void clams_cli_validate_usage(FILE *out);
 int clams_cli_source(int argc, char **argv);
 void clams_cli_source_usage(FILE *out);
+int clams_cli_describe(int argc, char **argv);
+void clams_cli_describe_usage(FILE *out);
+int clams_cli_rewind(int argc, char **argv);
+void clams_cli_rewind_usage(FILE *out);
+int clams_cli_new(int argc, char **argv);
+void clams_cli_new_usage(FILE *out);
+
+/* Helpers shared by the subcommands (src/cli/io.c, src/cli/md5.c). */
+struct clams_mmif_s;
+/* Loads a MMIF from a path, or standard input for NULL or "-"; on failure
+ * prints "clams CMD: PATH: reason" on stderr and returns NULL.
+ * Ownership: new (clams_mmif_free). */
+struct clams_mmif_s *clams_cli_load(const char *cmd, const char *path);
+/* Writes `text` (len bytes) to a path, or standard output for NULL or "-".
+ * Returns 0, or 1 after printing why on stderr. */
+int clams_cli_write(const char *cmd, const char *path, const char *text, size_t len);
+/* The MD5 digest of data as 32 lower-case hex digits and a NUL. */
+void clams_cli_md5_hex(const void *data, size_t len, char out[33]);
 
 #endif

@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""Static checks of the container files and Kubernetes manifests under deploy/
+(no container engine or cluster here): they must agree with the code they run.
+
+usage: check_deploy.py ROOT BUILD_DIR
+  - every deploy/k8s/*.yaml parses; each Deployment's flags exist in its app's
+    --help, its port is the server's default (5000, read from src/app/options.c),
+    probes and Prometheus annotations use paths the server answers (src/sup),
+    terminationGracePeriodSeconds exceeds --graceful-timeout, a GPU app requests
+    nvidia.com/gpu, CPU limits are set, a Service targets the port;
+  - each Containerfile runs the production server in exec form with STOPSIGNAL
+    SIGTERM, a /healthz HEALTHCHECK and the default port."""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+
+import yaml
+
+root, build = sys.argv[1], sys.argv[2]
+errors = []
+
+
+def fail(msg):
+    errors.append(msg)
+
+
+def src_text(pattern):
+    return "".join(open(f, encoding="utf-8").read() for f in glob.glob(os.path.join(root, pattern)))
+
+
+sup = src_text("src/sup/*.c") + src_text("src/http/*.c")
+m = re.search(r"o->port\s*=\s*(\d+)", src_text("src/app/options.c"))
+DEFAULT_PORT = int(m.group(1)) if m else fail("no default port in src/app/options.c")
+for path in ("/healthz", "/readyz", "/metrics"):
+    if f'"{path}"' not in sup:
+        fail(f"the server code (src/sup) has no route {path}")
+
+
+def app_help(name):
+    exe = os.path.join(build, "examples", name, name)
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        fail(f"{exe} --help failed")
+    return out.stdout
+
+
+def flags_of(args):
+    return [a.split("=")[0] for a in args if a.startswith("--")]
+
+
+def flag_value(args, flag, default):
+    for i, a in enumerate(args):
+        if a == flag and i + 1 < len(args):
+            return float(args[i + 1])
+        if a.startswith(flag + "="):
+            return float(a.split("=", 1)[1])
+    return default
+
+
+def check_flags(where, args, help_text):
+    for f in flags_of(args):
+        if not re.search(r"(^|\s)" + re.escape(f) + r"\b", help_text):
+            fail(f"{where}: flag {f} is not in the app's --help")
+    if "--production" not in args:
+        fail(f"{where}: does not run --production")
+
+
+def port_number(container, ref):
+    if isinstance(ref, int):
+        return ref
+    for p in container.get("ports", []):
+        if p.get("name") == ref:
+            return p["containerPort"]
+    fail(f"port {ref!r} is not declared")
+    return None
+
+
+def check_deployment(f, d, services):
+    name = d["metadata"]["name"]
+    where = f"{os.path.basename(f)}:{name}"
+    pod = d["spec"]["template"]
+    spec = pod["spec"]
+    c = spec["containers"][0]
+    args = c.get("args", []) + c.get("command", [])[1:]
+    help_text = app_help(name)
+    check_flags(where, args, help_text)
+    port = int(flag_value(args, "--port", DEFAULT_PORT))
+    if port != DEFAULT_PORT:
+        fail(f"{where}: --port {port} differs from the server's default {DEFAULT_PORT}")
+    if port not in [p["containerPort"] for p in c.get("ports", [])]:
+        fail(f"{where}: containerPort does not match --port {port}")
+    probes = {"readinessProbe": "/readyz", "livenessProbe": "/healthz"}
+    for probe, path in probes.items():
+        get = c.get(probe, {}).get("httpGet", {})
+        if get.get("path") != path:
+            fail(f"{where}: {probe} should GET {path}, has {get.get('path')}")
+        if port_number(c, get.get("port")) != port:
+            fail(f"{where}: {probe} port is not the server port")
+    ann = pod["metadata"].get("annotations", {})
+    if ann.get("prometheus.io/scrape") != "true" or ann.get("prometheus.io/path") != "/metrics" \
+            or str(ann.get("prometheus.io/port")) != str(port):
+        fail(f"{where}: Prometheus annotations should scrape /metrics on {port}: {ann}")
+    graceful = flag_value(args, "--graceful-timeout", 30.0)
+    m = re.search(r"--graceful-timeout SECONDS.*?default (\d+)", help_text, re.S)
+    if "--graceful-timeout" not in args and m:
+        graceful = float(m.group(1))
+    pre = 0.0
+    stop = c.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
+    if stop[:1] == ["sleep"]:
+        pre = float(stop[1])
+    grace = spec.get("terminationGracePeriodSeconds", 30)
+    if grace <= graceful + pre:
+        fail(f"{where}: terminationGracePeriodSeconds {grace} <= graceful timeout {graceful}"
+             f" + preStop {pre}")
+    limits = c.get("resources", {}).get("limits", {})
+    if "cpu" not in limits:
+        fail(f"{where}: no CPU limit (the worker pool follows the cgroup quota)")
+    meta = json.loads(subprocess.run([os.path.join(build, "examples", name, name), "--describe"],
+                                     capture_output=True, text=True, timeout=60).stdout or "{}")
+    if meta.get("est_gpu_mem_typ") and "nvidia.com/gpu" not in limits:
+        fail(f"{where}: a GPU app (est_gpu_mem_typ) without an nvidia.com/gpu limit")
+    labels = pod["metadata"]["labels"]
+    ok = any(all(labels.get(k) == v for k, v in s["spec"]["selector"].items()) and
+             any(port_number(c, p.get("targetPort")) == port for p in s["spec"]["ports"])
+             for s in services)
+    if not ok:
+        fail(f"{where}: no Service selects it on port {port}")
+
+
+manifests = sorted(glob.glob(os.path.join(root, "deploy/k8s/*.yaml")))
+if not manifests:
+    fail("no manifests under deploy/k8s")
+deployments = 0
+for f in manifests:
+    docs = [d for d in yaml.safe_load_all(open(f, encoding="utf-8")) if d]
+    services = [d for d in docs if d["kind"] == "Service"]
+    for d in docs:
+        if d["kind"] == "Deployment":
+            deployments += 1
+            check_deployment(f, d, services)
+
+
+def check_containerfile(f, help_text):
+    text = open(f, encoding="utf-8").read().replace("\\\n", " ")
+    where = os.path.relpath(f, root)
+    lines = [l.strip() for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+
+    def last(instr):
+        found = [l[len(instr):].strip() for l in lines if l.upper().startswith(instr + " ")]
+        return found[-1] if found else None
+
+    entry, cmd = last("ENTRYPOINT"), last("CMD")
+    argv = []
+    for what, v in (("ENTRYPOINT", entry), ("CMD", cmd)):
+        try:
+            argv += json.loads(v) if v else []
+        except ValueError:
+            fail(f"{where}: {what} is not in exec (JSON) form: {v}")
+    if not entry or not json.loads(entry):
+        fail(f"{where}: no ENTRYPOINT")
+    elif "tini" not in json.loads(entry)[0] and "clams" not in json.loads(entry)[0]:
+        fail(f"{where}: ENTRYPOINT should start the app or tini: {entry}")
+    if help_text is not None:
+        check_flags(where, argv, help_text)
+    elif "--production" not in argv:
+        fail(f"{where}: does not run --production")
+    if int(flag_value(argv, "--port", DEFAULT_PORT)) != DEFAULT_PORT:
+        fail(f"{where}: port differs from {DEFAULT_PORT}")
+    if last("STOPSIGNAL") != "SIGTERM":
+        fail(f"{where}: STOPSIGNAL SIGTERM missing")
+    hc = last("HEALTHCHECK") or ""
+    if f":{DEFAULT_PORT}/healthz" not in hc:
+        fail(f"{where}: HEALTHCHECK does not GET /healthz on {DEFAULT_PORT}")
+    if last("EXPOSE") != str(DEFAULT_PORT):
+        fail(f"{where}: EXPOSE {DEFAULT_PORT} missing")
+    return lines
+
+
+cpu = check_containerfile(os.path.join(root, "deploy/container/Containerfile"), app_help("tokenizer"))
+if not any(re.match(r"FROM debian:12\S* AS sdk", l, re.I) for l in cpu):
+    fail("Containerfile: the build stage is not Debian 12")
+gpu = check_containerfile(os.path.join(root, "deploy/container/Containerfile.cuda"),
+                          app_help("tone-detector"))
+if not any(re.match(r"FROM nvidia/cuda:\S*runtime", l) for l in gpu):
+    fail("Containerfile.cuda: the final stage is not an nvidia/cuda runtime image")
+check_containerfile(os.path.join(root, "templates/app/Containerfile"), None)
+
+for e in errors:
+    print("FAIL:", e)
+if errors:
+    sys.exit(1)
+print(f"deploy: {deployments} deployments and 3 Containerfiles agree with the code")
