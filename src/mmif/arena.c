@@ -90,6 +90,16 @@ bool clams__utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     while (p < end) {
+        /* Most text is ASCII: skip it eight bytes at a time. */
+        uint64_t word;
+        while (end - p >= 8) {
+            memcpy(&word, p, 8);
+            if (word & 0x8080808080808080ull)
+                break;
+            p += 8;
+        }
+        if (p >= end)
+            break;
         unsigned c = *p;
         if (c < 0x80) {
             p++;
@@ -113,4 +123,28 @@ bool clams__utf8_valid(const char *s, size_t n)
         p += need + 1;
     }
     return true;
+}
+
+size_t clams__fmt_u64(char *out, unsigned long long v)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    char tmp[20];
+    size_t n = sizeof(tmp);
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        tmp[--n] = pairs[d + 1];
+        tmp[--n] = pairs[d];
+    }
+    if (v >= 10) {
+        tmp[--n] = pairs[v * 2 + 1];
+        tmp[--n] = pairs[v * 2];
+    } else {
+        tmp[--n] = (char)('0' + v);
+    }
+    memcpy(out, tmp + n, sizeof(tmp) - n);
+    return sizeof(tmp) - n;
 }

@@ -1,7 +1,7 @@
-/* Serialization. The top-level object is written here: loaded parts go
- * through jansson (re-indented to their depth), annotations of new views
- * are written straight from the compact store with a fast string escaper,
- * into a growing buffer or a callback in 64 KiB blocks. */
+/* Serialization. The top-level object is written here: loaded parts by a
+ * walker over their jansson trees that writes what jansson would, new views'
+ * annotations straight from the compact store; both use one table-driven
+ * string escaper, into a growing buffer or a callback in 64 KiB blocks. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,10 +22,11 @@ typedef struct {
     bool pretty;
 } writer_t;
 
-static int w_reserve(writer_t *w, size_t n)
+/* The slow half of w_reserve: flush to the callback or grow. */
+static int w_grow(writer_t *w, size_t n)
 {
-    if (w->len + n <= w->cap)
-        return 0;
+    if (w->failed)
+        return -1;
     if (w->fn && w->len > 0) {
         if (w->fn(w->buf, w->len, w->data) != 0) {
             w->failed = CLAMS_EIO;
@@ -48,7 +49,15 @@ static int w_reserve(writer_t *w, size_t n)
     return 0;
 }
 
-static void w_put(writer_t *w, const char *s, size_t n)
+/* Called for every token written, so the common case is a compare. */
+static inline int w_reserve(writer_t *w, size_t n)
+{
+    if (w->len + n <= w->cap)
+        return 0;
+    return w_grow(w, n);
+}
+
+static inline void w_put(writer_t *w, const char *s, size_t n)
 {
     if (w->failed || w_reserve(w, n) != 0)
         return;
@@ -75,7 +84,10 @@ static const unsigned char needs_escape[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
-static void w_string(writer_t *w, const char *s, size_t n)
+/* Writes s quoted and escaped. Control characters become \u00xx; hex is
+ * upper case for loaded JSON (jansson's spelling, so re-dumped input keeps
+ * its bytes) and lower case for the store's values (as before). */
+static void w_string_x(writer_t *w, const char *s, size_t n, const char *hex)
 {
     /* Worst case 6 bytes per input byte; reserve once. */
     if (w->failed || w_reserve(w, n * 6 + 3) != 0)
@@ -102,7 +114,10 @@ static void w_string(writer_t *w, const char *s, size_t n)
         case '\b': *o++ = 'b'; break;
         case '\f': *o++ = 'f'; break;
         default:
-            o += sprintf(o, "u%04x", c);
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
         }
         i = run + 1;
     }
@@ -110,11 +125,22 @@ static void w_string(writer_t *w, const char *s, size_t n)
     w->len = (size_t)(o - w->buf);
 }
 
+static void w_string(writer_t *w, const char *s, size_t n)
+{
+    w_string_x(w, s, n, "0123456789abcdef");
+}
+
 static void w_int(writer_t *w, long long v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", v);
-    w_put(w, tmp, (size_t)n);
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u = (unsigned long long)v;
+    if (v < 0) {
+        tmp[n++] = '-';
+        u = 0ull - u;
+    }
+    n += clams__fmt_u64(tmp + n, u);
+    w_put(w, tmp, n);
 }
 
 /* The shortest decimal that reads back as the same double. */
@@ -132,35 +158,97 @@ static void w_real(writer_t *w, double d)
     w_put(w, tmp, (size_t)n);
 }
 
-typedef struct {
-    writer_t *w;
-    int depth;
-} jdump_t;
+/* jansson nests no deeper when parsing; deeper trees built by hand (or a
+ * cycle) fail the dump instead of exhausting the stack. */
+#define MAX_JSON_DEPTH 10000
 
-/* jansson writes its own newlines; shift each one to our depth. */
-static int jdump_cb(const char *buf, size_t size, void *data)
+static void w_json_at(writer_t *w, const json_t *v, int depth, int nest);
+
+static void w_json_object(writer_t *w, const json_t *v, int depth, int nest)
 {
-    jdump_t *j = data;
-    const char *nl;
-    while (size > 0 && (nl = memchr(buf, '\n', size)) != NULL) {
-        w_put(j->w, buf, (size_t)(nl - buf));
-        w_newline(j->w, j->depth);
-        size -= (size_t)(nl - buf) + 1;
-        buf = nl + 1;
+    void *it = json_object_iter((json_t *)v);
+    if (!it) {
+        W_LIT(w, "{}");
+        return;
     }
-    w_put(j->w, buf, size);
-    return j->w->failed ? -1 : 0;
+    W_LIT(w, "{");
+    for (bool first = true; it && !w->failed; it = json_object_iter_next((json_t *)v, it)) {
+        if (!first)
+            W_LIT(w, ",");
+        first = false;
+        w_newline(w, depth + 1);
+        w_string_x(w, json_object_iter_key(it), json_object_iter_key_len(it),
+                   "0123456789ABCDEF");
+        if (w->pretty)
+            W_LIT(w, ": ");
+        else
+            W_LIT(w, ":");
+        w_json_at(w, json_object_iter_value(it), depth + 1, nest + 1);
+    }
+    w_newline(w, depth);
+    W_LIT(w, "}");
+}
+
+static void w_json_array(writer_t *w, const json_t *v, int depth, int nest)
+{
+    size_t n = json_array_size(v);
+    if (n == 0) {
+        W_LIT(w, "[]");
+        return;
+    }
+    W_LIT(w, "[");
+    for (size_t i = 0; i < n && !w->failed; i++) {
+        if (i)
+            W_LIT(w, ",");
+        w_newline(w, depth + 1);
+        w_json_at(w, json_array_get(v, i), depth + 1, nest + 1);
+    }
+    w_newline(w, depth);
+    W_LIT(w, "]");
+}
+
+/* A loaded or app-built JSON value, byte for byte as jansson would write it
+ * (JSON_COMPACT or JSON_INDENT(2), insertion order) at the given depth, but
+ * with the fast escaper; reals are left to jansson for its exact spelling. */
+static void w_json_at(writer_t *w, const json_t *v, int depth, int nest)
+{
+    if (w->failed)
+        return;
+    if (!v || nest > MAX_JSON_DEPTH) {
+        w->failed = CLAMS_EINVAL;
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: w_json_object(w, v, depth, nest); break;
+    case JSON_ARRAY: w_json_array(w, v, depth, nest); break;
+    case JSON_STRING: {
+        const char *s = json_string_value(v);
+        size_t n = json_string_length(v);
+        if (!clams__utf8_valid(s, n))
+            w->failed = CLAMS_EINVAL; /* jansson refuses to write it too */
+        else
+            w_string_x(w, s, n, "0123456789ABCDEF");
+        break;
+    }
+    case JSON_INTEGER: w_int(w, json_integer_value(v)); break;
+    case JSON_REAL: {
+        char tmp[64];
+        size_t n = json_dumpb(v, tmp, sizeof(tmp), JSON_ENCODE_ANY | JSON_COMPACT);
+        if (n == 0 || n > sizeof(tmp))
+            w->failed = CLAMS_EINVAL;
+        else
+            w_put(w, tmp, n);
+        break;
+    }
+    case JSON_TRUE: W_LIT(w, "true"); break;
+    case JSON_FALSE: W_LIT(w, "false"); break;
+    default: W_LIT(w, "null"); break;
+    }
 }
 
 static void w_json(writer_t *w, const json_t *v, int depth)
 {
-    if (w->failed)
-        return;
-    jdump_t j = {w, depth};
-    size_t flags = (w->pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER |
-                   JSON_ENCODE_ANY;
-    if (json_dump_callback(v, jdump_cb, &j, flags) != 0 && !w->failed)
-        w->failed = CLAMS_EINVAL;
+    w_json_at(w, v, depth, 0);
 }
 
 static void w_key(writer_t *w, const char *k, size_t n)
@@ -172,10 +260,68 @@ static void w_key(writer_t *w, const char *k, size_t n)
         W_LIT(w, ":");
 }
 
-static void w_prop(writer_t *w, const clams_view_t *v, const mmif_prop_t *p, int depth)
+/* The constant text of a new view's annotations, rendered once per dump:
+ * per type everything up to the id value, per key everything up to its
+ * value, and the closing text; an annotation is then a few copies and its
+ * values. Piece i is t.buf[off[i], off[i + 1]): types, keys, then the tail. */
+typedef struct {
+    writer_t t;
+    size_t *off;
+    size_t ntypes, nkeys;
+} pieces_t;
+
+static int pieces_build(pieces_t *p, const clams_view_t *v, int depth, bool pretty)
 {
-    uint32_t k = p->key & PROP_KEY_MASK;
-    w_key(w, v->keys[k], v->keylens[k]);
+    memset(p, 0, sizeof(*p));
+    p->t.pretty = pretty;
+    p->ntypes = v->ntypes;
+    p->nkeys = v->nkeys;
+    p->off = malloc((v->ntypes + v->nkeys + 2) * sizeof(*p->off));
+    if (!p->off)
+        return CLAMS_ENOMEM;
+    writer_t *t = &p->t;
+    size_t k = 0;
+    for (size_t i = 0; i < v->ntypes; i++) {
+        p->off[k++] = t->len;
+        W_LIT(t, "{");
+        w_newline(t, depth + 1);
+        w_key(t, "@type", 5);
+        w_string(t, v->types[i].uri, v->types[i].uri_len);
+        W_LIT(t, ",");
+        w_newline(t, depth + 1);
+        w_key(t, "properties", 10);
+        W_LIT(t, "{");
+        w_newline(t, depth + 2);
+        w_key(t, "id", 2);
+    }
+    for (size_t i = 0; i < v->nkeys; i++) {
+        p->off[k++] = t->len;
+        W_LIT(t, ",");
+        w_newline(t, depth + 2);
+        w_key(t, v->keys[i], v->keylens[i]);
+    }
+    p->off[k++] = t->len;
+    w_newline(t, depth + 1);
+    W_LIT(t, "}");
+    w_newline(t, depth);
+    W_LIT(t, "}");
+    p->off[k] = t->len;
+    return t->failed;
+}
+
+static void pieces_free(pieces_t *p)
+{
+    free(p->t.buf);
+    free(p->off);
+}
+
+static inline void w_piece(writer_t *w, const pieces_t *p, size_t i)
+{
+    w_put(w, p->t.buf + p->off[i], p->off[i + 1] - p->off[i]);
+}
+
+static void w_value(writer_t *w, const mmif_prop_t *p, int depth)
+{
     switch (p->key >> PROP_KIND_SHIFT) {
     case PROP_INT: w_int(w, p->v.i); break;
     case PROP_REAL: w_real(w, p->v.d); break;
@@ -190,29 +336,16 @@ static void w_prop(writer_t *w, const clams_view_t *v, const mmif_prop_t *p, int
     }
 }
 
-static void w_annotation(writer_t *w, const clams_annotation_t *a, int depth)
+static void w_annotation(writer_t *w, const clams_annotation_t *a, const pieces_t *p,
+                         int depth)
 {
-    const clams_view_t *v = a->view;
-    W_LIT(w, "{");
-    w_newline(w, depth + 1);
-    w_key(w, "@type", 5);
-    w_string(w, a->type_uri, strlen(a->type_uri));
-    W_LIT(w, ",");
-    w_newline(w, depth + 1);
-    w_key(w, "properties", 10);
-    W_LIT(w, "{");
-    w_newline(w, depth + 2);
-    w_key(w, "id", 2);
-    w_string(w, a->id, strlen(a->id));
+    w_piece(w, p, a->type);
+    w_string(w, a->id, a->id_len);
     for (uint32_t i = 0; i < a->nprops; i++) {
-        W_LIT(w, ",");
-        w_newline(w, depth + 2);
-        w_prop(w, v, &a->props[i], depth + 2);
+        w_piece(w, p, p->ntypes + (a->props[i].key & PROP_KEY_MASK));
+        w_value(w, &a->props[i], depth + 2);
     }
-    w_newline(w, depth + 1);
-    W_LIT(w, "}");
-    w_newline(w, depth);
-    W_LIT(w, "}");
+    w_piece(w, p, p->ntypes + p->nkeys);
 }
 
 static void w_new_view(writer_t *w, const clams_view_t *v, int depth)
@@ -232,13 +365,17 @@ static void w_new_view(writer_t *w, const clams_view_t *v, int depth)
     if (v->nanns == 0) {
         W_LIT(w, "[]");
     } else {
+        pieces_t p;
+        if (pieces_build(&p, v, depth + 2, w->pretty) != 0 && !w->failed)
+            w->failed = CLAMS_ENOMEM;
         W_LIT(w, "[");
         for (size_t i = 0; i < v->nanns && !w->failed; i++) {
             if (i)
                 W_LIT(w, ",");
             w_newline(w, depth + 2);
-            w_annotation(w, v->anns[i], depth + 2);
+            w_annotation(w, v->anns[i], &p, depth + 2);
         }
+        pieces_free(&p);
         w_newline(w, depth + 1);
         W_LIT(w, "]");
     }

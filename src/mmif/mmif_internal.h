@@ -29,6 +29,8 @@ enum { PROP_INT = 0, PROP_REAL, PROP_BOOL, PROP_STR, PROP_JSON };
 #define PROP_KIND_SHIFT 28
 #define PROP_KEY_MASK ((1u << PROP_KIND_SHIFT) - 1)
 
+#define MMIF_KEYCACHE 16
+
 /* 16 bytes: the kind lives in the key's top bits. */
 typedef struct {
     uint32_t key;  /* interned key index | kind << PROP_KIND_SHIFT */
@@ -48,6 +50,9 @@ typedef struct {
     char name[64];      /* short name, truncated */
     uint32_t counter;   /* used on the slot that owns the prefix */
     uint32_t owner;     /* slot whose prefix and counter this URI shares */
+    uint32_t uri_len;
+    uint32_t idpre_len;
+    const char *idpre;  /* arena: "<view id>:<owner's prefix>_", ids append the counter */
 } mmif_vtype_t;
 
 struct clams_annotation_s {
@@ -57,6 +62,7 @@ struct clams_annotation_s {
     mmif_prop_t *props; /* arena */
     uint32_t nprops, cap;
     uint32_t type;      /* index into view->types */
+    uint32_t id_len;
 };
 
 struct clams_view_s {
@@ -74,6 +80,11 @@ struct clams_view_s {
     size_t nkeys, capkeys;
     uint32_t *keyhash;  /* open addressing: key index + 1, 0 empty */
     size_t keyhash_cap;
+    /* Apps pass the same key literals for every annotation: a small cache
+     * from the caller's pointer to the key index (checked with strcmp, since
+     * a caller may reuse a buffer for another key). */
+    const char *keycache_ptr[MMIF_KEYCACHE];
+    uint32_t keycache_idx[MMIF_KEYCACHE];
 };
 
 typedef struct {
@@ -106,5 +117,8 @@ void clams__type_prefix(const char *name, const mmif_vtype_t *taken, size_t n, c
 size_t clams__utf8_len(const char *s, size_t n);
 /* True when s[0..n) is valid UTF-8. */
 bool clams__utf8_valid(const char *s, size_t n);
+/* Writes the decimal digits of v to out (>= 20 bytes, no NUL); returns
+ * their number. The dump and the id generator use it instead of printf. */
+size_t clams__fmt_u64(char *out, unsigned long long v);
 
 #endif

@@ -3,7 +3,6 @@
  * arena with typed property values (no json_t, no malloc per annotation);
  * keys are interned per view. dump.c writes these records straight out. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,12 +85,52 @@ static long intern_key(clams_view_t *v, const char *key)
     return (long)(v->nkeys - 1);
 }
 
+/* "<view id>:<prefix>_": what every id of the slot's type starts with. */
+static int set_id_prefix(clams_view_t *v, mmif_vtype_t *t, const char *prefix)
+{
+    const char *vid = clams_view_id(v);
+    size_t nv = vid ? strlen(vid) : 0, np = strlen(prefix);
+    if (nv + np + 2 > 128)
+        return -1; /* an id could not fit the 160 bytes ids have always had */
+    char *p = clams__arena_alloc(&v->arena, nv + np + 3);
+    if (!p)
+        return -1;
+    memcpy(p, vid, nv);
+    p[nv] = ':';
+    memcpy(p + nv + 1, prefix, np);
+    p[nv + 1 + np] = '_';
+    p[nv + 2 + np] = '\0';
+    t->idpre = p;
+    t->idpre_len = (uint32_t)(nv + np + 2);
+    return 0;
+}
+
+/* intern_key through the view's pointer cache. */
+static long cached_key(clams_view_t *v, const char *key)
+{
+    /* Fibonacci hashing: literals sit a few bytes apart in .rodata. */
+    size_t h = (size_t)(((uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ull) >> 60) &
+               (MMIF_KEYCACHE - 1);
+    if (v->keycache_ptr[h] == key && strcmp(v->keys[v->keycache_idx[h]], key) == 0)
+        return v->keycache_idx[h];
+    long k = intern_key(v, key);
+    if (k >= 0) {
+        v->keycache_ptr[h] = key;
+        v->keycache_idx[h] = (uint32_t)k;
+    }
+    return k;
+}
+
 /* The type slot for uri in this view, created (with its prefix) when new. */
 static long type_slot(clams_view_t *v, const char *uri)
 {
     for (size_t i = v->ntypes; i-- > 0;)
         if (strcmp(v->types[i].uri, uri) == 0)
             return (long)i;
+    /* Checked once per type: a later match is byte-equal to this one. */
+    size_t ulen = strlen(uri);
+    if (!clams__utf8_valid(uri, ulen) || ulen > UINT32_MAX)
+        return -1;
     if (v->ntypes == v->captypes) {
         size_t cap = v->captypes ? v->captypes * 2 : 8;
         mmif_vtype_t *nt = realloc(v->types, cap * sizeof(*nt));
@@ -102,9 +141,10 @@ static long type_slot(clams_view_t *v, const char *uri)
     }
     mmif_vtype_t *t = &v->types[v->ntypes];
     memset(t, 0, sizeof(*t));
-    t->uri = clams__arena_strndup(&v->arena, uri, strlen(uri));
+    t->uri = clams__arena_strndup(&v->arena, uri, ulen);
     if (!t->uri)
         return -1;
+    t->uri_len = (uint32_t)ulen;
     clams_type_short_name(uri, t->name, sizeof(t->name));
     t->owner = (uint32_t)v->ntypes;
     /* Another version of the same type shares its prefix and counter, so
@@ -119,13 +159,14 @@ static long type_slot(clams_view_t *v, const char *uri)
         clams__type_prefix(t->name, v->types, v->ntypes, t->prefix, sizeof(t->prefix));
     else
         memcpy(t->prefix, v->types[t->owner].prefix, sizeof(t->prefix));
+    if (set_id_prefix(v, t, t->prefix) != 0)
+        return -1;
     return (long)v->ntypes++;
 }
 
 clams_annotation_t *clams_view_annotation_new(clams_view_t *view, const char *type_uri)
 {
-    if (!view || !view->is_new || !type_uri || !*type_uri ||
-        !clams__utf8_valid(type_uri, strlen(type_uri)))
+    if (!view || !view->is_new || !type_uri || !*type_uri)
         return NULL;
     size_t before = view->ntypes;
     long slot = type_slot(view, type_uri);
@@ -145,19 +186,24 @@ clams_annotation_t *clams_view_annotation_new(clams_view_t *view, const char *ty
         view->anns = na;
         view->capanns = cap;
     }
-    clams_annotation_t *a = clams__arena_alloc(&view->arena, sizeof(*a));
-    if (!a)
-        return NULL;
     mmif_vtype_t *owner = &view->types[view->types[slot].owner];
-    char id[160];
-    int n = snprintf(id, sizeof(id), "%s:%s_%u", clams_view_id(view), owner->prefix,
-                     owner->counter + 1);
-    if (n < 0 || (size_t)n >= sizeof(id))
+    const mmif_vtype_t *t = &view->types[slot];
+    /* One block: the record, its id, then its properties last, so that
+     * clams__arena_extend can grow them in place. */
+    size_t rec = (sizeof(clams_annotation_t) + 7) & ~(size_t)7;
+    size_t idn = (t->idpre_len + 21 + 7) & ~(size_t)7;
+    char *block =
+        clams__arena_alloc(&view->arena, rec + idn + INITIAL_PROPS * sizeof(mmif_prop_t));
+    if (!block)
         return NULL;
-    a->id = clams__arena_strndup(&view->arena, id, (size_t)n);
-    a->props = clams__arena_alloc(&view->arena, INITIAL_PROPS * sizeof(mmif_prop_t));
-    if (!a->id || !a->props)
-        return NULL;
+    clams_annotation_t *a = (clams_annotation_t *)block;
+    char *id = block + rec;
+    a->props = (mmif_prop_t *)(block + rec + idn);
+    memcpy(id, t->idpre, t->idpre_len);
+    size_t n = t->idpre_len + clams__fmt_u64(id + t->idpre_len, owner->counter + 1ull);
+    id[n] = '\0';
+    a->id = id;
+    a->id_len = (uint32_t)n;
     owner->counter++;
     a->view = view;
     a->type_uri = view->types[slot].uri;
@@ -189,10 +235,10 @@ const char *clams_annotation_type(const clams_annotation_t *ann)
  * store writes it from the record. */
 static mmif_prop_t *prop_slot(clams_annotation_t *a, const char *key, int kind)
 {
-    if (!a || !key || strcmp(key, "id") == 0)
+    if (!a || !key || (key[0] == 'i' && key[1] == 'd' && key[2] == '\0'))
         return NULL;
     clams_view_t *v = a->view;
-    long k = intern_key(v, key);
+    long k = cached_key(v, key);
     if (k < 0)
         return NULL;
     for (uint32_t i = 0; i < a->nprops; i++) {

@@ -147,13 +147,53 @@ static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
     }
 }
 
+typedef struct {
+    void *map;
+    size_t len;
+} resp_map_t;
+
+static void unmap_answer(void *cls)
+{
+    resp_map_t *m = cls;
+    munmap(m->map, m->len);
+    free(m);
+}
+
+/* The worker's memfd mapped and handed to MHD as one buffer: it goes out
+ * in as few send calls as the socket allows, where an fd response is read
+ * back (pread) and sent in small blocks. NULL when it cannot be mapped. */
+static struct MHD_Response *mapped_answer(clams__sreq_t *r)
+{
+    resp_map_t *m = malloc(sizeof(*m));
+    if (!m)
+        return NULL;
+    m->len = r->resp_len;
+    m->map = mmap(NULL, m->len, PROT_READ, MAP_SHARED, r->resp_fd, 0);
+    if (m->map == MAP_FAILED) {
+        free(m);
+        return NULL;
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback_cls(m->len, m->map, unmap_answer, m);
+    if (!resp) {
+        unmap_answer(m);
+        return NULL;
+    }
+    close(r->resp_fd);
+    r->resp_fd = -1;
+    return resp;
+}
+
 static enum MHD_Result send_answer(clams__sreq_t *r)
 {
     struct MHD_Response *resp = NULL;
     if (r->resp_fd >= 0 && r->resp_len > 0) {
-        resp = MHD_create_response_from_fd(r->resp_len, r->resp_fd);
-        if (resp)
-            r->resp_fd = -1; /* MHD closes it */
+        resp = mapped_answer(r);
+        if (!resp) {
+            resp = MHD_create_response_from_fd(r->resp_len, r->resp_fd);
+            if (resp)
+                r->resp_fd = -1; /* MHD closes it */
+        }
     } else {
         resp = MHD_create_response_from_buffer(r->resp_len, r->resp_buf ? r->resp_buf : (void *)"",
                                                r->resp_buf ? MHD_RESPMEM_MUST_FREE
