@@ -309,9 +309,10 @@ struct MHD_Daemon *clams__http_start(const clams__options_t *opts, unsigned int 
     }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)opts->port, NULL, NULL, handler, handler_cls,
+        /* First, so MHD reports even option errors through our log. */
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_END);

@@ -376,9 +376,10 @@ struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)m->opts->port, NULL, NULL, on_request, m,
+        /* First, so MHD reports even option errors through our log. */
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,

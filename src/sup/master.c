@@ -235,6 +235,10 @@ static void on_response(clams__master_t *m, clams__proc_t *p, const clams__ipc_h
         p->state = CLAMS__W_EXITING;
         p->reason = CLAMS__RECYCLE_MAX_REQUESTS;
         p->kill_at = clams__now() + EXIT_KILL_AFTER;
+        /* Counted now, not at the reap: a client that reads /metrics right after
+         * this answer must see the recycle it caused. */
+        m->stats.recycles[p->reason]++;
+        p->counted = true;
     } else if (p->retire || m->stopping) {
         retire(m, p, CLAMS__RECYCLE_RELOAD);
     } else if (vram) {
@@ -332,7 +336,9 @@ static void reaped(clams__master_t *m, clams__proc_t *p, int st)
     }
     clams__log(CLAMS_LOG_DEBUG, 0, "worker %d %s (%s, %lu requests served)", (int)p->pid, how,
                clams__recycle_name(p->reason), p->served);
-    m->stats.recycles[p->reason]++;
+    if (!p->counted)
+        m->stats.recycles[p->reason]++;
+    p->counted = false;
     close_worker_fd(m, p);
     bool code2 = WIFEXITED(st) && WEXITSTATUS(st) == 2;
     pid_t pid = p->pid;
@@ -545,6 +551,14 @@ static int busy_count(const clams__master_t *m)
     return n;
 }
 
+static int exiting_count(const clams__master_t *m)
+{
+    int n = 0;
+    for (int i = 0; i < m->nprocs; i++)
+        n += m->procs[i].state == CLAMS__W_EXITING;
+    return n;
+}
+
 static bool all_empty(const clams__master_t *m)
 {
     for (int i = 0; i < m->nprocs; i++)
@@ -592,8 +606,10 @@ static void loop(clams__master_t *m)
             else if (tag >= 2 && (int)(tag - 2) < m->nprocs && m->procs[tag - 2].fd >= 0)
                 on_worker_event(m, &m->procs[tag - 2]);
         }
-        /* Fixed order: reap, terminate, reload. */
-        if (chld)
+        /* Fixed order: reap, terminate, reload. A worker already known to be
+         * leaving (EOF, last request, kill) is also looked for without waiting
+         * for its SIGCHLD, so its replacement never waits on signal delivery. */
+        if (chld || exiting_count(m) > 0)
             reap(m);
         if (term)
             begin_drain(m, "SIGTERM/SIGINT");
@@ -659,11 +675,6 @@ static int setup_loop(clams__master_t *m)
     m->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (m->epfd < 0)
         return CLAMS_ESYS;
-    m->sigfd = clams__signals_open(&m->old_mask);
-    if (m->sigfd < 0) {
-        m->sigfd = -1;
-        return CLAMS_ESYS;
-    }
     m->mhd = clams__front_start(m, why, sizeof(why));
     if (!m->mhd) {
         clams__log(CLAMS_LOG_CRITICAL, 0, "%s", why);
@@ -717,7 +728,14 @@ int clams__production_serve(const clams__app_rt_t *rt, const clams__options_t *o
     m.epfd = m.sigfd = -1;
     srandom((unsigned)getpid() ^ (unsigned)time(NULL));
     resolve_settings(&m);
-    int rc = clams__queue_init(&m.queue, opts->queue > 0 ? (size_t)opts->queue : 0);
+    /* Signals are blocked before the GPU probe and the preload hook: a thread
+     * either starts (NVML's, the app's) inherits the mask, so SIGCHLD and
+     * SIGTERM can only arrive through the signalfd and are never taken, and
+     * lost, by a thread that does not block them. */
+    m.sigfd = clams__signals_open(&m.old_mask);
+    int rc = m.sigfd < 0 ? CLAMS_ESYS : 0;
+    if (rc == 0)
+        rc = clams__queue_init(&m.queue, opts->queue > 0 ? (size_t)opts->queue : 0);
     if (rc == 0)
         rc = setup_pool(&m);
     const clams_app_t *app = clams__app_rt_app(rt);

@@ -28,7 +28,7 @@ int clams__fds_snapshot(clams__master_t *m)
         if (e->d_name[0] == '.')
             continue;
         int fd = atoi(e->d_name);
-        if (fd == dfd)
+        if (fd == dfd || fd == m->sigfd) /* the signalfd is the server's */
             continue;
         fds[n++] = fd;
         if (fd > maxfd)

@@ -142,6 +142,7 @@ typedef struct clams__proc_s {
     double next_sample;     /* next VRAM sample while busy */
     bool retire;            /* replace after the current request (SIGHUP) */
     clams__recycle_t reason;
+    bool counted;           /* its recycle is already in the metrics */
     double next_spawn;      /* EMPTY: not before this time (backoff) */
     int failures;           /* consecutive failed starts in this slot */
     unsigned long long mem_now, mem_peak, req_peak;
