@@ -150,7 +150,10 @@ static int check_annotation(vctx_t *c, const json_t *a)
     return 0;
 }
 
-static int check_annotations(vctx_t *c, const json_t *arr)
+/* An array whose every item must pass `item` (annotations, views). */
+typedef int (*item_check_fn)(vctx_t *c, const json_t *item);
+
+static int check_each(vctx_t *c, const json_t *arr, item_check_fn item)
 {
     int rc;
     if ((rc = check_array(c, arr)))
@@ -159,11 +162,16 @@ static int check_annotations(vctx_t *c, const json_t *arr)
     json_t *a;
     json_array_foreach(arr, i, a) {
         size_t old = push_index(c, i);
-        if ((rc = check_annotation(c, a)))
+        if ((rc = item(c, a)))
             return rc;
         pop(c, old);
     }
     return 0;
+}
+
+static int check_annotations(vctx_t *c, const json_t *arr)
+{
+    return check_each(c, arr, check_annotation);
 }
 
 static int check_string_array(vctx_t *c, const json_t *arr)
@@ -292,18 +300,7 @@ static int check_view(vctx_t *c, const json_t *v)
 
 static int check_views(vctx_t *c, const json_t *arr)
 {
-    int rc;
-    if ((rc = check_array(c, arr)))
-        return rc;
-    size_t i;
-    json_t *v;
-    json_array_foreach(arr, i, v) {
-        size_t old = push_index(c, i);
-        if ((rc = check_view(c, v)))
-            return rc;
-        pop(c, old);
-    }
-    return 0;
+    return check_each(c, arr, check_view);
 }
 
 static int check_mmif_metadata(vctx_t *c, const json_t *md)
