@@ -54,3 +54,21 @@ install: build
 
 docs:
 	$(DOCS_PYTHON) scripts/gen-api-docs.py
+
+# ---- reliability evidence (docs/reliability.md) --------------------------------
+#   make fuzz   build the libFuzzer harnesses with clang (build-fuzz) and run each
+#               for FUZZ_SECONDS
+#   make soak   the production server with max_requests=1 under SOAK_CLIENTS
+#               concurrent clients for SOAK_SECONDS, loopback only
+FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 180
+SOAK_CLIENTS ?= 8
+
+.PHONY: soak
+
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run_fuzz.sh --build-dir build-fuzz
+
+soak: build
+	$(BUILD)/tests/soak/rel_soak $(BUILD)/tests/hostile/rel_app tests/hostile/base.mmif.json \
+	  $(SOAK_SECONDS) $(SOAK_CLIENTS)

@@ -16,6 +16,9 @@ void clams__options_defaults(clams__options_t *o, const struct clams_app_s *app)
     memset(o, 0, sizeof(*o));
     o->port = 5000;
     o->max_body = (size_t)256 << 20;
+    o->max_header = (size_t)64 << 10;
+    o->client_timeout = 60;
+    o->max_connections = 1024;
     o->max_requests = 1;
     o->graceful_timeout = 30;
     o->queue = 64;
@@ -90,6 +93,9 @@ static const flag_t flags[] = {
     {"--port", K_INT, 0, 65535, "a port number (0-65535)"},
     {"--host", K_STRING, 0, 0, "an IP address"},
     {"--max-body", K_SIZE, 0, 0, "a positive size in bytes (K, M, G suffixes allowed)"},
+    {"--max-header-size", K_SIZE, 0, 0, "a positive size in bytes (K, M suffixes allowed)"},
+    {"--client-timeout", K_SECONDS, 0, 0, "non-negative seconds (0 = never)"},
+    {"--max-connections", K_INT, 1, 1000000, "a connection count of at least 1"},
     {"--production", K_FLAG, 0, 0, ""},
     {"--workers", K_INT, 0, 4096, "0 (decide) or a worker count"},
     {"--max-requests", K_INT, 0, INT_MAX, "0 (never recycle) or a request count"},
@@ -107,6 +113,9 @@ static void store(clams__options_t *o, const char *name, long iv, double dv, siz
     if (!strcmp(name, "--port")) o->port = (int)iv;
     else if (!strcmp(name, "--host")) o->host = str;
     else if (!strcmp(name, "--max-body")) o->max_body = sv;
+    else if (!strcmp(name, "--max-header-size")) o->max_header = sv;
+    else if (!strcmp(name, "--client-timeout")) o->client_timeout = dv;
+    else if (!strcmp(name, "--max-connections")) o->max_connections = (int)iv;
     else if (!strcmp(name, "--production")) o->production = true;
     else if (!strcmp(name, "--workers")) o->workers = (int)iv;
     else if (!strcmp(name, "--max-requests")) o->max_requests = (int)iv;

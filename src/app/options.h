@@ -11,6 +11,10 @@ typedef struct clams__options_s {
     const char *host;          /* NULL = all interfaces (0.0.0.0) */
     int port;                  /* default 5000 */
     size_t max_body;           /* bytes; default 256 MiB, answered 413 above */
+    /* Limits that protect the HTTP front (both servers). */
+    size_t max_header;         /* request line + headers, bytes; default 64 KiB */
+    double client_timeout;     /* idle seconds before a client is dropped; 0 = never; default 60 */
+    int max_connections;       /* open client connections; default 1024 */
     int workers;               /* --workers; 0 = decide (CLAMS_GUNICORN_WORKERS, pool plan) */
     int max_requests;          /* default 1; 0 = never recycle */
     int max_requests_jitter;   /* default 0 */
@@ -24,6 +28,15 @@ typedef struct clams__options_s {
 } clams__options_t;
 
 struct clams_app_s;
+
+/* libmicrohttpd's per-connection memory pool for these options: the request
+ * line and headers must fit in it, with one record (~50 bytes) per header
+ * and per query argument ("a&b&c..." is 2 bytes an argument), next to a read
+ * buffer for the body. Pages are touched only as they are used. */
+#define CLAMS__HTTP_READ_BUFFER ((size_t)32 << 10)
+#define clams__options_conn_memory(o) ((o)->max_header * 4 + CLAMS__HTTP_READ_BUFFER)
+/* The idle timeout in whole seconds, as libmicrohttpd takes it. */
+#define clams__options_client_timeout_s(o) ((unsigned int)((o)->client_timeout + 0.999))
 
 /* Fills the defaults above; max_requests and max_requests_jitter come from
  * app->production when set (CLAMS_MAX_REQUESTS_NEVER gives 0). app may be NULL. */

@@ -163,8 +163,14 @@ static int error_view_response(const clams__app_rt_t *rt, input_t *in, int statu
     clams__iso_now(ts, sizeof(ts));
     int rc = v ? clams__sign_view(rt, v, raw, NULL) : CLAMS_ENOMEM;
     json_decref(raw);
+    /* Messages are cut to fixed buffers and may quote client bytes: a cut can
+     * split a UTF-8 sequence, which JSON cannot hold, so both are made valid. */
+    char *msg = clams__utf8_sanitize_dup(message && *message ? message : "unknown error");
+    char *tr = trace ? clams__utf8_sanitize_dup(trace) : NULL;
     if (rc == 0)
-        rc = clams_view_set_error(v, message && *message ? message : "unknown error", trace);
+        rc = !msg || (trace && !tr) ? CLAMS_ENOMEM : clams_view_set_error(v, msg, tr);
+    free(msg);
+    free(tr);
     if (rc == 0) {
         json_object_set_new(clams_view_metadata(v), "timestamp", json_string(ts));
         reorder_metadata(clams_view_metadata(v));

@@ -6,6 +6,7 @@
 
 #include "app/params.h"
 #include "app/pipeline.h"
+#include "common/internal.h"
 
 int clams__query_add(clams__query_t *q, const char *key, const char *value)
 {
@@ -17,8 +18,10 @@ int clams__query_add(clams__query_t *q, const char *key, const char *value)
         q->items = items;
         q->cap = cap;
     }
-    char *k = strdup(key ? key : "");
-    char *v = strdup(value ? value : "");
+    /* Keys and values end up in JSON (the views' parameters, warnings), so
+     * bytes that are not UTF-8 are replaced here, once, for every caller. */
+    char *k = clams__utf8_sanitize_dup(key);
+    char *v = clams__utf8_sanitize_dup(value);
     if (!k || !v) {
         free(k);
         free(v);

@@ -27,4 +27,9 @@ int clams__log_level(void);
  * not 0, appends ": strerror(errnum)". */
 void clams__log(int level, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A copy of str (NUL-terminated) in which every byte that does not start a
+ * valid UTF-8 sequence is replaced by U+FFFD. NULL on allocation failure.
+ * Ownership: new (free()). */
+char *clams__utf8_sanitize_dup(const char *str);
+
 #endif

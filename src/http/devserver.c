@@ -16,7 +16,7 @@
 
 typedef struct {
     const clams__app_rt_t *rt;
-    size_t max_body;
+    clams__http_limits_t limits;
     pthread_mutex_t lock;
     int inflight;                  /* annotate answers queued, not yet freed */
     bool stopping;
@@ -83,7 +83,7 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
     clams__http_req_t *req;
     enum MHD_Result ret;
     if (clams__http_step(c, url, method, upload_data, upload_data_size, con_cls,
-                         dev->max_body, &req, &ret) != CLAMS__HTTP_READY)
+                         &dev->limits, &req, &ret) != CLAMS__HTTP_READY)
         return ret;
     if (req->route == CLAMS__ROUTE_ANNOTATE && must_wait(dev, c))
         return MHD_YES;
@@ -137,7 +137,7 @@ int clams__dev_serve(const clams__app_rt_t *rt, const clams__options_t *opts)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    dev_server_t dev = {.rt = rt, .max_body = opts->max_body};
+    dev_server_t dev = {.rt = rt, .limits = {opts->max_body, opts->max_header}};
     pthread_mutex_init(&dev.lock, NULL);
     struct MHD_Daemon *d = clams__http_start(opts, MHD_ALLOW_SUSPEND_RESUME, dev_handler, &dev,
                                              dev_completed, NULL);

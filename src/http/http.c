@@ -202,8 +202,43 @@ static bool declared_too_big(struct MHD_Connection *c, size_t max)
 
 /* First call for a connection: allocate, route, and answer what can be
  * answered from the headers alone. */
+static enum MHD_Result add_field_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    size_t *n = cls;
+    /* "key: value\r\n" or "key=value&": the separators are counted as 4. */
+    *n += (key ? strlen(key) : 0) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* The size of the request line and headers as received, within a few bytes
+ * per field (libmicrohttpd keeps the parsed fields, not the raw text). */
+static size_t request_head_size(struct MHD_Connection *c, const char *url)
+{
+    size_t n = strlen(url) + 16;
+    MHD_get_connection_values(c, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, add_field_size, &n);
+    return n;
+}
+
+/* libmicrohttpd accepts some Content-Length values it should not ("-1"). */
+static bool content_length_ok(struct MHD_Connection *c)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl)
+        return true;
+    while (*cl == ' ' || *cl == '\t')
+        cl++;
+    if (!*cl)
+        return false;
+    for (; *cl && *cl != ' ' && *cl != '\t'; cl++)
+        if (*cl < '0' || *cl > '9')
+            return false;
+    return true;
+}
+
 static int step_first(struct MHD_Connection *c, const char *url, const char *method,
-                      void **con_cls, size_t max_body, enum MHD_Result *ret)
+                      void **con_cls, const clams__http_limits_t *lim, enum MHD_Result *ret)
 {
     clams__http_req_t *req = calloc(1, sizeof(*req));
     if (!req) {
@@ -212,7 +247,7 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
     }
     *con_cls = req;
     req->started = mono_now();
-    req->body.max = max_body;
+    req->body.max = lim->max_body;
     req->route = clams__http_route(url, method);
     *ret = MHD_YES;
     if (req->route == CLAMS__ROUTE_NOT_FOUND || req->route == CLAMS__ROUTE_BAD_METHOD) {
@@ -221,10 +256,27 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
                                                     : clams__http_queue_405(c);
         return CLAMS__HTTP_ANSWERED;
     }
-    if (declared_too_big(c, max_body)) {
+    if (!content_length_ok(c)) {
+        /* RFC 9112: an invalid Content-Length is an unrecoverable framing error. */
+        static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+        req->answered = true;
+        *ret = clams__http_queue_message(c, 400, "Bad request: Content-Length must be a "
+                                         "non-negative decimal number.", close_hdr);
+        return CLAMS__HTTP_ANSWERED;
+    }
+    if (request_head_size(c, url) > lim->max_header) {
+        static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+        char msg[160];
+        snprintf(msg, sizeof(msg), "Request header fields too large: the target and headers "
+                 "may take %zu bytes (--max-header-size).", lim->max_header);
+        req->answered = true;
+        *ret = clams__http_queue_message(c, 431, msg, close_hdr);
+        return CLAMS__HTTP_ANSWERED;
+    }
+    if (declared_too_big(c, lim->max_body)) {
         req->answered = true;
         req->body.too_big = true;
-        *ret = clams__http_queue_413(c, max_body);
+        *ret = clams__http_queue_413(c, lim->max_body);
         return CLAMS__HTTP_ANSWERED;
     }
     return CLAMS__HTTP_CONTINUE;
@@ -232,12 +284,13 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
 
 int clams__http_step(struct MHD_Connection *c, const char *url, const char *method,
                      const char *upload_data, size_t *upload_data_size, void **con_cls,
-                     size_t max_body, clams__http_req_t **req_out, enum MHD_Result *ret)
+                     const clams__http_limits_t *lim, clams__http_req_t **req_out,
+                     enum MHD_Result *ret)
 {
     clams__http_req_t *req = *con_cls;
     *req_out = req;
     if (!req) {
-        int st = step_first(c, url, method, con_cls, max_body, ret);
+        int st = step_first(c, url, method, con_cls, lim, ret);
         *req_out = *con_cls;
         return st;
     }
@@ -250,7 +303,7 @@ int clams__http_step(struct MHD_Connection *c, const char *url, const char *meth
         int rc = clams__http_body_feed(&req->body, upload_data, n);
         if (rc == CLAMS_ETOOBIG) {
             /* Answer now when MHD allows it, else right after the upload. */
-            if (clams__http_queue_413(c, max_body) == MHD_YES)
+            if (clams__http_queue_413(c, lim->max_body) == MHD_YES)
                 req->answered = true;
         } else if (rc != 0) {
             *ret = MHD_NO;
@@ -262,7 +315,7 @@ int clams__http_step(struct MHD_Connection *c, const char *url, const char *meth
         return CLAMS__HTTP_ANSWERED;
     if (req->body.too_big) {
         req->answered = true;
-        *ret = clams__http_queue_413(c, max_body);
+        *ret = clams__http_queue_413(c, lim->max_body);
         return CLAMS__HTTP_ANSWERED;
     }
     return CLAMS__HTTP_READY;
@@ -313,7 +366,9 @@ struct MHD_Daemon *clams__http_start(const clams__options_t *opts, unsigned int 
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
+        MHD_OPTION_CONNECTION_TIMEOUT, clams__options_client_timeout_s(opts),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, clams__options_conn_memory(opts),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opts->max_connections,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_END);
     if (!d)

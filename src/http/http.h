@@ -60,12 +60,19 @@ typedef struct clams__http_req_s {
 
 enum { CLAMS__HTTP_CONTINUE = 0, CLAMS__HTTP_READY = 1, CLAMS__HTTP_ANSWERED = 2 };
 
+/* What a request may weigh (from --max-body and --max-header-size). */
+typedef struct clams__http_limits_s {
+    size_t max_body;   /* bytes of body; above: 413 */
+    size_t max_header; /* bytes of target + headers; above: 431 */
+} clams__http_limits_t;
+
 /* The common part of an access handler. Returns CLAMS__HTTP_READY when the
  * whole request is in (*req_out filled), otherwise *ret is what the handler
- * returns to MHD (more upload wanted, or a 404/405/413 already queued). */
+ * returns to MHD (more upload wanted, or a 400/404/405/413/431 already queued). */
 int clams__http_step(struct MHD_Connection *c, const char *url, const char *method,
                      const char *upload_data, size_t *upload_data_size, void **con_cls,
-                     size_t max_body, clams__http_req_t **req_out, enum MHD_Result *ret);
+                     const clams__http_limits_t *lim, clams__http_req_t **req_out,
+                     enum MHD_Result *ret);
 /* Frees the state clams__http_step allocated (NULL is fine). */
 void clams__http_req_free(clams__http_req_t *req);
 

@@ -117,7 +117,11 @@ static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
     bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
     r->phase = CLAMS__REQ_ANSWERED;
     if (!get && master_path(url)) {
-        clams__front_text(r, 405, "method not allowed\n");
+        /* The same shape as the 405 of "/" (docs/http-api.md). */
+        clams__front_text(r, 405, "{\"message\": \"Method not allowed: this path accepts GET "
+                                  "and HEAD.\"}");
+        snprintf(r->ctype, sizeof(r->ctype), "application/json");
+        r->allow_get = true;
     } else if (strcmp(url, "/healthz") == 0) {
         clams__front_text(r, 200, "ok\n");
     } else if (strcmp(url, "/readyz") == 0) {
@@ -209,6 +213,8 @@ static enum MHD_Result send_answer(clams__sreq_t *r)
         snprintf(pid, sizeof(pid), "%d", (int)r->worker);
         MHD_add_response_header(resp, "X-Clams-Worker", pid);
     }
+    if (r->allow_get)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     if (r->retry_after)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (r->close_conn)
@@ -278,8 +284,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     bool first = hr == NULL;
     enum MHD_Result ret = MHD_YES;
-    int st = clams__http_step(c, url, method, upload_data, upload_data_size, con_cls,
-                              m->opts->max_body, &hr, &ret);
+    const clams__http_limits_t lim = {m->opts->max_body, m->opts->max_header};
+    int st = clams__http_step(c, url, method, upload_data, upload_data_size, con_cls, &lim,
+                              &hr, &ret);
     if (first && hr) {
         hr->user = r = new_req(m, c, url, method, hr->started);
         if (!r)
@@ -380,8 +387,9 @@ struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_CONNECTION_TIMEOUT, clams__options_client_timeout_s(m->opts),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, clams__options_conn_memory(m->opts),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)m->opts->max_connections,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_END);

@@ -83,6 +83,7 @@ typedef struct clams__sreq_s {
     size_t resp_len;
     pid_t worker;        /* 0 = answered by the master */
     bool retry_after;
+    bool allow_get;         /* a 405 on a service path: Allow: GET, HEAD */
     bool close_conn;
 } clams__sreq_t;
 

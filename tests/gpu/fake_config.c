@@ -121,7 +121,12 @@ int fake_load_procs(const char *uuid, fake_proc_t *out, int max)
     while ((e = readdir(d)) != NULL && n < max) {
         if (!isdigit((unsigned char)e->d_name[0]))
             continue;
-        unsigned int pid = (unsigned int)strtoul(e->d_name, NULL, 10);
+        /* Only names that are a pid: "<pid>.<writer>.tmp" is a file being
+         * replaced (written, then renamed over "<pid>"), not a second process. */
+        char *end;
+        unsigned int pid = (unsigned int)strtoul(e->d_name, &end, 10);
+        if (*end != '\0')
+            continue;
         if (pid == 0 || !alive(pid))
             continue;
         char fp[4400];
