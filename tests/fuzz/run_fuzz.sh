@@ -27,8 +27,9 @@ harnesses="fuzz_mmif_load fuzz_mmif_validate fuzz_params fuzz_envelope"
 
 command -v clang >/dev/null || { echo "run_fuzz.sh: clang is required" >&2; exit 1; }
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  CC=clang cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER=clang >"$build.configure.log" 2>&1 \
-    || { cat "$build.configure.log"; exit 1; }
+  mkdir -p "$build"
+  CC=clang cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER=clang >"$build/configure.log" 2>&1 \
+    || { cat "$build/configure.log"; exit 1; }
 fi
 cmake --build "$build" -j 2 >"$build/build.log" 2>&1 || { tail -50 "$build/build.log"; exit 1; }
 
