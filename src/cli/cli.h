@@ -36,4 +36,14 @@ int clams_cli_write(const char *cmd, const char *path, const char *text, size_t 
 /* The MD5 digest of data as 32 lower-case hex digits and a NUL. */
 void clams_cli_md5_hex(const void *data, size_t len, char out[33]);
 
+/* `clams describe` (src/cli/describe.c, src/cli/describe_dir.c). */
+#define CLAMS_CLI_NO_APP "http://apps.clams.ai/non-existing-app/v1"
+struct json_t;
+/* The single-MMIF summary (workflowId, stats, apps). Ownership: new. */
+struct json_t *clams_cli_describe_mmif(const struct clams_mmif_s *mmif);
+/* The collection summary of the "*.mmif" files directly in dir; a file that
+ * does not load is counted as invalid after a line on stderr. NULL when dir
+ * cannot be read. Ownership: new. */
+struct json_t *clams_cli_describe_dir(const char *dir);
+
 #endif

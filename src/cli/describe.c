@@ -1,21 +1,23 @@
-/* `clams describe [MMIF_FILE|-] [-o OUT] [-p]`: summarises the workflow that
- * produced a MMIF as JSON, as mmif-python's `describe` does: a workflowId
- * (app name / version / MD5 of the raw parameters, per app run), stats (app
- * runs, error, warning and empty views, annotation counts by type) and one
- * entry per app run (views sharing app and timestamp) with its running time. */
+/* `clams describe [MMIF_FILE|DIR|-] [-o OUT] [-p]`: mmif-python's workflow
+ * summary of one MMIF as JSON: a workflowId (app name / version / MD5 of the
+ * raw parameters, per app run), stats (app runs, error, warning and empty
+ * views, annotation counts) and one entry per app run (views sharing app and
+ * timestamp) with its running time; a DIR goes to describe_dir.c. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clams/clams.h"
 #include "cli/cli.h"
 
-#define NO_APP "http://apps.clams.ai/non-existing-app/v1"
+#define NO_APP CLAMS_CLI_NO_APP
 
 void clams_cli_describe_usage(FILE *out)
 {
     fprintf(out,
-            "usage: clams describe [MMIF_FILE|-] [-o OUT] [-p]\n\n"
+            "usage: clams describe [MMIF_FILE|DIR|-] [-o OUT] [-p]\n\n"
             "Prints a JSON summary of the workflow recorded in a MMIF (standard input when\n"
             "MMIF_FILE is \"-\" or missing):\n"
             "  workflowId  app-name/version/parameter-MD5 per successful app run, joined by \"/\"\n"
@@ -25,6 +27,12 @@ void clams_cli_describe_usage(FILE *out)
             "              app, viewIds, appConfiguration, appProfiling.runningTimeMS,\n"
             "              annotationCountByType; views that belong to no run are listed\n"
             "              last under %s\n\n"
+            "For a directory, summarises the *.mmif files directly in it:\n"
+            "  mmifCountByStatus      total, successful, withErrors, withWarnings, invalid\n"
+            "  workflows              per workflowId of the files without error views:\n"
+            "                         mmifs, mmifCount, apps (appConfiguration and\n"
+            "                         avg/min/max/stdev RunningTimeMS per app)\n"
+            "  annotationCountByType  over those files, with a total\n\n"
             "options:\n"
             "  -o, --output OUT  write to OUT instead of standard output\n"
             "  -p, --pretty      indent the JSON\n",
@@ -289,8 +297,7 @@ static char *join_segments(json_t *segs)
     return s;
 }
 
-/* The whole summary of one document. Ownership: new. */
-static json_t *describe(const clams_mmif_t *m)
+json_t *clams_cli_describe_mmif(const clams_mmif_t *m)
 {
     size_t nv = clams_mmif_view_count(m), ng = 0;
     vref_t *refs = calloc(nv + 1, sizeof(*refs));
@@ -378,11 +385,21 @@ int clams_cli_describe(int argc, char **argv)
             return 2;
         }
     }
-    clams_mmif_t *m = clams_cli_load("describe", in);
-    if (!m)
-        return 1;
-    json_t *summary = describe(m);
-    clams_mmif_free(m);
+    json_t *summary;
+    struct stat st;
+    if (in && strcmp(in, "-") != 0 && stat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
+        summary = clams_cli_describe_dir(in);
+        if (!summary) {
+            fprintf(stderr, "clams describe: cannot read directory %s: %s\n", in, strerror(errno));
+            return 1;
+        }
+    } else {
+        clams_mmif_t *m = clams_cli_load("describe", in);
+        if (!m)
+            return 1;
+        summary = clams_cli_describe_mmif(m);
+        clams_mmif_free(m);
+    }
     size_t flags = JSON_ENSURE_ASCII | (pretty ? JSON_INDENT(2) : 0);
     char *text = summary ? json_dumps(summary, flags) : NULL;
     json_decref(summary);

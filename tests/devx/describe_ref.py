@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""An independent Python model of mmif-python's describe_single_mmif (from its
-documented behaviour: mmif/utils/workflow_helper.py), used to cross-check
-`clams describe`. Reads a MMIF JSON path, prints the summary as JSON."""
+"""An independent Python model of mmif-python's describe_single_mmif and
+describe_mmif_collection (from their documented behaviour:
+mmif/utils/workflow_helper.py), used to cross-check `clams describe`.
+usage: describe_ref.py MMIF_OR_DIR [SCHEMA]; prints the summary as JSON."""
 import hashlib
 import itertools
 import json
+import statistics
 import sys
 from collections import Counter
 from datetime import datetime
@@ -112,5 +114,67 @@ def describe(mmif):
             "apps": apps}
 
 
+def load(path, schema):
+    """Parses and schema-checks a MMIF as mmif.Mmif() does; raises if either fails."""
+    with open(path) as f:
+        mmif = json.load(f)
+    if schema is not None:
+        import jsonschema
+        jsonschema.validate(mmif, schema)
+    return mmif
+
+
+def describe_collection(directory, schema):
+    """Files are taken in name order (Python's glob order is the file system's)."""
+    names = sorted(p.name for p in Path(directory).glob("*.mmif"))
+    status = {"total": len(names), "successful": 0, "withErrors": 0, "withWarnings": 0,
+              "invalid": 0}
+    counts, flows = Counter(), {}
+    for name in names:
+        try:
+            rep = describe(load(Path(directory) / name, schema))
+        except Exception:
+            status["invalid"] += 1
+            continue
+        if rep["stats"]["errorViews"]:
+            status["withErrors"] += 1
+            continue
+        status["successful"] += 1
+        if rep["stats"]["warningViews"]:
+            status["withWarnings"] += 1
+        wf = flows.setdefault(rep["workflowId"], {"mmifs": [], "apps": {}})
+        wf["mmifs"].append(name)
+        counts.update({k: v for k, v in rep["stats"]["annotationCountByType"].items()
+                       if k != "total"})
+        for run in rep["apps"]:
+            if not run.get("app") or run["app"] == NO_APP:
+                continue
+            app = wf["apps"].setdefault(run["app"], {"conf": None, "times": []})
+            ms = run.get("appProfiling", {}).get("runningTimeMS")
+            if ms is not None:
+                app["times"].append(ms)
+            if app["conf"] is None and run.get("appConfiguration", {}):
+                app["conf"] = run["appConfiguration"]
+    workflows = []
+    for wf_id, wf in sorted(flows.items()):
+        apps = []
+        for uri, a in sorted(wf["apps"].items()):
+            t = a["times"]
+            prof = {"avgRunningTimeMS": statistics.mean(t), "minRunningTimeMS": min(t),
+                    "maxRunningTimeMS": max(t),
+                    "stdevRunningTimeMS": statistics.stdev(t) if len(t) > 1 else 0} if t else {}
+            apps.append({"app": uri, "appConfiguration": a["conf"] or {}, "appProfiling": prof})
+        workflows.append({"workflowId": wf_id, "mmifs": sorted(wf["mmifs"]),
+                          "mmifCount": len(wf["mmifs"]), "apps": apps})
+    total = dict(counts)
+    if sum(counts.values()):
+        total["total"] = sum(counts.values())
+    return {"mmifCountByStatus": status, "workflows": workflows, "annotationCountByType": total}
+
+
 if __name__ == "__main__":
-    print(json.dumps(describe(json.load(open(sys.argv[1])))))
+    schema = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else None
+    if Path(sys.argv[1]).is_dir():
+        print(json.dumps(describe_collection(sys.argv[1], schema)))
+    else:
+        print(json.dumps(describe(json.load(open(sys.argv[1])))))

@@ -3,12 +3,15 @@
 a pipeline made here by running real apps (the tutorial's keyword spotter and
 the tokenizer) one after another.
 
-usage: test_cli.py describe|rewind CLAMS SPOTTER TOKENIZER SAMPLES_DIR DATA_DIR"""
+usage: test_cli.py describe|describe_dir|rewind CLAMS SPOTTER TOKENIZER SAMPLES_DIR DATA_DIR"""
 import json
 import os
+import math
 import re
+import shutil
 import subprocess
 import sys
+import shutil
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -106,6 +109,86 @@ def test_describe(pipe):
     check("missing.mmif" in bad.stderr, "describe of a missing file does not say which")
 
 
+def same(a, b):
+    """JSON equality that also tells int from float (mean and stdev types follow
+    Python's statistics module); floats may differ in the last bits."""
+    if isinstance(a, float) or isinstance(b, float):
+        return type(a) is type(b) and math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def retime(src, dst, running_time):
+    m = json.load(open(src))
+    for v in m["views"]:
+        v["metadata"]["appProfiling"]["runningTime"] = running_time
+    json.dump(m, open(dst, "w"))
+
+
+def test_describe_dir(pipe):
+    """A directory: samples, tokenizer runs (one workflow, three files), a
+    spotter+tokenizer run, a warnings file, an error file, broken files, and
+    entries the Python tool never looks at (other extensions, subfolders)."""
+    schema = json.load(open(os.path.join(SAMPLES, "..", "mmif.schema.json")))
+    d = f"{tmp}/coll"
+    os.makedirs(f"{d}/sub")
+    os.makedirs(f"{d}/folder.mmif")
+    for f in os.listdir(SAMPLES):
+        shutil.copy(os.path.join(SAMPLES, f), f"{d}/{f.split('.')[0]}.mmif")
+    shutil.copy(os.path.join(SAMPLES, sorted(os.listdir(SAMPLES))[0]), f"{d}/skipped.mmif.json")
+    text = os.path.join(DATA, "text.mmif")
+    annotate(TOKENIZER, text, f"{d}/tok_a.mmif")
+    retime(annotate(TOKENIZER, text, f"{tmp}/tb.mmif"), f"{d}/tok_b.mmif", "0:00:01.234567")
+    retime(annotate(TOKENIZER, text, f"{tmp}/tc.mmif"), f"{d}/tok_c.mmif", "0:00:00.501")
+    shutil.copy(f"{tmp}/p2.mmif", f"{d}/spot_tok.mmif")
+    shutil.copy(pipe, f"{d}/pipeline.mmif")
+    annotate(TOKENIZER, text, f"{d}/bogus.mmif", "bogus=1")
+    # A warnings view of its own run (apps put it in the run of their view).
+    m = json.load(open(f"{d}/bogus.mmif"))
+    m["views"][-1]["metadata"]["timestamp"] = "2031-01-01T00:00:00"
+    json.dump(m, open(f"{d}/warned.mmif", "w"))
+    shutil.copy(f"{d}/tok_a.mmif", f"{d}/sub/nested.mmif")
+    open(f"{d}/truncated.mmif", "w").write(open(f"{d}/tok_a.mmif").read()[:200])
+    open(f"{d}/schema-bad.mmif", "w").write('{"metadata": {"mmif": "x"}, "documents": {}}')
+    open(f"{d}/notes.txt", "w").write("not a MMIF\n")
+
+    r = run([CLAMS, "describe", d])
+    got, want = json.loads(r.stdout), describe_ref.describe_collection(d, schema)
+    check(same(got, want), f"describe DIR differs from the Python model:\n"
+                           f"  got  {json.dumps(got)[:1500]}\n  want {json.dumps(want)[:1500]}")
+    st = got["mmifCountByStatus"]
+    n_samples = len(os.listdir(SAMPLES))
+    check(st == {"total": n_samples + 10, "successful": n_samples + 6, "withErrors": 1,
+                 "withWarnings": 1, "invalid": 3}, f"mmifCountByStatus {st}")
+    for bad in ("truncated.mmif", "schema-bad.mmif", "folder.mmif"):
+        check(bad in r.stderr, f"describe DIR does not report the invalid {bad}")
+    tok = [w for w in got["workflows"] if w["mmifs"][:1] == ["tok_a.mmif"]]
+    check(len(tok) == 1 and tok[0]["mmifs"] == ["tok_a.mmif", "tok_b.mmif", "tok_c.mmif"]
+          and tok[0]["mmifCount"] == 3, f"tokenizer workflow {tok}")
+    if tok:
+        prof = tok[0]["apps"][0]["appProfiling"]
+        check(prof["minRunningTimeMS"] <= 501 and prof["maxRunningTimeMS"] == 1234
+              and isinstance(prof["stdevRunningTimeMS"], float), f"tokenizer profiling {prof}")
+        check(tok[0]["apps"][0]["appConfiguration"].get("splitSentences") is True,
+              "the tokenizer's appConfiguration is missing")
+    names = [n for w in got["workflows"] for n in w["mmifs"]]
+    check("pipeline.mmif" not in names and "nested.mmif" not in names
+          and not any(n.endswith(".json") for n in names), f"unexpected files in workflows {names}")
+    # Output options, and a directory with nothing to read.
+    run([CLAMS, "describe", d, "-p", "-o", f"{tmp}/c.json"])
+    pretty = open(f"{tmp}/c.json").read()
+    check(json.loads(pretty) == got and "\n  " in pretty, "describe DIR -p -o OUT")
+    os.makedirs(f"{tmp}/empty")
+    e = json.loads(run([CLAMS, "describe", f"{tmp}/empty"]).stdout)
+    check(same(e, describe_ref.describe_collection(f"{tmp}/empty", schema)) and
+          e["workflows"] == [] and e["mmifCountByStatus"]["total"] == 0, f"empty DIR {e}")
+
+
 def ids(path):
     return [v["id"] for v in json.load(open(path))["views"]]
 
@@ -144,7 +227,8 @@ def test_rewind(pipe):
 
 
 pipe = pipeline()
-{"describe": test_describe, "rewind": test_rewind}[what](pipe)
+{"describe": test_describe, "describe_dir": test_describe_dir, "rewind": test_rewind}[what](pipe)
 if failures:
-    sys.exit(f"{len(failures)} check(s) failed")
+    sys.exit(f"{len(failures)} check(s) failed (files kept in {tmp})")
+shutil.rmtree(tmp, ignore_errors=True)
 print(f"{what}: all checks passed")
