@@ -66,7 +66,7 @@ SOAK_CLIENTS ?= 8
 
 .PHONY: soak
 
-fuzz:
+fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run_fuzz.sh --build-dir build-fuzz
 
 soak: build
