@@ -47,6 +47,8 @@ static void usage(const clams_app_t *app, const char *prog, FILE *f)
         "  --vram-soft-budget MIB      recycle a worker after a request above this GPU\n"
         "                              memory (default: est_gpu_mem_typ; 0 = off)\n"
         "  --vram-hard-budget MIB      fail a request above this GPU memory (default 0 = off)\n"
+        "  --worker-rss-budget MIB     recycle a worker that keeps more host memory (RSS)\n"
+        "                              than this after a request (default 0 = off)\n"
         "File mode:\n"
         "  annotate IN OUT             read MMIF from IN (default stdin), write to OUT\n"
         "                              (default stdout); --param NAME=VALUE repeats\n\n"

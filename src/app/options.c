@@ -105,6 +105,7 @@ static const flag_t flags[] = {
     {"--queue", K_INT, 1, 1000000, "a queue length of at least 1"},
     {"--vram-soft-budget", K_INT, -1, LONG_MAX, "MiB (0 = off, -1 = est_gpu_mem_typ)"},
     {"--vram-hard-budget", K_INT, 0, LONG_MAX, "MiB (0 = off)"},
+    {"--worker-rss-budget", K_INT, 0, LONG_MAX, "MiB (0 = off)"},
 };
 
 static void store(clams__options_t *o, const char *name, long iv, double dv, size_t sv,
@@ -125,6 +126,7 @@ static void store(clams__options_t *o, const char *name, long iv, double dv, siz
     else if (!strcmp(name, "--queue")) o->queue = (int)iv;
     else if (!strcmp(name, "--vram-soft-budget")) o->vram_soft_mib = iv;
     else if (!strcmp(name, "--vram-hard-budget")) o->vram_hard_mib = iv;
+    else if (!strcmp(name, "--worker-rss-budget")) o->rss_budget_mib = iv;
 }
 
 int clams__options_parse_flag(clams__options_t *o, int argc, char **argv, int *i, char *msg,

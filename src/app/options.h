@@ -25,6 +25,9 @@ typedef struct clams__options_s {
      * 0 = off. hard: 0 = off (default). */
     long vram_soft_mib;
     long vram_hard_mib;
+    /* Host memory (RSS) a worker may keep after a request, MiB; above it the
+     * worker is recycled. 0 = off (default). */
+    long rss_budget_mib;
 } clams__options_t;
 
 struct clams_app_s;

@@ -53,6 +53,18 @@ static void close_worker_fd(clams__master_t *m, clams__proc_t *p)
 
 static void fatal(clams__master_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Marks a worker as leaving for a reason the master chose. The recycle is
+ * counted now, not at the reap: a client that reads /metrics right after the
+ * answer that caused it must already see it. */
+static void leaving(clams__master_t *m, clams__proc_t *p, clams__recycle_t why)
+{
+    p->state = CLAMS__W_EXITING;
+    p->reason = why;
+    p->kill_at = clams__now() + EXIT_KILL_AFTER;
+    m->stats.recycles[why]++;
+    p->counted = true;
+}
+
 /* Asks an idle worker to leave (worker_fini runs); it is replaced once reaped. */
 static void retire(clams__master_t *m, clams__proc_t *p, clams__recycle_t why)
 {
@@ -60,9 +72,7 @@ static void retire(clams__master_t *m, clams__proc_t *p, clams__recycle_t why)
     h.type = CLAMS__MSG_QUIT;
     if (p->fd >= 0)
         clams__ipc_send(p->fd, &h, NULL, -1);
-    p->state = CLAMS__W_EXITING;
-    p->reason = why;
-    p->kill_at = clams__now() + EXIT_KILL_AFTER;
+    leaving(m, p, why);
     clams__log(CLAMS_LOG_DEBUG, 0, "retiring worker %d (%s, %lu requests served)", (int)p->pid,
                clams__recycle_name(why), p->served);
 }
@@ -176,6 +186,37 @@ static void hard_budget_check(clams__master_t *m, clams__proc_t *p, double now)
 }
 
 /* After a request: figures for /metrics, the typ warning, the soft budget. */
+/* A worker's resident memory in KiB from /proc, or -1 when unreadable. */
+static long worker_rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    long kib = -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+/* True when the worker keeps more host memory than --worker-rss-budget after
+ * its request (a leak the app cannot see; the GPU has its own budgets). */
+static bool over_rss_budget(clams__master_t *m, clams__proc_t *p)
+{
+    long budget = m->opts->rss_budget_mib;
+    if (budget <= 0)
+        return false;
+    long kib = worker_rss_kib(p->pid);
+    if (kib < 0 || kib <= budget * 1024)
+        return false;
+    clams__log(CLAMS_LOG_WARNING, 0, "worker %d holds %ld MiB of host memory (RSS), above its "
+               "budget of %ld MiB: recycling it", (int)p->pid, kib / 1024, budget);
+    return true;
+}
+
 static bool over_soft_budget(clams__master_t *m, clams__proc_t *p, unsigned long long peak)
 {
     if (!p->gpu_uuid)
@@ -232,13 +273,7 @@ static void on_response(clams__master_t *m, clams__proc_t *p, const clams__ipc_h
     bool vram = over_soft_budget(m, p, h->peak);
     if (p->limit && p->served >= p->limit) {
         /* The worker was told this was its last request and exits by itself. */
-        p->state = CLAMS__W_EXITING;
-        p->reason = CLAMS__RECYCLE_MAX_REQUESTS;
-        p->kill_at = clams__now() + EXIT_KILL_AFTER;
-        /* Counted now, not at the reap: a client that reads /metrics right after
-         * this answer must see the recycle it caused. */
-        m->stats.recycles[p->reason]++;
-        p->counted = true;
+        leaving(m, p, CLAMS__RECYCLE_MAX_REQUESTS);
     } else if (p->retire || m->stopping) {
         retire(m, p, CLAMS__RECYCLE_RELOAD);
     } else if (vram) {
@@ -246,6 +281,8 @@ static void on_response(clams__master_t *m, clams__proc_t *p, const clams__ipc_h
                    "budget of %ld MiB: recycling it", (int)p->pid, p->mem_now >> 20,
                    m->soft_bytes_mib);
         retire(m, p, CLAMS__RECYCLE_VRAM);
+    } else if (over_rss_budget(m, p)) {
+        retire(m, p, CLAMS__RECYCLE_MEMORY);
     } else {
         p->state = CLAMS__W_READY;
     }

@@ -14,7 +14,8 @@ static const double bucket_le[CLAMS__DUR_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0
 const char *clams__recycle_name(clams__recycle_t r)
 {
     static const char *names[CLAMS__RECYCLE_COUNT] = {
-        "none", "max_requests", "vram", "crash", "timeout", "reload", "init", "shutdown"};
+        "none",   "max_requests", "vram",     "crash", "timeout",
+        "reload", "init",         "shutdown", "memory"};
     return (unsigned)r < CLAMS__RECYCLE_COUNT ? names[r] : "none";
 }
 

@@ -123,6 +123,7 @@ typedef enum {
     CLAMS__RECYCLE_RELOAD,
     CLAMS__RECYCLE_INIT,
     CLAMS__RECYCLE_SHUTDOWN,
+    CLAMS__RECYCLE_MEMORY, /* --worker-rss-budget */
     CLAMS__RECYCLE_COUNT
 } clams__recycle_t;
 

@@ -127,8 +127,8 @@ START_TEST(spin)
 }
 END_TEST
 
-/* A worker that keeps 300 MiB per request and is never recycled: the master's
- * memory does not move (there is no per-worker memory budget: Open finding). */
+/* A worker that keeps 100 MiB per request and is never recycled (no
+ * --worker-rss-budget): the master's memory does not move. */
 START_TEST(leak)
 {
     clams_ts_server_t s;
@@ -146,6 +146,53 @@ START_TEST(leak)
     load_check(calls, LOAD);
     long after = proc_rss_kib(s.pid);
     ck_assert_msg(after - before < 20 * 1024, "master grew from %ld to %ld KiB", before, after);
+    survive_and_stop(&s);
+}
+END_TEST
+
+/* The memory-recycle count in /metrics ("memory" reason), or -1. */
+static long memory_recycles(const clams_ts_server_t *s)
+{
+    clams_ts_response_t r;
+    char url[128];
+    snprintf(url, sizeof(url), "%smetrics", s->base_url);
+    if (clams_ts_request("GET", url, NULL, NULL, NULL, 0, 30, &r) != 0)
+        return -1;
+    long n = -1;
+    const char *m = r.body ? strstr(r.body, "clams_worker_recycles_total{reason=\"memory\"} ")
+                           : NULL;
+    if (m)
+        n = strtol(strchr(m, '}') + 2, NULL, 10);
+    clams_ts_response_free(&r);
+    return n;
+}
+
+/* With --worker-rss-budget, a worker that keeps more host memory than the
+ * budget after its request is recycled even with --max-requests 0; a request
+ * that stays under it changes nothing. */
+START_TEST(leak_rss_budget)
+{
+    clams_ts_server_t s;
+    const char *flags[] = {"--max-requests", "0", "--worker-rss-budget", "150", NULL};
+    start(&s, flags, NULL);
+    rel_call_t ok = {.base_url = s.base_url, .query = "", .body = base_mmif, .timeout_s = 120};
+    rel_call_run(&ok);
+    ck_assert_msg(ok.status == 200 && ok.has_view, "%ld %s", ok.status, ok.snippet);
+    ck_assert_int_eq(memory_recycles(&s), 0);
+    rel_call_t bad = {.base_url = s.base_url, .query = "leakmb=200", .body = base_mmif,
+                      .timeout_s = 180};
+    rel_call_run(&bad);
+    ck_assert_msg(bad.status == 200 && bad.has_view, "%ld %s", bad.status, bad.snippet);
+    ck_assert_int_gt(bad.worker, 0);
+    ck_assert_int_eq(memory_recycles(&s), 1);
+    /* The leaking worker goes away (the master reaps it); its slot is refilled. */
+    bool gone = false;
+    for (int i = 0; i < 200 && !gone; i++) {
+        gone = kill(bad.worker, 0) != 0;
+        if (!gone)
+            usleep(50 * 1000);
+    }
+    ck_assert_msg(gone, "worker %d still alive after exceeding its RSS budget", bad.worker);
     survive_and_stop(&s);
 }
 END_TEST
@@ -258,7 +305,7 @@ int main(int argc, char **argv)
         const TTest *test;
     } cases[] = {
         {"segv", segv},   {"abort", abort_}, {"exit", exit_}, {"app_fail", app_fail},
-        {"hang", hang},   {"spin", spin},    {"leak", leak},  {"kill9", kill9},
+        {"hang", hang},   {"spin", spin},    {"leak", leak},  {"leak_rss_budget", leak_rss_budget},  {"kill9", kill9},
         {"sigterm_load", sigterm_load},      {"init_fails_once", init_fails_once},
         {"init_always_fails", init_always_fails}, {"overload_503", overload_503},
     };
