@@ -14,50 +14,24 @@
 
 #include "clams/mmif.h"
 
+#include "bench_util.h"
+
 static int runs = 5;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 /* One timed pass; returns seconds, or -1 on failure. */
 typedef double (*pass_fn)(const char *buf, size_t len, int flags, size_t *out_len);
 
 static double pass_jansson(const char *buf, size_t len, int flags, size_t *out_len)
 {
-    double t = now();
+    double t = bench_now();
     json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
     if (!j)
         return -1;
     char *out = json_dumps(j, flags ? JSON_INDENT(2) : JSON_COMPACT);
-    t = now() - t;
+    t = bench_now() - t;
     *out_len = out ? strlen(out) : 0;
     free(out);
     json_decref(j);
@@ -66,12 +40,12 @@ static double pass_jansson(const char *buf, size_t len, int flags, size_t *out_l
 
 static double pass_clams(const char *buf, size_t len, int flags, size_t *out_len)
 {
-    double t = now();
+    double t = bench_now();
     clams_mmif_t *m = clams_mmif_load(buf, len, NULL);
     if (!m)
         return -1;
     char *out = clams_mmif_dumps(m, flags, out_len);
-    t = now() - t;
+    t = bench_now() - t;
     free(out);
     clams_mmif_free(m);
     return out ? t : -1;
@@ -81,7 +55,7 @@ static double pass_clams(const char *buf, size_t len, int flags, size_t *out_len
  * first document's text, dump. */
 static double pass_tokens(const char *buf, size_t len, int flags, size_t *out_len)
 {
-    double t = now();
+    double t = bench_now();
     clams_mmif_t *m = clams_mmif_load(buf, len, NULL);
     if (!m)
         return -1;
@@ -106,7 +80,7 @@ static double pass_tokens(const char *buf, size_t len, int flags, size_t *out_le
         clams_annotation_set_strn(a, "word", s + start, i - start);
     }
     char *out = clams_mmif_dumps(m, flags, out_len);
-    t = now() - t;
+    t = bench_now() - t;
     free(out);
     clams_mmif_free(m);
     return out ? t : -1;
@@ -119,14 +93,14 @@ static void run_case(const char *label, const char *path, pass_fn fn, int flags)
     pid_t pid = fork();
     if (pid == 0) {
         size_t len = 0, out_len = 0;
-        char *buf = read_file(path, &len);
+        char *buf = bench_read_file(path, &len);
         if (!buf)
             _exit(1);
         double *t = calloc((size_t)runs, sizeof(double));
         for (int r = 0; r < runs; r++)
             if ((t[r] = fn(buf, len, flags, &out_len)) < 0)
                 _exit(2);
-        qsort(t, (size_t)runs, sizeof(double), cmp_double);
+        qsort(t, (size_t)runs, sizeof(double), bench_cmp_double);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         double med = t[runs / 2];

@@ -15,6 +15,8 @@
 #include "app/pipeline.h"
 #include "clams/clams.h"
 
+#include "bench_util.h"
+
 #define VOCAB "http://mmif.clams.ai/vocabulary/"
 
 static size_t last_anns;
@@ -89,18 +91,7 @@ static const clams_app_t app = {
     .annotate = bench_annotate,
 };
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static char *small_mmif(size_t *len)
 {
@@ -119,23 +110,6 @@ static char *small_mmif(size_t *len)
     return b;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 int main(int argc, char **argv)
 {
@@ -154,7 +128,7 @@ int main(int argc, char **argv)
     if (runs < 1 || runs > 100 || iters < 1)
         return 2;
     size_t len;
-    char *body = file ? read_file(file, &len) : small_mmif(&len);
+    char *body = file ? bench_read_file(file, &len) : small_mmif(&len);
     clams_error_t err = {0};
     clams__app_rt_t *rt = clams__app_rt_new(&app, &err);
     clams__query_t q = {0};
@@ -165,7 +139,7 @@ int main(int argc, char **argv)
     double med[100];
     size_t out_len = 0;
     for (int r = 0; r < runs; r++) {
-        double t = now();
+        double t = bench_now();
         for (int i = 0; i < iters; i++) {
             clams__response_t resp;
             if (clams__app_rt_annotate(rt, &q, body, len, &resp) != 0 || resp.status != 200) {
@@ -176,9 +150,9 @@ int main(int argc, char **argv)
             out_len = resp.len;
             clams__response_free(&resp);
         }
-        med[r] = (now() - t) / iters;
+        med[r] = (bench_now() - t) / iters;
     }
-    qsort(med, (size_t)runs, sizeof(double), cmp_double);
+    qsort(med, (size_t)runs, sizeof(double), bench_cmp_double);
     double us = med[runs / 2] * 1e6;
     printf("input %zu bytes, output %zu bytes, %zu annotations: median %.2f us/request "
            "(%d x %d), %.3f us/annotation, %.0f requests/s\n",

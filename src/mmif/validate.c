@@ -150,7 +150,7 @@ static int check_annotation(vctx_t *c, const json_t *a)
     return 0;
 }
 
-/* An array whose every item must pass `item` (annotations, views). */
+/* An array whose every item must pass `item` (annotations, views, warnings). */
 typedef int (*item_check_fn)(vctx_t *c, const json_t *item);
 
 static int check_each(vctx_t *c, const json_t *arr, item_check_fn item)
@@ -174,20 +174,14 @@ static int check_annotations(vctx_t *c, const json_t *arr)
     return check_each(c, arr, check_annotation);
 }
 
+static int check_any_string(vctx_t *c, const json_t *s)
+{
+    return check_string(c, s, 0);
+}
+
 static int check_string_array(vctx_t *c, const json_t *arr)
 {
-    int rc;
-    if ((rc = check_array(c, arr)))
-        return rc;
-    size_t i;
-    json_t *s;
-    json_array_foreach(arr, i, s) {
-        size_t old = push_index(c, i);
-        if ((rc = check_string(c, s, 0)))
-            return rc;
-        pop(c, old);
-    }
-    return 0;
+    return check_each(c, arr, check_any_string);
 }
 
 static bool is_http_key(const char *k)
