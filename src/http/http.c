@@ -220,23 +220,6 @@ static size_t request_head_size(struct MHD_Connection *c, const char *url)
     return n;
 }
 
-/* libmicrohttpd accepts some Content-Length values it should not ("-1"). */
-static bool content_length_ok(struct MHD_Connection *c)
-{
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!cl)
-        return true;
-    while (*cl == ' ' || *cl == '\t')
-        cl++;
-    if (!*cl)
-        return false;
-    for (; *cl && *cl != ' ' && *cl != '\t'; cl++)
-        if (*cl < '0' || *cl > '9')
-            return false;
-    return true;
-}
-
 static int step_first(struct MHD_Connection *c, const char *url, const char *method,
                       void **con_cls, const clams__http_limits_t *lim, enum MHD_Result *ret)
 {
@@ -254,14 +237,6 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
         req->answered = true;
         *ret = req->route == CLAMS__ROUTE_NOT_FOUND ? clams__http_queue_404(c)
                                                     : clams__http_queue_405(c);
-        return CLAMS__HTTP_ANSWERED;
-    }
-    if (!content_length_ok(c)) {
-        /* RFC 9112: an invalid Content-Length is an unrecoverable framing error. */
-        static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
-        req->answered = true;
-        *ret = clams__http_queue_message(c, 400, "Bad request: Content-Length must be a "
-                                         "non-negative decimal number.", close_hdr);
         return CLAMS__HTTP_ANSWERED;
     }
     if (request_head_size(c, url) > lim->max_header) {
