@@ -21,18 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-/usr/bin/python3 - "$work" <<'EOF'
-import json, sys
-out = sys.argv[1]
-sentence = "Archives chain dozens of CLAMS apps into pipelines over thousands of hours. "
-def mmif(text):
-    return json.dumps({"metadata": {"mmif": "http://mmif.clams.ai/1.1.0"},
-                       "documents": [{"@type": "http://mmif.clams.ai/vocabulary/TextDocument/v1",
-                                      "properties": {"id": "d1", "text": {"@value": text}}}],
-                       "views": []})
-open(out + "/small.json", "w").write(mmif(sentence * 24))          # ~2 KB
-open(out + "/large.json", "w").write(mmif(sentence * 13800))       # ~1 MB
-EOF
+/usr/bin/python3 "$(dirname "$0")/make_bodies.py" "$work"
 
 cat > "$work/post.lua" <<'EOF'
 local f = io.open(os.getenv("BODY_FILE"), "rb")

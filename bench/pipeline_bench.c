@@ -3,7 +3,9 @@
  * development server and the workers run it per request. The app is a small
  * tokenizer-like annotate (Token with start/end/word/document, Sentence per
  * '.'), so the figures match the tokenizer example's request cost.
- * usage: pipeline_bench [--runs R] [--iters N] [--query "k=v&..."] [FILE]
+ * usage: pipeline_bench [--runs R] [--iters N] [--query "k=v&..."] [--default-heap] [FILE]
+ * (--default-heap: leave glibc malloc untuned, as it was before the servers
+ * called clams__malloc_tune)
  *   without FILE: the ~2 KB TextDocument MMIF of bench/20-http.sh.
  * Prints the median over R batches of N requests: microseconds per request,
  * output bytes, and microseconds per output annotation. */
@@ -14,6 +16,7 @@
 
 #include "app/pipeline.h"
 #include "clams/clams.h"
+#include "common/internal.h"
 
 #include "bench_util.h"
 
@@ -115,6 +118,7 @@ int main(int argc, char **argv)
 {
     int runs = 5, iters = 2000;
     const char *file = NULL, *query = "";
+    int tune_heap = 1; /* as the servers do; --default-heap measures without */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
             runs = atoi(argv[++i]);
@@ -122,11 +126,15 @@ int main(int argc, char **argv)
             iters = atoi(argv[++i]);
         else if (strcmp(argv[i], "--query") == 0 && i + 1 < argc)
             query = argv[++i];
+        else if (strcmp(argv[i], "--default-heap") == 0)
+            tune_heap = 0;
         else
             file = argv[i];
     }
     if (runs < 1 || runs > 100 || iters < 1)
         return 2;
+    if (tune_heap && clams__malloc_tune() < 0)
+        return 1;
     size_t len;
     char *body = file ? bench_read_file(file, &len) : small_mmif(&len);
     clams_error_t err = {0};

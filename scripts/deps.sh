@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev check
       libcurl4-openssl-dev wrk python3 python3-jsonschema python3-yaml valgrind clang
-      libclang-rt-14-dev)
+      libclang-rt-14-dev
+      libsimdjson-dev) # libsimdjson-dev: only bench/json_parse_floor.cpp uses it
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

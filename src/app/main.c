@@ -257,6 +257,9 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
     case DESCRIBE: status = print_describe(rt); break;
     case ANNOTATE: status = file_mode(rt, argc, argv, annotate_at); break;
     default:
+        if (clams__malloc_tune() < 0)
+            clams__log(CLAMS_LOG_DEBUG, 0, "mallopt refused the heap thresholds "
+                       "(not glibc's allocator?); its defaults stay");
         status = opts.production ? clams__production_serve(rt, &opts)
                                  : clams__dev_serve(rt, &opts);
     }

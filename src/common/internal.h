@@ -32,4 +32,10 @@ void clams__log(int level, int errnum, const char *fmt, ...) __attribute__((form
  * Ownership: new (free()). */
 char *clams__utf8_sanitize_dup(const char *str);
 
+/* Makes glibc keep freed heap between requests (servers only; see
+ * malloc_tune.c). Returns 1 when applied, 0 when the operator's
+ * GLIBC_TUNABLES / MALLOC_*_ settings were left in charge, -1 when mallopt
+ * refused. Process-wide: call once, before workers are forked. */
+int clams__malloc_tune(void);
+
 #endif
