@@ -3,7 +3,9 @@
 # run with --production, persistent workers (--max-requests 0) and one request
 # per worker (--max-requests 1), ~2 KB and ~1 MB bodies: req/s, p50, p99.
 # Also: the cost of one recycle (fork to READY, from the master's debug log,
-# median), and the RSS of the master and of an idle worker.
+# median), the RSS of the master and of an idle worker, and the workers'
+# minor page faults per request in the persistent 2 KB run (from
+# /proc/PID/stat; docs/performance.md says why that figure matters).
 # Usage: bench/30-production.sh BUILD_DIR   (env: DURATION=5 WORKERS=2 CONNS=8)
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -63,6 +65,16 @@ run_wrk() {
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
+# Minor page faults of all of $1's children so far (field 10 of /proc/PID/stat;
+# the command name in field 2 has no spaces here).
+children_minflt() {
+    local sum=0 c
+    for c in $(ps -o pid= --ppid "$1"); do
+        sum=$((sum + $(awk '{print $10}' "/proc/$c/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$sum"
+}
+
 declare -A RPS
 echo "# production server: tokenizer, $workers workers, wrk -t2 -c$conns -d${dur}s, loopback"
 printf "%-14s %-5s %10s %10s %10s %8s\n" "max_requests" "body" "req/s" "p50" "p99" "non2xx"
@@ -80,7 +92,13 @@ for mr in 0 1; do
         worker_rss=$(rss_kib "$wpid")
     fi
     for b in 2k 1m; do
+        flt0=$(children_minflt "$pid"); req0=$(grep -c '"POST /"' "$tmp/access-$mr.log" || true)
         read -r rps p50 p99 bad < <(run_wrk "$port" "$b")
+        if [ "$mr-$b" = 0-2k ]; then
+            flt1=$(children_minflt "$pid"); req1=$(grep -c '"POST /"' "$tmp/access-$mr.log" || true)
+            faults_per_req=$(awk -v f=$((flt1 - flt0)) -v n=$((req1 - req0)) \
+                'BEGIN {if (n > 0) printf "%.1f", f / n; else print "?"}')
+        fi
         RPS[$mr-$b]=$rps
         printf "%-14s %-5s %10s %10s %10s %8s\n" "$mr" "$b" "$rps" "$p50" "$p99" "$bad"
     done
@@ -96,6 +114,7 @@ if [ "$n" -gt 0 ]; then
     echo "recycle (fork to ready): median ${med} ms, p99 ${p99r} ms over $n recycles"
 fi
 echo "rss: master ${master_rss} KiB, idle worker ${worker_rss} KiB"
+echo "worker minor page faults per request (persistent, 2k): $faults_per_req"
 
 # The HTTP floor (another benchmark's program), when built.
 if [ -x "$floor" ]; then
