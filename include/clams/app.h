@@ -134,7 +134,13 @@ struct clams_app_s {
     clams_production_defaults_t production;
 };
 
-/* Runs the app as the command line says. Returns the process exit status. */
+/* Runs the app as the command line says. Returns the process exit status.
+ * Process-wide effect: before serving (development or production, not
+ * file mode or --describe) it sets glibc's heap thresholds with mallopt so
+ * that freed memory is kept between requests (up to 8 MiB; blocks from
+ * 1 MiB are mmap'd), unless the environment already sets glibc.malloc.*
+ * tunables or MALLOC_TRIM_THRESHOLD_ / MALLOC_MMAP_THRESHOLD_ /
+ * MALLOC_TOP_PAD_. */
 int clams_main(const clams_app_t *app, int argc, char **argv);
 
 /* ---- Inside annotate ------------------------------------------------------- */
