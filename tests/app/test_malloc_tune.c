@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "common/internal.h"
+#include "../support/check_run.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -91,9 +92,5 @@ int main(void)
     tcase_add_test(tc, other_tunables_do_not_count);
     tcase_add_test(tc, applied_keeps_chunks_on_heap);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return clams_ts_run_suite(s, true);
 }

@@ -8,6 +8,7 @@
 #include <check.h>
 
 #include "app/rt.h"
+#include "../support/check_run.h"
 
 static int noop(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *p)
 {
@@ -187,9 +188,5 @@ int main(void)
     tcase_add_test(tc, test_time_spellings);
     tcase_add_test(tc, test_master_error_response);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(s, false);
 }

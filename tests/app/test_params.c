@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "app/params.h"
+#include "../support/check_run.h"
 
 static const char *const labels_def[] = {"PERSON", NULL};
 static const char *const map_def[] = {"B:bars", NULL};
@@ -321,9 +322,5 @@ int main(void)
     tcase_add_test(tc, test_query_parse);
     tcase_add_test(tc, test_public_readers);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(s, false);
 }

@@ -11,6 +11,7 @@
 
 #include "fake_gpu_env.h"
 #include "gpu/gpu.h"
+#include "../support/check_run.h"
 
 static int expect_one;
 
@@ -142,9 +143,5 @@ int main(int argc, char **argv)
         tcase_add_test(tc, real_system_within_affinity);
     }
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(s, false);
 }

@@ -14,6 +14,7 @@
 #include "fake_gpu_env.h"
 #include "gpu/gpu.h"
 #include "gpu/hwprofile.h"
+#include "../support/check_run.h"
 
 #define GIB (1024ULL * 1024ULL * 1024ULL)
 #define MIB (1024ULL * 1024ULL)
@@ -282,10 +283,5 @@ int main(void)
     tcase_add_test(tc, only_the_workers_gpu);
     tcase_add_test(tc, byte_formats);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(s, true);
 }

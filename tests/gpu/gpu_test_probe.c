@@ -13,6 +13,7 @@
 #include "clams/error.h"
 #include "fake_gpu_env.h"
 #include "gpu/gpu.h"
+#include "../support/check_run.h"
 
 #define MIB (1024ULL * 1024ULL)
 #define U0 "GPU-00000000-aaaa-0000-0000-000000000000"
@@ -465,10 +466,5 @@ int main(void)
     tcase_add_test(tc, process_memory_after_fork);
     tcase_add_test(tc, fake_smi_answers_queries);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(s, true);
 }

@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "common.h"
+#include "../support/check_run.h"
 
 static int run_app(const char *const *args, const char *const *env, const char *in,
                    char **out, char **err)
@@ -283,9 +284,5 @@ int main(void)
     tcase_add_test(tc, test_invalid_output_is_500);
     tcase_add_test(tc, test_app_tags_signed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(s, false);
 }

@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "common.h"
+#include "../support/check_run.h"
 
 static clams_ts_server_t srv;
 static const char *const app_env[] = {"CLAMS_APP_VERSION=v1.0", NULL};
@@ -424,9 +425,5 @@ int main(void)
     tcase_add_test(tc, test_odd_query_strings);
     tcase_add_test(tc, test_multivalued_and_required_edge);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(s, false);
 }

@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "tokenize.h"
+#include "../support/check_run.h"
 
 typedef struct {
     const char *text;
@@ -182,9 +183,5 @@ int main(void)
     tcase_add_test(tc, test_blank_line_and_ellipsis);
     tcase_add_test(tc, test_http_offsets);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(s, false);
 }

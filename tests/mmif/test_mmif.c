@@ -11,6 +11,7 @@
 
 #include "clams/mmif.h"
 #include "mmif/mmif_internal.h"
+#include "../support/check_run.h"
 
 #ifndef SAMPLES_DIR
 #define SAMPLES_DIR "."
@@ -468,9 +469,5 @@ static Suite *mmif_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(mmif_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return clams_ts_run_suite(mmif_suite(), false);
 }

@@ -16,6 +16,7 @@
 
 #include "procinfo.h"
 #include "support.h"
+#include "check_run.h"
 
 #define LOAD 6
 
@@ -326,10 +327,7 @@ int main(int argc, char **argv)
     if (!found)
         return 2;
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int status = clams_ts_run_suite(su, false);
     free(base_mmif);
-    return failed ? 1 : 0;
+    return status;
 }

@@ -22,6 +22,7 @@
 #include "fake_gpu_env.h"
 #include "gpu/gpu.h"
 #include "support.h"
+#include "check_run.h"
 
 static const char *MMIF =
     "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, \"documents\": [{\"@type\": "
@@ -858,9 +859,5 @@ int main(int argc, char **argv)
         return 2;
     }
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(su, false);
 }

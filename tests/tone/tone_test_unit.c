@@ -11,6 +11,7 @@
 
 #include "detect.h"
 #include "wav.h"
+#include "../support/check_run.h"
 
 #define RATE 16000u
 #define AMP (32768.0 * 0.1) /* -20 dBFS */
@@ -290,9 +291,5 @@ int main(void)
     tcase_add_test(tw, wav_reads_and_mixes);
     tcase_add_test(tw, wav_errors);
     suite_add_tcase(s, tw);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return clams_ts_run_suite(s, false);
 }
