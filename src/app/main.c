@@ -77,33 +77,6 @@ static int print_version(const clams__app_rt_t *rt)
     return 0;
 }
 
-static char *read_all(int fd, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *b = realloc(buf, cap * 2);
-            if (!b)
-                break;
-            buf = b;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            break;
-        if (r == 0) {
-            *len = n;
-            return buf;
-        }
-        n += (size_t)r;
-    }
-    free(buf);
-    return NULL;
-}
-
 static int write_all(int fd, const char *buf, size_t len)
 {
     while (len) {
@@ -159,7 +132,7 @@ static int file_mode(const clams__app_rt_t *rt, int argc, char **argv, int first
         goto out;
     }
     size_t len = 0;
-    char *body = read_all(in, &len);
+    char *body = clams__read_all(in, &len);
     if (in != STDIN_FILENO)
         close(in);
     if (!body) {

@@ -4,6 +4,7 @@
 #define CLAMS_COMMON_INTERNAL_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "clams/error.h"
 
@@ -31,6 +32,11 @@ void clams__log(int level, int errnum, const char *fmt, ...) __attribute__((form
  * valid UTF-8 sequence is replaced by U+FFFD. NULL on allocation failure.
  * Ownership: new (free()). */
 char *clams__utf8_sanitize_dup(const char *str);
+
+/* Reads fd to its end. A regular file's size sizes the buffer up front.
+ * Returns the bytes (not NUL-terminated; ownership: new, free()) with *len
+ * set, or NULL with errno set (ENOMEM, or read's error). */
+char *clams__read_all(int fd, size_t *len);
 
 /* Makes glibc keep freed heap between requests (servers only; see
  * malloc_tune.c). Returns 1 when applied, 0 when the operator's

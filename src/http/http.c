@@ -84,6 +84,22 @@ int clams__http_collect_query(struct MHD_Connection *c, clams__query_t *q)
     return acc.rc;
 }
 
+/* resp now owns r's body: adds r's content type and the name/value pairs of
+ * headers, queues it with r's status, and drops our reference. */
+static enum MHD_Result queue_built(struct MHD_Connection *c, struct MHD_Response *resp,
+                                   clams__response_t *r, const char *const *headers)
+{
+    r->body = NULL;
+    r->len = 0;
+    if (r->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+        MHD_add_response_header(resp, headers[i], headers[i + 1]);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned int)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 enum MHD_Result clams__http_queue(struct MHD_Connection *c, clams__response_t *r,
                                   const char *const *headers)
 {
@@ -94,15 +110,7 @@ enum MHD_Result clams__http_queue(struct MHD_Connection *c, clams__response_t *r
         clams__response_free(r);
         return MHD_NO;
     }
-    r->body = NULL; /* MHD frees it with the response */
-    r->len = 0;
-    if (r->content_type)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-    for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
-        MHD_add_response_header(resp, headers[i], headers[i + 1]);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned int)r->status, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return queue_built(c, resp, r, headers); /* MHD frees the body */
 }
 
 typedef struct {
@@ -140,15 +148,7 @@ enum MHD_Result clams__http_queue_tracked(struct MHD_Connection *c, clams__respo
             done(done_cls);
         return MHD_NO;
     }
-    r->body = NULL;
-    r->len = 0;
-    if (r->content_type)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-    for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
-        MHD_add_response_header(resp, headers[i], headers[i + 1]);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned int)r->status, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return queue_built(c, resp, r, headers);
 }
 
 enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, int status,

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/internal.h"
@@ -100,48 +99,10 @@ clams_mmif_t *clams_mmif_load(const char *buf, size_t len, clams_error_t *err)
     return clams_mmif_from_json(root, err);
 }
 
-/* Reads fd to its end into a malloc'ed buffer. */
-static char *read_all(int fd, size_t *len)
-{
-    struct stat st;
-    size_t cap = 64 * 1024, n = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        cap = (size_t)st.st_size + 1;
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    for (;;) {
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            errno = e;
-            return NULL;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    *len = n;
-    return buf;
-}
-
 clams_mmif_t *clams_mmif_load_fd(int fd, clams_error_t *err)
 {
     size_t len = 0;
-    char *buf = read_all(fd, &len);
+    char *buf = clams__read_all(fd, &len);
     if (!buf) {
         int e = errno;
         clams__error_set(err, e == ENOMEM ? CLAMS_ENOMEM : CLAMS_EIO, NULL, NULL,

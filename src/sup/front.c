@@ -227,13 +227,8 @@ static enum MHD_Result send_answer(clams__sreq_t *r)
 /* The whole body is in; it moves to a memfd the worker will map. */
 static void submit_annotate(clams__master_t *m, clams__http_req_t *hr, clams__sreq_t *r)
 {
-    if (m->draining || m->fatal) {
-        clams__front_text(r, 503, "shutting down\n");
-        r->retry_after = true;
-        r->close_conn = true;
-        r->phase = CLAMS__REQ_ANSWERED;
-        return;
-    }
+    if (clams__master_refuse_if_stopping(m, r))
+        return; /* before the body is copied into a memfd for nothing */
     r->body_len = hr->body.len;
     if (r->body_len > 0) {
         r->body_fd = clams__memfd_new("clams-req", hr->body.data, hr->body.len);

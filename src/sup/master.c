@@ -122,15 +122,21 @@ static void pump(clams__master_t *m)
     }
 }
 
+bool clams__master_refuse_if_stopping(clams__master_t *m, clams__sreq_t *r)
+{
+    if (!m->draining && !m->fatal)
+        return false;
+    clams__front_text(r, 503, "shutting down\n");
+    r->retry_after = true;
+    r->close_conn = true;
+    r->phase = CLAMS__REQ_ANSWERED;
+    return true;
+}
+
 void clams__master_submit(clams__master_t *m, clams__sreq_t *r)
 {
-    if (m->draining || m->fatal) {
-        clams__front_text(r, 503, "shutting down\n");
-        r->retry_after = true;
-        r->close_conn = true;
-        r->phase = CLAMS__REQ_ANSWERED;
+    if (clams__master_refuse_if_stopping(m, r))
         return;
-    }
     if (m->queue.len == 0) {
         clams__proc_t *p;
         while ((p = idle_worker(m)) != NULL)
@@ -163,6 +169,22 @@ static bool sample_vram(clams__master_t *m, clams__proc_t *p)
     return true;
 }
 
+/* Kills a worker in the middle of a request (over its hard VRAM budget, past
+ * the timeout): logs why, answers its request with a 500 error view saying
+ * so, and leaves the worker to be reaped and replaced. */
+static void kill_busy_worker(clams__master_t *m, clams__proc_t *p, clams__recycle_t reason,
+                             const char *msg)
+{
+    clams__log(CLAMS_LOG_ERROR, 0, "%s", msg);
+    kill(p->pid, SIGKILL);
+    clams__sreq_t *r = p->req;
+    p->req = NULL;
+    p->state = CLAMS__W_EXITING;
+    p->reason = reason;
+    clams__front_worker_failed(m, r, p->pid, msg);
+    clams__front_answer(m, r);
+}
+
 static void hard_budget_check(clams__master_t *m, clams__proc_t *p, double now)
 {
     if (m->hard_bytes_mib <= 0 || !p->gpu_uuid || now < p->next_sample)
@@ -175,14 +197,7 @@ static void hard_budget_check(clams__master_t *m, clams__proc_t *p, double now)
              "worker %d held %llu MiB of GPU memory on %s, above its hard budget of %ld MiB, "
              "and was killed while annotating",
              (int)p->pid, p->mem_now >> 20, p->gpu_uuid, m->hard_bytes_mib);
-    clams__log(CLAMS_LOG_ERROR, 0, "%s", msg);
-    kill(p->pid, SIGKILL);
-    clams__sreq_t *r = p->req;
-    p->req = NULL;
-    p->state = CLAMS__W_EXITING;
-    p->reason = CLAMS__RECYCLE_VRAM;
-    clams__front_worker_failed(m, r, p->pid, msg);
-    clams__front_answer(m, r);
+    kill_busy_worker(m, p, CLAMS__RECYCLE_VRAM, msg);
 }
 
 /* After a request: figures for /metrics, the typ warning, the soft budget. */
@@ -512,14 +527,7 @@ static void timers(clams__master_t *m, double now)
             char msg[256];
             snprintf(msg, sizeof(msg), "worker %d passed the request timeout of %g s and was "
                      "killed while annotating", (int)p->pid, m->opts->timeout);
-            clams__log(CLAMS_LOG_ERROR, 0, "%s", msg);
-            kill(p->pid, SIGKILL);
-            clams__sreq_t *r = p->req;
-            p->req = NULL;
-            p->state = CLAMS__W_EXITING;
-            p->reason = CLAMS__RECYCLE_TIMEOUT;
-            clams__front_worker_failed(m, r, p->pid, msg);
-            clams__front_answer(m, r);
+            kill_busy_worker(m, p, CLAMS__RECYCLE_TIMEOUT, msg);
         }
         if (p->state == CLAMS__W_BUSY)
             hard_budget_check(m, p, now);

@@ -219,6 +219,9 @@ struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_
 void clams__front_answer(clams__master_t *m, clams__sreq_t *r);
 /* Dispatch hook the front calls when a body is complete (master.c). */
 void clams__master_submit(clams__master_t *m, clams__sreq_t *r);
+/* When the master is draining or stopping on a fatal error: fills r's 503
+ * "shutting down" answer (Retry-After, connection closed) and returns true. */
+bool clams__master_refuse_if_stopping(clams__master_t *m, clams__sreq_t *r);
 /* Fills an error answer (500) for a request whose worker failed. */
 void clams__front_worker_failed(clams__master_t *m, clams__sreq_t *r, pid_t pid,
                                 const char *message);
