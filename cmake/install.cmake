@@ -41,11 +41,17 @@ install(FILES ${CMAKE_SOURCE_DIR}/man/clams.1 ${CMAKE_SOURCE_DIR}/man/clams-app.
 # for static links.
 set(CLAMS_PC_PREFIX "@CLAMS_PC_PREFIX@") # kept for the install-time pass
 configure_file(${CMAKE_SOURCE_DIR}/cmake/clams.pc.in ${CMAKE_BINARY_DIR}/clams.pc.in @ONLY)
+# Each install run writes its clams.pc in a scratch directory of its own:
+# installs into different prefixes may run at once from one build tree (the
+# test suite does), and a shared build/clams.pc let one run install the other's.
 install(CODE "
   set(CLAMS_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
-  configure_file(\"${CMAKE_BINARY_DIR}/clams.pc.in\" \"${CMAKE_BINARY_DIR}/clams.pc\" @ONLY)
-  file(INSTALL \"${CMAKE_BINARY_DIR}/clams.pc\"
+  string(RANDOM LENGTH 16 _clams_pc_run)
+  set(_clams_pc_dir \"${CMAKE_BINARY_DIR}/pc-install/\${_clams_pc_run}\")
+  configure_file(\"${CMAKE_BINARY_DIR}/clams.pc.in\" \"\${_clams_pc_dir}/clams.pc\" @ONLY)
+  file(INSTALL \"\${_clams_pc_dir}/clams.pc\"
        DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig\")
+  file(REMOVE_RECURSE \"\${_clams_pc_dir}\")
 ")
 
 # CMake package.

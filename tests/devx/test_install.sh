@@ -45,6 +45,16 @@ layout)
     [ -e "$tmp/stage/opt/clams/bin/clams" ] || fail "DESTDIR not honoured"
     grep -qx "prefix=/opt/clams" "$tmp/stage/opt/clams/$libdir/pkgconfig/clams.pc" ||
         fail "staged clams.pc does not name /opt/clams"
+    # Installs from one build tree into different prefixes may run at once
+    # (ctest -j runs these tests side by side); each clams.pc names its own.
+    for i in 1 2 3 4; do
+        cmake --install "$build" --prefix "$tmp/par$i" >"$tmp/par$i.log" 2>&1 &
+    done
+    wait
+    for i in 1 2 3 4; do
+        grep -qx "prefix=$tmp/par$i" "$tmp/par$i/$libdir/pkgconfig/clams.pc" ||
+            { cat "$tmp/par$i.log"; fail "concurrent install $i: clams.pc does not name its prefix"; }
+    done
     PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig pkg-config --cflags clams |
         grep -q -- "-I$prefix/include" || fail "clams.pc cflags"
     # The Makefile passes PREFIX and DESTDIR through.
