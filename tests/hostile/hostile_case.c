@@ -244,6 +244,13 @@ bool hcase_check(const hcase_t *c, const char *mode, const raw_resp_t *r, char *
                  spec, r->body ? r->body : "");
         return false;
     }
+    /* A client that shut its sending side has said all it will: the server
+     * answers or closes then, not when its idle timeout comes. */
+    if (c->half_close && r->timed_out) {
+        snprintf(why, why_size, "the server held the half-closed connection until the client "
+                                "gave up");
+        return false;
+    }
     if (c->ctype[0] && strncmp(r->ctype, c->ctype, strlen(c->ctype)) != 0) {
         snprintf(why, why_size, "content type '%s', expected '%s'", r->ctype, c->ctype);
         return false;

@@ -16,8 +16,9 @@ typedef struct hcase_s {
     raw_buf_t headers;   /* "Name: value\r\n" lines */
     raw_buf_t payload;   /* the body, or the whole request when raw */
     bool raw;
-    bool half_close;
-    double timeout;      /* seconds to wait for the answer, 0 = the runner's default */     /* shut the sending side once the request is out */
+    bool half_close;     /* shut the sending side once the request is out; the
+                          * server must answer or close before `timeout` */
+    double timeout;      /* seconds to wait for the answer, 0 = the runner's default */
     long content_length; /* -1 auto, -2 none, else the value to declare */
     size_t chunked;      /* chunk size, 0 = not chunked */
     char only[8];        /* "", "dev" or "prod" */

@@ -5,9 +5,15 @@
  *    requests are sent; with one worker, every normal request must still be
  *    answered 200 (a slow client never holds a worker or the event loop);
  *  - idle connections: IDLE connections opened and left silent, then a
- *    normal request must be answered.
+ *    normal request must be answered;
+ *  - half-closed connections: HALF clients send a whole keep-alive GET and
+ *    shut their sending side; each must be answered and then closed by the
+ *    server within HALF_LIMIT_S, far sooner than the 60 s idle timeout (the
+ *    development server held them for the whole timeout until it polled
+ *    instead of using libmicrohttpd's epoll mode, see src/http/http.c).
  *   rel_limits dev|prod APP BASE_MMIF */
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,6 +29,8 @@
 
 #define SLOW 64
 #define IDLE 400
+#define HALF 16
+#define HALF_LIMIT_S 5.0
 
 static atomic_int stop_flag;
 static int port;
@@ -94,6 +102,37 @@ static bool normal_request(const char *base, size_t len)
     return ok;
 }
 
+/* One half-closed client: true when its answer was 200 and the server then
+ * closed the connection within HALF_LIMIT_S. */
+static bool half_closed_released(void)
+{
+    static const char req[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    int fd = open_conn();
+    if (fd < 0)
+        return false;
+    bool closed = false;
+    char head[16] = "", buf[4096];
+    size_t got = 0;
+    if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(req) - 1) &&
+        shutdown(fd, SHUT_WR) == 0) {
+        double end = raw_now() + HALF_LIMIT_S;
+        for (double left; !closed && (left = end - raw_now()) > 0;) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+                break;
+            ssize_t n = recv(fd, buf, sizeof(buf), 0);
+            if (n <= 0) {
+                closed = true; /* EOF, or a reset: either way the server let go */
+                break;
+            }
+            for (ssize_t i = 0; i < n && got < sizeof(head) - 1; i++)
+                head[got++] = buf[i];
+        }
+    }
+    close(fd);
+    return closed && strncmp(head, "HTTP/1.1 200", 12) == 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4)
@@ -132,9 +171,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < IDLE; i++)
         if (idle[i] >= 0)
             close(idle[i]);
+    int half_ok = 0;
+    for (int i = 0; i < HALF; i++)
+        half_ok += half_closed_released();
+    printf("half-closed connections: %d of %d answered 200 and closed within %.0f s\n", half_ok,
+           HALF, HALF_LIMIT_S);
     int st = clams_ts_server_stop(&s, SIGTERM, 60);
     bool clean = st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
     printf("server stop: %s\n", clean ? "exit 0" : "NOT clean");
     free(base);
-    return ok == n && idle_ok && clean ? 0 : 1;
+    return ok == n && idle_ok && half_ok == HALF && clean ? 0 : 1;
 }
