@@ -92,6 +92,7 @@ static clams__sreq_t *new_req(clams__master_t *m, struct MHD_Connection *c, cons
                       sizeof(r->addr));
     }
     m->open_reqs++;
+    clams__hc_request_begins(c, r);
     return r;
 }
 
@@ -303,8 +304,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     clams__master_t *m = cls;
     clams__http_req_t *hr = *con_cls;
-    (void)c;
     (void)toe;
+    clams__hc_request_ends(c);
     if (!hr)
         return;
     *con_cls = NULL;
@@ -381,6 +382,7 @@ struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_
         /* First, so MHD reports even option errors through our log. */
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
+        MHD_OPTION_NOTIFY_CONNECTION, clams__hc_notify, m,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_CONNECTION_TIMEOUT, clams__options_client_timeout_s(m->opts),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, clams__options_conn_memory(m->opts),

@@ -612,6 +612,13 @@ static bool all_empty(const clams__master_t *m)
     return true;
 }
 
+/* libmicrohttpd's turn, then the half-closed connections it left owed nothing. */
+static void run_front(clams__master_t *m)
+{
+    MHD_run(m->mhd);
+    clams__hc_sweep(m);
+}
+
 static void loop(clams__master_t *m)
 {
     struct epoll_event evs[64];
@@ -636,7 +643,7 @@ static void loop(clams__master_t *m)
             if (m->open_reqs == 0 || now >= final_deadline)
                 return;
         }
-        MHD_run(m->mhd);
+        run_front(m);
         int n = epoll_wait(m->epfd, evs, 64, next_timeout_ms(m, clams__now()));
         if (n < 0 && errno != EINTR) {
             clams__log(CLAMS_LOG_CRITICAL, errno, "epoll_wait");
@@ -646,10 +653,15 @@ static void loop(clams__master_t *m)
         bool chld = false, term = false, hup = false;
         for (int i = 0; i < n; i++) {
             uint64_t tag = evs[i].data.u64;
-            if (tag == 1)
+            if (tag == CLAMS__TAG_SIGNALS) {
                 read_signals(m, &chld, &term, &hup);
-            else if (tag >= 2 && (int)(tag - 2) < m->nprocs && m->procs[tag - 2].fd >= 0)
-                on_worker_event(m, &m->procs[tag - 2]);
+            } else if (tag == CLAMS__TAG_HALF_CLOSED) {
+                clams__hc_events(m);
+            } else if (tag >= CLAMS__TAG_WORKER0 && tag - CLAMS__TAG_WORKER0 < (uint64_t)m->nprocs) {
+                clams__proc_t *p = &m->procs[tag - CLAMS__TAG_WORKER0];
+                if (p->fd >= 0)
+                    on_worker_event(m, p);
+            }
         }
         /* Fixed order: reap, terminate, reload. A worker already known to be
          * leaving (EOF, last request, kill) is also looked for without waiting
@@ -660,7 +672,7 @@ static void loop(clams__master_t *m)
             begin_drain(m, "SIGTERM/SIGINT");
         if (hup && !m->draining)
             reload(m);
-        MHD_run(m->mhd);
+        run_front(m);
     }
 }
 
@@ -720,6 +732,8 @@ static int setup_loop(clams__master_t *m)
     m->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (m->epfd < 0)
         return CLAMS_ESYS;
+    if (clams__hc_open(m) != 0)
+        return CLAMS_ESYS;
     m->mhd = clams__front_start(m, why, sizeof(why));
     if (!m->mhd) {
         clams__log(CLAMS_LOG_CRITICAL, 0, "%s", why);
@@ -728,10 +742,10 @@ static int setup_loop(clams__master_t *m)
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
     struct epoll_event ev = {0};
     ev.events = EPOLLIN;
-    ev.data.u64 = 0;
+    ev.data.u64 = CLAMS__TAG_MHD;
     if (!di || epoll_ctl(m->epfd, EPOLL_CTL_ADD, di->epoll_fd, &ev) != 0)
         return CLAMS_ESYS;
-    ev.data.u64 = 1;
+    ev.data.u64 = CLAMS__TAG_SIGNALS;
     if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->sigfd, &ev) != 0)
         return CLAMS_ESYS;
     const union MHD_DaemonInfo *pi = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -745,7 +759,8 @@ static int setup_loop(clams__master_t *m)
 static void teardown(clams__master_t *m)
 {
     if (m->mhd)
-        MHD_stop_daemon(m->mhd);
+        MHD_stop_daemon(m->mhd); /* frees the half-close watch's connections */
+    clams__hc_close(m);
     /* Anything a worker or the queue still held (only after a failed start). */
     for (int i = 0; m->procs && i < m->nprocs; i++) {
         if (m->procs[i].state != CLAMS__W_EMPTY && m->procs[i].pid > 0) {
@@ -770,7 +785,7 @@ int clams__production_serve(const clams__app_rt_t *rt, const clams__options_t *o
     memset(&m, 0, sizeof(m));
     m.rt = rt;
     m.opts = opts;
-    m.epfd = m.sigfd = -1;
+    m.epfd = m.sigfd = m.hcfd = -1;
     srandom((unsigned)getpid() ^ (unsigned)time(NULL));
     resolve_settings(&m);
     /* Signals are blocked before the GPU probe and the preload hook: a thread

@@ -113,7 +113,7 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p)
     p->typ_logged = false;
     struct epoll_event ev = {0};
     ev.events = EPOLLIN;
-    ev.data.u64 = 2u + (uint64_t)p->slot;
+    ev.data.u64 = CLAMS__TAG_WORKER0 + (uint64_t)p->slot;
     if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, p->fd, &ev) != 0)
         clams__log(CLAMS_LOG_ERROR, errno, "epoll_ctl for worker %d", (int)pid);
     clams__log(CLAMS_LOG_DEBUG, 0, "spawned worker %d in slot %d%s%s (limit %lu requests)",

@@ -11,12 +11,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <microhttpd.h>
+
 #include "app/options.h"
 #include "app/pipeline.h"
 #include "gpu/gpu.h"
-
-struct MHD_Daemon;
-struct MHD_Connection;
 
 /* ---- master <-> worker messages (ipc.c) ---------------------------------- */
 
@@ -165,12 +164,25 @@ typedef struct clams__stats_s {
     unsigned long long rejected_full;
 } clams__stats_t;
 
+/* What an event in the master's epoll is about (epoll_event.data.u64). */
+enum {
+    CLAMS__TAG_MHD = 0,          /* libmicrohttpd's own epoll fd */
+    CLAMS__TAG_SIGNALS = 1,      /* the signalfd */
+    CLAMS__TAG_HALF_CLOSED = 2,  /* the half-close watch (halfclose.c) */
+    CLAMS__TAG_WORKER0 = 3       /* + slot: a worker's socket */
+};
+
+/* A client connection as the master watches it for half-close (halfclose.c). */
+typedef struct clams__conn_s clams__conn_t;
+
 typedef struct clams__master_s {
     const clams__app_rt_t *rt;
     const clams__options_t *opts;
     clams__pool_plan_t *plan;
     struct MHD_Daemon *mhd;
     int epfd, sigfd;
+    int hcfd;                   /* epoll of client sockets, for EPOLLRDHUP */
+    clams__conn_t *half_closed; /* half-closed connections not yet shut down */
     sigset_t old_mask;
     clams__proc_t *procs;
     int nprocs;
@@ -212,6 +224,22 @@ int clams__signals_open(sigset_t *old_mask);
 void clams__signals_close(int sigfd, const sigset_t *old_mask);
 /* Resets dispositions and the mask in a freshly forked child. */
 void clams__signals_child_reset(const sigset_t *old_mask);
+
+/* halfclose.c: shuts down a connection whose client half-closed once nothing
+ * is owed to it (libmicrohttpd's epoll mode would hold it until the idle
+ * timeout). open/close: the watch's epoll, added to the master's. */
+int clams__hc_open(clams__master_t *m);
+void clams__hc_close(clams__master_t *m);
+/* MHD_OPTION_NOTIFY_CONNECTION callback (cls: the master). */
+void clams__hc_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                      enum MHD_ConnectionNotificationCode code);
+/* The connection's request, from its headers (begins) to its end (ends). */
+void clams__hc_request_begins(struct MHD_Connection *c, clams__sreq_t *r);
+void clams__hc_request_ends(struct MHD_Connection *c);
+/* Takes the watch's events (CLAMS__TAG_HALF_CLOSED). */
+void clams__hc_events(clams__master_t *m);
+/* Shuts down the half-closed connections owed nothing; after MHD_run. */
+void clams__hc_sweep(clams__master_t *m);
 
 /* front.c: the HTTP side of the master. */
 struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_size);
