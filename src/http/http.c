@@ -314,8 +314,10 @@ struct MHD_Daemon *clams__http_start(const clams__options_t *opts, unsigned int 
      * epoll loop misses a client's FIN that arrives with or after its last
      * bytes, so a client that shut its sending side held its connection
      * until --client-timeout. poll() sees it at once (tests: rel_limits'
-     * half-closed check and the hostile corpus's half-close cases); the dev
-     * server's throughput did not change (docs/benchmarks.md). */
+     * half-closed checks and the hostile corpus's half-close cases); the dev
+     * server's throughput did not change (docs/benchmarks.md). The
+     * production front keeps epoll and watches for half-close itself
+     * (src/sup/halfclose.c). */
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
                          extra_flags;
     struct sockaddr_storage ss;
