@@ -31,7 +31,7 @@
 #define SLOW 64
 #define IDLE 400
 #define HALF 16
-#define HALF_LIMIT_S 5.0
+#define HALF_LIMIT_S 10.0 /* far above a healthy close (milliseconds), far below the 60 s timeout */
 
 static atomic_int stop_flag;
 static int port;
