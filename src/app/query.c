@@ -10,14 +10,8 @@
 
 int clams__query_add(clams__query_t *q, const char *key, const char *value)
 {
-    if (q->count == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        clams__qparam_t *items = realloc(q->items, cap * sizeof(*items));
-        if (!items)
-            return CLAMS_ENOMEM;
-        q->items = items;
-        q->cap = cap;
-    }
+    if (clams__grow(&q->items, &q->cap, q->count, sizeof(*q->items), 8) != 0)
+        return CLAMS_ENOMEM;
     /* Keys and values end up in JSON (the views' parameters, warnings), so
      * bytes that are not UTF-8 are replaced here, once, for every caller. */
     char *k = clams__utf8_sanitize_dup(key);

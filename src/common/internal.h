@@ -38,6 +38,13 @@ char *clams__utf8_sanitize_dup(const char *str);
  * set, or NULL with errno set (ENOMEM, or read's error). */
 char *clams__read_all(int fd, size_t *len);
 
+/* Room for one more element in a growable array. arrp points at the array
+ * pointer (e.g. &v->items); n is the element count, *cap the capacity, elem
+ * the element size. When n == *cap the array is reallocated to twice *cap
+ * (`first` elements when *cap is 0). Returns 0, or -1 with the array and
+ * *cap unchanged when memory runs out or the size would overflow. */
+int clams__grow(void *arrp, size_t *cap, size_t n, size_t elem, size_t first);
+
 /* Makes glibc keep freed heap between requests (servers only; see
  * malloc_tune.c). Returns 1 when applied, 0 when the operator's
  * GLIBC_TUNABLES / MALLOC_*_ settings were left in charge, -1 when mallopt

@@ -46,15 +46,9 @@ static bool must_wait(dev_server_t *dev, struct MHD_Connection *c)
     bool wait = false;
     pthread_mutex_lock(&dev->lock);
     if (dev->inflight > 0 && !dev->stopping) {
-        if (dev->n_waiting == dev->cap_waiting) {
-            size_t cap = dev->cap_waiting ? dev->cap_waiting * 2 : 16;
-            struct MHD_Connection **w = realloc(dev->waiting, cap * sizeof(*w));
-            if (w) {
-                dev->waiting = w;
-                dev->cap_waiting = cap;
-            }
-        }
-        if (dev->n_waiting < dev->cap_waiting) {
+        /* Out of memory: this request runs now instead of waiting. */
+        if (clams__grow(&dev->waiting, &dev->cap_waiting, dev->n_waiting,
+                        sizeof(*dev->waiting), 16) == 0) {
             dev->waiting[dev->n_waiting++] = c;
             wait = true;
         }

@@ -12,14 +12,8 @@
 
 static int add_view_handle(clams_mmif_t *m, clams_view_t *v)
 {
-    if (m->nviews == m->capviews) {
-        size_t cap = m->capviews ? m->capviews * 2 : 8;
-        clams_view_t **nv = realloc(m->views, cap * sizeof(*nv));
-        if (!nv)
-            return CLAMS_ENOMEM;
-        m->views = nv;
-        m->capviews = cap;
-    }
+    if (clams__grow(&m->views, &m->capviews, m->nviews, sizeof(*m->views), 8) != 0)
+        return CLAMS_ENOMEM;
     m->views[m->nviews++] = v;
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/internal.h"
 #include "mmif/mmif_internal.h"
 
 #define INITIAL_PROPS 6
@@ -56,17 +57,12 @@ static long intern_key(clams_view_t *v, const char *key)
     }
     if (v->nkeys >= PROP_KEY_MASK || !clams__utf8_valid(key, n))
         return -1;
-    if (v->nkeys == v->capkeys) {
-        size_t cap = v->capkeys ? v->capkeys * 2 : 16;
-        const char **nk = realloc(v->keys, cap * sizeof(*nk));
-        if (!nk)
+    if (v->nkeys == v->capkeys) { /* two arrays, one capacity */
+        size_t kcap = v->capkeys, lcap = v->capkeys;
+        if (clams__grow(&v->keys, &kcap, v->nkeys, sizeof(*v->keys), 16) != 0 ||
+            clams__grow(&v->keylens, &lcap, v->nkeys, sizeof(*v->keylens), 16) != 0)
             return -1;
-        v->keys = nk;
-        uint32_t *nl = realloc(v->keylens, cap * sizeof(*nl));
-        if (!nl)
-            return -1;
-        v->keylens = nl;
-        v->capkeys = cap;
+        v->capkeys = kcap;
     }
     char *copy = clams__arena_strndup(&v->arena, key, n);
     if (!copy)
@@ -131,14 +127,8 @@ static long type_slot(clams_view_t *v, const char *uri)
     size_t ulen = strlen(uri);
     if (!clams__utf8_valid(uri, ulen) || ulen > UINT32_MAX)
         return -1;
-    if (v->ntypes == v->captypes) {
-        size_t cap = v->captypes ? v->captypes * 2 : 8;
-        mmif_vtype_t *nt = realloc(v->types, cap * sizeof(*nt));
-        if (!nt)
-            return -1;
-        v->types = nt;
-        v->captypes = cap;
-    }
+    if (clams__grow(&v->types, &v->captypes, v->ntypes, sizeof(*v->types), 8) != 0)
+        return -1;
     mmif_vtype_t *t = &v->types[v->ntypes];
     memset(t, 0, sizeof(*t));
     t->uri = clams__arena_strndup(&v->arena, uri, ulen);
@@ -178,14 +168,8 @@ clams_annotation_t *clams_view_annotation_new(clams_view_t *view, const char *ty
         if (json_is_object(c) && !json_object_get(c, type_uri))
             json_object_set_new(c, type_uri, json_object());
     }
-    if (view->nanns == view->capanns) {
-        size_t cap = view->capanns ? view->capanns * 2 : 1024;
-        clams_annotation_t **na = realloc(view->anns, cap * sizeof(*na));
-        if (!na)
-            return NULL;
-        view->anns = na;
-        view->capanns = cap;
-    }
+    if (clams__grow(&view->anns, &view->capanns, view->nanns, sizeof(*view->anns), 1024) != 0)
+        return NULL;
     mmif_vtype_t *owner = &view->types[view->types[slot].owner];
     const mmif_vtype_t *t = &view->types[slot];
     /* One block: the record, its id, then its properties last, so that
