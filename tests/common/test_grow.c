@@ -9,7 +9,7 @@
 #include "common/internal.h"
 #include "../support/check_run.h"
 
-/* The out-of-memory test asks for 2^61 bytes: under ASan that must come
+/* The out-of-memory test asks for 2^62 bytes: under ASan that must come
  * back NULL, as from glibc, instead of ending the test with a report. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
