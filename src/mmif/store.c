@@ -168,7 +168,8 @@ clams_annotation_t *clams_view_annotation_new(clams_view_t *view, const char *ty
         if (json_is_object(c) && !json_object_get(c, type_uri))
             json_object_set_new(c, type_uri, json_object());
     }
-    if (clams__grow(&view->anns, &view->capanns, view->nanns, sizeof(*view->anns), 1024) != 0)
+    if (view->nanns == view->capanns && /* per annotation: skip the call */
+        clams__grow(&view->anns, &view->capanns, view->nanns, sizeof(*view->anns), 1024) != 0)
         return NULL;
     mmif_vtype_t *owner = &view->types[view->types[slot].owner];
     const mmif_vtype_t *t = &view->types[slot];
