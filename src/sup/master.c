@@ -179,8 +179,8 @@ static void kill_busy_worker(clams__master_t *m, clams__proc_t *p, clams__recycl
     kill(p->pid, SIGKILL);
     clams__sreq_t *r = p->req;
     p->req = NULL;
-    p->state = CLAMS__W_EXITING;
-    p->reason = reason;
+    leaving(m, p, reason); /* counted before the 500 goes out, as other recycles */
+    p->kill_at = 0;        /* SIGKILL is sent already */
     clams__front_worker_failed(m, r, p->pid, msg);
     clams__front_answer(m, r);
 }
