@@ -133,6 +133,9 @@ post() {
 
 # json EXPR FILE: evaluates a python expression over the parsed file as `d`.
 json() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2" 2>/dev/null; }
+# Python (for json) listing EXPR of every appProfiling.hardware.KIND entry of
+# every view, x being the entry:  hw KIND EXPR
+hw() { echo "[$2 for v in d['views'] for x in v['metadata'].get('appProfiling',{}).get('hardware',{}).get('$1',[])]"; }
 
 # Per-process GPU memory as "pid MiB" lines (real: nvidia-smi; fake: the
 # simulated process table the fake NVML reads).
@@ -221,10 +224,10 @@ check_hwfetch() {
     post "mib=1024&holdMs=1000&hwFetch=true" "$INPUT" hwfetch
     stop_server
     local gpu peak method line
-    gpu=$(json "[g for v in d['views'] for g in v['metadata'].get('appProfiling',{}).get('hardware',{}).get('gpus',[])][0]" "$BODY")
-    peak=$(json "[g['peakUsedBytes'] for v in d['views'] for g in v['metadata'].get('appProfiling',{}).get('hardware',{}).get('gpus',[])][0]" "$BODY")
-    method=$(json "[g['peakMethod'] for v in d['views'] for g in v['metadata'].get('appProfiling',{}).get('hardware',{}).get('gpus',[])][0]" "$BODY")
-    line=$(json "[c for v in d['views'] for c in v['metadata'].get('appProfiling',{}).get('hardware',{}).get('cuda',[])][0]" "$BODY")
+    gpu=$(json "$(hw gpus x)[0]" "$BODY")
+    peak=$(json "$(hw gpus "x['peakUsedBytes']")[0]" "$BODY")
+    method=$(json "$(hw gpus "x['peakMethod']")[0]" "$BODY")
+    line=$(json "$(hw cuda x)[0]" "$BODY")
     say "  status=$STATUS cuda: $line"
     say "  gpus[0]: $gpu"
     # Lower bound: the 1024 MiB the app filled. Upper: plus 1024 MiB for the
@@ -361,7 +364,7 @@ EOF
     cpu=$(json "$ann" "$WORK/tone_cpu.keep")
     gpu=$(json "$ann" "$BODY")
     gerr=$(json "[v['metadata']['error']['message'] for v in d['views'] if 'error' in v['metadata']]" "$BODY")
-    peak=$(json "[(g['peakUsedBytes'], g['peakMethod']) for v in d['views'] for g in v['metadata'].get('appProfiling',{}).get('hardware',{}).get('gpus',[])][:1]" "$BODY")
+    peak=$(json "$(hw gpus "(x['peakUsedBytes'], x['peakMethod'])")[:1]" "$BODY")
     say "  cpu: $cpu"
     say "  gpu: ${gpu} ${gerr}"
     local ntf

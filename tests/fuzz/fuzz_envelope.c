@@ -9,6 +9,7 @@
 
 #include "app/pipeline.h"
 #include "fuzz_common.h"
+#include "fuzz_query.h"
 
 #define TF "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
 
@@ -61,20 +62,6 @@ static const clams_app_t app = {
 
 static clams__app_rt_t *rt;
 
-/* True when every query key and value is UTF-8 (jansson's rule). */
-static bool query_utf8(const clams__query_t *q)
-{
-    for (size_t i = 0; i < q->count; i++) {
-        json_t *k = json_string(q->items[i].key), *v = json_string(q->items[i].value);
-        bool ok = k && v;
-        json_decref(k);
-        json_decref(v);
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 static void check_answer(const clams__response_t *r)
 {
     FUZZ_CHECK(r->body != NULL && r->content_type != NULL, "empty answer");
@@ -120,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clams__response_t r = {0};
     int rc = clams__app_rt_annotate(rt, &q, body, blen, &r);
     FUZZ_CHECK(rc == 0, "annotate returned %d", rc);
-    FUZZ_CHECK(query_utf8(&q), "a parsed query key or value is not UTF-8");
+    FUZZ_CHECK(fuzz_query_utf8(&q), "a parsed query key or value is not UTF-8");
     check_answer(&r);
     clams__response_free(&r);
     clams__query_free(&q);

@@ -9,6 +9,7 @@
 
 #include "app/params.h"
 #include "fuzz_common.h"
+#include "fuzz_query.h"
 
 static const char *const kinds[] = {"fast", "slow", NULL};
 static const char *const letters[] = {"A", "B", "C", NULL};
@@ -51,21 +52,6 @@ static void check_casts(const char *s)
     json_decref(nj);
 }
 
-/* jansson refuses strings that are not UTF-8; see "Open findings" in
- * docs/reliability.md for what the library does with such query keys. */
-static bool all_utf8(const clams__query_t *q)
-{
-    for (size_t i = 0; i < q->count; i++) {
-        json_t *k = json_string(q->items[i].key), *v = json_string(q->items[i].value);
-        bool ok = k && v;
-        json_decref(k);
-        json_decref(v);
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 static void same_query(const clams__query_t *a, const clams__query_t *b, const char *enc)
 {
     FUZZ_CHECK(a->count == b->count, "encode/parse changed the count %zu -> %zu (%s)",
@@ -90,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *config = clams__params_refine(&specs, &q, &err);
     /* Every key and value is valid UTF-8 once parsed (bad bytes become U+FFFD),
      * so JSON can always hold them. */
-    FUZZ_CHECK(all_utf8(&q), "a parsed key or value is not UTF-8");
+    FUZZ_CHECK(fuzz_query_utf8(&q), "a parsed key or value is not UTF-8");
     FUZZ_CHECK(config || err.code == CLAMS_EPARAM, "refine failed with %d", err.code);
     if (config)
         FUZZ_CHECK(json_is_object(config), "appConfiguration is not an object");
