@@ -228,9 +228,7 @@ static int check_new_views(clams_mmif_t *mmif, size_t first, char *msg, size_t s
 
 static long long now_usec(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+    return (long long)(clams__now() * 1e6);
 }
 
 /* Warnings view: undefined parameters first, then the app's warnings. */
@@ -290,7 +288,7 @@ static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
     long long t0 = now_usec();
     int rc = app->annotate(ctx, in->mmif, &params);
     long long elapsed = now_usec() - t0;
-    json_t *hardware = clams__hwprof_end(ctx->prof);
+    json_t *hardware = clams__hwprof_end(ctx->prof, &ctx->gpu_peak);
     ctx->prof = NULL;
     if (rc != 0 || ctx->failed) {
         json_decref(hardware);
@@ -350,9 +348,11 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q,
     int rc = run_app(&ctx, &in, hw, timing, msg, sizeof(msg));
     if (rc != 0) {
         rc = app_failure(rt, q, body, len, &in, msg, ctx.fail_trace, out);
+        out->gpu_peak = ctx.gpu_peak;
         ctx_free(&ctx);
         return rc;
     }
+    out->gpu_peak = ctx.gpu_peak;
     ctx_free(&ctx);
     out->status = 200;
     out->content_type = "application/json";

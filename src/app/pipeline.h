@@ -30,12 +30,16 @@ int clams__query_parse(clams__query_t *q, const char *raw);
 char *clams__query_encode(const clams__query_t *q);
 void clams__query_free(clams__query_t *q);
 
-/* A finished response. body is malloc'd (free with clams__response_free). */
+/* A finished response. body is malloc'd (free with clams__response_free).
+ * gpu_peak belongs to this request only: the highest GPU memory the process
+ * held while annotate ran (bytes, any GPU), measured when the request asked
+ * for hwFetch; 0 when it was not measured. */
 typedef struct clams__response_s {
     int status;
     const char *content_type; /* static string */
     char *body;
     size_t len;
+    unsigned long long gpu_peak;
 } clams__response_t;
 
 void clams__response_free(clams__response_t *r);

@@ -31,6 +31,7 @@ struct clams_annotate_ctx_s {
     char *fail_message;
     char *fail_trace;
     clams__hwprof_t *prof;
+    unsigned long long gpu_peak; /* this request's GPU peak (hwFetch), 0 = not measured */
 };
 
 /* Signs a view: app, parameters, appConfiguration (when config is not NULL)

@@ -51,4 +51,7 @@ int clams__grow(void *arrp, size_t *cap, size_t n, size_t elem, size_t first);
  * refused. Process-wide: call once, before workers are forked. */
 int clams__malloc_tune(void);
 
+/* Monotonic seconds (CLOCK_MONOTONIC): the one clock of the library. */
+double clams__now(void);
+
 #endif

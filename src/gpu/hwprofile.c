@@ -39,8 +39,6 @@ struct clams__hwprof_s {
     pthread_cond_t cv;
 };
 
-static unsigned long long last_peak;
-
 void clams__hwprof_format_bytes(unsigned long long bytes, char *buf, size_t size)
 {
     const double gib = 1024.0 * 1024.0 * 1024.0;
@@ -204,8 +202,10 @@ static json_t *gpu_entry(const clams__hwprof_t *p, const prof_gpu_t *g, json_t *
                      "peakMethod", peak_method);
 }
 
-json_t *clams__hwprof_end(clams__hwprof_t *prof)
+json_t *clams__hwprof_end(clams__hwprof_t *prof, unsigned long long *peak)
 {
+    if (peak)
+        *peak = 0;
     if (!prof)
         return NULL;
     if (prof->sampling) {
@@ -226,7 +226,8 @@ json_t *clams__hwprof_end(clams__hwprof_t *prof)
         if (e)
             json_array_append_new(gpus, e);
     }
-    last_peak = best;
+    if (peak)
+        *peak = best;
     json_t *out = NULL;
     if (cuda && gpus) /* "o" steals both, even when json_pack fails */
         out = json_pack("{s:s, s:o, s:o}", "cpu", prof->cpu, "cuda", cuda, "gpus", gpus);
@@ -238,9 +239,4 @@ json_t *clams__hwprof_end(clams__hwprof_t *prof)
     free(prof->gpus);
     free(prof);
     return out;
-}
-
-unsigned long long clams__hwprof_last_peak(void)
-{
-    return last_peak;
 }

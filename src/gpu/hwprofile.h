@@ -26,12 +26,10 @@ void clams__hwprof_report_peak(clams__hwprof_t *prof, const char *uuid,
  *   {"cpu": "x86_64, 2 cores", "cuda": ["<name>, 79.65 GiB total, ...", ...],
  *    "gpus": [{"name", "uuid", "totalBytes", "availableBytes", "peakUsedBytes",
  *              "totalMethod", "availableMethod", "peakMethod"}, ...]}
+ * *peak (may be NULL) gets the highest peak of this profile (bytes, any GPU;
+ * 0 when unknown or prof is NULL): it travels with the request's response.
  * Returns NULL when prof is NULL. Frees prof. Ownership: new (json_decref). */
-json_t *clams__hwprof_end(clams__hwprof_t *prof);
-
-/* The highest peak (bytes, any GPU) seen by the last finished profile of this
- * process, for the worker to report to the master; 0 when unknown. */
-unsigned long long clams__hwprof_last_peak(void);
+json_t *clams__hwprof_end(clams__hwprof_t *prof, unsigned long long *peak);
 
 /* Formats a byte figure the way the GPU lines show it: "%.2f GiB" of
  * bytes / 2^30 from 1 GiB up, else "%.1f MiB" of bytes / 2^20 ("512.0 MiB"). */

@@ -2,11 +2,14 @@
  * soon as Content-Length or the received size passes it), body and query
  * collection, and sending finished responses. Used by the development
  * server and the production master alike. */
-#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/internal.h"
 #include "http/http.h"
@@ -49,6 +52,8 @@ void clams__http_req_free(clams__http_req_t *req)
     if (!req)
         return;
     clams__http_body_free(&req->body);
+    clams__query_free(&req->query);
+    free(req->query_enc);
     free(req);
 }
 
@@ -174,19 +179,21 @@ enum MHD_Result clams__http_queue_405(struct MHD_Connection *c)
                                      "POST and PUT.", allow);
 }
 
+static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+
 enum MHD_Result clams__http_queue_413(struct MHD_Connection *c, size_t max_body)
 {
     char msg[128];
     snprintf(msg, sizeof(msg), "Request body too large: the limit is %zu bytes.", max_body);
-    static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
     return clams__http_queue_message(c, 413, msg, close_hdr);
 }
 
-static double mono_now(void)
+enum MHD_Result clams__http_queue_414(struct MHD_Connection *c)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    char msg[128];
+    snprintf(msg, sizeof(msg), "URI too long: the query string may take %zu bytes.",
+             CLAMS__HTTP_QUERY_MAX);
+    return clams__http_queue_message(c, 414, msg, close_hdr);
 }
 
 static bool declared_too_big(struct MHD_Connection *c, size_t max)
@@ -221,7 +228,7 @@ static size_t request_head_size(struct MHD_Connection *c, const char *url)
 }
 
 static int step_first(struct MHD_Connection *c, const char *url, const char *method,
-                      void **con_cls, const clams__http_limits_t *lim, enum MHD_Result *ret)
+                      void **con_cls, const clams__http_config_t *lim, enum MHD_Result *ret)
 {
     clams__http_req_t *req = calloc(1, sizeof(*req));
     if (!req) {
@@ -229,27 +236,36 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
         return CLAMS__HTTP_ANSWERED;
     }
     *con_cls = req;
-    req->started = mono_now();
+    req->started = clams__now();
     req->body.max = lim->max_body;
     req->route = clams__http_route(url, method);
     *ret = MHD_YES;
     if (req->route == CLAMS__ROUTE_NOT_FOUND || req->route == CLAMS__ROUTE_BAD_METHOD) {
-        req->answered = true;
+        req->answered = req->route == CLAMS__ROUTE_NOT_FOUND ? 404 : 405;
         *ret = req->route == CLAMS__ROUTE_NOT_FOUND ? clams__http_queue_404(c)
                                                     : clams__http_queue_405(c);
         return CLAMS__HTTP_ANSWERED;
     }
     if (request_head_size(c, url) > lim->max_header) {
-        static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
         char msg[160];
         snprintf(msg, sizeof(msg), "Request header fields too large: the target and headers "
                  "may take %zu bytes (--max-header-size).", lim->max_header);
-        req->answered = true;
+        req->answered = 431;
         *ret = clams__http_queue_message(c, 431, msg, close_hdr);
         return CLAMS__HTTP_ANSWERED;
     }
+    if (clams__http_collect_query(c, &req->query) != 0 ||
+        !(req->query_enc = clams__query_encode(&req->query))) {
+        *ret = MHD_NO;
+        return CLAMS__HTTP_ANSWERED;
+    }
+    if (strlen(req->query_enc) > CLAMS__HTTP_QUERY_MAX) {
+        req->answered = 414;
+        *ret = clams__http_queue_414(c);
+        return CLAMS__HTTP_ANSWERED;
+    }
     if (declared_too_big(c, lim->max_body)) {
-        req->answered = true;
+        req->answered = 413;
         req->body.too_big = true;
         *ret = clams__http_queue_413(c, lim->max_body);
         return CLAMS__HTTP_ANSWERED;
@@ -259,7 +275,7 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
 
 int clams__http_step(struct MHD_Connection *c, const char *url, const char *method,
                      const char *upload_data, size_t *upload_data_size, void **con_cls,
-                     const clams__http_limits_t *lim, clams__http_req_t **req_out,
+                     const clams__http_config_t *lim, clams__http_req_t **req_out,
                      enum MHD_Result *ret)
 {
     clams__http_req_t *req = *con_cls;
@@ -279,7 +295,7 @@ int clams__http_step(struct MHD_Connection *c, const char *url, const char *meth
         if (rc == CLAMS_ETOOBIG) {
             /* Answer now when MHD allows it, else right after the upload. */
             if (clams__http_queue_413(c, lim->max_body) == MHD_YES)
-                req->answered = true;
+                req->answered = 413;
         } else if (rc != 0) {
             *ret = MHD_NO;
             return CLAMS__HTTP_ANSWERED;
@@ -289,73 +305,105 @@ int clams__http_step(struct MHD_Connection *c, const char *url, const char *meth
     if (req->answered)
         return CLAMS__HTTP_ANSWERED;
     if (req->body.too_big) {
-        req->answered = true;
+        req->answered = 413;
         *ret = clams__http_queue_413(c, lim->max_body);
         return CLAMS__HTTP_ANSWERED;
     }
     return CLAMS__HTTP_READY;
 }
 
+/* The one libmicrohttpd logger of both servers. MHD's messages are about
+ * single connections (a malformed request, a client gone mid-answer), so
+ * they go out at info; startup failures are reported by the caller. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    (void)cls;
     char line[512];
     vsnprintf(line, sizeof(line), fmt, ap);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
-    clams__log(CLAMS_LOG_WARNING, 0, "http: %s", line);
+    clams__log(CLAMS_LOG_INFO, 0, "http: %s", line);
 }
 
-struct MHD_Daemon *clams__http_start(const clams__options_t *opts, unsigned int extra_flags,
-                                     MHD_AccessHandlerCallback handler, void *handler_cls,
-                                     MHD_RequestCompletedCallback completed, void *completed_cls)
+const char *clams__http_host_label(const clams__http_config_t *cfg)
 {
-    /* poll(), not MHD_USE_AUTO's epoll: libmicrohttpd 0.9.75's edge-triggered
-     * epoll loop misses a client's FIN that arrives with or after its last
-     * bytes, so a client that shut its sending side held its connection
-     * until --client-timeout. poll() sees it at once (tests: rel_limits'
-     * half-closed checks and the hostile corpus's half-close cases); the dev
-     * server's throughput did not change (docs/benchmarks.md). The
-     * production front keeps epoll and watches for half-close itself
-     * (src/sup/halfclose.c). */
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
-                         extra_flags;
+    return cfg->host && *cfg->host ? cfg->host : "0.0.0.0";
+}
+
+/* A bound, listening, non-blocking socket for cfg, or -1 with why filled. */
+static int listen_socket(const clams__http_config_t *cfg, int *bound_port, char *why,
+                         size_t why_size)
+{
+    const char *host = clams__http_host_label(cfg);
+    char port[16];
+    snprintf(port, sizeof(port), "%d", cfg->port);
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int gai = getaddrinfo(host, port, &hints, &ai);
+    if (gai != 0 || !ai) {
+        snprintf(why, why_size, "cannot resolve --host %s: %s", host,
+                 gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+        return -1;
+    }
+    int fd = -1, err = 0;
+    for (struct addrinfo *a = ai; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        int on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+        if ((cfg->reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) ||
+            bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+            err = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(ai);
+    if (fd < 0) {
+        snprintf(why, why_size, "cannot listen on %s:%d: %s", host, cfg->port,
+                 err == EADDRINUSE ? "address already in use" : strerror(err));
+        return -1;
+    }
     struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof(ss));
-    const char *host = opts->host;
-    if (host && strchr(host, ':')) {
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)opts->port);
-        if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
-            host = NULL;
-        flags |= MHD_USE_IPv6;
-    } else {
-        struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)opts->port);
-        a4->sin_addr.s_addr = htonl(INADDR_ANY);
-        if (host && inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-            host = NULL;
-    }
-    if (opts->host && !host) {
-        clams__log(CLAMS_LOG_ERROR, 0, "--host %s is not a numeric IPv4 or IPv6 address",
-                   opts->host);
+    socklen_t sl = sizeof(ss);
+    if (bound_port && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                     : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+struct MHD_Daemon *clams__http_start(const clams__http_config_t *cfg, unsigned int flags,
+                                     MHD_AccessHandlerCallback handler, void *handler_cls,
+                                     MHD_RequestCompletedCallback completed, void *completed_cls,
+                                     MHD_NotifyConnectionCallback notify, void *notify_cls,
+                                     int *bound_port, char *why, size_t why_size)
+{
+    int fd = listen_socket(cfg, bound_port, why, why_size);
+    if (fd < 0)
         return NULL;
-    }
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)opts->port, NULL, NULL, handler, handler_cls,
+    struct MHD_OptionItem opts[] = {
         /* First, so MHD reports even option errors through our log. */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
-        MHD_OPTION_CONNECTION_TIMEOUT, clams__options_client_timeout_s(opts),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, clams__options_conn_memory(opts),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opts->max_connections,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-        MHD_OPTION_END);
-    if (!d)
-        clams__log(CLAMS_LOG_ERROR, 0, "cannot listen on %s:%d",
-                   opts->host ? opts->host : "0.0.0.0", opts->port);
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+        {MHD_OPTION_LISTEN_SOCKET, fd, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, completed_cls},
+        {MHD_OPTION_CONNECTION_TIMEOUT, clams__http_client_timeout_s(cfg), NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)clams__http_conn_memory(cfg), NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
+        {notify ? MHD_OPTION_NOTIFY_CONNECTION : MHD_OPTION_END, (intptr_t)notify, notify_cls},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_Daemon *d = MHD_start_daemon(flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler,
+                                            handler_cls, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!d) {
+        close(fd);
+        snprintf(why, why_size, "cannot start the HTTP server on %s:%d",
+                 clams__http_host_label(cfg), cfg->port);
+    }
     return d;
 }

@@ -1,11 +1,13 @@
 /* This file is private to libclams.
- * The HTTP front on libmicrohttpd: the parts every server of an app shares
- * (routing "/" with 404/405, the 413 body cap, body collection, query
- * collection, sending a clams__response_t) and the development server.
- * The production master builds its access handler from the same pieces:
+ * HTTP plumbing on libmicrohttpd that both servers of an app use (the
+ * development server in src/serve, the production master in src/sup): the
+ * listening socket and daemon start, the one libmicrohttpd logger, routing
+ * "/" with 404/405, the 413/414/431 limits, body and query collection, and
+ * sending a clams__response_t. It knows requests and responses, never the
+ * app's annotate pipeline or the worker pool. An access handler is built as:
  *
  *     clams__http_req_t *req; enum MHD_Result ret;
- *     if (clams__http_step(c, url, method, data, size, con_cls, max, &req, &ret)
+ *     if (clams__http_step(c, url, method, data, size, con_cls, cfg, &req, &ret)
  *             != CLAMS__HTTP_READY)
  *         return ret;                  // still uploading, or already answered
  *     ... req->route is CLAMS__ROUTE_GET or CLAMS__ROUTE_ANNOTATE,
@@ -22,8 +24,34 @@
 
 #include <microhttpd.h>
 
-#include "app/options.h"
 #include "app/pipeline.h"
+
+/* Where and how a server listens, and what a request may weigh: the flags
+ * --host, --port, --max-body, --max-header-size, --client-timeout,
+ * --max-connections and --reuse-port (src/serve/options.c fills it). */
+typedef struct clams__http_config_s {
+    const char *host;       /* name or address; NULL = all interfaces (0.0.0.0) */
+    int port;               /* 0 = any free port */
+    size_t max_body;        /* bytes of body; above: 413 */
+    size_t max_header;      /* bytes of request line + headers; above: 431 */
+    double client_timeout;  /* idle seconds before a client is dropped; 0 = never */
+    int max_connections;    /* open client connections */
+    bool reuse_port;        /* SO_REUSEPORT: several servers share the port on purpose */
+} clams__http_config_t;
+
+/* libmicrohttpd's per-connection memory pool for a config: the request line
+ * and headers must fit in it, with one record (~50 bytes) per header and per
+ * query argument ("a&b&c..." is 2 bytes an argument), next to a read buffer
+ * for the body. Pages are touched only as they are used. */
+#define CLAMS__HTTP_READ_BUFFER ((size_t)32 << 10)
+#define clams__http_conn_memory(cfg) ((cfg)->max_header * 4 + CLAMS__HTTP_READ_BUFFER)
+/* The idle timeout in whole seconds, as libmicrohttpd takes it. */
+#define clams__http_client_timeout_s(cfg) ((unsigned int)((cfg)->client_timeout + 0.999))
+
+/* The longest query string (encoded as clams__query_encode writes it) a
+ * request may carry: it travels to a production worker in one IPC message.
+ * Longer ones are answered 414 by both servers, never cut. */
+#define CLAMS__HTTP_QUERY_MAX ((size_t)60 << 10)
 
 enum {
     CLAMS__ROUTE_GET = 1,  /* GET or HEAD / */
@@ -52,26 +80,26 @@ void clams__http_body_free(clams__http_body_t *b);
 /* Per-connection state kept in MHD's con_cls. */
 typedef struct clams__http_req_s {
     int route;
-    bool answered; /* a response (404/405/413) is already queued */
+    int answered; /* the status of a response already queued (404, 405, 413, 414,
+                   * 431), or of one the server queued itself; 0 = none yet */
     clams__http_body_t body;
-    double started; /* CLOCK_MONOTONIC seconds */
+    clams__query_t query; /* every query argument, collected with the headers */
+    char *query_enc;      /* the same, encoded (clams__query_encode) */
+    double started;       /* clams__now() at the first call */
     void *user;     /* for the server using these helpers */
 } clams__http_req_t;
 
 enum { CLAMS__HTTP_CONTINUE = 0, CLAMS__HTTP_READY = 1, CLAMS__HTTP_ANSWERED = 2 };
-
-/* What a request may weigh (from --max-body and --max-header-size). */
-typedef struct clams__http_limits_s {
-    size_t max_body;   /* bytes of body; above: 413 */
-    size_t max_header; /* bytes of target + headers; above: 431 */
-} clams__http_limits_t;
+/* clams__http_req_t.answered for a request the server took over after
+ * CLAMS__HTTP_READY (its own answer is on the way). */
+#define CLAMS__HTTP_BY_SERVER 1
 
 /* The common part of an access handler. Returns CLAMS__HTTP_READY when the
  * whole request is in (*req_out filled), otherwise *ret is what the handler
- * returns to MHD (more upload wanted, or a 400/404/405/413/431 already queued). */
+ * returns to MHD (more upload wanted, or a 404/405/413/414/431 already queued). */
 int clams__http_step(struct MHD_Connection *c, const char *url, const char *method,
                      const char *upload_data, size_t *upload_data_size, void **con_cls,
-                     const clams__http_limits_t *lim, clams__http_req_t **req_out,
+                     const clams__http_config_t *cfg, clams__http_req_t **req_out,
                      enum MHD_Result *ret);
 /* Frees the state clams__http_step allocated (NULL is fine). */
 void clams__http_req_free(clams__http_req_t *req);
@@ -95,19 +123,28 @@ enum MHD_Result clams__http_queue_tracked(struct MHD_Connection *c, clams__respo
 /* Queues {"message": message} as application/json with status. */
 enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, int status,
                                           const char *message, const char *const *headers);
-/* The 404 / 405 (with Allow) / 413 answers. */
+/* The 404 / 405 (with Allow) / 413 / 414 answers. */
 enum MHD_Result clams__http_queue_404(struct MHD_Connection *c);
 enum MHD_Result clams__http_queue_405(struct MHD_Connection *c);
 enum MHD_Result clams__http_queue_413(struct MHD_Connection *c, size_t max_body);
+enum MHD_Result clams__http_queue_414(struct MHD_Connection *c);
 
-/* Starts an MHD daemon on opts->host:opts->port with the given handler and
- * completion callback (internal polling thread). NULL on failure (logged). */
-struct MHD_Daemon *clams__http_start(const clams__options_t *opts, unsigned int extra_flags,
+/* Starts a libmicrohttpd daemon on its own listening socket for cfg.
+ * cfg->host is resolved with getaddrinfo (names, IPv4 and IPv6 alike);
+ * SO_REUSEADDR is set, SO_REUSEPORT only with cfg->reuse_port, so a port in
+ * use is an error ("address already in use") instead of a shared port.
+ * flags: the threading model (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
+ * for the development server, MHD_USE_EPOLL for the master) and extras;
+ * error logging and IPv6 are added here. notify may be NULL. *bound_port
+ * (may be NULL) gets the port actually bound (cfg->port 0 picks one).
+ * Returns the daemon, or NULL with the reason in why. */
+struct MHD_Daemon *clams__http_start(const clams__http_config_t *cfg, unsigned int flags,
                                      MHD_AccessHandlerCallback handler, void *handler_cls,
-                                     MHD_RequestCompletedCallback completed, void *completed_cls);
+                                     MHD_RequestCompletedCallback completed, void *completed_cls,
+                                     MHD_NotifyConnectionCallback notify, void *notify_cls,
+                                     int *bound_port, char *why, size_t why_size);
 
-/* The development server: one process, annotate in-process, requests served
- * one at a time. Runs until SIGINT/SIGTERM. Returns the exit status. */
-int clams__dev_serve(const clams__app_rt_t *rt, const clams__options_t *opts);
+/* The address to print for cfg ("0.0.0.0" when cfg->host is NULL). */
+const char *clams__http_host_label(const clams__http_config_t *cfg);
 
 #endif

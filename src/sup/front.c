@@ -5,7 +5,6 @@
  * /healthz, /readyz and /metrics are answered here without a worker. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +62,9 @@ void clams__front_worker_failed(clams__master_t *m, clams__sreq_t *r, pid_t pid,
     r->worker = pid;
 }
 
-static clams__sreq_t *new_req(clams__master_t *m, struct MHD_Connection *c, const char *url,
-                              const char *method, double t0)
+static clams__sreq_t *new_req(clams__master_t *m, struct MHD_Connection *c,
+                              clams__http_req_t *hr, const char *url, const char *method,
+                              double t0)
 {
     clams__sreq_t *r = calloc(1, sizeof(*r));
     if (!r)
@@ -74,8 +74,15 @@ static clams__sreq_t *new_req(clams__master_t *m, struct MHD_Connection *c, cons
     r->body_fd = r->resp_fd = -1;
     r->t0 = t0;
     snprintf(r->method, sizeof(r->method), "%s", method);
-    clams__http_collect_query(c, &r->query);
-    r->query_enc = clams__query_encode(&r->query);
+    if (hr) { /* the shared step collected the query with the headers */
+        r->query = hr->query;
+        r->query_enc = hr->query_enc;
+        memset(&hr->query, 0, sizeof(hr->query));
+        hr->query_enc = NULL;
+    } else {
+        clams__http_collect_query(c, &r->query);
+        r->query_enc = clams__query_encode(&r->query);
+    }
     size_t ul = strlen(url), ql = r->query_enc ? strlen(r->query_enc) : 0;
     r->path = malloc(ul + ql + 2);
     if (r->path)
@@ -126,10 +133,11 @@ static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
     } else if (strcmp(url, "/healthz") == 0) {
         clams__front_text(r, 200, "ok\n");
     } else if (strcmp(url, "/readyz") == 0) {
-        if (!m->draining && ready_workers(m) > 0)
+        if (!clams__master_draining(m) && ready_workers(m) > 0)
             clams__front_text(r, 200, "ready\n");
         else
-            clams__front_text(r, 503, m->draining ? "shutting down\n" : "no worker ready\n");
+            clams__front_text(r, 503, clams__master_draining(m) ? "shutting down\n"
+                                                                : "no worker ready\n");
     } else if (strcmp(url, "/metrics") == 0) {
         size_t len = 0;
         char *txt = clams__metrics_render(m, &len);
@@ -272,7 +280,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!hr)
             return MHD_NO;
         *con_cls = hr;
-        hr->user = r = new_req(m, c, url, method, clams__now());
+        hr->user = r = new_req(m, c, NULL, url, method, clams__now());
         if (!r)
             return MHD_NO;
         route_master(m, r, url);
@@ -280,16 +288,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     bool first = hr == NULL;
     enum MHD_Result ret = MHD_YES;
-    const clams__http_limits_t lim = {m->opts->max_body, m->opts->max_header};
-    int st = clams__http_step(c, url, method, upload_data, upload_data_size, con_cls, &lim,
+    int st = clams__http_step(c, url, method, upload_data, upload_data_size, con_cls, m->http,
                               &hr, &ret);
     if (first && hr) {
-        hr->user = r = new_req(m, c, url, method, hr->started);
+        hr->user = r = new_req(m, c, hr, url, method, hr->started);
         if (!r)
             return MHD_NO;
     }
     if (st == CLAMS__HTTP_ANSWERED && r)
-        r->by_step = true; /* 404, 405 or 413, queued by the shared helpers */
+        r->by_step = true; /* 404, 405, 413, 414 or 431, queued by the shared helpers */
     if (st != CLAMS__HTTP_READY || !r)
         return ret;
     if (hr->route == CLAMS__ROUTE_ANNOTATE)
@@ -311,9 +318,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
     clams__sreq_t *r = hr->user;
     if (r && r->by_step) {
-        r->status = hr->route == CLAMS__ROUTE_NOT_FOUND      ? 404
-                    : hr->route == CLAMS__ROUTE_BAD_METHOD ? 405
-                                                           : 413;
+        r->status = hr->answered; /* as sent: 404, 405, 413, 414 or 431 */
         r->phase = CLAMS__REQ_ANSWERED;
     }
     clams__http_req_free(hr);
@@ -348,52 +353,9 @@ void clams__front_answer(clams__master_t *m, clams__sreq_t *r)
     }
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    char buf[512];
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    size_t n = strlen(buf);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    clams__log(CLAMS_LOG_INFO, 0, "http: %s", buf);
-}
-
 struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_size)
 {
-    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG;
-    const char *host = m->opts->host && *m->opts->host ? m->opts->host : "0.0.0.0";
-    char port[16];
-    snprintf(port, sizeof(port), "%d", m->opts->port);
-    struct addrinfo hints = {0}, *ai = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int gai = getaddrinfo(host, port, &hints, &ai);
-    if (gai != 0 || !ai) {
-        snprintf(why, why_size, "cannot resolve --host %s: %s", host, gai_strerror(gai));
-        return NULL;
-    }
-    if (ai->ai_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)m->opts->port, NULL, NULL, on_request, m,
-        /* First, so MHD reports even option errors through our log. */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
-        MHD_OPTION_NOTIFY_CONNECTION, clams__hc_notify, m,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_CONNECTION_TIMEOUT, clams__options_client_timeout_s(m->opts),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, clams__options_conn_memory(m->opts),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)m->opts->max_connections,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-        MHD_OPTION_END);
-    int e = errno;
-    freeaddrinfo(ai);
-    if (!d)
-        snprintf(why, why_size, "cannot listen on %s:%d: %s", host, m->opts->port,
-                 strerror(e));
-    return d;
+    return clams__http_start(m->http, MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
+                             on_request, m, on_completed, m, clams__hc_notify, m, &m->port, why,
+                             why_size);
 }

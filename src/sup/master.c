@@ -23,14 +23,6 @@
 #define INIT_FAILURES_FATAL 5   /* failed starts in a row, no worker ever ready */
 #define STOP_KILL_AFTER 5.0     /* seconds between TERM and KILL at shutdown */
 #define EXIT_KILL_AFTER 10.0    /* a retiring worker must be gone by then */
-#define VRAM_SAMPLE_EVERY 0.05
-
-double clams__now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double backoff(int failures)
 {
@@ -53,18 +45,6 @@ static void close_worker_fd(clams__master_t *m, clams__proc_t *p)
 
 static void fatal(clams__master_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Marks a worker as leaving for a reason the master chose. The recycle is
- * counted now, not at the reap: a client that reads /metrics right after the
- * answer that caused it must already see it. */
-static void leaving(clams__master_t *m, clams__proc_t *p, clams__recycle_t why)
-{
-    p->state = CLAMS__W_EXITING;
-    p->reason = why;
-    p->kill_at = clams__now() + EXIT_KILL_AFTER;
-    m->stats.recycles[why]++;
-    p->counted = true;
-}
-
 /* Asks an idle worker to leave (worker_fini runs); it is replaced once reaped. */
 static void retire(clams__master_t *m, clams__proc_t *p, clams__recycle_t why)
 {
@@ -72,9 +52,7 @@ static void retire(clams__master_t *m, clams__proc_t *p, clams__recycle_t why)
     h.type = CLAMS__MSG_QUIT;
     if (p->fd >= 0)
         clams__ipc_send(p->fd, &h, NULL, -1);
-    leaving(m, p, why);
-    clams__log(CLAMS_LOG_DEBUG, 0, "retiring worker %d (%s, %lu requests served)", (int)p->pid,
-               clams__recycle_name(why), p->served);
+    clams__worker_to(m, p, CLAMS__W_EXITING, why, EXIT_KILL_AFTER, "retired");
 }
 
 static bool dispatch(clams__master_t *m, clams__proc_t *p, clams__sreq_t *r)
@@ -88,16 +66,15 @@ static bool dispatch(clams__master_t *m, clams__proc_t *p, clams__sreq_t *r)
     if (clams__ipc_send(p->fd, &h, r->query_enc ? r->query_enc : "", r->body_fd) != 0) {
         clams__log(CLAMS_LOG_WARNING, errno, "sending a request to worker %d", (int)p->pid);
         kill(p->pid, SIGKILL);
-        p->state = CLAMS__W_EXITING;
-        p->reason = CLAMS__RECYCLE_CRASH;
+        clams__worker_to(m, p, CLAMS__W_EXITING, CLAMS__RECYCLE_CRASH, 0,
+                         "its socket refused a request");
         return false;
     }
     double now = clams__now();
-    p->state = CLAMS__W_BUSY;
+    clams__worker_to(m, p, CLAMS__W_BUSY, CLAMS__RECYCLE_NONE, 0, NULL);
     p->req = r;
-    p->deadline = m->opts->timeout > 0 ? now + m->opts->timeout : 0;
-    p->next_sample = now + VRAM_SAMPLE_EVERY;
-    p->req_peak = 0;
+    p->deadline = m->cfg->timeout > 0 ? now + m->cfg->timeout : 0;
+    clams__budget_request_begins(p, now);
     r->phase = CLAMS__REQ_IN_WORKER;
     r->worker = p->pid;
     return true;
@@ -124,7 +101,7 @@ static void pump(clams__master_t *m)
 
 bool clams__master_refuse_if_stopping(clams__master_t *m, clams__sreq_t *r)
 {
-    if (!m->draining && !m->fatal)
+    if (!clams__master_draining(m))
         return false;
     clams__front_text(r, 503, "shutting down\n");
     r->retry_after = true;
@@ -153,21 +130,7 @@ void clams__master_submit(clams__master_t *m, clams__sreq_t *r)
     r->phase = CLAMS__REQ_QUEUED;
 }
 
-/* ---- phase 2: VRAM budgets --------------------------------------------------- */
-
-static bool sample_vram(clams__master_t *m, clams__proc_t *p)
-{
-    unsigned long long bytes = 0;
-    if (!p->gpu_uuid || clams__gpu_process_memory(p->gpu_uuid, p->pid, &bytes) != 0)
-        return false;
-    p->mem_now = bytes;
-    if (bytes > p->mem_peak)
-        p->mem_peak = bytes;
-    if (bytes > p->req_peak)
-        p->req_peak = bytes;
-    (void)m;
-    return true;
-}
+/* ---- budgets and kills ------------------------------------------------------- */
 
 /* Kills a worker in the middle of a request (over its hard VRAM budget, past
  * the timeout): logs why, answers its request with a 500 error view saying
@@ -179,77 +142,11 @@ static void kill_busy_worker(clams__master_t *m, clams__proc_t *p, clams__recycl
     kill(p->pid, SIGKILL);
     clams__sreq_t *r = p->req;
     p->req = NULL;
-    leaving(m, p, reason); /* counted before the 500 goes out, as other recycles */
-    p->kill_at = 0;        /* SIGKILL is sent already */
+    /* Counted before the 500 goes out, as other recycles; no kill deadline:
+     * SIGKILL is sent already. */
+    clams__worker_to(m, p, CLAMS__W_EXITING, reason, 0, "killed while annotating");
     clams__front_worker_failed(m, r, p->pid, msg);
     clams__front_answer(m, r);
-}
-
-static void hard_budget_check(clams__master_t *m, clams__proc_t *p, double now)
-{
-    if (m->hard_bytes_mib <= 0 || !p->gpu_uuid || now < p->next_sample)
-        return;
-    p->next_sample = now + VRAM_SAMPLE_EVERY;
-    if (!sample_vram(m, p) || p->mem_now <= (unsigned long long)m->hard_bytes_mib << 20)
-        return;
-    char msg[512];
-    snprintf(msg, sizeof(msg),
-             "worker %d held %llu MiB of GPU memory on %s, above its hard budget of %ld MiB, "
-             "and was killed while annotating",
-             (int)p->pid, p->mem_now >> 20, p->gpu_uuid, m->hard_bytes_mib);
-    kill_busy_worker(m, p, CLAMS__RECYCLE_VRAM, msg);
-}
-
-/* After a request: figures for /metrics, the typ warning, the soft budget. */
-/* A worker's resident memory in KiB from /proc, or -1 when unreadable. */
-static long worker_rss_kib(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -1;
-    long kib = -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-            break;
-    fclose(f);
-    return kib;
-}
-
-/* True when the worker keeps more host memory than --worker-rss-budget after
- * its request (a leak the app cannot see; the GPU has its own budgets). */
-static bool over_rss_budget(clams__master_t *m, clams__proc_t *p)
-{
-    long budget = m->opts->rss_budget_mib;
-    if (budget <= 0)
-        return false;
-    long kib = worker_rss_kib(p->pid);
-    if (kib < 0 || kib <= budget * 1024)
-        return false;
-    clams__log(CLAMS_LOG_WARNING, 0, "worker %d holds %ld MiB of host memory (RSS), above its "
-               "budget of %ld MiB: recycling it", (int)p->pid, kib / 1024, budget);
-    return true;
-}
-
-static bool over_soft_budget(clams__master_t *m, clams__proc_t *p, unsigned long long peak)
-{
-    if (!p->gpu_uuid)
-        return false;
-    sample_vram(m, p);
-    if (peak > p->req_peak)
-        p->req_peak = peak;
-    if (p->req_peak > p->mem_peak)
-        p->mem_peak = p->req_peak;
-    int typ = clams__app_rt_gpu_typ(m->rt);
-    if (typ > 0 && !p->typ_logged && p->req_peak > (unsigned long long)typ << 20) {
-        p->typ_logged = true;
-        clams__log(CLAMS_LOG_WARNING, 0,
-                   "worker %d: a request peaked at %llu MiB of GPU memory, above the "
-                   "app's est_gpu_mem_typ of %d MiB",
-                   (int)p->pid, p->req_peak >> 20, typ);
-    }
-    return m->soft_bytes_mib > 0 && p->mem_now > (unsigned long long)m->soft_bytes_mib << 20;
 }
 
 /* ---- worker messages ------------------------------------------------------ */
@@ -257,13 +154,13 @@ static bool over_soft_budget(clams__master_t *m, clams__proc_t *p, unsigned long
 static void on_ready(clams__master_t *m, clams__proc_t *p)
 {
     double now = clams__now();
-    p->state = CLAMS__W_READY;
+    char detail[64];
+    snprintf(detail, sizeof(detail), "fork to ready %.3f ms", (now - p->started) * 1000.0);
+    clams__worker_to(m, p, CLAMS__W_READY, CLAMS__RECYCLE_NONE, 0, detail);
     p->ready_at = now;
     p->failures = 0;
     m->ever_ready = true;
     m->init_fail_row = 0;
-    clams__log(CLAMS_LOG_DEBUG, 0, "worker %d ready: fork to ready %.3f ms", (int)p->pid,
-               (now - p->started) * 1000.0);
     if (p->retire)
         retire(m, p, CLAMS__RECYCLE_RELOAD);
 }
@@ -285,21 +182,24 @@ static void on_response(clams__master_t *m, clams__proc_t *p, const clams__ipc_h
     r->resp_len = (size_t)h->len;
     r->worker = p->pid;
     clams__front_answer(m, r);
-    bool vram = over_soft_budget(m, p, h->peak);
-    if (p->limit && p->served >= p->limit) {
+    bool last = p->limit && p->served >= p->limit;
+    bool told = p->retire || clams__master_stopping(m);
+    char why[256];
+    /* h->peak is this request's own peak (0 when it measured none). */
+    clams__recycle_t over = clams__budget_after_request(m, p, h->peak, !last && !told, why,
+                                                        sizeof(why));
+    if (last) {
         /* The worker was told this was its last request and exits by itself. */
-        leaving(m, p, CLAMS__RECYCLE_MAX_REQUESTS);
-    } else if (p->retire || m->stopping) {
+        clams__worker_to(m, p, CLAMS__W_EXITING, CLAMS__RECYCLE_MAX_REQUESTS, EXIT_KILL_AFTER,
+                         "its last request");
+    } else if (told) {
         retire(m, p, CLAMS__RECYCLE_RELOAD);
-    } else if (vram) {
-        clams__log(CLAMS_LOG_INFO, 0, "worker %d holds %llu MiB of GPU memory, above its soft "
-                   "budget of %ld MiB: recycling it", (int)p->pid, p->mem_now >> 20,
-                   m->soft_bytes_mib);
-        retire(m, p, CLAMS__RECYCLE_VRAM);
-    } else if (over_rss_budget(m, p)) {
-        retire(m, p, CLAMS__RECYCLE_MEMORY);
+    } else if (over != CLAMS__RECYCLE_NONE) {
+        clams__log(over == CLAMS__RECYCLE_VRAM ? CLAMS_LOG_INFO : CLAMS_LOG_WARNING, 0, "%s",
+                   why);
+        retire(m, p, over);
     } else {
-        p->state = CLAMS__W_READY;
+        clams__worker_to(m, p, CLAMS__W_READY, CLAMS__RECYCLE_NONE, 0, NULL);
     }
 }
 
@@ -316,8 +216,8 @@ static bool on_worker_event(clams__master_t *m, clams__proc_t *p)
     if (rc <= 0) {
         /* EOF: the worker is gone or going; the reap says why. */
         close_worker_fd(m, p);
-        if (p->state == CLAMS__W_READY)
-            p->state = CLAMS__W_EXITING;
+        if (p->state == CLAMS__W_READY) /* why is known at the reap */
+            clams__worker_to(m, p, CLAMS__W_EXITING, CLAMS__RECYCLE_NONE, 0, "its socket closed");
         return false;
     }
     switch (h.type) {
@@ -326,8 +226,8 @@ static bool on_worker_event(clams__master_t *m, clams__proc_t *p)
             on_ready(m, p);
         break;
     case CLAMS__MSG_INIT_FAILED:
-        p->state = CLAMS__W_EXITING;
-        p->reason = CLAMS__RECYCLE_INIT;
+        clams__worker_to(m, p, CLAMS__W_EXITING, CLAMS__RECYCLE_INIT, EXIT_KILL_AFTER,
+                         "worker_init failed");
         p->failures++;
         m->init_fail_row++;
         snprintf(m->last_init_error, sizeof(m->last_init_error), "%.400s", text);
@@ -367,6 +267,7 @@ static void reaped(clams__master_t *m, clams__proc_t *p, int st)
         ;
     describe_status(st, how, sizeof(how));
     double now = clams__now();
+    clams__recycle_t why = CLAMS__RECYCLE_NONE;
     if (p->req) {
         snprintf(msg, sizeof(msg), "worker %d %s while annotating", (int)p->pid, how);
         clams__log(CLAMS_LOG_ERROR, 0, "%s", msg);
@@ -374,31 +275,24 @@ static void reaped(clams__master_t *m, clams__proc_t *p, int st)
         p->req = NULL;
         clams__front_worker_failed(m, r, p->pid, msg);
         clams__front_answer(m, r);
-        p->reason = CLAMS__RECYCLE_CRASH;
+        why = CLAMS__RECYCLE_CRASH;
     } else if (p->state == CLAMS__W_SPAWNING) {
         p->failures++;
         m->init_fail_row++;
-        p->reason = CLAMS__RECYCLE_INIT;
+        why = CLAMS__RECYCLE_INIT;
         snprintf(m->last_init_error, sizeof(m->last_init_error),
                  "worker %d %s during worker_init", (int)p->pid, how);
         clams__log(CLAMS_LOG_ERROR, 0, "%s", m->last_init_error);
     } else if (p->reason == CLAMS__RECYCLE_NONE) {
         clams__log(CLAMS_LOG_WARNING, 0, "worker %d %s while idle", (int)p->pid, how);
-        p->reason = CLAMS__RECYCLE_CRASH;
+        why = CLAMS__RECYCLE_CRASH;
     }
-    clams__log(CLAMS_LOG_DEBUG, 0, "worker %d %s (%s, %lu requests served)", (int)p->pid, how,
-               clams__recycle_name(p->reason), p->served);
-    if (!p->counted)
-        m->stats.recycles[p->reason]++;
-    p->counted = false;
     close_worker_fd(m, p);
     bool code2 = WIFEXITED(st) && WEXITSTATUS(st) == 2;
     pid_t pid = p->pid;
-    p->state = CLAMS__W_EMPTY;
-    p->pid = 0;
-    p->kill_at = 0;
+    clams__worker_to(m, p, CLAMS__W_EMPTY, why, 0, how);
     p->next_spawn = now + backoff(p->failures);
-    if (code2 && !m->stopping)
+    if (code2 && !clams__master_stopping(m))
         fatal(m, "worker %d exited with status 2 (do not restart): stopping the server",
               (int)pid);
     else if (!m->ever_ready && m->init_fail_row >= INIT_FAILURES_FATAL)
@@ -429,22 +323,19 @@ static void reap(clams__master_t *m)
 
 static void stop_workers(clams__master_t *m)
 {
-    double now = clams__now();
-    m->stopping = true;
+    if (m->phase < CLAMS__PHASE_STOPPING)
+        m->phase = CLAMS__PHASE_STOPPING;
     for (int i = 0; i < m->nprocs; i++) {
         clams__proc_t *p = &m->procs[i];
         if (p->state == CLAMS__W_EMPTY)
             continue;
-        if (p->state != CLAMS__W_EXITING)
-            p->reason = CLAMS__RECYCLE_SHUTDOWN;
-        p->state = CLAMS__W_EXITING;
         kill(p->pid, SIGTERM);
         /* Closing our end wakes a worker blocked in recvmsg even if the TERM
          * landed just before it blocked. */
         if (p->fd >= 0)
             shutdown(p->fd, SHUT_RDWR);
-        if (!p->kill_at || p->kill_at > now + STOP_KILL_AFTER)
-            p->kill_at = now + STOP_KILL_AFTER;
+        clams__worker_to(m, p, CLAMS__W_EXITING, CLAMS__RECYCLE_SHUTDOWN, STOP_KILL_AFTER,
+                         "the server is stopping");
     }
 }
 
@@ -468,8 +359,8 @@ static void abandon_requests(clams__master_t *m, const char *why)
         kill(p->pid, SIGKILL);
         r = p->req;
         p->req = NULL;
-        p->state = CLAMS__W_EXITING;
-        p->reason = CLAMS__RECYCLE_SHUTDOWN;
+        clams__worker_to(m, p, CLAMS__W_EXITING, CLAMS__RECYCLE_SHUTDOWN, 0,
+                         "stopped while annotating");
         clams__front_worker_failed(m, r, p->pid, msg);
         clams__front_answer(m, r);
     }
@@ -483,23 +374,21 @@ static void fatal(clams__master_t *m, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     clams__log(CLAMS_LOG_CRITICAL, 0, "%s", msg);
-    m->fatal = true;
-    if (!m->draining) {
-        m->draining = true;
+    if (m->phase == CLAMS__PHASE_RUNNING)
         m->drain_deadline = clams__now();
-    }
+    m->phase = CLAMS__PHASE_FATAL;
     abandon_requests(m, "the server is stopping: the app cannot start\n");
     stop_workers(m);
 }
 
 static void begin_drain(clams__master_t *m, const char *sig)
 {
-    if (m->draining)
+    if (clams__master_draining(m))
         return;
-    m->draining = true;
-    m->drain_deadline = clams__now() + m->opts->graceful_timeout;
+    m->phase = CLAMS__PHASE_DRAINING;
+    m->drain_deadline = clams__now() + m->cfg->graceful_timeout;
     clams__log(CLAMS_LOG_INFO, 0, "%s: draining (%zu queued, up to %.1f s)", sig, m->queue.len,
-               m->opts->graceful_timeout);
+               m->cfg->graceful_timeout);
     MHD_socket ls = MHD_quiesce_daemon(m->mhd);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
@@ -526,11 +415,12 @@ static void timers(clams__master_t *m, double now)
         if (p->state == CLAMS__W_BUSY && p->deadline > 0 && now >= p->deadline) {
             char msg[256];
             snprintf(msg, sizeof(msg), "worker %d passed the request timeout of %g s and was "
-                     "killed while annotating", (int)p->pid, m->opts->timeout);
+                     "killed while annotating", (int)p->pid, m->cfg->timeout);
             kill_busy_worker(m, p, CLAMS__RECYCLE_TIMEOUT, msg);
         }
-        if (p->state == CLAMS__W_BUSY)
-            hard_budget_check(m, p, now);
+        char msg[512];
+        if (p->state == CLAMS__W_BUSY && clams__budget_hard_exceeded(m, p, now, msg, sizeof(msg)))
+            kill_busy_worker(m, p, CLAMS__RECYCLE_VRAM, msg);
         if (p->state != CLAMS__W_EMPTY && p->kill_at > 0 && now >= p->kill_at) {
             clams__log(CLAMS_LOG_WARNING, 0, "worker %d did not exit in time: SIGKILL",
                        (int)p->pid);
@@ -538,7 +428,8 @@ static void timers(clams__master_t *m, double now)
             p->kill_at = 0;
         }
     }
-    bool want = !m->stopping && (!m->draining || m->queue.len > 0);
+    bool want = m->phase == CLAMS__PHASE_RUNNING ||
+                (m->phase == CLAMS__PHASE_DRAINING && m->queue.len > 0);
     for (int i = 0; want && i < m->nprocs; i++) {
         clams__proc_t *p = &m->procs[i];
         if (p->state == CLAMS__W_EMPTY && now >= p->next_spawn && clams__spawn(m, p) != 0)
@@ -552,16 +443,15 @@ static int next_timeout_ms(clams__master_t *m, double now)
 #define EARLIER(x) do { if ((x) > 0 && (x) < t) t = (x); } while (0)
     for (int i = 0; i < m->nprocs; i++) {
         const clams__proc_t *p = &m->procs[i];
-        if (p->state == CLAMS__W_EMPTY && !m->stopping)
+        if (p->state == CLAMS__W_EMPTY && !clams__master_stopping(m))
             EARLIER(p->next_spawn > now ? p->next_spawn : now);
         if (p->state == CLAMS__W_BUSY) {
             EARLIER(p->deadline);
-            if (m->hard_bytes_mib > 0 && p->gpu_uuid)
-                EARLIER(p->next_sample);
+            EARLIER(clams__budget_next_sample(m, p));
         }
         EARLIER(p->kill_at);
     }
-    if (m->draining && !m->stopping)
+    if (m->phase == CLAMS__PHASE_DRAINING)
         EARLIER(m->drain_deadline);
 #undef EARLIER
     MHD_UNSIGNED_LONG_LONG mt;
@@ -627,7 +517,7 @@ static void loop(clams__master_t *m)
         double now = clams__now();
         timers(m, now);
         pump(m);
-        if (m->draining && !m->stopping) {
+        if (m->phase == CLAMS__PHASE_DRAINING) {
             if (m->queue.len == 0 && busy_count(m) == 0) {
                 stop_workers(m);
             } else if (now >= m->drain_deadline) {
@@ -637,7 +527,7 @@ static void loop(clams__master_t *m)
                 stop_workers(m);
             }
         }
-        if (m->stopping && all_empty(m)) {
+        if (clams__master_stopping(m) && all_empty(m)) {
             if (!final_deadline)
                 final_deadline = now + 2.0;
             if (m->open_reqs == 0 || now >= final_deadline)
@@ -670,7 +560,7 @@ static void loop(clams__master_t *m)
             reap(m);
         if (term)
             begin_drain(m, "SIGTERM/SIGINT");
-        if (hup && !m->draining)
+        if (hup && !clams__master_draining(m))
             reload(m);
         run_front(m);
     }
@@ -681,7 +571,7 @@ static void loop(clams__master_t *m)
 static void resolve_settings(clams__master_t *m)
 {
     const clams_app_t *app = clams__app_rt_app(m->rt);
-    const clams__options_t *o = m->opts;
+    const clams__sup_config_t *o = m->cfg;
     long mr = o->max_requests;
     if (mr < 0) /* not given: the app's default, else 1 */
         mr = app->production.max_requests == CLAMS_MAX_REQUESTS_NEVER ? 0
@@ -702,7 +592,7 @@ static int setup_pool(clams__master_t *m)
     if (!m->plan)
         return CLAMS_ENOMEM;
     int rc = clams__pool_plan(clams__app_rt_gpu_min(m->rt), clams__app_rt_gpu_typ(m->rt),
-                              m->opts->workers, m->plan, &err);
+                              m->cfg->workers, m->plan, &err);
     if (rc != 0) {
         clams__log(CLAMS_LOG_CRITICAL, 0, "cannot size the worker pool: %s",
                    err.text[0] ? err.text : clams_strerror(rc));
@@ -748,11 +638,10 @@ static int setup_loop(clams__master_t *m)
     ev.data.u64 = CLAMS__TAG_SIGNALS;
     if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->sigfd, &ev) != 0)
         return CLAMS_ESYS;
-    const union MHD_DaemonInfo *pi = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    clams__log(CLAMS_LOG_INFO, 0, "production server listening on %s:%u (%d workers, "
+    clams__log(CLAMS_LOG_INFO, 0, "production server listening on %s:%d (%d workers, "
                "max_requests %ld, queue %d, timeout %g s)",
-               m->opts->host ? m->opts->host : "0.0.0.0", pi ? pi->port : (unsigned)m->opts->port,
-               m->nprocs, m->max_requests, m->opts->queue, m->opts->timeout);
+               clams__http_host_label(m->http), m->port, m->nprocs, m->max_requests,
+               m->cfg->queue, m->cfg->timeout);
     return 0;
 }
 
@@ -779,12 +668,15 @@ static void teardown(clams__master_t *m)
     free(m->keep_fds);
 }
 
-int clams__production_serve(const clams__app_rt_t *rt, const clams__options_t *opts)
+int clams__production_serve(const clams__app_rt_t *rt, const clams__http_config_t *http,
+                            const clams__sup_config_t *opts)
 {
     clams__master_t m;
     memset(&m, 0, sizeof(m));
     m.rt = rt;
-    m.opts = opts;
+    m.http = http;
+    m.cfg = opts;
+    m.port = http->port;
     m.epfd = m.sigfd = m.hcfd = -1;
     srandom((unsigned)getpid() ^ (unsigned)time(NULL));
     resolve_settings(&m);
@@ -815,7 +707,7 @@ int clams__production_serve(const clams__app_rt_t *rt, const clams__options_t *o
         rc = setup_loop(&m);
     if (rc == 0)
         loop(&m);
-    int status = (rc != 0 || m.fatal) ? 1 : 0;
+    int status = (rc != 0 || m.phase == CLAMS__PHASE_FATAL) ? 1 : 0;
     teardown(&m);
     if (status == 0)
         clams__log(CLAMS_LOG_INFO, 0, "production server stopped");

@@ -11,14 +11,6 @@
 static const double bucket_le[CLAMS__DUR_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                      0.5,   1,    2.5,   5,    10,  30};
 
-const char *clams__recycle_name(clams__recycle_t r)
-{
-    static const char *names[CLAMS__RECYCLE_COUNT] = {
-        "none",   "max_requests", "vram",     "crash", "timeout",
-        "reload", "init",         "shutdown", "memory"};
-    return (unsigned)r < CLAMS__RECYCLE_COUNT ? names[r] : "none";
-}
-
 void clams__stats_request(clams__stats_t *s, int status, double seconds)
 {
     if (status >= 0 && status < 600)
@@ -68,13 +60,12 @@ static void put(sbuf_t *b, const char *fmt, ...)
 
 static void render_workers(sbuf_t *b, const clams__master_t *m)
 {
-    static const char *st[] = {"empty", "spawning", "ready", "busy", "exiting"};
-    int count[5] = {0};
+    int count[CLAMS__W_COUNT] = {0};
     for (int i = 0; i < m->nprocs; i++)
         count[m->procs[i].state]++;
     put(b, "# HELP clams_workers Worker processes by state.\n# TYPE clams_workers gauge\n");
-    for (int s = 1; s < 5; s++)
-        put(b, "clams_workers{state=\"%s\"} %d\n", st[s], count[s]);
+    for (int s = CLAMS__W_EMPTY + 1; s < CLAMS__W_COUNT; s++)
+        put(b, "clams_workers{state=\"%s\"} %d\n", clams__wstate_name(s), count[s]);
     put(b, "# HELP clams_worker_gpu_memory_bytes GPU memory a worker holds now.\n"
            "# TYPE clams_worker_gpu_memory_bytes gauge\n");
     for (int i = 0; i < m->nprocs; i++) {

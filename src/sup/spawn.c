@@ -96,7 +96,7 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p)
     fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
     p->pid = pid;
     p->fd = sv[0];
-    p->state = CLAMS__W_SPAWNING;
+    clams__worker_to(m, p, CLAMS__W_SPAWNING, CLAMS__RECYCLE_NONE, 0, NULL);
     p->served = 0;
     p->limit = m->max_requests > 0
                    ? (unsigned long)(m->max_requests +
@@ -106,9 +106,7 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p)
     p->ready_at = 0;
     p->req = NULL;
     p->deadline = 0;
-    p->kill_at = 0;
     p->retire = false;
-    p->reason = CLAMS__RECYCLE_NONE;
     p->mem_now = p->mem_peak = p->req_peak = 0;
     p->typ_logged = false;
     struct epoll_event ev = {0};

@@ -5,12 +5,27 @@
 #ifndef CLAMS_SUP_H
 #define CLAMS_SUP_H
 
-#include "app/options.h"
 #include "app/pipeline.h"
+#include "http/http.h"
+
+/* The worker pool's settings: the production flags (src/serve/options.c
+ * fills it; the defaults and what each accepts are described there). */
+typedef struct clams__sup_config_s {
+    int workers;             /* 0 = decide (CLAMS_GUNICORN_WORKERS, pool plan) */
+    int max_requests;        /* requests per worker before recycling; 0 = never */
+    int max_requests_jitter; /* random extra requests per worker */
+    double timeout;          /* seconds per request; 0 = none */
+    double graceful_timeout; /* drain seconds at shutdown */
+    int queue;               /* requests waiting for a worker before 503 */
+    long vram_soft_mib;      /* recycle above this after a request; -1 = est_gpu_mem_typ, 0 = off */
+    long vram_hard_mib;      /* kill a request above this; 0 = off */
+    long rss_budget_mib;     /* recycle a worker keeping more RSS; 0 = off */
+} clams__sup_config_t;
 
 /* Runs the production server until SIGTERM/SIGINT and the graceful drain.
  * Returns the process exit status (0 after a clean shutdown, 1 when startup
  * failed, with the reason logged). */
-int clams__production_serve(const clams__app_rt_t *rt, const clams__options_t *opts);
+int clams__production_serve(const clams__app_rt_t *rt, const clams__http_config_t *http,
+                            const clams__sup_config_t *cfg);
 
 #endif

@@ -13,9 +13,10 @@
 
 #include <microhttpd.h>
 
-#include "app/options.h"
 #include "app/pipeline.h"
 #include "gpu/gpu.h"
+#include "http/http.h"
+#include "sup/sup.h"
 
 /* ---- master <-> worker messages (ipc.c) ---------------------------------- */
 
@@ -104,28 +105,41 @@ void clams__sreq_free(clams__sreq_t *r);
 
 /* ---- the process table ---------------------------------------------------- */
 
+/* A worker's states and why a worker is replaced, each written once: the
+ * enums and the names in logs and /metrics are expanded from these lists. */
+#define CLAMS__WSTATE_LIST(X)                                                  \
+    X(EMPTY, "empty")       /* no process in this slot */                      \
+    X(SPAWNING, "spawning") /* forked, worker_init running */                  \
+    X(READY, "ready")       /* idle */                                         \
+    X(BUSY, "busy")         /* a request is in it */                           \
+    X(EXITING, "exiting")   /* told to go, killed, or died; waiting for the reap */
+
+#define CLAMS__RECYCLE_LIST(X)                                                 \
+    X(NONE, "none")                 /* not decided (yet) */                    \
+    X(MAX_REQUESTS, "max_requests") /* served its max_requests */              \
+    X(VRAM, "vram")                 /* over a VRAM budget (soft or hard) */    \
+    X(CRASH, "crash")               /* died without being asked to */          \
+    X(TIMEOUT, "timeout")           /* passed --timeout in a request */        \
+    X(RELOAD, "reload")             /* SIGHUP */                               \
+    X(INIT, "init")                 /* worker_init failed */                   \
+    X(SHUTDOWN, "shutdown")         /* the server is stopping */               \
+    X(MEMORY, "memory")             /* over --worker-rss-budget */
+
 typedef enum {
-    CLAMS__W_EMPTY = 0, /* no process in this slot */
-    CLAMS__W_SPAWNING,  /* forked, worker_init running */
-    CLAMS__W_READY,     /* idle */
-    CLAMS__W_BUSY,      /* a request is in it */
-    CLAMS__W_EXITING    /* told to go, killed, or died; waiting for the reap */
+#define CLAMS__X_ENUM_(name, text) CLAMS__W_##name,
+    CLAMS__WSTATE_LIST(CLAMS__X_ENUM_)
+#undef CLAMS__X_ENUM_
+    CLAMS__W_COUNT
 } clams__wstate_t;
 
-/* Why a worker was replaced (metrics and logs). */
 typedef enum {
-    CLAMS__RECYCLE_NONE = 0,
-    CLAMS__RECYCLE_MAX_REQUESTS,
-    CLAMS__RECYCLE_VRAM,
-    CLAMS__RECYCLE_CRASH,
-    CLAMS__RECYCLE_TIMEOUT,
-    CLAMS__RECYCLE_RELOAD,
-    CLAMS__RECYCLE_INIT,
-    CLAMS__RECYCLE_SHUTDOWN,
-    CLAMS__RECYCLE_MEMORY, /* --worker-rss-budget */
+#define CLAMS__X_ENUM_(name, text) CLAMS__RECYCLE_##name,
+    CLAMS__RECYCLE_LIST(CLAMS__X_ENUM_)
+#undef CLAMS__X_ENUM_
     CLAMS__RECYCLE_COUNT
 } clams__recycle_t;
 
+const char *clams__wstate_name(clams__wstate_t s);
 const char *clams__recycle_name(clams__recycle_t r);
 
 typedef struct clams__proc_s {
@@ -139,11 +153,11 @@ typedef struct clams__proc_s {
     double started, ready_at;
     clams__sreq_t *req;     /* the request in it (BUSY) */
     double deadline;        /* request timeout, 0 = none */
-    double kill_at;         /* SIGKILL when still alive then, 0 = none */
+    double kill_at;         /* SIGKILL when still alive then, 0 = none (EXITING only) */
     double next_sample;     /* next VRAM sample while busy */
     bool retire;            /* replace after the current request (SIGHUP) */
-    clams__recycle_t reason;
-    bool counted;           /* its recycle is already in the metrics */
+    clams__recycle_t reason; /* why it is EXITING (NONE until known) */
+    bool counted;           /* its recycle is in the metrics (counted when decided) */
     double next_spawn;      /* EMPTY: not before this time (backoff) */
     int failures;           /* consecutive failed starts in this slot */
     unsigned long long mem_now, mem_peak, req_peak;
@@ -175,9 +189,19 @@ enum {
 /* A client connection as the master watches it for half-close (halfclose.c). */
 typedef struct clams__conn_s clams__conn_t;
 
+/* The master's own phase; it only moves forward. */
+typedef enum {
+    CLAMS__PHASE_RUNNING = 0, /* serving */
+    CLAMS__PHASE_DRAINING,    /* SIGTERM: no new connections; queue and workers finish */
+    CLAMS__PHASE_STOPPING,    /* workers told to stop */
+    CLAMS__PHASE_FATAL        /* stopping because the app cannot run; exit status 1 */
+} clams__phase_t;
+
 typedef struct clams__master_s {
     const clams__app_rt_t *rt;
-    const clams__options_t *opts;
+    const clams__http_config_t *http;
+    const clams__sup_config_t *cfg;
+    int port;                   /* the port bound (http->port 0 picks one) */
     clams__pool_plan_t *plan;
     struct MHD_Daemon *mhd;
     int epfd, sigfd;
@@ -193,10 +217,8 @@ typedef struct clams__master_s {
     long hard_bytes_mib;
     unsigned char *keep_fds; /* fds open before the server started (kept in workers) */
     int keep_fds_n;
-    bool draining;
+    clams__phase_t phase;
     double drain_deadline;
-    bool stopping;           /* workers told to stop */
-    bool fatal;
     bool ever_ready;
     int init_fail_row;
     char last_init_error[512];
@@ -205,8 +227,37 @@ typedef struct clams__master_s {
     clams__stats_t stats;
 } clams__master_t;
 
-/* Monotonic seconds. */
-double clams__now(void);
+/* Phase questions the front and the loop ask. */
+#define clams__master_draining(m) ((m)->phase != CLAMS__PHASE_RUNNING)
+#define clams__master_stopping(m) ((m)->phase >= CLAMS__PHASE_STOPPING)
+
+/* lifecycle.c: the only way a worker changes state. It logs the change, and
+ * for EXITING records `why`, counts the recycle once (when it is decided,
+ * so /metrics read right after the answer that caused it shows it) and sets
+ * the SIGKILL deadline `kill_after` seconds from now (0: none, the worker is
+ * already killed or gone). EMPTY (the reap) counts a recycle not counted
+ * yet under `why`, and clears the slot's process fields. detail (may be
+ * NULL) is appended to the log line. */
+void clams__worker_to(clams__master_t *m, clams__proc_t *p, clams__wstate_t to,
+                      clams__recycle_t why, double kill_after, const char *detail);
+
+/* budget.c: the per-worker budgets. GPU memory is sampled through the GPU
+ * probe (NVML or nvidia-smi), host memory from /proc. */
+/* A request was just given to the worker: its peak starts from zero. */
+void clams__budget_request_begins(clams__proc_t *p, double now);
+/* While a request runs: samples every VRAM_SAMPLE_EVERY and returns true
+ * when the worker is above the hard VRAM budget (msg says so). */
+bool clams__budget_hard_exceeded(clams__master_t *m, clams__proc_t *p, double now, char *msg,
+                                 size_t msg_size);
+/* After a request: folds the response's own peak into the worker's figures,
+ * logs once when it passed est_gpu_mem_typ, and says which budget (VRAM
+ * soft, then RSS when `staying`: the worker would serve on) it is over:
+ * CLAMS__RECYCLE_VRAM or _MEMORY with the reason in msg, or _NONE. */
+clams__recycle_t clams__budget_after_request(clams__master_t *m, clams__proc_t *p,
+                                             unsigned long long response_peak, bool staying,
+                                             char *msg, size_t msg_size);
+/* When the next VRAM sample of a busy worker is due (0 = not sampled). */
+double clams__budget_next_sample(const clams__master_t *m, const clams__proc_t *p);
 
 /* spawn.c: forks the worker of slot `p` (state SPAWNING). Returns 0 or
  * CLAMS_ESYS. In the child it never returns. */

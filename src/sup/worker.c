@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "common/internal.h"
-#include "gpu/hwprofile.h"
 #include "sup/sup_internal.h"
 
 static volatile sig_atomic_t got_term;
@@ -55,7 +54,7 @@ static int answer(int sock, const clams__ipc_hdr_t *req, const clams__response_t
     h.id = req->id;
     h.status = resp->status;
     h.len = resp->len;
-    h.peak = clams__hwprof_last_peak();
+    h.peak = resp->gpu_peak; /* this request's, 0 when it did not measure one */
     int rc = clams__ipc_send(sock, &h, resp->content_type ? resp->content_type
                                                           : "application/json", fd);
     close(fd);

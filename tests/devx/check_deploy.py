@@ -4,7 +4,7 @@
 
 usage: check_deploy.py ROOT BUILD_DIR
   - every deploy/k8s/*.yaml parses; each Deployment's flags exist in its app's
-    --help, its port is the server's default (5000, read from src/app/options.c),
+    --help, its port is the server's default (5000, read from src/serve/options.c),
     probes and Prometheus annotations use paths the server answers (src/sup),
     terminationGracePeriodSeconds exceeds --graceful-timeout, a GPU app requests
     nvidia.com/gpu, CPU limits are set, a Service targets the port;
@@ -32,8 +32,8 @@ def src_text(pattern):
 
 
 sup = src_text("src/sup/*.c") + src_text("src/http/*.c")
-m = re.search(r"o->port\s*=\s*(\d+)", src_text("src/app/options.c"))
-DEFAULT_PORT = int(m.group(1)) if m else fail("no default port in src/app/options.c")
+m = re.search(r"o->http\.port\s*=\s*(\d+)", src_text("src/serve/options.c"))
+DEFAULT_PORT = int(m.group(1)) if m else fail("no default port in src/serve/options.c")
 for path in ("/healthz", "/readyz", "/metrics"):
     if f'"{path}"' not in sup:
         fail(f"the server code (src/sup) has no route {path}")

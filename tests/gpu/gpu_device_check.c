@@ -88,7 +88,7 @@ int main(void)
         }
         freefn(ptr);
     }
-    json_t *hw = clams__hwprof_end(p);
+    json_t *hw = clams__hwprof_end(p, NULL);
     char *s = json_dumps(hw, JSON_INDENT(2));
     printf("hwprofile: %s\n", s ? s : "(null)");
     free(s);

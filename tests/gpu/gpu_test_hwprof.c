@@ -79,7 +79,9 @@ static const char *cuda0(json_t *hw)
 START_TEST(disabled_costs_nothing)
 {
     ck_assert_ptr_null(clams__hwprof_begin(false));
-    ck_assert_ptr_null(clams__hwprof_end(NULL));
+    unsigned long long none = 1;
+    ck_assert_ptr_null(clams__hwprof_end(NULL, &none));
+    ck_assert_uint_eq(none, 0); /* no profile, no peak: nothing of an earlier request */
     clams__hwprof_report_peak(NULL, NULL, 5);
 }
 END_TEST
@@ -94,7 +96,8 @@ START_TEST(scripted_peak_is_found)
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, script, NULL), 0);
     pthread_join(t, NULL);
-    json_t *hw = clams__hwprof_end(p);
+    unsigned long long peak = 0;
+    json_t *hw = clams__hwprof_end(p, &peak);
     ck_assert_ptr_nonnull(hw);
     json_t *g = gpu0(hw);
     ck_assert_uint_eq(json_integer_value(json_object_get(g, "totalBytes")), 81559 * MIB);
@@ -109,7 +112,7 @@ START_TEST(scripted_peak_is_found)
     ck_assert_str_eq(json_string_value(json_object_get(g, "uuid")), U0);
     ck_assert_str_eq(cuda0(hw), "NVIDIA H100 80GB HBM3, 79.65 GiB total, 78.65 GiB available, "
                                 "3.50 GiB peak used");
-    ck_assert_uint_eq(clams__hwprof_last_peak(), 3 * GIB + GIB / 2);
+    ck_assert_uint_eq(peak, 3 * GIB + GIB / 2);
     json_decref(hw);
 }
 END_TEST
@@ -119,7 +122,7 @@ START_TEST(cpu_line)
     dir = fake_gpu_setup(H100);
     setenv("CLAMS_TEST_CGROUP_ROOT", dir, 1);
     fake_gpu_write(dir, "cpu.max", "100000 100000\n");
-    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true));
+    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), NULL);
     struct utsname u;
     uname(&u);
     char want[128];
@@ -135,7 +138,7 @@ START_TEST(app_reported_larger_wins)
     set_own(GIB);
     clams__hwprof_t *p = clams__hwprof_begin(true);
     clams__hwprof_report_peak(p, NULL, 5 * GIB);
-    json_t *hw = clams__hwprof_end(p);
+    json_t *hw = clams__hwprof_end(p, NULL);
     json_t *g = gpu0(hw);
     ck_assert_uint_eq(json_integer_value(json_object_get(g, "peakUsedBytes")), 5 * GIB);
     ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")), "app-reported");
@@ -151,7 +154,7 @@ START_TEST(app_reported_smaller_loses)
     clams__hwprof_t *p = clams__hwprof_begin(true);
     clams__hwprof_report_peak(p, U0, GIB);
     clams__hwprof_report_peak(p, "GPU-not-visible", 9 * GIB);
-    json_t *hw = clams__hwprof_end(p);
+    json_t *hw = clams__hwprof_end(p, NULL);
     json_t *g = gpu0(hw);
     ck_assert_uint_eq(json_integer_value(json_object_get(g, "peakUsedBytes")), 2 * GIB);
     ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")),
@@ -165,7 +168,7 @@ START_TEST(pid_namespace_is_unavailable)
     dir = fake_gpu_setup(H100);
     fake_gpu_write(dir, "mode", "pid_namespace\n");
     set_own(2 * GIB);
-    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true));
+    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), NULL);
     json_t *g = gpu0(hw);
     ck_assert(json_is_null(json_object_get(g, "peakUsedBytes")));
     ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")),
@@ -181,7 +184,7 @@ START_TEST(smi_fallback_has_no_peak)
     dir = fake_gpu_setup(H100);
     setenv("CLAMS_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
     set_own(GIB);
-    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true));
+    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), NULL);
     json_t *g = gpu0(hw);
     ck_assert_str_eq(json_string_value(json_object_get(g, "totalMethod")), "nvidia-smi");
     ck_assert_str_eq(json_string_value(json_object_get(g, "availableMethod")), "nvidia-smi");
@@ -194,7 +197,7 @@ END_TEST
 
 static void assert_no_gpu(void)
 {
-    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true));
+    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), NULL);
     ck_assert_ptr_nonnull(hw);
     ck_assert(json_is_array(json_object_get(hw, "cuda")));
     ck_assert_uint_eq(json_array_size(json_object_get(hw, "cuda")), 0);
@@ -225,7 +228,7 @@ START_TEST(identical_gpus_not_merged)
 {
     dir = fake_gpu_setup("0 " U0 " 24564 NVIDIA GeForce RTX 4090\n"
                          "1 " U1 " 24564 NVIDIA GeForce RTX 4090\n");
-    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true));
+    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), NULL);
     ck_assert_uint_eq(json_array_size(json_object_get(hw, "cuda")), 2);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(hw, "gpus"), 1), "uuid")), U1);
     /* Nothing held: a real zero, not unknown. */
@@ -238,7 +241,7 @@ START_TEST(only_the_workers_gpu)
 {
     dir = fake_gpu_setup("0 " U0 " 24564 A\n1 " U1 " 24564 B\n");
     setenv("CUDA_VISIBLE_DEVICES", U1, 1);
-    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true));
+    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), NULL);
     ck_assert_uint_eq(json_array_size(json_object_get(hw, "gpus")), 1);
     ck_assert_str_eq(json_string_value(json_object_get(gpu0(hw), "uuid")), U1);
     json_decref(hw);

@@ -9,14 +9,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/internal.h"
-#include "http/http.h"
+#include "serve/serve.h"
 
 typedef struct {
     const clams__app_rt_t *rt;
-    clams__http_limits_t limits;
+    const clams__http_config_t *cfg;
     pthread_mutex_t lock;
     int inflight;                  /* annotate answers queued, not yet freed */
     bool stopping;
@@ -61,13 +60,6 @@ static bool must_wait(dev_server_t *dev, struct MHD_Connection *c)
     return wait;
 }
 
-static double mono_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version,
                                    const char *upload_data, size_t *upload_data_size,
@@ -77,20 +69,18 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
     clams__http_req_t *req;
     enum MHD_Result ret;
     if (clams__http_step(c, url, method, upload_data, upload_data_size, con_cls,
-                         &dev->limits, &req, &ret) != CLAMS__HTTP_READY)
+                         dev->cfg, &req, &ret) != CLAMS__HTTP_READY)
         return ret;
     if (req->route == CLAMS__ROUTE_ANNOTATE && must_wait(dev, c))
         return MHD_YES;
-    req->answered = true;
-    clams__query_t q = {0};
+    req->answered = CLAMS__HTTP_BY_SERVER;
     clams__response_t r = {0};
-    int rc = clams__http_collect_query(c, &q);
-    if (rc == 0 && req->route == CLAMS__ROUTE_GET)
-        rc = clams__app_rt_get(dev->rt, &q, &r);
-    else if (rc == 0)
-        rc = clams__app_rt_annotate(dev->rt, &q, req->body.data ? req->body.data : "",
+    int rc;
+    if (req->route == CLAMS__ROUTE_GET)
+        rc = clams__app_rt_get(dev->rt, &req->query, &r);
+    else
+        rc = clams__app_rt_annotate(dev->rt, &req->query, req->body.data ? req->body.data : "",
                                     req->body.len, &r);
-    clams__query_free(&q);
     clams__http_body_free(&req->body);
     if (rc != 0) {
         clams__response_free(&r);
@@ -99,7 +89,7 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
         return clams__http_queue_message(c, 500, "Out of memory.", NULL);
     }
     clams__log(CLAMS_LOG_INFO, 0, "%s %s -> %d (%zu bytes, %.3f s)", method, url, r.status,
-               r.len, mono_now() - req->started);
+               r.len, clams__now() - req->started);
     if (req->route == CLAMS__ROUTE_ANNOTATE)
         return clams__http_queue_tracked(c, &r, NULL, answer_done, dev);
     return clams__http_queue(c, &r, NULL);
@@ -112,7 +102,7 @@ static void dev_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-int clams__dev_serve(const clams__app_rt_t *rt, const clams__options_t *opts)
+int clams__dev_serve(const clams__app_rt_t *rt, const clams__http_config_t *cfg)
 {
     const clams_app_t *app = clams__app_rt_app(rt);
     clams_error_t err = {0};
@@ -131,14 +121,26 @@ int clams__dev_serve(const clams__app_rt_t *rt, const clams__options_t *opts)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    dev_server_t dev = {.rt = rt, .limits = {opts->max_body, opts->max_header}};
+    dev_server_t dev = {.rt = rt, .cfg = cfg};
     pthread_mutex_init(&dev.lock, NULL);
-    struct MHD_Daemon *d = clams__http_start(opts, MHD_ALLOW_SUSPEND_RESUME, dev_handler, &dev,
-                                             dev_completed, NULL);
+    /* poll(), not epoll: libmicrohttpd 0.9.75's edge-triggered epoll loop
+     * misses a client's FIN that arrives with or after its last bytes, so a
+     * client that shut its sending side held its connection until
+     * --client-timeout. poll() sees it at once (tests: rel_limits' half-closed
+     * checks and the hostile corpus's half-close cases); the dev server's
+     * throughput did not change (docs/benchmarks.md). The production front
+     * keeps epoll and watches for half-close itself (src/sup/halfclose.c). */
+    char why[256];
+    int port = cfg->port;
+    struct MHD_Daemon *d = clams__http_start(
+        cfg, MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME,
+        dev_handler, &dev, dev_completed, NULL, NULL, NULL, &port, why, sizeof(why));
     int status = 1;
+    if (!d)
+        clams__log(CLAMS_LOG_ERROR, 0, "%s", why);
     if (d) {
         clams__log(CLAMS_LOG_INFO, 0, "development server listening on %s:%d",
-                   opts->host ? opts->host : "0.0.0.0", opts->port);
+                   clams__http_host_label(cfg), port);
         int sig = 0;
         sigwait(&set, &sig);
         clams__log(CLAMS_LOG_INFO, 0, "signal %d: stopping", sig);

@@ -1,0 +1,20 @@
+/* This file is private to libclams.
+ * The top floor: what clams_main runs besides the production server (the
+ * development server and the file mode). */
+#ifndef CLAMS_SERVE_H
+#define CLAMS_SERVE_H
+
+#include "app/pipeline.h"
+#include "http/http.h"
+#include "serve/options.h"
+
+/* The development server: one process, annotate in-process, requests served
+ * one at a time. Runs until SIGINT/SIGTERM. Returns the exit status (0 after
+ * a signal, 1 when it could not start, with the reason logged). */
+int clams__dev_serve(const clams__app_rt_t *rt, const clams__http_config_t *cfg);
+
+/* `annotate [IN|-] [OUT|-] --param NAME=VALUE...`; argv[first] is the first
+ * word after "annotate". Returns the exit status (0, 1 failure, 2 usage). */
+int clams__file_mode(const clams__app_rt_t *rt, int argc, char **argv, int first);
+
+#endif
