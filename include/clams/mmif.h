@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "clams/error.h"
+#include "clams/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -187,6 +188,153 @@ int clams_mmif_add_text_document(clams_mmif_t *mmif, const char *type_uri, const
 /* Appends a media document (Video/Audio/Image/Text with a location). */
 int clams_mmif_add_media_document(clams_mmif_t *mmif, const char *type_uri, const char *id,
                                   const char *mime, const char *location);
+
+/* ---- Reading helpers ----------------------------------------------------------
+ * What apps read besides their own views: where a document's file is, the text
+ * of a TextDocument, documents and alignments wherever they are, time values in
+ * the unit an app wants, and code point offsets. Declared here because they
+ * need nothing but the document model (no FFmpeg); libclams-media builds on
+ * them. */
+
+/* Turns a location into a new path a program can open (the `char **path`
+ * result must be freed with free()). Returns one of:
+ *  - a plain absolute path ("/data/a.mp4"): itself;
+ *  - a file:// URI ("file:///data/a%20b.mp4", "file://localhost/..."): its
+ *    path, percent-decoded;
+ *  - any other scheme: the path the resolver registered for that scheme
+ *    returns (clams_location_register), else CLAMS_EINVAL with a message that
+ *    names the scheme.
+ * A relative path, an empty location or a file:// URI with another host is
+ * CLAMS_EINVAL. The file is not opened here. Ownership: *path new (free()). */
+CLAMS_API int clams_location_path(const char *location, char **path, clams_error_t *err);
+
+/* A resolver for one location scheme (the C counterpart of mmif-python's
+ * docloc plugins): returns a new malloc'd local path for `location`, or NULL
+ * with a message in err (code CLAMS_ENOTFOUND, CLAMS_EIO...). */
+typedef char *(*clams_location_resolver_fn)(const char *location, void *user,
+                                           clams_error_t *err);
+/* Registers fn for `scheme` ("s3", lower case, without "://"); a second call
+ * for the same scheme replaces the first, fn NULL removes it. At most 16
+ * schemes; "file" cannot be replaced. This is process-wide state: register in
+ * main() before clams_main, never while requests run (workers inherit the
+ * table when they are forked). Returns 0, CLAMS_EINVAL or CLAMS_ETOOBIG.
+ * Ownership: scheme is copied; user is borrowed for the life of the process. */
+CLAMS_API int clams_location_register(const char *scheme, clams_location_resolver_fn fn,
+                                      void *user);
+
+/* The "id" property of a document or annotation JSON, or NULL.
+ * Ownership: borrowed (from doc). */
+CLAMS_API const char *clams_document_id(const json_t *doc);
+
+/* The local path of a document's `location` (see clams_location_path). A
+ * document without a location is CLAMS_ENOTFOUND; every message names the
+ * document id. Ownership: *path new (free()). */
+CLAMS_API int clams_document_path(const json_t *doc, char **path, clams_error_t *err);
+
+/* The text of a TextDocument as mmif-python's text_value gives it: when the
+ * document has a `location`, the UTF-8 file there (CRLF and lone CR read as LF,
+ * as Python's text mode does; invalid UTF-8 is CLAMS_ESYNTAX with err->position,
+ * line and column of the first bad byte, and a message naming the document and
+ * the file); otherwise text["@value"]. *text is NUL-terminated and *len (when
+ * not NULL) is its length in bytes. Not a TextDocument: CLAMS_EINVAL; neither
+ * text nor location: CLAMS_ENOTFOUND; unreadable file: CLAMS_EIO.
+ * Ownership: *text new (free()). */
+CLAMS_API int clams_text_document_text(const json_t *doc, char **text, size_t *len,
+                                       clams_error_t *err);
+
+/* Calls fn for each document whose @type matches `type` (clams_type_matches;
+ * NULL = every document): first the documents that earlier apps put inside
+ * views (view order), then the top-level ones, which is mmif-python's
+ * get_documents_by_type order. `view` is NULL for top-level documents; `id` is
+ * the document's long id ("v_2:td_1" inside a view). Stops when fn returns
+ * non-zero and returns that value; returns 0 otherwise.
+ * Ownership: view, id and doc are borrowed for the duration of the call. */
+typedef int (*clams_document_fn)(const clams_view_t *view, const char *id, json_t *doc,
+                                 void *data);
+CLAMS_API int clams_mmif_foreach_document(const clams_mmif_t *mmif, const char *type,
+                                          int flags, clams_document_fn fn, void *data);
+
+/* Calls fn for every Alignment (loaded views) with `id` at either end, in
+ * either direction: `other_id` is the long id of the far end and `other` its
+ * JSON (NULL when that id resolves to nothing). Short ids inside a view are
+ * read as ids of that view. Returns as clams_mmif_foreach_document.
+ * Ownership: everything passed to fn is borrowed for the duration of the call. */
+typedef int (*clams_aligned_fn)(const clams_view_t *view, json_t *alignment,
+                                const char *other_id, json_t *other, void *data);
+CLAMS_API int clams_mmif_foreach_aligned(const clams_mmif_t *mmif, const char *id,
+                                         clams_aligned_fn fn, void *data);
+
+/* Looks up `id` as an annotation of `view` would mean it: an id with a ':' as
+ * it is, a short id first as "<view id>:<id>", then as a document id. NULL
+ * when nothing has that id. Ownership: borrowed. */
+CLAMS_API json_t *clams_mmif_resolve(const clams_mmif_t *mmif, const clams_view_t *view,
+                                     const char *id);
+
+/* ---- Time units ---------------------------------------------------------------
+ * MMIF time values carry a timeUnit (annotation property or the view's
+ * contains metadata); without one, milliseconds. These follow mmif-python's
+ * timeunit_helper.convert: the spellings it accepts, its rounding (Python
+ * round: half to even), and frames at a given fps (frame 0 at time 0). */
+
+#define CLAMS_TIME_UNIT_DEFAULT "milliseconds"
+
+typedef enum {
+    CLAMS_TIME_INVALID = 0,
+    CLAMS_TIME_MILLISECONDS, /* m, ms, msec, millisecond, milliseconds */
+    CLAMS_TIME_SECONDS,      /* s, se, sec, second, seconds */
+    CLAMS_TIME_FRAMES,       /* f, fr, frame, frames */
+    CLAMS_TIME_ISO           /* i, iso, isoformat: "HH:MM:SS.fff" strings */
+} clams_time_unit_t;
+
+/* The unit a spelling names (exact, case-sensitive, as mmif-python), or
+ * CLAMS_TIME_INVALID for anything else, NULL included. */
+CLAMS_API clams_time_unit_t clams_time_unit_parse(const char *unit);
+
+/* Converts t from in_unit to out_unit (any accepted spelling), at `fps` frames
+ * per second when either side is frames:
+ *   same unit: t unchanged;  ms -> s: t/1000;  s -> ms: round(t*1000);
+ *   ms -> f: round(t/1000*fps);  s -> f: round(t*fps);  f -> s: t/fps;
+ *   f -> ms: round(round(t/fps, 3)*1000)
+ * (round = Python's, half to even; round(x, 3) correctly rounded to 3
+ * decimals). ISO units are refused here (clams_time_from_iso/clams_time_to_iso).
+ * An unknown unit is CLAMS_EINVAL naming it; frames with fps <= 0 too.
+ * Ownership: none. */
+CLAMS_API int clams_time_convert(double t, const char *in_unit, const char *out_unit,
+                                 double fps, double *out, clams_error_t *err);
+
+/* "HH:MM:SS.fff" (the fraction required, 1 to 6 digits; hours 0-23) to whole
+ * milliseconds as mmif-python: int(1000 * seconds). Returns 0 or CLAMS_EINVAL. */
+CLAMS_API int clams_time_from_iso(const char *iso, double *ms, clams_error_t *err);
+/* Whole milliseconds (>= 0) as "HH:MM:SS.mmm" into buf (at least 13 bytes),
+ * wrapping at 24 h as mmif-python does. Returns 0 or CLAMS_EINVAL. */
+CLAMS_API int clams_time_to_iso(double ms, char *buf, size_t size);
+
+/* The timeUnit that applies to a time annotation: its own "timeUnit"
+ * property, else the one in its view's contains metadata for its type, else
+ * CLAMS_TIME_UNIT_DEFAULT. `view` may be NULL. Ownership: borrowed. */
+CLAMS_API const char *clams_annotation_time_unit(const clams_view_t *view, const json_t *ann);
+
+/* The time of a TimePoint (start = end = timePoint) or an interval such as a
+ * TimeFrame (start, end; or, for one with `targets` and no start/end, the
+ * smallest and largest time of its targets, each read in its own unit),
+ * converted to out_unit at fps (needed only when frames are involved).
+ * `view` is the annotation's view (for its timeUnit and short target ids).
+ * Errors (CLAMS_EINVAL, CLAMS_ENOTFOUND) name the annotation: no time, both
+ * targets and start/end ("anchors are ambiguous", as mmif-python), unknown
+ * unit, an unresolvable target. end may be NULL. Ownership: none. */
+CLAMS_API int clams_annotation_time(const clams_mmif_t *mmif, const clams_view_t *view,
+                                    const json_t *ann, const char *out_unit, double fps,
+                                    double *start, double *end, clams_error_t *err);
+
+/* ---- Text offsets ---------------------------------------------------------------
+ * MMIF start/end on text are Unicode code point offsets, not byte offsets.
+ * These convert between the two over UTF-8 text of `len` bytes (a malformed
+ * byte counts as one code point, so they never fail). */
+
+/* Code points in text[0..byte_offset) (byte_offset is clamped to len). */
+CLAMS_API size_t clams_utf8_cp_offset(const char *text, size_t len, size_t byte_offset);
+/* The byte offset of code point cp_offset (len when past the end). */
+CLAMS_API size_t clams_utf8_byte_offset(const char *text, size_t len, size_t cp_offset);
 
 /* ---- Dumping ------------------------------------------------------------------ */
 

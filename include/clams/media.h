@@ -1,0 +1,281 @@
+/* clams/media.h: reading the media a MMIF document points at (libclams-media).
+ *
+ * An optional part of the SDK, built on FFmpeg (libavformat, libavcodec,
+ * libswscale, libswresample): link clams::media (CMake package clams-media)
+ * or `pkg-config clams-media`. Apps that do not read media do not link it.
+ *
+ *  - Video: open a VideoDocument, read its exact frame rate, frame count,
+ *    size and codec, and extract frames by number (or time) as RGB24 or GRAY8
+ *    images, one at a time, so memory does not grow with the video.
+ *  - TimeFrame sampling: the frames an app should look at for each TimeFrame,
+ *    by the rules of the universal tfSamplingMode parameter.
+ *  - Audio: decode an AudioDocument (or a video's audio track) to float32 or
+ *    int16 at a chosen rate and channel count, in chunks.
+ *  - Images: decode an ImageDocument.
+ *
+ * Frame numbers: frame N is the Nth frame (from 0) that decoding the video
+ * from its start yields, in presentation order, which is what
+ * `ffmpeg -vf select=eq(n\,N)` picks. Time 0 is the first frame's timestamp
+ * (a container start time or a first PTS above 0 is subtracted), so frame N
+ * is at N / fps for a constant frame rate, as MMIF's frame arithmetic assumes.
+ *
+ * Errors follow docs/api-conventions.md; every message names the document, the
+ * file and what failed ("document v1 (/data/a.mp4): cannot decode frame 120:
+ * Invalid data found when processing input"). Nothing here prints; FFmpeg's
+ * own log is silenced to errors-only the first time a handle is opened
+ * (av_log_set_level, process-wide) unless CLAMS_MEDIA_FFMPEG_LOG is set.
+ *
+ * Threads: a handle is used by one thread at a time; handles are independent.
+ */
+#ifndef CLAMS_MEDIA_H
+#define CLAMS_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "clams/error.h"
+#include "clams/export.h"
+#include "clams/mmif.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Images ---------------------------------------------------------------------- */
+
+typedef enum {
+    CLAMS_PIX_RGB24 = 0, /* 3 bytes a pixel, R G B */
+    CLAMS_PIX_GRAY8 = 1  /* 1 byte a pixel (luma) */
+} clams_pixfmt_t;
+
+/* A decoded picture: rows of `stride` bytes (stride == width * bytes a pixel,
+ * no padding), top row first. */
+typedef struct clams_image_s {
+    int width;
+    int height;
+    int stride;
+    clams_pixfmt_t format;
+    uint8_t *data;
+    size_t size; /* stride * height */
+} clams_image_t;
+
+/* How frames and images are delivered. Zeroed = RGB24 at the native size.
+ * width/height: scale to this size; one of them 0 keeps the aspect ratio
+ * (rounded to the nearest even number for the other); both 0: native. */
+typedef struct clams_frame_opts_s {
+    clams_pixfmt_t format;
+    int width;
+    int height;
+} clams_frame_opts_t;
+
+/* Decodes an ImageDocument (PNG, JPEG, anything FFmpeg reads as one picture)
+ * into img (its data is new). A document of another type is CLAMS_EINVAL.
+ * Returns 0 or a negative code. Ownership: img->data new (clams_image_release). */
+CLAMS_API int clams_image_decode(const json_t *doc, const clams_frame_opts_t *opts,
+                                 clams_image_t *img, clams_error_t *err);
+/* Frees img->data and zeroes img. NULL is ignored. */
+CLAMS_API void clams_image_release(clams_image_t *img);
+
+/* ---- Video ---------------------------------------------------------------------- */
+
+typedef struct clams_video_s clams_video_t;
+
+typedef struct clams_video_info_s {
+    int fps_num;            /* exact frame rate fps_num / fps_den (the stream's */
+    int fps_den;            /*   average rate, e.g. 30000/1001) */
+    double fps;             /* fps_num / fps_den */
+    long long frame_count;  /* frames decoding yields (counted, not the header's) */
+    double duration_ms;     /* frame_count / fps * 1000 */
+    double start_time_ms;   /* the first frame's timestamp in the container */
+    int width;
+    int height;
+    char codec[32];         /* FFmpeg's decoder name: "h264", "mpeg4", "vp9" */
+    char path[4096];        /* the file opened */
+    char document[256];     /* the document id ("-" for clams_video_open_file) */
+} clams_video_info_t;
+
+typedef struct clams_video_opts_s {
+    /* Decoder threads: 0 = FFmpeg's automatic choice (one per CPU, as the
+     * ffmpeg tool), 1 = single-threaded. Production workers times threads
+     * should not exceed the CPUs. */
+    int threads;
+} clams_video_opts_t;
+
+/* Opens a VideoDocument's file (see clams_document_path for locations) and
+ * reads its packet timestamps once (no decoding) to count and place frames:
+ * the index costs 16 bytes a frame. opts may be NULL. A document of another
+ * type, a missing, empty, unreadable or non-video file, and a file that holds
+ * fewer frames than its header declares (truncated) are errors.
+ * Ownership: new (clams_video_close). */
+CLAMS_API clams_video_t *clams_video_open(const json_t *doc, const clams_video_opts_t *opts,
+                                          clams_error_t *err);
+/* As clams_video_open for a path (tools, benchmarks). Ownership: new. */
+CLAMS_API clams_video_t *clams_video_open_file(const char *path,
+                                               const clams_video_opts_t *opts,
+                                               clams_error_t *err);
+/* Closes the video. NULL is ignored. */
+CLAMS_API void clams_video_close(clams_video_t *video);
+
+/* The video's properties. Ownership: borrowed (valid until close). */
+CLAMS_API const clams_video_info_t *clams_video_info(const clams_video_t *video);
+
+/* The time of frame `frame` in milliseconds from the first frame (its
+ * timestamp minus the first one's), or a negative value when out of range. */
+CLAMS_API double clams_video_frame_time_ms(const clams_video_t *video, long long frame);
+
+/* The frame number for a time value in `unit` (any MMIF time unit), with the
+ * video's exact frame rate and mmif-python's rounding (clams_time_convert).
+ * Returns 0 or CLAMS_EINVAL (bad unit); the number may be out of range. */
+CLAMS_API int clams_video_frame_at(const clams_video_t *video, double t, const char *unit,
+                                   long long *frame, clams_error_t *err);
+
+/* Called once per requested frame, in request order. `img` (and its data) is
+ * valid only during the call. Return 0 to go on, non-zero to stop (that value
+ * is then returned by clams_video_frames). */
+typedef int (*clams_frame_fn)(long long frame, const clams_image_t *img, void *data);
+
+/* Delivers the frames in `frames` (n of them, ascending; repeats are delivered
+ * again) to fn. Dense runs are decoded straight through; for a frame behind a
+ * keyframe that lies after the current position, the reader seeks to the
+ * keyframe before it instead of decoding everything in between. A number below
+ * 0 or from frame_count on is CLAMS_ENOTFOUND before anything is decoded; a
+ * list out of order is CLAMS_EINVAL; a frame that cannot be decoded is
+ * CLAMS_EIO naming it. Returns 0, fn's non-zero value, or a negative code.
+ * Ownership: frames borrowed. */
+CLAMS_API int clams_video_frames(clams_video_t *video, const long long *frames, size_t n,
+                                 const clams_frame_opts_t *opts, clams_frame_fn fn,
+                                 void *data, clams_error_t *err);
+
+/* One frame into a caller's buffer of `size` bytes (at least
+ * clams_video_frame_size), described by *img (img->data = buf).
+ * Returns 0 or a negative code (CLAMS_ETOOBIG when buf is too small). */
+CLAMS_API int clams_video_frame(clams_video_t *video, long long frame,
+                                const clams_frame_opts_t *opts, uint8_t *buf, size_t size,
+                                clams_image_t *img, clams_error_t *err);
+
+/* Bytes one frame takes with these options (0 on bad options). */
+CLAMS_API size_t clams_video_frame_size(const clams_video_t *video,
+                                        const clams_frame_opts_t *opts);
+
+/* ---- TimeFrame sampling (tfSamplingMode) --------------------------------------------- */
+
+typedef enum {
+    CLAMS_TF_REPRESENTATIVES = 0, /* every representative; none: skipped */
+    CLAMS_TF_SINGLE,              /* the middle representative; none: the midpoint */
+    CLAMS_TF_ALL                  /* every target; no targets: every frame in [start, end) */
+} clams_tf_mode_t;
+
+/* "representatives", "single" or "all" (the values of tfSamplingMode) to a
+ * mode. Returns 0 or CLAMS_EINVAL. */
+CLAMS_API int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode);
+
+/* One TimeFrame and the frames its rules give. */
+typedef struct clams_tf_sample_s {
+    const clams_view_t *view; /* the TimeFrame's view */
+    const char *id;           /* its long id ("v_1:tf_3") */
+    json_t *timeframe;        /* its JSON */
+    const char *label;        /* its label (or frameType), NULL when none */
+    const long long *frames;  /* ascending frame numbers; NULL when count is 0 */
+    size_t count;
+    /* For frames taken from TimePoints (representatives, targets): the long
+     * id of the TimePoint for each frame, else NULL. */
+    const char *const *timepoints;
+    const char *skipped;      /* why count is 0 ("no representatives"), else NULL */
+} clams_tf_sample_t;
+
+typedef int (*clams_tf_fn)(const clams_tf_sample_t *sample, void *data);
+
+/* Walks every TimeFrame of every view (in order) and gives fn the frames to
+ * process by `mode`, at `fps` (the video's, for frame-unit conversions):
+ *  - representatives: each representative TimePoint; no representatives ->
+ *    skipped (count 0, `skipped` says why);
+ *  - single: the middle representative reps[n / 2] when there are any, else
+ *    (start_frame + end_frame) / 2 (floor division);
+ *  - all: each target TimePoint when `targets` is present, else every frame
+ *    of [start_frame, end_frame).
+ * TimePoint ids are resolved short (in the TimeFrame's view) or long, each
+ * read in its own unit, converted to frames with mmif-python's rounding and
+ * truncated to an integer (as mmif-python's int()); start/end are read in the
+ * TimeFrame's unit. Frames are sorted and repeats removed.
+ * `labels` (NULL-terminated, NULL or empty = all): only TimeFrames whose label
+ * (or frameType) is one of them. `document` (NULL = all): only TimeFrames on
+ * that document (their own or their view's contains `document`).
+ * An unresolvable TimePoint or a TimeFrame without a usable time is an error
+ * naming it (CLAMS_ENOTFOUND, CLAMS_EINVAL). Returns 0, fn's non-zero value or
+ * a negative code. Ownership: the sample and everything in it is borrowed for
+ * the duration of the call. */
+CLAMS_API int clams_tf_sample(const clams_mmif_t *mmif, const char *document,
+                              clams_tf_mode_t mode, double fps, const char *const *labels,
+                              clams_tf_fn fn, void *data, clams_error_t *err);
+
+/* ---- Audio ------------------------------------------------------------------------- */
+
+typedef struct clams_audio_s clams_audio_t;
+
+typedef enum {
+    CLAMS_SAMPLE_FLOAT = 0, /* float32, full scale +-1.0 */
+    CLAMS_SAMPLE_S16 = 1    /* int16 */
+} clams_sample_fmt_t;
+
+/* Zeroed (or NULL) = 16 kHz mono float32, the input speech engines expect. */
+typedef struct clams_audio_opts_s {
+    int sample_rate;           /* Hz; 0 = 16000; CLAMS_AUDIO_KEEP = the source's */
+    int channels;              /* 0 = 1 (mono, FFmpeg's downmix); CLAMS_AUDIO_KEEP =
+                                  the source's channels, interleaved */
+    clams_sample_fmt_t format;
+    size_t chunk_frames;       /* samples per channel a chunk; 0 = 16384 */
+} clams_audio_opts_t;
+#define CLAMS_AUDIO_KEEP (-1)
+
+typedef struct clams_audio_info_s {
+    int source_rate;
+    int source_channels;
+    char codec[32];
+    double duration_ms;  /* the container's, 0 when unknown */
+    int rate;            /* what is delivered */
+    int channels;
+    clams_sample_fmt_t format;
+    char path[4096];
+    char document[256];
+} clams_audio_info_t;
+
+/* Opens an AudioDocument's file, or the audio track of a VideoDocument's.
+ * Resampling and downmixing are FFmpeg's (libswresample with its default
+ * settings, as `ffmpeg -ar R -ac C` uses). Ownership: new (clams_audio_close). */
+CLAMS_API clams_audio_t *clams_audio_open(const json_t *doc, const clams_audio_opts_t *opts,
+                                          clams_error_t *err);
+/* As clams_audio_open for a path. Ownership: new. */
+CLAMS_API clams_audio_t *clams_audio_open_file(const char *path,
+                                               const clams_audio_opts_t *opts,
+                                               clams_error_t *err);
+CLAMS_API void clams_audio_close(clams_audio_t *audio);
+/* Ownership: borrowed (valid until close). */
+CLAMS_API const clams_audio_info_t *clams_audio_info(const clams_audio_t *audio);
+
+/* Called per chunk: `frames` samples per channel (interleaved, of the opened
+ * format) starting at sample `start` (per channel, from the first decoded
+ * sample). Valid only during the call; return non-zero to stop. */
+typedef int (*clams_audio_fn)(const void *samples, size_t frames, long long start,
+                              void *data);
+
+/* Decodes the whole stream, handing chunks of chunk_frames (the last may be
+ * shorter) to fn. A decoding error or a stream that ends well before its
+ * declared duration (truncated) is CLAMS_EIO naming the file. Returns 0, fn's
+ * non-zero value or a negative code. */
+CLAMS_API int clams_audio_read(clams_audio_t *audio, clams_audio_fn fn, void *data,
+                               clams_error_t *err);
+
+/* Convenience for short inputs: the whole decoded signal in one new buffer
+ * (*frames samples per channel; info filled when not NULL). max_frames > 0
+ * refuses longer signals with CLAMS_ETOOBIG. Ownership: *samples new (free()). */
+CLAMS_API int clams_audio_decode_all(const json_t *doc, const clams_audio_opts_t *opts,
+                                     size_t max_frames, void **samples, size_t *frames,
+                                     clams_audio_info_t *info, clams_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

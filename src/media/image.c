@@ -1,0 +1,135 @@
+/* Images: the first picture of an ImageDocument's file, as RGB24 or GRAY8. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libswscale/swscale.h>
+
+#include "media_internal.h"
+
+void clams_image_release(clams_image_t *img)
+{
+    if (!img)
+        return;
+    free(img->data);
+    memset(img, 0, sizeof *img);
+}
+
+static int decode_first(const char *id, const char *path, AVFormatContext *fmt, int idx,
+                        AVCodecContext *dec, AVFrame *frame, clams_error_t *err)
+{
+    char eb[128];
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt)
+        return cm_fail(err, CLAMS_ENOMEM, "out of memory");
+    int r, last = 0;
+    bool flushed = false;
+    for (;;) {
+        r = avcodec_receive_frame(dec, frame);
+        if (r == 0)
+            break;
+        if (r == AVERROR_EOF) {
+            r = last ? last : AVERROR_INVALIDDATA;
+            break;
+        }
+        if (r != AVERROR(EAGAIN))
+            break;
+        if (flushed) {
+            r = last ? last : AVERROR_INVALIDDATA;
+            break;
+        }
+        r = av_read_frame(fmt, pkt);
+        if (r < 0) {
+            avcodec_send_packet(dec, NULL);
+            flushed = true;
+            continue;
+        }
+        if (pkt->stream_index == idx) {
+            int s = avcodec_send_packet(dec, pkt);
+            if (s < 0 && s != AVERROR(EAGAIN))
+                last = s;
+        }
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    if (r < 0)
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode the image: %s", id,
+                       path, cm_averr(r, eb, sizeof eb));
+    return 0;
+}
+
+int clams_image_decode(const json_t *doc, const clams_frame_opts_t *o, clams_image_t *img,
+                       clams_error_t *err)
+{
+    if (!img)
+        return CLAMS_EINVAL;
+    memset(img, 0, sizeof *img);
+    if (o && o->format != CLAMS_PIX_RGB24 && o->format != CLAMS_PIX_GRAY8)
+        return cm_fail(err, CLAMS_EINVAL, "bad frame options");
+    char id[256];
+    char *path;
+    int rc = cm_document_file(doc, "ImageDocument", id, sizeof id, &path, err);
+    if (rc)
+        return rc;
+    AVFormatContext *fmt = NULL;
+    AVCodecContext *dec = NULL;
+    AVFrame *frame = av_frame_alloc();
+    struct SwsContext *sws = NULL;
+    int idx;
+    if (!frame) {
+        rc = cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = cm_open_input(id, path, AVMEDIA_TYPE_VIDEO, &fmt, &idx, err)) ||
+        (rc = cm_open_decoder(id, path, fmt, idx, 1, &dec, err)) ||
+        (rc = decode_first(id, path, fmt, idx, dec, frame, err)))
+        goto out;
+    int sw = frame->width, sh = frame->height;
+    int W = o ? o->width : 0, H = o ? o->height : 0;
+    if (W < 0 || H < 0 || W > 16384 || H > 16384) {
+        rc = cm_fail(err, CLAMS_EINVAL, "bad frame options");
+        goto out;
+    }
+    if (W == 0 && H == 0)
+        W = sw, H = sh;
+    else if (W == 0)
+        W = (int)(lrint((double)sw * H / sh / 2.0) * 2);
+    else if (H == 0)
+        H = (int)(lrint((double)sh * W / sw / 2.0) * 2);
+    if (W <= 0 || H <= 0) {
+        rc = cm_fail(err, CLAMS_EINVAL, "bad frame options");
+        goto out;
+    }
+    bool gray = o && o->format == CLAMS_PIX_GRAY8;
+    enum AVPixelFormat df = gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
+    sws = sws_getContext(sw, sh, frame->format, W, H, df, SWS_BICUBIC, NULL, NULL, NULL);
+    size_t stride = (size_t)W * (gray ? 1 : 3);
+    uint8_t *data = sws ? malloc(stride * H) : NULL;
+    if (!data) {
+        rc = sws ? cm_fail(err, CLAMS_ENOMEM, "out of memory")
+                 : cm_fail(err, CLAMS_EIO, "document %s (%s): cannot convert the image", id,
+                           path);
+        goto out;
+    }
+    uint8_t *planes[4] = {data, NULL, NULL, NULL};
+    int strides[4] = {(int)stride, 0, 0, 0};
+    if (sws_scale(sws, (const uint8_t *const *)frame->data, frame->linesize, 0, sh, planes,
+                  strides) != H) {
+        free(data);
+        rc = cm_fail(err, CLAMS_EIO, "document %s (%s): converting the image failed", id, path);
+        goto out;
+    }
+    *img = (clams_image_t){.width = W, .height = H, .stride = (int)stride,
+                           .format = gray ? CLAMS_PIX_GRAY8 : CLAMS_PIX_RGB24, .data = data,
+                           .size = stride * H};
+out:
+    sws_freeContext(sws);
+    av_frame_free(&frame);
+    avcodec_free_context(&dec);
+    avformat_close_input(&fmt);
+    free(path);
+    return rc;
+}

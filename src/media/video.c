@@ -1,0 +1,541 @@
+/* Video: frame-exact extraction by frame number over FFmpeg.
+ *
+ * At open, one demuxing pass (no decoding) collects the presentation
+ * timestamps of the video packets (packets FFmpeg marks discard, such as
+ * those before an MP4 edit list's start, are left out) and of the keyframes.
+ * Sorted, they are the frames in the order decoding yields them, so frame N
+ * is the frame whose timestamp is the Nth smallest: exact with B-frames, a
+ * first PTS above 0, a start time, and no nb_frames in the header.
+ * Extraction decodes forward while that is cheap, and otherwise seeks to the
+ * keyframe at or before the target, then decodes until the target's
+ * timestamp comes out (re-seeking earlier when a seek lands past it). */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+
+#include "media_internal.h"
+
+/* Decode forward instead of seeking when the target is at most this many
+ * frames ahead (a seek flushes the decoder's frame threads). */
+#define FORWARD_MAX 12
+
+struct clams_video_s {
+    clams_video_info_t info;
+    AVFormatContext *fmt;
+    AVCodecContext *dec;
+    int idx;
+    AVRational tb;
+    int64_t *pts; /* frame timestamps, ascending: frame N is pts[N] */
+    size_t n;
+    int64_t *key; /* keyframe timestamps, ascending */
+    size_t nkey;
+    AVPacket *pkt;
+    AVFrame *frame;
+    bool have_frame;  /* frame holds the last decoded frame */
+    long long pos;    /* frame number of the last decoded frame; -1 at the start */
+    bool fresh;       /* positioned at the start of the file (no seek yet) */
+    bool drained;     /* the NULL packet was sent */
+    char last_err[160];
+    struct SwsContext *sws;
+    int sws_key[7];
+    uint8_t *conv;    /* packed output of one frame */
+    size_t conv_cap;
+};
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int push(int64_t **arr, size_t *n, size_t *cap, int64_t v)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 1024;
+        int64_t *na = realloc(*arr, nc * sizeof *na);
+        if (!na)
+            return -1;
+        *arr = na;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = v;
+    return 0;
+}
+
+#define VID(v) (v)->info.document, (v)->info.path
+
+/* The demuxing pass over a separate context. */
+static int build_index(clams_video_t *v, clams_error_t *err)
+{
+    AVFormatContext *fmt = NULL;
+    int idx;
+    int rc = cm_open_input(v->info.document, v->info.path, AVMEDIA_TYPE_VIDEO, &fmt, &idx, err);
+    if (rc)
+        return rc;
+    AVPacket *pkt = av_packet_alloc();
+    size_t cap = 0, kcap = 0;
+    int64_t declared = fmt->streams[idx]->nb_frames;
+    int r = 0;
+    bool no_ts = false;
+    while (pkt && (r = av_read_frame(fmt, pkt)) >= 0) {
+        if (pkt->stream_index == idx && !(pkt->flags & AV_PKT_FLAG_DISCARD)) {
+            int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+            if (ts == AV_NOPTS_VALUE)
+                no_ts = true;
+            else if (push(&v->pts, &v->n, &cap, ts) ||
+                     ((pkt->flags & AV_PKT_FLAG_KEY) && push(&v->key, &v->nkey, &kcap, ts)))
+                r = AVERROR(ENOMEM);
+        }
+        av_packet_unref(pkt);
+        if (r < 0)
+            break;
+    }
+    av_packet_free(&pkt);
+    avformat_close_input(&fmt);
+    char eb[128];
+    if (!pkt && r >= 0)
+        r = AVERROR(ENOMEM);
+    if (r == AVERROR(ENOMEM))
+        return cm_fail(err, CLAMS_ENOMEM, "out of memory indexing %s", v->info.path);
+    if (r < 0 && r != AVERROR_EOF)
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): reading the file failed: %s",
+                       VID(v), cm_averr(r, eb, sizeof eb));
+    if (no_ts)
+        return cm_fail(err, CLAMS_EIO,
+                       "document %s (%s): video packets without timestamps (a raw "
+                       "elementary stream?); remux it into a container first", VID(v));
+    if (v->n == 0)
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): the video stream has no frames",
+                       VID(v));
+    if (declared > 0 && (int64_t)v->n < declared)
+        return cm_fail(err, CLAMS_EIO,
+                       "document %s (%s): truncated or damaged: the header declares %lld "
+                       "frames, the file holds %zu", VID(v), (long long)declared, v->n);
+    qsort(v->pts, v->n, sizeof *v->pts, cmp_i64);
+    qsort(v->key, v->nkey, sizeof *v->key, cmp_i64);
+    /* Duplicate timestamps cannot be told apart: frame numbers would be ambiguous. */
+    for (size_t i = 1; i < v->n; i++)
+        if (v->pts[i] == v->pts[i - 1])
+            return cm_fail(err, CLAMS_EIO,
+                           "document %s (%s): two video frames share timestamp %lld",
+                           VID(v), (long long)v->pts[i]);
+    if (v->nkey == 0 || v->key[0] > v->pts[0])
+        /* No keyframe flags (some codecs): only decoding from the start is safe. */
+        if (push(&v->key, &v->nkey, &kcap, v->pts[0]) == 0)
+            qsort(v->key, v->nkey, sizeof *v->key, cmp_i64);
+    return 0;
+}
+
+static clams_video_t *open_path(const char *id, const char *path,
+                                const clams_video_opts_t *opts, clams_error_t *err)
+{
+    clams_video_t *v = calloc(1, sizeof *v);
+    if (!v) {
+        cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    snprintf(v->info.document, sizeof v->info.document, "%s", id);
+    snprintf(v->info.path, sizeof v->info.path, "%s", path);
+    v->pos = -1;
+    v->fresh = true;
+    if (build_index(v, err) != 0)
+        goto fail;
+    if (cm_open_input(id, path, AVMEDIA_TYPE_VIDEO, &v->fmt, &v->idx, err) != 0)
+        goto fail;
+    AVStream *st = v->fmt->streams[v->idx];
+    v->tb = st->time_base;
+    if (cm_open_decoder(id, path, v->fmt, v->idx, opts ? opts->threads : 0, &v->dec, err))
+        goto fail;
+    for (unsigned i = 0; i < v->fmt->nb_streams; i++)
+        if ((int)i != v->idx)
+            v->fmt->streams[i]->discard = AVDISCARD_ALL;
+    v->pkt = av_packet_alloc();
+    v->frame = av_frame_alloc();
+    if (!v->pkt || !v->frame) {
+        cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        goto fail;
+    }
+    AVRational r = st->avg_frame_rate;
+    if (r.num <= 0 || r.den <= 0)
+        r = st->r_frame_rate;
+    if (r.num <= 0 || r.den <= 0) {
+        cm_fail(err, CLAMS_EIO, "document %s (%s): the video has no frame rate", id, path);
+        goto fail;
+    }
+    v->info.fps_num = r.num;
+    v->info.fps_den = r.den;
+    v->info.fps = (double)r.num / r.den;
+    v->info.frame_count = (long long)v->n;
+    v->info.duration_ms = v->n / v->info.fps * 1000.0;
+    v->info.start_time_ms = v->pts[0] * av_q2d(v->tb) * 1000.0;
+    v->info.width = v->dec->width;
+    v->info.height = v->dec->height;
+    snprintf(v->info.codec, sizeof v->info.codec, "%s", v->dec->codec->name);
+    if (v->info.width <= 0 || v->info.height <= 0) {
+        cm_fail(err, CLAMS_EIO, "document %s (%s): the video has no picture size", id, path);
+        goto fail;
+    }
+    return v;
+fail:
+    clams_video_close(v);
+    return NULL;
+}
+
+clams_video_t *clams_video_open(const json_t *doc, const clams_video_opts_t *opts,
+                                clams_error_t *err)
+{
+    char id[256];
+    char *path;
+    if (cm_document_file(doc, "VideoDocument", id, sizeof id, &path, err) != 0)
+        return NULL;
+    clams_video_t *v = open_path(id, path, opts, err);
+    free(path);
+    return v;
+}
+
+clams_video_t *clams_video_open_file(const char *path, const clams_video_opts_t *opts,
+                                     clams_error_t *err)
+{
+    if (!path || cm_check_file("-", path, err) != 0) {
+        if (!path)
+            cm_fail(err, CLAMS_EINVAL, "no path");
+        return NULL;
+    }
+    return open_path("-", path, opts, err);
+}
+
+void clams_video_close(clams_video_t *v)
+{
+    if (!v)
+        return;
+    avcodec_free_context(&v->dec);
+    avformat_close_input(&v->fmt);
+    av_packet_free(&v->pkt);
+    av_frame_free(&v->frame);
+    sws_freeContext(v->sws);
+    free(v->conv);
+    free(v->pts);
+    free(v->key);
+    free(v);
+}
+
+const clams_video_info_t *clams_video_info(const clams_video_t *v)
+{
+    return v ? &v->info : NULL;
+}
+
+double clams_video_frame_time_ms(const clams_video_t *v, long long frame)
+{
+    if (!v || frame < 0 || frame >= (long long)v->n)
+        return -1.0;
+    return (double)(v->pts[frame] - v->pts[0]) * av_q2d(v->tb) * 1000.0;
+}
+
+int clams_video_frame_at(const clams_video_t *v, double t, const char *unit, long long *frame,
+                         clams_error_t *err)
+{
+    if (!v || !frame)
+        return CLAMS_EINVAL;
+    double f;
+    int rc = clams_time_convert(t, unit, "frames", v->info.fps, &f, err);
+    if (rc)
+        return rc;
+    *frame = (long long)f;
+    return 0;
+}
+
+/* Frame number of timestamp ts (binary search), or -1. */
+static long long frame_of(const clams_video_t *v, int64_t ts)
+{
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->pts[mid] < ts)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < v->n && v->pts[lo] == ts ? (long long)lo : -1;
+}
+
+/* Index of the last keyframe at or before ts (0 when none). */
+static size_t key_before(const clams_video_t *v, int64_t ts)
+{
+    size_t lo = 0, hi = v->nkey;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->key[mid] <= ts)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
+
+/* Next decoded frame into v->frame: 1, 0 at the end, or a negative code. */
+static int next_frame(clams_video_t *v, clams_error_t *err)
+{
+    char eb[128];
+    for (;;) {
+        av_frame_unref(v->frame);
+        v->have_frame = false;
+        int r = avcodec_receive_frame(v->dec, v->frame);
+        if (r == 0) {
+            v->have_frame = true;
+            return 1;
+        }
+        if (r == AVERROR_EOF)
+            return 0;
+        if (r != AVERROR(EAGAIN)) {
+            /* A damaged frame: keep going as ffmpeg does, remember why. */
+            snprintf(v->last_err, sizeof v->last_err, "%s", cm_averr(r, eb, sizeof eb));
+            continue;
+        }
+        if (v->drained)
+            return 0;
+        r = av_read_frame(v->fmt, v->pkt);
+        if (r < 0) {
+            if (r != AVERROR_EOF)
+                snprintf(v->last_err, sizeof v->last_err, "reading: %s",
+                         cm_averr(r, eb, sizeof eb));
+            v->drained = true;
+            r = avcodec_send_packet(v->dec, NULL);
+            if (r < 0 && r != AVERROR_EOF)
+                return cm_fail(err, CLAMS_EIO, "document %s (%s): draining the decoder: %s",
+                               VID(v), cm_averr(r, eb, sizeof eb));
+            continue;
+        }
+        if (v->pkt->stream_index == v->idx) {
+            r = avcodec_send_packet(v->dec, v->pkt);
+            if (r < 0 && r != AVERROR(EAGAIN))
+                snprintf(v->last_err, sizeof v->last_err, "%s", cm_averr(r, eb, sizeof eb));
+        }
+        av_packet_unref(v->pkt);
+    }
+}
+
+static int seek_to_key(clams_video_t *v, size_t k, clams_error_t *err)
+{
+    char eb[128];
+    int r = av_seek_frame(v->fmt, v->idx, v->key[k], AVSEEK_FLAG_BACKWARD);
+    if (r < 0)
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): seeking failed: %s", VID(v),
+                       cm_averr(r, eb, sizeof eb));
+    avcodec_flush_buffers(v->dec);
+    av_frame_unref(v->frame);
+    v->have_frame = false;
+    v->drained = false;
+    v->fresh = false;
+    v->pos = -1;
+    return 0;
+}
+
+/* Leaves frame `n` in v->frame. */
+static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
+{
+    int64_t target = v->pts[n];
+    if (v->have_frame && v->pos == n)
+        return 0;
+    size_t k = key_before(v, target);
+    long long key_frame = frame_of(v, v->key[k]);
+    bool forward_ok;
+    if (v->pos >= 0)
+        forward_ok = n > v->pos && (n - v->pos <= FORWARD_MAX || key_frame <= v->pos);
+    else
+        forward_ok = v->fresh && (n <= FORWARD_MAX || k == 0);
+    int tries = 0;
+    bool seeked = !forward_ok;
+    if (!forward_ok) {
+        int rc = seek_to_key(v, k, err);
+        if (rc)
+            return rc;
+    }
+    v->last_err[0] = '\0';
+    for (;;) {
+        int r = next_frame(v, err);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld: %s",
+                           VID(v), n,
+                           v->last_err[0] ? v->last_err : "the video ended before it");
+        int64_t ts = v->frame->pts != AV_NOPTS_VALUE ? v->frame->pts
+                                                     : v->frame->best_effort_timestamp;
+        if (ts == AV_NOPTS_VALUE)
+            continue;
+        long long fn = frame_of(v, ts);
+        if (fn >= 0)
+            v->pos = fn;
+        if (ts < target)
+            continue;
+        bool corrupt = (v->frame->flags & AV_FRAME_FLAG_CORRUPT) || v->frame->decode_error_flags;
+        if (ts == target && !corrupt)
+            return 0;
+        /* Landed past the target (or on a broken copy of it after a seek):
+         * seek to its keyframe, then one keyframe earlier each time, down to
+         * the first; from there the frame is really missing. */
+        if ((seeked && k == 0) || tries > 64)
+            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld%s%s",
+                           VID(v), n, v->last_err[0] ? ": " : "",
+                           v->last_err[0] ? v->last_err
+                                          : (corrupt ? ": the frame is damaged" : ""));
+        if (seeked)
+            k--;
+        tries++;
+        seeked = true;
+        int rc = seek_to_key(v, k, err);
+        if (rc)
+            return rc;
+    }
+}
+
+/* Output size for the options (0 on bad options). */
+static int out_size(const clams_video_t *v, const clams_frame_opts_t *o, int *w, int *h)
+{
+    int W = o ? o->width : 0, H = o ? o->height : 0;
+    int sw = v->info.width, sh = v->info.height;
+    if (W < 0 || H < 0 || W > 16384 || H > 16384)
+        return -1;
+    if (W == 0 && H == 0)
+        W = sw, H = sh;
+    else if (W == 0)
+        W = (int)(lrint((double)sw * H / sh / 2.0) * 2);
+    else if (H == 0)
+        H = (int)(lrint((double)sh * W / sw / 2.0) * 2);
+    if (W <= 0 || H <= 0)
+        return -1;
+    *w = W;
+    *h = H;
+    return 0;
+}
+
+size_t clams_video_frame_size(const clams_video_t *v, const clams_frame_opts_t *o)
+{
+    int w, h;
+    if (!v || out_size(v, o, &w, &h) != 0 ||
+        (o && o->format != CLAMS_PIX_RGB24 && o->format != CLAMS_PIX_GRAY8))
+        return 0;
+    return (size_t)w * h * (o && o->format == CLAMS_PIX_GRAY8 ? 1 : 3);
+}
+
+/* Converts v->frame into dst (packed, stride w * bpp). */
+static int convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, int w, int h,
+                   clams_error_t *err)
+{
+    AVFrame *f = v->frame;
+    enum AVPixelFormat df = (o && o->format == CLAMS_PIX_GRAY8) ? AV_PIX_FMT_GRAY8
+                                                                 : AV_PIX_FMT_RGB24;
+    int key[7] = {f->width, f->height, f->format, w, h, (int)df,
+                  (int)f->colorspace * 8 + (int)f->color_range};
+    if (!v->sws || memcmp(key, v->sws_key, sizeof key) != 0) {
+        sws_freeContext(v->sws);
+        /* Bicubic, as the scaler the ffmpeg tool inserts: pixel-identical output. */
+        v->sws = sws_getContext(f->width, f->height, f->format, w, h, df, SWS_BICUBIC, NULL,
+                                NULL, NULL);
+        if (!v->sws)
+            return cm_fail(err, CLAMS_EIO,
+                           "document %s (%s): cannot convert %dx%d %s frames", VID(v),
+                           f->width, f->height,
+                           av_get_pix_fmt_name(f->format) ? av_get_pix_fmt_name(f->format)
+                                                          : "?");
+        /* The frame's colour matrix and range, as ffmpeg's scale filter reads them. */
+        int *inv, *tbl, src_range, dst_range, bri, con, sat;
+        if (sws_getColorspaceDetails(v->sws, &inv, &src_range, &tbl, &dst_range, &bri, &con,
+                                     &sat) >= 0) {
+            if (f->colorspace != AVCOL_SPC_UNSPECIFIED && f->colorspace != AVCOL_SPC_RGB)
+                inv = (int *)sws_getCoefficients(f->colorspace);
+            if (f->color_range == AVCOL_RANGE_JPEG)
+                src_range = 1;
+            else if (f->color_range == AVCOL_RANGE_MPEG)
+                src_range = 0;
+            sws_setColorspaceDetails(v->sws, inv, src_range, tbl, dst_range, bri, con, sat);
+        }
+        memcpy(v->sws_key, key, sizeof key);
+    }
+    uint8_t *planes[4] = {dst, NULL, NULL, NULL};
+    int strides[4] = {w * (df == AV_PIX_FMT_GRAY8 ? 1 : 3), 0, 0, 0};
+    int r = sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
+                      planes, strides);
+    if (r != h)
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): converting a frame failed", VID(v));
+    return 0;
+}
+
+static int check_list(const clams_video_t *v, const long long *frames, size_t n,
+                      clams_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (frames[i] < 0 || frames[i] >= (long long)v->n)
+            return cm_fail(err, CLAMS_ENOTFOUND,
+                           "document %s (%s): frame %lld is out of range (the video has %zu "
+                           "frames, 0 to %zu)", VID(v), frames[i], v->n, v->n - 1);
+        if (i > 0 && frames[i] < frames[i - 1])
+            return cm_fail(err, CLAMS_EINVAL,
+                           "frame numbers must be ascending (%lld after %lld)", frames[i],
+                           frames[i - 1]);
+    }
+    return 0;
+}
+
+int clams_video_frames(clams_video_t *v, const long long *frames, size_t n,
+                       const clams_frame_opts_t *o, clams_frame_fn fn, void *data,
+                       clams_error_t *err)
+{
+    if (!v || (!frames && n) || !fn)
+        return CLAMS_EINVAL;
+    int w, h;
+    if (out_size(v, o, &w, &h) != 0 ||
+        (o && o->format != CLAMS_PIX_RGB24 && o->format != CLAMS_PIX_GRAY8))
+        return cm_fail(err, CLAMS_EINVAL, "bad frame options");
+    int rc = check_list(v, frames, n, err);
+    if (rc)
+        return rc;
+    size_t size = clams_video_frame_size(v, o);
+    if (size > v->conv_cap) {
+        uint8_t *nb = realloc(v->conv, size);
+        if (!nb)
+            return cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        v->conv = nb;
+        v->conv_cap = size;
+    }
+    clams_image_t img = {.width = w, .height = h,
+                         .format = o ? o->format : CLAMS_PIX_RGB24,
+                         .data = v->conv, .size = size};
+    img.stride = (int)(size / (size_t)h);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || frames[i] != frames[i - 1]) {
+            if ((rc = goto_frame(v, frames[i], err)) || (rc = convert(v, o, v->conv, w, h, err)))
+                return rc;
+        }
+        if ((rc = fn(frames[i], &img, data)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int clams_video_frame(clams_video_t *v, long long frame, const clams_frame_opts_t *o,
+                      uint8_t *buf, size_t size, clams_image_t *img, clams_error_t *err)
+{
+    if (!v || !buf || !img)
+        return CLAMS_EINVAL;
+    int w, h;
+    size_t need = clams_video_frame_size(v, o);
+    if (need == 0 || out_size(v, o, &w, &h) != 0)
+        return cm_fail(err, CLAMS_EINVAL, "bad frame options");
+    if (size < need)
+        return cm_fail(err, CLAMS_ETOOBIG, "buffer of %zu bytes; a frame needs %zu", size, need);
+    int rc = check_list(v, &frame, 1, err);
+    if (rc || (rc = goto_frame(v, frame, err)) || (rc = convert(v, o, buf, w, h, err)))
+        return rc;
+    *img = (clams_image_t){.width = w, .height = h, .stride = (int)(need / (size_t)h),
+                           .format = o ? o->format : CLAMS_PIX_RGB24, .data = buf,
+                           .size = need};
+    return 0;
+}
