@@ -13,6 +13,8 @@
 #ifndef CLAMS_APP_H
 #define CLAMS_APP_H
 
+#include "clams/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -141,55 +143,55 @@ struct clams_app_s {
  * 1 MiB are mmap'd), unless the environment already sets glibc.malloc.*
  * tunables or MALLOC_TRIM_THRESHOLD_ / MALLOC_MMAP_THRESHOLD_ /
  * MALLOC_TOP_PAD_. */
-int clams_main(const clams_app_t *app, int argc, char **argv);
+CLAMS_API int clams_main(const clams_app_t *app, int argc, char **argv);
 
 /* ---- Inside annotate ------------------------------------------------------- */
 
 /* Appends a new view signed by this app (app, parameters, appConfiguration,
  * appTags; timestamp and appProfiling are added after annotate returns).
  * Ownership: borrowed. NULL on allocation failure. */
-clams_view_t *clams_annotate_new_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif);
+CLAMS_API clams_view_t *clams_annotate_new_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif);
 
 /* Records the failure of this request. The first call wins. `file`, `line` and
  * `func` go into the error view's stackTrace together with a native backtrace.
  * Always returns CLAMS_EAPP, so `return clams_annotate_fail(...)` reads well. */
-int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file, int line,
+CLAMS_API int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file, int line,
                            const char *func, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 #define clams_annotate_fail(ctx, ...) \
     clams_annotate_fail_at((ctx), __FILE__, __LINE__, __func__, __VA_ARGS__)
 
 /* Adds a warning: it ends up in the warnings view of this request. */
-int clams_annotate_warn(clams_annotate_ctx_t *ctx, const char *fmt, ...)
+CLAMS_API int clams_annotate_warn(clams_annotate_ctx_t *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Lets the app report the peak GPU memory (bytes) its own allocator saw on
  * the device `gpu_uuid` (NULL = the worker's GPU) during this request; hwFetch
  * reports the larger of this and what NVML measured. */
-void clams_annotate_report_gpu_peak(clams_annotate_ctx_t *ctx, const char *gpu_uuid,
+CLAMS_API void clams_annotate_report_gpu_peak(clams_annotate_ctx_t *ctx, const char *gpu_uuid,
                                     unsigned long long bytes);
 
 /* The app's `user` pointer. */
-void *clams_annotate_user(const clams_annotate_ctx_t *ctx);
+CLAMS_API void *clams_annotate_user(const clams_annotate_ctx_t *ctx);
 
 /* ---- Reading parameters ------------------------------------------------------ */
 
 /* The refined (typed) value of a declared parameter, as it appears in
  * appConfiguration: integer, real, string, true/false, array (multivalued) or
  * object (map). NULL when the name is not declared. Ownership: borrowed. */
-const json_t *clams_param_get(const clams_params_t *params, const char *name);
+CLAMS_API const json_t *clams_param_get(const clams_params_t *params, const char *name);
 /* Convenience readers; they return `fallback` when the parameter is missing or
  * of another type. Strings are borrowed from params. */
-long long clams_param_int(const clams_params_t *params, const char *name, long long fallback);
-double clams_param_number(const clams_params_t *params, const char *name, double fallback);
-bool clams_param_bool(const clams_params_t *params, const char *name, bool fallback);
-const char *clams_param_string(const clams_params_t *params, const char *name,
+CLAMS_API long long clams_param_int(const clams_params_t *params, const char *name, long long fallback);
+CLAMS_API double clams_param_number(const clams_params_t *params, const char *name, double fallback);
+CLAMS_API bool clams_param_bool(const clams_params_t *params, const char *name, bool fallback);
+CLAMS_API const char *clams_param_string(const clams_params_t *params, const char *name,
                                const char *fallback);
 /* Multivalued: number of values, and the i-th as a string (NULL if absent). */
-size_t clams_param_count(const clams_params_t *params, const char *name);
-const char *clams_param_string_at(const clams_params_t *params, const char *name, size_t i);
+CLAMS_API size_t clams_param_count(const clams_params_t *params, const char *name);
+CLAMS_API const char *clams_param_string_at(const clams_params_t *params, const char *name, size_t i);
 /* Map parameters: the value for `key`, or NULL. */
-const char *clams_param_map_get(const clams_params_t *params, const char *name,
+CLAMS_API const char *clams_param_map_get(const clams_params_t *params, const char *name,
                                 const char *key);
 
 #ifdef __cplusplus

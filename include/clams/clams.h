@@ -2,6 +2,8 @@
 #ifndef CLAMS_CLAMS_H
 #define CLAMS_CLAMS_H
 
+#include "clams/export.h"
+
 #include "clams/error.h"
 #include "clams/mmif.h"
 #include "clams/app.h"
@@ -13,6 +15,6 @@
     ((CLAMS_VERSION_MAJOR << 16) | (CLAMS_VERSION_MINOR << 8) | CLAMS_VERSION_PATCH)
 
 /* The library's version ("0.1.0"). Ownership: static. */
-const char *clams_version_str(void);
+CLAMS_API const char *clams_version_str(void);
 
 #endif

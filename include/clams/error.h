@@ -10,6 +10,8 @@
 #ifndef CLAMS_ERROR_H
 #define CLAMS_ERROR_H
 
+#include "clams/export.h"
+
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -65,12 +67,12 @@ typedef struct clams_error_s {
 } clams_error_t;
 
 /* The message for a code ("out of memory"). Never NULL. Ownership: static. */
-const char *clams_strerror(int code);
+CLAMS_API const char *clams_strerror(int code);
 /* The symbolic name of a code ("CLAMS_ENOMEM"). Never NULL. Ownership: static. */
-const char *clams_err_name(int code);
+CLAMS_API const char *clams_err_name(int code);
 
 /* Resets an error record to "no error". */
-void clams_error_clear(clams_error_t *err);
+CLAMS_API void clams_error_clear(clams_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -48,50 +48,50 @@ typedef struct clams_annotation_s clams_annotation_t;
  * expected (code CLAMS_ESYNTAX); a schema violation fills err->path (a JSON
  * pointer) and err->rule (code CLAMS_ESCHEMA). Duplicate object keys are a
  * syntax error. Returns NULL on error. Ownership: new (clams_mmif_free). */
-clams_mmif_t *clams_mmif_load(const char *buf, size_t len, clams_error_t *err);
+CLAMS_API clams_mmif_t *clams_mmif_load(const char *buf, size_t len, clams_error_t *err);
 /* As clams_mmif_load, reading a file. Ownership: new. */
-clams_mmif_t *clams_mmif_load_file(const char *path, clams_error_t *err);
+CLAMS_API clams_mmif_t *clams_mmif_load_file(const char *path, clams_error_t *err);
 /* As clams_mmif_load, reading a file descriptor to its end (fd stays open).
  * Ownership: new. */
-clams_mmif_t *clams_mmif_load_fd(int fd, clams_error_t *err);
+CLAMS_API clams_mmif_t *clams_mmif_load_fd(int fd, clams_error_t *err);
 /* Wraps an already parsed JSON value after validating it.
  * Ownership: steals root (also on failure); result new. */
-clams_mmif_t *clams_mmif_from_json(json_t *root, clams_error_t *err);
+CLAMS_API clams_mmif_t *clams_mmif_from_json(json_t *root, clams_error_t *err);
 
 /* Validates a JSON value against every rule of the MMIF 1.1.0 JSON schema
  * (draft-04). Returns 0 or CLAMS_ESCHEMA with err->path and err->rule set to
  * the first violation found. Ownership: borrowed (root is not modified). */
-int clams_mmif_validate_json(const json_t *root, clams_error_t *err);
+CLAMS_API int clams_mmif_validate_json(const json_t *root, clams_error_t *err);
 
 /* Creates an empty document (no documents, no views) for the given spec
  * version (NULL = CLAMS_MMIF_SPEC_VERSION). Ownership: new. */
-clams_mmif_t *clams_mmif_new(const char *spec_version);
+CLAMS_API clams_mmif_t *clams_mmif_new(const char *spec_version);
 
 /* Frees the document and everything it owns. NULL is ignored. */
-void clams_mmif_free(clams_mmif_t *mmif);
+CLAMS_API void clams_mmif_free(clams_mmif_t *mmif);
 
 /* ---- Reading ---------------------------------------------------------------- */
 
 /* The top-level "metadata" object. Ownership: borrowed. */
-json_t *clams_mmif_metadata(const clams_mmif_t *mmif);
+CLAMS_API json_t *clams_mmif_metadata(const clams_mmif_t *mmif);
 
-size_t clams_mmif_document_count(const clams_mmif_t *mmif);
+CLAMS_API size_t clams_mmif_document_count(const clams_mmif_t *mmif);
 /* The i-th top-level document as JSON ({"@type":..., "properties":...}), or
  * NULL when out of range. Ownership: borrowed. */
-json_t *clams_mmif_document_at(const clams_mmif_t *mmif, size_t i);
+CLAMS_API json_t *clams_mmif_document_at(const clams_mmif_t *mmif, size_t i);
 
-size_t clams_mmif_view_count(const clams_mmif_t *mmif);
+CLAMS_API size_t clams_mmif_view_count(const clams_mmif_t *mmif);
 /* Ownership: borrowed. NULL when out of range. */
-clams_view_t *clams_mmif_view_at(const clams_mmif_t *mmif, size_t i);
+CLAMS_API clams_view_t *clams_mmif_view_at(const clams_mmif_t *mmif, size_t i);
 /* The view whose id is `id`, or NULL. Ownership: borrowed. */
-clams_view_t *clams_mmif_view_by_id(const clams_mmif_t *mmif, const char *id);
+CLAMS_API clams_view_t *clams_mmif_view_by_id(const clams_mmif_t *mmif, const char *id);
 
 /* Looks up a document or annotation by id. Accepts a document id ("d1"), a
  * long annotation id ("v_1:tf_3") and, for documents kept inside views, the
  * same. Returns the JSON of that annotation, or NULL. For annotations created
  * through this API in this process, use clams_view_annotation_at instead.
  * Ownership: borrowed. */
-json_t *clams_mmif_lookup(const clams_mmif_t *mmif, const char *id);
+CLAMS_API json_t *clams_mmif_lookup(const clams_mmif_t *mmif, const char *id);
 
 /* Type matching flags. */
 #define CLAMS_TYPE_MATCH_VERSION 0x1 /* versions must be equal too */
@@ -102,11 +102,11 @@ json_t *clams_mmif_lookup(const clams_mmif_t *mmif, const char *id);
  *   and the legacy http://vocab.lappsgrid.org/<T>.
  * Short names are compared; versions only with CLAMS_TYPE_MATCH_VERSION (and
  * only when both sides carry one). */
-bool clams_type_matches(const char *uri, const char *query, int flags);
+CLAMS_API bool clams_type_matches(const char *uri, const char *query, int flags);
 
 /* Writes the short name of a type URI ("TimeFrame") into buf (NUL-terminated,
  * truncated to size). Returns the length of the full name. */
-size_t clams_type_short_name(const char *uri, char *buf, size_t size);
+CLAMS_API size_t clams_type_short_name(const char *uri, char *buf, size_t size);
 
 /* Calls fn for each annotation (in every view, in order) whose @type matches
  * `type` (see clams_type_matches). Stops early when fn returns non-zero and
@@ -115,38 +115,38 @@ size_t clams_type_short_name(const char *uri, char *buf, size_t size);
  * Ownership: `annotation` is borrowed for the duration of the call. */
 typedef int (*clams_annotation_fn)(const clams_view_t *view, json_t *annotation,
                                    void *data);
-int clams_mmif_foreach_annotation(const clams_mmif_t *mmif, const char *type, int flags,
+CLAMS_API int clams_mmif_foreach_annotation(const clams_mmif_t *mmif, const char *type, int flags,
                                   clams_annotation_fn fn, void *data);
 
 /* ---- Views --------------------------------------------------------------------- */
 
-const char *clams_view_id(const clams_view_t *view);
+CLAMS_API const char *clams_view_id(const clams_view_t *view);
 /* The view's "metadata" object; mutable. Ownership: borrowed. */
-json_t *clams_view_metadata(const clams_view_t *view);
+CLAMS_API json_t *clams_view_metadata(const clams_view_t *view);
 /* Number of annotations (loaded or created). */
-size_t clams_view_annotation_count(const clams_view_t *view);
+CLAMS_API size_t clams_view_annotation_count(const clams_view_t *view);
 /* The i-th loaded annotation as JSON, or NULL for annotations created through
  * this API (use the clams_annotation_* getters for those).
  * Ownership: borrowed. */
-json_t *clams_view_annotation_json_at(const clams_view_t *view, size_t i);
+CLAMS_API json_t *clams_view_annotation_json_at(const clams_view_t *view, size_t i);
 /* True for views created through clams_mmif_view_new in this process. */
-bool clams_view_is_new(const clams_view_t *view);
+CLAMS_API bool clams_view_is_new(const clams_view_t *view);
 
 /* Appends a new, empty view with the next free id "v_N" (N starts at the
  * number of views and grows until unused). Its metadata is {"contains":{}}.
  * Returns NULL on allocation failure. Ownership: borrowed. */
-clams_view_t *clams_mmif_view_new(clams_mmif_t *mmif);
+CLAMS_API clams_view_t *clams_mmif_view_new(clams_mmif_t *mmif);
 
 /* Sets metadata.app. Returns 0 or a negative code. */
-int clams_view_set_app(clams_view_t *view, const char *app);
+CLAMS_API int clams_view_set_app(clams_view_t *view, const char *app);
 /* Adds or replaces metadata.contains[type_uri] with `props` (an object, or NULL
  * for {}). Ownership: steals props. */
-int clams_view_add_contains(clams_view_t *view, const char *type_uri, json_t *props);
+CLAMS_API int clams_view_add_contains(clams_view_t *view, const char *type_uri, json_t *props);
 /* Turns the view into an error view: removes contains, annotations and
  * warnings; sets metadata.error = {message, stackTrace (when not NULL)}. */
-int clams_view_set_error(clams_view_t *view, const char *message, const char *stack_trace);
+CLAMS_API int clams_view_set_error(clams_view_t *view, const char *message, const char *stack_trace);
 /* Appends a string to metadata.warnings (creating it, removing contains). */
-int clams_view_add_warning(clams_view_t *view, const char *warning);
+CLAMS_API int clams_view_add_warning(clams_view_t *view, const char *warning);
 
 /* ---- Annotations (created through the API) ---------------------------------- */
 
@@ -155,38 +155,38 @@ int clams_view_add_warning(clams_view_t *view, const char *warning);
  * derived from the type's short name as mmif-python does (TimeFrame "tf",
  * Token "to", BoundingBox "bb", ...) and k counts per type from 1.
  * Returns NULL on error (view not new, allocation). Ownership: borrowed. */
-clams_annotation_t *clams_view_annotation_new(clams_view_t *view, const char *type_uri);
+CLAMS_API clams_annotation_t *clams_view_annotation_new(clams_view_t *view, const char *type_uri);
 
 /* The i-th annotation created through the API, or NULL. Ownership: borrowed. */
-clams_annotation_t *clams_view_annotation_at(const clams_view_t *view, size_t i);
+CLAMS_API clams_annotation_t *clams_view_annotation_at(const clams_view_t *view, size_t i);
 
-const char *clams_annotation_id(const clams_annotation_t *ann);
-const char *clams_annotation_type(const clams_annotation_t *ann);
+CLAMS_API const char *clams_annotation_id(const clams_annotation_t *ann);
+CLAMS_API const char *clams_annotation_type(const clams_annotation_t *ann);
 
 /* Property setters. Keys are copied. Setting a key twice keeps the last value.
  * Each returns 0 or a negative code. */
-int clams_annotation_set_int(clams_annotation_t *ann, const char *key, long long value);
-int clams_annotation_set_real(clams_annotation_t *ann, const char *key, double value);
-int clams_annotation_set_bool(clams_annotation_t *ann, const char *key, bool value);
-int clams_annotation_set_str(clams_annotation_t *ann, const char *key, const char *value);
+CLAMS_API int clams_annotation_set_int(clams_annotation_t *ann, const char *key, long long value);
+CLAMS_API int clams_annotation_set_real(clams_annotation_t *ann, const char *key, double value);
+CLAMS_API int clams_annotation_set_bool(clams_annotation_t *ann, const char *key, bool value);
+CLAMS_API int clams_annotation_set_str(clams_annotation_t *ann, const char *key, const char *value);
 /* As set_str with an explicit length (value need not be NUL-terminated). */
-int clams_annotation_set_strn(clams_annotation_t *ann, const char *key, const char *value,
+CLAMS_API int clams_annotation_set_strn(clams_annotation_t *ann, const char *key, const char *value,
                               size_t len);
 /* Any JSON value (arrays, objects, null). Ownership: steals value. */
-int clams_annotation_set_json(clams_annotation_t *ann, const char *key, json_t *value);
+CLAMS_API int clams_annotation_set_json(clams_annotation_t *ann, const char *key, json_t *value);
 /* The property as JSON, built on demand, or NULL when absent.
  * Ownership: new (json_decref). */
-json_t *clams_annotation_get(const clams_annotation_t *ann, const char *key);
+CLAMS_API json_t *clams_annotation_get(const clams_annotation_t *ann, const char *key);
 
 /* ---- Documents --------------------------------------------------------------- */
 
 /* Appends a TextDocument with inline text (and language, when not NULL).
  * `type_uri` NULL means http://mmif.clams.ai/vocabulary/TextDocument/v1.
  * Returns 0, CLAMS_EEXIST when the id is taken, or another negative code. */
-int clams_mmif_add_text_document(clams_mmif_t *mmif, const char *type_uri, const char *id,
+CLAMS_API int clams_mmif_add_text_document(clams_mmif_t *mmif, const char *type_uri, const char *id,
                                  const char *text, const char *language);
 /* Appends a media document (Video/Audio/Image/Text with a location). */
-int clams_mmif_add_media_document(clams_mmif_t *mmif, const char *type_uri, const char *id,
+CLAMS_API int clams_mmif_add_media_document(clams_mmif_t *mmif, const char *type_uri, const char *id,
                                   const char *mime, const char *location);
 
 /* ---- Reading helpers ----------------------------------------------------------
@@ -343,22 +343,22 @@ CLAMS_API size_t clams_utf8_byte_offset(const char *text, size_t len, size_t cp_
 /* Serializes the document into a new buffer (NUL-terminated; *len gets the
  * length without the NUL when len is not NULL). NULL on allocation failure.
  * Ownership: new (free()). */
-char *clams_mmif_dumps(const clams_mmif_t *mmif, int flags, size_t *len);
+CLAMS_API char *clams_mmif_dumps(const clams_mmif_t *mmif, int flags, size_t *len);
 
 /* Streams the serialization to a callback (same contract as jansson's
  * json_dump_callback: return 0 to continue, -1 to stop).
  * Returns 0 or a negative code. */
 typedef int (*clams_dump_fn)(const char *buf, size_t size, void *data);
-int clams_mmif_dump_callback(const clams_mmif_t *mmif, int flags, clams_dump_fn fn,
+CLAMS_API int clams_mmif_dump_callback(const clams_mmif_t *mmif, int flags, clams_dump_fn fn,
                              void *data);
 
 /* Writes the document to a file descriptor. Returns 0 or a negative code. */
-int clams_mmif_dump_fd(const clams_mmif_t *mmif, int flags, int fd);
+CLAMS_API int clams_mmif_dump_fd(const clams_mmif_t *mmif, int flags, int fd);
 
 /* The whole document as a new JSON tree (annotations created through the API
  * materialised). Slow for big views; meant for tests and tools.
  * Ownership: new (json_decref). */
-json_t *clams_mmif_to_json(const clams_mmif_t *mmif);
+CLAMS_API json_t *clams_mmif_to_json(const clams_mmif_t *mmif);
 
 #ifdef __cplusplus
 }

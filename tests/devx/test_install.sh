@@ -6,6 +6,7 @@
 # pkgconfig: the tutorial app built with `pkg-config clams`, shared and static
 # cmake:     the tutorial app built with find_package(clams) (its own CMakeLists)
 # new:       `clams new demo` builds against the prefix and its app's output validates
+# exports:   the installed shared libraries export their public API and nothing else
 set -eu
 mode=$1 build=$2 root=$3 cc=$4 sanitize=$5
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/devx_install.XXXXXX")
@@ -27,6 +28,16 @@ check_output() { # MMIF file, expected app identifier
 }
 
 case $mode in
+exports)
+    core_headers=$(ls "$prefix"/include/clams/*.h | grep -v '/media\.h$')
+    # shellcheck disable=SC2086
+    python3 "$root/tests/devx/check_exports.py" "$prefix/$libdir/libclams.so" $core_headers ||
+        fail "libclams.so exports"
+    if [ -e "$prefix/$libdir/libclams-media.so" ]; then
+        python3 "$root/tests/devx/check_exports.py" "$prefix/$libdir/libclams-media.so" \
+            "$prefix/include/clams/media.h" || fail "libclams-media.so exports"
+    fi
+    ;;
 layout)
     for f in bin/clams include/clams/clams.h include/clams/mmif.h include/clams/app.h \
              include/clams/error.h "$libdir/libclams.a" "$libdir/libclams.so" \
