@@ -78,8 +78,8 @@ typedef struct clams_annotate_ctx_s clams_annotate_ctx_t;
 typedef struct clams_params_s clams_params_t;
 
 /* The annotate callback: read `mmif`, add views (clams_annotate_new_view), and
- * return 0. On failure call clams_annotate_fail (or CLAMS_FAIL) and return a
- * negative value: the response becomes an error view (HTTP 500). */
+ * return 0. On failure return clams_annotate_fail(ctx, "...") (a negative
+ * value): the response becomes an error view (HTTP 500). */
 typedef int (*clams_annotate_fn)(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
                                  const clams_params_t *params);
 
@@ -134,6 +134,14 @@ struct clams_app_s {
     void *user; /* passed to the hooks and available via clams_annotate_user */
 
     clams_production_defaults_t production;
+
+    /* Room to grow without breaking apps already built: a member added in a
+     * later version of clams-c takes its place from reserved[], so the
+     * struct keeps its size and the offsets of every member above. An app
+     * built against this header has zeros there (static initialisers zero
+     * what they do not name), and every new member will treat zero as "not
+     * set: use the default". Apps never write reserved[]. */
+    void *reserved[16];
 };
 
 /* Runs the app as the command line says. Returns the process exit status.
@@ -171,7 +179,7 @@ CLAMS_API int clams_annotate_warn(clams_annotate_ctx_t *ctx, const char *fmt, ..
 CLAMS_API void clams_annotate_report_gpu_peak(clams_annotate_ctx_t *ctx, const char *gpu_uuid,
                                     unsigned long long bytes);
 
-/* The app's `user` pointer. */
+/* The app's `user` pointer. Ownership: borrowed (the app's own). */
 CLAMS_API void *clams_annotate_user(const clams_annotate_ctx_t *ctx);
 
 /* ---- Reading parameters ------------------------------------------------------ */
@@ -181,16 +189,19 @@ CLAMS_API void *clams_annotate_user(const clams_annotate_ctx_t *ctx);
  * object (map). NULL when the name is not declared. Ownership: borrowed. */
 CLAMS_API const json_t *clams_param_get(const clams_params_t *params, const char *name);
 /* Convenience readers; they return `fallback` when the parameter is missing or
- * of another type. Strings are borrowed from params. */
+ * of another type. Ownership (the string readers): borrowed from params, valid
+ * until annotate returns; a returned fallback is the caller's own pointer. */
 CLAMS_API long long clams_param_int(const clams_params_t *params, const char *name, long long fallback);
 CLAMS_API double clams_param_number(const clams_params_t *params, const char *name, double fallback);
 CLAMS_API bool clams_param_bool(const clams_params_t *params, const char *name, bool fallback);
 CLAMS_API const char *clams_param_string(const clams_params_t *params, const char *name,
                                const char *fallback);
-/* Multivalued: number of values, and the i-th as a string (NULL if absent). */
+/* Multivalued: number of values, and the i-th as a string (NULL if absent).
+ * Ownership: borrowed from params, valid until annotate returns. */
 CLAMS_API size_t clams_param_count(const clams_params_t *params, const char *name);
 CLAMS_API const char *clams_param_string_at(const clams_params_t *params, const char *name, size_t i);
-/* Map parameters: the value for `key`, or NULL. */
+/* Map parameters: the value for `key`, or NULL. Ownership: borrowed from
+ * params, valid until annotate returns. */
 CLAMS_API const char *clams_param_map_get(const clams_params_t *params, const char *name,
                                 const char *key);
 

@@ -120,6 +120,7 @@ CLAMS_API int clams_mmif_foreach_annotation(const clams_mmif_t *mmif, const char
 
 /* ---- Views --------------------------------------------------------------------- */
 
+/* The view's id ("v_3"). Ownership: borrowed (valid while the document is). */
 CLAMS_API const char *clams_view_id(const clams_view_t *view);
 /* The view's "metadata" object; mutable. Ownership: borrowed. */
 CLAMS_API json_t *clams_view_metadata(const clams_view_t *view);
@@ -160,6 +161,8 @@ CLAMS_API clams_annotation_t *clams_view_annotation_new(clams_view_t *view, cons
 /* The i-th annotation created through the API, or NULL. Ownership: borrowed. */
 CLAMS_API clams_annotation_t *clams_view_annotation_at(const clams_view_t *view, size_t i);
 
+/* The annotation's id ("v_3:tk_1", or as loaded) and its @type URI.
+ * Ownership: borrowed (valid while the document is). */
 CLAMS_API const char *clams_annotation_id(const clams_annotation_t *ann);
 CLAMS_API const char *clams_annotation_type(const clams_annotation_t *ann);
 

@@ -1,12 +1,22 @@
 /* Resolving an app's declaration into the metadata JSON served by GET /:
  * version and identifier rules, universal parameters, typed defaults, GPU
  * fields (typ raised to min), key order as clams-python writes it. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/rt.h"
 #include "common/internal.h"
+
+/* clams_app_t is initialised statically by apps already built: its size and
+ * the offsets of its members are ABI. A new member takes its place from
+ * reserved[] (app.h), so the size and the offset of the last member of the
+ * first version stay as they are (figures for LP64). */
+_Static_assert(sizeof(void *) != 8 || sizeof(clams_app_t) == 312,
+               "clams_app_t changed size: take new members from reserved[] (see app.h)");
+_Static_assert(sizeof(void *) != 8 || offsetof(clams_app_t, production) == 176,
+               "clams_app_t members moved: add new ones in place of reserved[] entries");
 
 static json_t *kv_object(const clams_kv_t *kv)
 {
