@@ -48,6 +48,38 @@ struct clams_audio_s {
 
 #define AUD(a) (a)->info.document, (a)->info.path
 
+/* FFmpeg's WAV reader clamps the data chunk to the file, so a truncated WAV
+ * would decode without a word: compare the RIFF header's data size with the
+ * file. Returns 0 or an error. */
+static int check_wav(clams_audio_t *a, clams_error_t *err)
+{
+    FILE *fp = fopen(a->info.path, "rb");
+    if (!fp)
+        return 0;
+    unsigned char h[12];
+    int rc = 0;
+    if (fread(h, 1, 12, fp) == 12 && memcmp(h, "RIFF", 4) == 0 && memcmp(h + 8, "WAVE", 4) == 0) {
+        fseek(fp, 0, SEEK_END);
+        long long size = ftell(fp);
+        long long at = 12;
+        unsigned char c[8];
+        while (at + 8 <= size && fseek(fp, (long)at, SEEK_SET) == 0 && fread(c, 1, 8, fp) == 8) {
+            unsigned long long len = c[4] | c[5] << 8 | c[6] << 16 | (unsigned long long)c[7] << 24;
+            if (memcmp(c, "data", 4) == 0) {
+                long long have = size - at - 8;
+                if (len != 0xFFFFFFFFull && len != 0 && (long long)len > have)
+                    rc = cm_fail(err, CLAMS_EIO,
+                                 "document %s (%s): truncated: the WAV header declares %llu "
+                                 "bytes of samples, the file holds %lld", AUD(a), len, have);
+                break;
+            }
+            at += 8 + (long long)len + (long long)(len & 1);
+        }
+    }
+    fclose(fp);
+    return rc;
+}
+
 static clams_audio_t *open_path(const char *id, const char *path, const clams_audio_opts_t *o,
                                 clams_error_t *err)
 {
@@ -71,6 +103,8 @@ static clams_audio_t *open_path(const char *id, const char *path, const clams_au
     for (unsigned i = 0; i < a->fmt->nb_streams; i++)
         if ((int)i != a->idx)
             a->fmt->streams[i]->discard = AVDISCARD_ALL;
+    if (strcmp(a->fmt->iformat->name, "wav") == 0 && check_wav(a, err) != 0)
+        goto fail;
     AVStream *st = a->fmt->streams[a->idx];
     a->info.source_rate = a->dec->sample_rate;
     a->info.source_channels = a->dec->ch_layout.nb_channels;

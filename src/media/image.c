@@ -96,9 +96,9 @@ int clams_image_decode(const json_t *doc, const clams_frame_opts_t *o, clams_ima
     if (W == 0 && H == 0)
         W = sw, H = sh;
     else if (W == 0)
-        W = (int)(lrint((double)sw * H / sh / 2.0) * 2);
+        W = (int)(floor((double)sw * H / sh / 2.0 + 0.5) * 2);
     else if (H == 0)
-        H = (int)(lrint((double)sh * W / sw / 2.0) * 2);
+        H = (int)(floor((double)sh * W / sw / 2.0 + 0.5) * 2);
     if (W <= 0 || H <= 0) {
         rc = cm_fail(err, CLAMS_EINVAL, "bad frame options");
         goto out;

@@ -35,6 +35,8 @@ struct clams_video_s {
     int64_t *pts; /* frame timestamps, ascending: frame N is pts[N] */
     size_t n;
     int64_t *key; /* keyframe timestamps, ascending */
+    int64_t *key_seek; /* the timestamp to seek to for each (its DTS when known:
+                          MP4 and MPEG-TS seek by DTS) */
     size_t nkey;
     AVPacket *pkt;
     AVFrame *frame;
@@ -81,6 +83,8 @@ static int build_index(clams_video_t *v, clams_error_t *err)
         return rc;
     AVPacket *pkt = av_packet_alloc();
     size_t cap = 0, kcap = 0;
+    int64_t *kpairs = NULL; /* (pts, seek ts) pairs */
+    size_t nk2 = 0, k2cap = 0;
     int64_t declared = fmt->streams[idx]->nb_frames;
     int r = 0;
     bool no_ts = false;
@@ -90,7 +94,10 @@ static int build_index(clams_video_t *v, clams_error_t *err)
             if (ts == AV_NOPTS_VALUE)
                 no_ts = true;
             else if (push(&v->pts, &v->n, &cap, ts) ||
-                     ((pkt->flags & AV_PKT_FLAG_KEY) && push(&v->key, &v->nkey, &kcap, ts)))
+                     ((pkt->flags & AV_PKT_FLAG_KEY) &&
+                      (push(&kpairs, &nk2, &k2cap, ts) ||
+                       push(&kpairs, &nk2, &k2cap,
+                            pkt->dts != AV_NOPTS_VALUE && pkt->dts < ts ? pkt->dts : ts))))
                 r = AVERROR(ENOMEM);
         }
         av_packet_unref(pkt);
@@ -102,6 +109,21 @@ static int build_index(clams_video_t *v, clams_error_t *err)
     char eb[128];
     if (!pkt && r >= 0)
         r = AVERROR(ENOMEM);
+    if (r >= 0 || r == AVERROR_EOF) {
+        size_t nkp = nk2 / 2;
+        qsort(kpairs, nkp, 2 * sizeof *kpairs, cmp_i64);
+        v->key = malloc((nkp + 1) * sizeof *v->key);
+        v->key_seek = malloc((nkp + 1) * sizeof *v->key_seek);
+        if (!v->key || !v->key_seek)
+            r = AVERROR(ENOMEM);
+        for (size_t i = 0; v->key && v->key_seek && i < nkp; i++) {
+            v->key[i] = kpairs[2 * i];
+            v->key_seek[i] = kpairs[2 * i + 1];
+        }
+        v->nkey = v->key && v->key_seek ? nkp : 0;
+    }
+    free(kpairs);
+    (void)kcap;
     if (r == AVERROR(ENOMEM))
         return cm_fail(err, CLAMS_ENOMEM, "out of memory indexing %s", v->info.path);
     if (r < 0 && r != AVERROR_EOF)
@@ -119,17 +141,20 @@ static int build_index(clams_video_t *v, clams_error_t *err)
                        "document %s (%s): truncated or damaged: the header declares %lld "
                        "frames, the file holds %zu", VID(v), (long long)declared, v->n);
     qsort(v->pts, v->n, sizeof *v->pts, cmp_i64);
-    qsort(v->key, v->nkey, sizeof *v->key, cmp_i64);
     /* Duplicate timestamps cannot be told apart: frame numbers would be ambiguous. */
     for (size_t i = 1; i < v->n; i++)
         if (v->pts[i] == v->pts[i - 1])
             return cm_fail(err, CLAMS_EIO,
                            "document %s (%s): two video frames share timestamp %lld",
                            VID(v), (long long)v->pts[i]);
-    if (v->nkey == 0 || v->key[0] > v->pts[0])
-        /* No keyframe flags (some codecs): only decoding from the start is safe. */
-        if (push(&v->key, &v->nkey, &kcap, v->pts[0]) == 0)
-            qsort(v->key, v->nkey, sizeof *v->key, cmp_i64);
+    if (v->nkey == 0 || v->key[0] > v->pts[0]) {
+        /* No keyframe flag on the first frame (some codecs): key 0 is the
+         * start of the file, which is reached by reopening it. */
+        memmove(v->key + 1, v->key, v->nkey * sizeof *v->key);
+        memmove(v->key_seek + 1, v->key_seek, v->nkey * sizeof *v->key_seek);
+        v->key[0] = v->key_seek[0] = v->pts[0];
+        v->nkey++;
+    }
     return 0;
 }
 
@@ -223,6 +248,7 @@ void clams_video_close(clams_video_t *v)
     free(v->conv);
     free(v->pts);
     free(v->key);
+    free(v->key_seek);
     free(v);
 }
 
@@ -308,8 +334,7 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
             v->drained = true;
             r = avcodec_send_packet(v->dec, NULL);
             if (r < 0 && r != AVERROR_EOF)
-                return cm_fail(err, CLAMS_EIO, "document %s (%s): draining the decoder: %s",
-                               VID(v), cm_averr(r, eb, sizeof eb));
+                snprintf(v->last_err, sizeof v->last_err, "%s", cm_averr(r, eb, sizeof eb));
             continue;
         }
         if (v->pkt->stream_index == v->idx) {
@@ -321,10 +346,40 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
     }
 }
 
+/* Back to the start of the file: a fresh demuxer (seeking to the first
+ * keyframe is not exact in every format; MPEG-TS lands late). */
+static int rewind_input(clams_video_t *v, clams_error_t *err)
+{
+    AVFormatContext *fmt = NULL;
+    int idx;
+    int rc = cm_open_input(v->info.document, v->info.path, AVMEDIA_TYPE_VIDEO, &fmt, &idx, err);
+    if (rc)
+        return rc;
+    if (idx != v->idx) {
+        avformat_close_input(&fmt);
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): the video stream moved on reopening",
+                       VID(v));
+    }
+    for (unsigned i = 0; i < fmt->nb_streams; i++)
+        if ((int)i != v->idx)
+            fmt->streams[i]->discard = AVDISCARD_ALL;
+    avformat_close_input(&v->fmt);
+    v->fmt = fmt;
+    avcodec_flush_buffers(v->dec);
+    av_frame_unref(v->frame);
+    v->have_frame = false;
+    v->drained = false;
+    v->fresh = true;
+    v->pos = -1;
+    return 0;
+}
+
 static int seek_to_key(clams_video_t *v, size_t k, clams_error_t *err)
 {
     char eb[128];
-    int r = av_seek_frame(v->fmt, v->idx, v->key[k], AVSEEK_FLAG_BACKWARD);
+    if (k == 0)
+        return rewind_input(v, err);
+    int r = av_seek_frame(v->fmt, v->idx, v->key_seek[k], AVSEEK_FLAG_BACKWARD);
     if (r < 0)
         return cm_fail(err, CLAMS_EIO, "document %s (%s): seeking failed: %s", VID(v),
                        cm_averr(r, eb, sizeof eb));
@@ -362,6 +417,15 @@ static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
         int r = next_frame(v, err);
         if (r < 0)
             return r;
+        if (r == 0 && seeked && k > 0 && tries < 64) {
+            /* A seek that lands after the keyframe ends with nothing: go earlier. */
+            k--;
+            tries++;
+            int rc = seek_to_key(v, k, err);
+            if (rc)
+                return rc;
+            continue;
+        }
         if (r == 0)
             return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld: %s",
                            VID(v), n,
@@ -406,9 +470,9 @@ static int out_size(const clams_video_t *v, const clams_frame_opts_t *o, int *w,
     if (W == 0 && H == 0)
         W = sw, H = sh;
     else if (W == 0)
-        W = (int)(lrint((double)sw * H / sh / 2.0) * 2);
+        W = (int)(floor((double)sw * H / sh / 2.0 + 0.5) * 2);
     else if (H == 0)
-        H = (int)(lrint((double)sh * W / sw / 2.0) * 2);
+        H = (int)(floor((double)sh * W / sw / 2.0 + 0.5) * 2);
     if (W <= 0 || H <= 0)
         return -1;
     *w = W;
