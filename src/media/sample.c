@@ -171,6 +171,9 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
     }
     w->n = 0;
     const char *skipped = NULL;
+    /* No start/end and no targets: nothing to take a time from. */
+    bool timeless = !json_object_get(props, "start") && !json_object_get(props, "end") &&
+                    json_array_size(targets) == 0;
     size_t nreps = json_is_array(reps) ? json_array_size(reps) : 0;
     int rc = 0;
     long long f;
@@ -195,6 +198,8 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
                                "an id", idbuf);
             if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0)
                 rc = add_pick(w, f, view, r);
+        } else if (timeless) {
+            skipped = "no representatives, and no start/end or targets to take a midpoint of";
         } else {
             double s, e;
             clams_error_t mine = {0};
@@ -221,6 +226,8 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
             }
             if (nt == 0)
                 skipped = "empty targets";
+        } else if (timeless) {
+            skipped = "no targets and no start/end";
         } else {
             double s, e;
             clams_error_t mine = {0};

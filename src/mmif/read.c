@@ -538,8 +538,9 @@ int clams_time_from_iso(const char *iso, double *ms, clams_error_t *err)
     long us = 0;
     for (int i = 0; i < 6; i++)
         us = us * 10 + (frac[i] && i < (int)strlen(frac) ? frac[i] - '0' : 0);
-    /* int(1000 * seconds) with seconds = h*3600 + m*60 + s + us/1e6, as Python. */
-    double secs = h * 3600.0 + m * 60.0 + s + us / 1e6;
+    /* int(1000 * seconds), seconds as timedelta.total_seconds() computes them
+     * (whole microseconds divided by 10**6: exact integers, one rounding). */
+    double secs = ((h * 3600.0 + m * 60.0 + s) * 1e6 + (double)us) / 1e6;
     *ms = trunc(1000 * secs);
     return 0;
 }
