@@ -111,7 +111,8 @@ static int build_index(clams_video_t *v, clams_error_t *err)
         r = AVERROR(ENOMEM);
     if (r >= 0 || r == AVERROR_EOF) {
         size_t nkp = nk2 / 2;
-        qsort(kpairs, nkp, 2 * sizeof *kpairs, cmp_i64);
+        if (nkp)
+            qsort(kpairs, nkp, 2 * sizeof *kpairs, cmp_i64);
         v->key = malloc((nkp + 1) * sizeof *v->key);
         v->key_seek = malloc((nkp + 1) * sizeof *v->key_seek);
         if (!v->key || !v->key_seek)
