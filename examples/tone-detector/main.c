@@ -1,21 +1,24 @@
 /* tone-detector: a CLAMS app that finds steady tones (the 1 kHz reference
- * tone of bars-and-tone slates, test tones) in WAV audio and marks each as a
- * TimeFrame. The per-frame spectra run in CUDA when the app was built with
- * nvcc and a GPU is usable, on the CPU otherwise, with identical results.
- * Written against the public clams-c API only. */
+ * tone of bars-and-tone slates, test tones) in audio and marks each as a
+ * TimeFrame. It reads AudioDocuments (WAV, FLAC, MP3, AAC, Opus: whatever
+ * FFmpeg decodes) and the audio track of VideoDocuments through
+ * libclams-media, at the file's own rate. The per-frame spectra run in CUDA
+ * when the app was built with nvcc and a GPU is usable, on the CPU otherwise,
+ * with identical results. Written against the public clams-c API only. */
 #include <clams/clams.h>
+#include <clams/media.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "detect.h"
-#include "wav.h"
 #ifdef TONE_HAVE_CUDA
 #include "tone_gpu.h"
 #endif
 
 #define AUDIO_DOC "http://mmif.clams.ai/vocabulary/AudioDocument/v1"
+#define VIDEO_DOC "http://mmif.clams.ai/vocabulary/VideoDocument/v1"
 #define TIMEFRAME "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
 #define CHUNK_FRAMES 256 /* frames per spectrum batch: bounds host and GPU memory */
 
@@ -69,45 +72,47 @@ static int spectra(const run_opts_t *o, const tone_plan_t *plan, const double *x
     return 0;
 }
 
-/* Streams the file through the detector, filling tracker. */
-static int analyse(const run_opts_t *o, tone_wav_t *wav, tone_plan_t *plan,
-                   tone_tracker_t *tracker, char *why, size_t ws)
+/* The detector's state while the audio streams through it. */
+typedef struct {
+    const run_opts_t *o;
+    tone_plan_t *plan;
+    tone_tracker_t *tracker;
+    unsigned channels;
+    double *x;     /* CHUNK_FRAMES frames of mono samples, 16-bit full scale */
+    double *power; /* their spectra */
+    char *why;
+    size_t ws;
+} stream_t;
+
+/* One chunk of interleaved float samples (CHUNK_FRAMES * frame_len sample
+ * frames, the last chunk shorter): mixed to mono as (sum of channels) /
+ * channels at 16-bit scale, which for 16-bit PCM is exactly the integer
+ * samples; a last partial frame is dropped. */
+static int on_chunk(const void *samples, size_t frames, long long start, void *data)
 {
-    size_t n = plan->frame_len;
-    double *x = malloc(CHUNK_FRAMES * n * sizeof *x);
-    double *power = malloc(CHUNK_FRAMES * (size_t)plan->nbins * sizeof *power);
-    int rc = (x && power) ? 0 : -1;
-    if (rc)
-        snprintf(why, ws, "out of memory");
-    while (rc == 0) {
-        long got = tone_wav_read_mono(wav, x, CHUNK_FRAMES * n, why, ws);
-        if (got < 0) {
-            rc = -1;
-            break;
-        }
-        size_t nframes = (size_t)got / n; /* a last partial frame is dropped */
-        if (nframes == 0)
-            break;
-        if (spectra(o, plan, x, nframes, power, why, ws) != 0) {
-            rc = -1;
-            break;
-        }
-        for (size_t f = 0; f < nframes && rc == 0; f++) {
-            tone_frame_t fr;
-            tone_decide(plan, x + f * n, power + f * plan->nbins, &fr);
-            if (tone_tracker_push(tracker, &fr) != 0) {
-                snprintf(why, ws, "out of memory");
-                rc = -1;
-            }
+    stream_t *s = data;
+    const float *in = samples;
+    size_t n = s->plan->frame_len;
+    size_t nframes = frames / n;
+    for (size_t i = 0; i < nframes * n; i++) {
+        double sum = 0.0;
+        for (unsigned c = 0; c < s->channels; c++)
+            sum += (double)in[i * s->channels + c] * 32768.0;
+        s->x[i] = sum / (double)s->channels;
+    }
+    if (nframes == 0)
+        return 0;
+    if (spectra(s->o, s->plan, s->x, nframes, s->power, s->why, s->ws) != 0)
+        return -1;
+    for (size_t f = 0; f < nframes; f++) {
+        tone_frame_t fr;
+        tone_decide(s->plan, s->x + f * n, s->power + f * s->plan->nbins, &fr);
+        if (tone_tracker_push(s->tracker, &fr) != 0) {
+            snprintf(s->why, s->ws, "out of memory");
+            return -1;
         }
     }
-    if (rc == 0 && tone_tracker_finish(tracker) != 0) {
-        snprintf(why, ws, "out of memory");
-        rc = -1;
-    }
-    free(x);
-    free(power);
-    return rc;
+    return 0;
 }
 
 static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *doc_id,
@@ -138,31 +143,49 @@ static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *d
 static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, json_t *doc,
                            const run_opts_t *o)
 {
-    json_t *props = json_object_get(doc, "properties");
-    const char *id = json_string_value(json_object_get(props, "id"));
-    const char *loc = json_string_value(json_object_get(props, "location"));
-    if (!id || !loc)
-        return clams_annotate_fail(ctx, "AudioDocument without id or location");
-    if (strncmp(loc, "file://", 7) != 0)
-        return clams_annotate_fail(ctx, "%s: unsupported location \"%s\" (only file:// URIs)",
-                                   id, loc);
-    char why[512] = "";
-    tone_wav_t wav;
-    if (tone_wav_open(&wav, loc + 7, why, sizeof why) != 0)
-        return clams_annotate_fail(ctx, "%s: %s", id, why);
+    const char *id = clams_document_id(doc);
+    if (!id)
+        return clams_annotate_fail(ctx, "a document without an id");
+    clams_error_t err = {0};
+    /* The file's own rate and channels; the frame length depends on the rate. */
+    clams_audio_opts_t ao = {.sample_rate = CLAMS_AUDIO_KEEP, .channels = CLAMS_AUDIO_KEEP,
+                             .format = CLAMS_SAMPLE_FLOAT};
+    clams_audio_t *probe = clams_audio_open(doc, &ao, &err);
+    if (!probe)
+        return clams_annotate_fail(ctx, "%s", err.text);
+    const clams_audio_info_t *info = clams_audio_info(probe);
+    unsigned rate = (unsigned)info->rate, channels = (unsigned)info->channels;
     tone_plan_t plan;
-    if (tone_plan_init(&plan, wav.rate) != 0) {
-        tone_wav_close(&wav);
-        return clams_annotate_fail(ctx, "%s: cannot analyse audio at %u Hz", id, wav.rate);
+    if (tone_plan_init(&plan, rate) != 0) {
+        clams_audio_close(probe);
+        return clams_annotate_fail(ctx, "%s: cannot analyse audio at %u Hz", id, rate);
+    }
+    clams_audio_close(probe);
+    ao.chunk_frames = (size_t)CHUNK_FRAMES * plan.frame_len;
+    clams_audio_t *audio = clams_audio_open(doc, &ao, &err);
+    if (!audio) {
+        tone_plan_free(&plan);
+        return clams_annotate_fail(ctx, "%s", err.text);
     }
     tone_tracker_t tracker;
     tone_tracker_init(&tracker, &plan, o->tolerance, o->min_duration);
-    int rc = analyse(o, &wav, &plan, &tracker, why, sizeof why);
-    tone_wav_close(&wav);
-    if (rc != 0)
-        rc = clams_annotate_fail(ctx, "%s: %s", id, why);
+    char why[512] = "";
+    stream_t st = {.o = o, .plan = &plan, .tracker = &tracker, .channels = channels,
+                   .x = malloc(ao.chunk_frames * sizeof(double)),
+                   .power = malloc(CHUNK_FRAMES * (size_t)plan.nbins * sizeof(double)),
+                   .why = why, .ws = sizeof why};
+    int rc;
+    if (!st.x || !st.power)
+        rc = clams_annotate_fail(ctx, "%s: out of memory", id);
+    else if ((rc = clams_audio_read(audio, on_chunk, &st, &err)) != 0)
+        rc = clams_annotate_fail(ctx, "%s", why[0] ? why : err.text);
+    else if (tone_tracker_finish(&tracker) != 0)
+        rc = clams_annotate_fail(ctx, "%s: out of memory", id);
     else
         rc = add_view(ctx, mmif, id, &tracker);
+    free(st.x);
+    free(st.power);
+    clams_audio_close(audio);
     tone_tracker_free(&tracker);
     tone_plan_free(&plan);
     return rc;
@@ -207,7 +230,8 @@ static int tone_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
     for (size_t i = 0; rc == 0 && i < clams_mmif_document_count(mmif); i++) {
         json_t *doc = clams_mmif_document_at(mmif, i);
         const char *type = json_string_value(json_object_get(doc, "@type"));
-        if (!type || !clams_type_matches(type, "AudioDocument", 0))
+        if (!type || (!clams_type_matches(type, "AudioDocument", 0) &&
+                      !clams_type_matches(type, "VideoDocument", 0)))
             continue;
         found++;
         rc = detect_document(ctx, mmif, doc, &o);
@@ -219,7 +243,8 @@ static int tone_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
     }
 #endif
     if (rc == 0 && found == 0)
-        clams_annotate_warn(ctx, "no AudioDocument in the input; nothing to do");
+        clams_annotate_warn(ctx, "no AudioDocument or VideoDocument in the input; "
+                                 "nothing to do");
     return rc;
 }
 
@@ -237,15 +262,20 @@ static const clams_param_spec_t tone_params[] = {
 };
 
 static const clams_kv_t tf_props[] = {{"timeUnit", "millisecond"}, {"label", "tone"}, {0}};
-static const clams_io_spec_t tone_input[] = {{.type = AUDIO_DOC}, {0}};
+static const clams_io_spec_t tone_input_docs[] = {
+    {.type = AUDIO_DOC, .description = "Audio in any format FFmpeg decodes."},
+    {.type = VIDEO_DOC, .description = "Its audio track is read."},
+    {0}};
+static const clams_io_spec_t tone_input[] = {{.one_of = tone_input_docs}, {0}};
 static const clams_io_spec_t tone_output[] = {{.type = TIMEFRAME, .properties = tf_props},
                                               {0}};
 
 static const clams_app_t tone_app = {
     .name = "Tone Detector",
     .description = "Finds steady tones (e.g. the 1 kHz reference tone of bars-and-tone "
-                   "slates) in 16-bit PCM WAV audio and marks each as a TimeFrame with "
-                   "its frequency. Spectra run in CUDA when a GPU is usable.",
+                   "slates) in audio (WAV, FLAC, MP3, AAC, Opus, or a video's audio "
+                   "track) and marks each as a TimeFrame with its frequency. Spectra run in "
+                   "CUDA when a GPU is usable.",
     .app_version = "0.1.0",
     .app_license = "Apache-2.0",
     .identifier = "tone-detector",

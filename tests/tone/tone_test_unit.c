@@ -1,7 +1,7 @@
 /* Unit tests of the tone detector's signal code (examples/tone-detector:
- * detect.c, wav.c): frame decisions on synthetic signals, segment merging,
- * the spectrum against a directly computed DFT, and the WAV reader on good
- * and broken files written here. */
+ * detect.c): frame decisions on synthetic signals, segment merging and the
+ * spectrum against a directly computed DFT. Reading audio files is
+ * libclams-media's (tests/media) and the file-mode cases' (tone_cases.py). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "detect.h"
-#include "wav.h"
 #include "../support/check_run.h"
 
 #define RATE 16000u
@@ -177,102 +176,6 @@ START_TEST(tracker_min_duration_zero_keeps_single_frames)
 }
 END_TEST
 
-/* ---- WAV ---- */
-
-static void put32(FILE *f, unsigned v)
-{
-    unsigned char b[4] = {v & 255, (v >> 8) & 255, (v >> 16) & 255, v >> 24};
-    fwrite(b, 1, 4, f);
-}
-
-static void put16(FILE *f, unsigned v)
-{
-    unsigned char b[2] = {v & 255, (v >> 8) & 255};
-    fwrite(b, 1, 2, f);
-}
-
-/* A canonical PCM WAV with `frames` stereo frames (L = i, R = -3i), and an
- * optional odd-sized chunk before "fmt ". data_size lets a test lie. */
-static char *write_wav(unsigned bits, unsigned frames, bool odd_chunk, unsigned data_size)
-{
-    static char path[64];
-    snprintf(path, sizeof path, "/tmp/tone_unit_%ld.wav", (long)getpid());
-    FILE *f = fopen(path, "wb");
-    fputs("RIFF", f);
-    put32(f, 0); /* readers must not trust the RIFF size */
-    fputs("WAVE", f);
-    if (odd_chunk) {
-        fputs("LIST", f);
-        put32(f, 3);
-        fputs("abc", f);
-        fputc(0, f);
-    }
-    fputs("fmt ", f);
-    put32(f, 16);
-    put16(f, 1);
-    put16(f, 2);
-    put32(f, 8000);
-    put32(f, 8000 * 2 * bits / 8);
-    put16(f, 2 * bits / 8);
-    put16(f, bits);
-    fputs("data", f);
-    put32(f, data_size);
-    for (unsigned i = 0; i < frames; i++) {
-        put16(f, (unsigned)(int16_t)i);
-        put16(f, (unsigned)(int16_t)(-3 * (int)i));
-    }
-    fclose(f);
-    return path;
-}
-
-START_TEST(wav_reads_and_mixes)
-{
-    char why[256];
-    tone_wav_t w;
-    char *path = write_wav(16, 1000, true, 4000);
-    ck_assert_int_eq(tone_wav_open(&w, path, why, sizeof why), 0);
-    ck_assert_uint_eq(w.rate, 8000);
-    ck_assert_uint_eq(w.channels, 2);
-    ck_assert_uint_eq(w.frames, 1000);
-    double buf[600];
-    ck_assert_int_eq(tone_wav_read_mono(&w, buf, 600, why, sizeof why), 600);
-    ck_assert_double_eq(buf[0], 0.0);
-    ck_assert_double_eq(buf[7], -7.0); /* (7 - 21) / 2 */
-    ck_assert_int_eq(tone_wav_read_mono(&w, buf, 600, why, sizeof why), 400);
-    ck_assert_double_eq(buf[1], -601.0);
-    ck_assert_int_eq(tone_wav_read_mono(&w, buf, 600, why, sizeof why), 0);
-    tone_wav_close(&w);
-    unlink(path);
-}
-END_TEST
-
-START_TEST(wav_errors)
-{
-    char why[256];
-    tone_wav_t w;
-    char *path = write_wav(16, 100, false, 4000); /* declares 1000 frames */
-    ck_assert_int_eq(tone_wav_open(&w, path, why, sizeof why), -1);
-    ck_assert_ptr_nonnull(strstr(why, "truncated"));
-    path = write_wav(8, 100, false, 200);
-    ck_assert_int_eq(tone_wav_open(&w, path, why, sizeof why), -1);
-    ck_assert_ptr_nonnull(strstr(why, "8-bit"));
-    FILE *f = fopen(path, "wb");
-    fwrite("RIFF\x10\0\0\0WAVEfmt ", 1, 16, f); /* cut inside the chunk list */
-    fclose(f);
-    ck_assert_int_eq(tone_wav_open(&w, path, why, sizeof why), -1);
-    ck_assert_ptr_nonnull(strstr(why, "no fmt chunk"));
-    f = fopen(path, "wb");
-    fputs("ID3\x04 this is an mp3 really", f);
-    fclose(f);
-    ck_assert_int_eq(tone_wav_open(&w, path, why, sizeof why), -1);
-    ck_assert_ptr_nonnull(strstr(why, "not a WAV file"));
-    unlink(path);
-    ck_assert_int_eq(tone_wav_open(&w, "/nonexistent/x.wav", why, sizeof why), -1);
-    ck_assert_ptr_nonnull(strstr(why, "cannot open"));
-    ck_assert_int_eq(tone_wav_open(&w, "/tmp", why, sizeof why), -1);
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("tone");
@@ -287,9 +190,5 @@ int main(void)
     tcase_add_test(tc, tracker_merges_and_filters);
     tcase_add_test(tc, tracker_min_duration_zero_keeps_single_frames);
     suite_add_tcase(s, tc);
-    TCase *tw = tcase_create("wav");
-    tcase_add_test(tw, wav_reads_and_mixes);
-    tcase_add_test(tw, wav_errors);
-    suite_add_tcase(s, tw);
     return clams_ts_run_suite(s, false);
 }
