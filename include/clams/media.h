@@ -64,7 +64,7 @@ typedef struct clams_image_s {
 
 /* How frames and images are delivered. Zeroed = RGB24 at the native size.
  * width/height: scale to this size; one of them 0 keeps the aspect ratio
- * (rounded to the nearest even number for the other); both 0: native. */
+ * (the other is the nearest even number, halves rounded up); both 0: native. */
 typedef struct clams_frame_opts_s {
     clams_pixfmt_t format;
     int width;
