@@ -17,7 +17,7 @@ static const clams_io_spec_t inputs[] = {
 
 static const clams_io_spec_t outputs[] = {
     {.type = SPAN_TYPE, .description = "One per keyword occurrence: start and end are "
-     "byte offsets into the text, keyword is the keyword found."},
+     "code point offsets into the text, keyword is the keyword found."},
     {0}};
 
 static const clams_param_spec_t params[] = {
@@ -44,16 +44,19 @@ static bool match_at(const char *text, size_t at, const char *word, size_t len,
 static int spot(clams_annotate_ctx_t *ctx, clams_view_t *view, const char *doc_id,
                 const char *text, const char *word, bool case_sensitive)
 {
-    size_t len = strlen(word);
+    size_t len = strlen(word), text_len = strlen(text);
     for (size_t at = 0; len > 0 && text[at]; at++) {
         if (!match_at(text, at, word, len, case_sensitive))
             continue;
         clams_annotation_t *span = clams_view_annotation_new(view, SPAN_TYPE);
         if (!span)
             return clams_annotate_fail(ctx, "out of memory");
+        /* MMIF counts code points, not bytes: in "Café cat", cat is 5-8. */
+        size_t start = clams_utf8_cp_offset(text, text_len, at);
+        size_t end = clams_utf8_cp_offset(text, text_len, at + len);
         clams_annotation_set_str(span, "document", doc_id);
-        clams_annotation_set_int(span, "start", (long long)at);
-        clams_annotation_set_int(span, "end", (long long)(at + len));
+        clams_annotation_set_int(span, "start", (long long)start);
+        clams_annotation_set_int(span, "end", (long long)end);
         clams_annotation_set_str(span, "keyword", word);
     }
     return 0;
