@@ -1,7 +1,9 @@
 /* {{name}}: a CLAMS app in C, made with `clams new` (clams-c {{clams_version}}).
- * It reads every TextDocument and adds one view with an Annotation per
- * document holding its word count. Replace annotate() with your analysis. */
+ * It reads every TextDocument (inline text, or the UTF-8 file at its location,
+ * as `clams source text:FILE` makes them) and adds one view with an Annotation
+ * per document holding its word count. Replace annotate() with your analysis. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <clams/clams.h>
@@ -10,12 +12,13 @@
 #define OUT_TYPE VOCAB "Annotation/v6"
 
 static const clams_io_spec_t inputs[] = {
-    {.type = VOCAB "TextDocument/v1", .description = "Documents to read (inline text)."},
+    {.type = VOCAB "TextDocument/v1",
+     .description = "Documents to read (inline text or a UTF-8 file at the location)."},
     {0}};
 
 static const clams_io_spec_t outputs[] = {
     {.type = OUT_TYPE, .description = "One per TextDocument: document (its id) and "
-     "wordCount (words of at least minWordLength characters)."},
+     "wordCount (words of at least minWordLength characters, i.e. code points)."},
     {0}};
 
 static const clams_param_spec_t params[] = {
@@ -28,7 +31,7 @@ static long long count_words(const char *text, long long min_len)
     long long words = 0, len = 0;
     for (const char *p = text;; p++) {
         if (*p && !isspace((unsigned char)*p)) {
-            len++;
+            len += ((unsigned char)*p & 0xC0) != 0x80; /* count code points, not bytes */
             continue;
         }
         words += len > 0 && len >= min_len;
@@ -49,21 +52,31 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
     for (size_t i = 0; i < clams_mmif_document_count(mmif); i++) {
         json_t *doc = clams_mmif_document_at(mmif, i);
         const char *type = json_string_value(json_object_get(doc, "@type"));
-        json_t *props = json_object_get(doc, "properties");
-        const char *id = json_string_value(json_object_get(props, "id"));
-        const char *text = json_string_value(
-            json_object_get(json_object_get(props, "text"), "@value"));
-        if (!type || !clams_type_matches(type, "TextDocument", 0) || !id || !text)
+        const char *id = clams_document_id(doc);
+        if (!type || !clams_type_matches(type, "TextDocument", 0) || !id)
             continue;
+        /* Inline text, or the file at the document's location. */
+        char *text;
+        clams_error_t err = {0};
+        int rc = clams_text_document_text(doc, &text, NULL, &err);
+        if (rc == CLAMS_ENOTFOUND) {
+            clams_annotate_warn(ctx, "%s", err.text);
+            continue;
+        }
+        if (rc != 0)
+            return clams_annotate_fail(ctx, "%s", err.text);
         clams_annotation_t *a = clams_view_annotation_new(view, OUT_TYPE);
-        if (!a)
+        if (!a) {
+            free(text);
             return clams_annotate_fail(ctx, "cannot create an annotation");
+        }
         clams_annotation_set_str(a, "document", id);
         clams_annotation_set_int(a, "wordCount", count_words(text, min_len));
+        free(text);
         found++;
     }
     if (!found)
-        clams_annotate_warn(ctx, "the input has no TextDocument with inline text");
+        clams_annotate_warn(ctx, "the input has no TextDocument with text");
     return 0;
 }
 
