@@ -44,6 +44,8 @@ struct clams_video_s {
     long long pos;    /* frame number of the last decoded frame; -1 at the start */
     bool fresh;       /* positioned at the start of the file (no seek yet) */
     bool drained;     /* the NULL packet was sent */
+    int64_t want;     /* timestamp of the frame being looked for */
+    bool pending;     /* v->pkt holds a packet read after a seek, not yet sent */
     char last_err[160];
     struct SwsContext *sws;
     int sws_key[7];
@@ -327,7 +329,8 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
         }
         if (v->drained)
             return 0;
-        r = av_read_frame(v->fmt, v->pkt);
+        r = v->pending ? 0 : av_read_frame(v->fmt, v->pkt);
+        v->pending = false;
         if (r < 0) {
             if (r != AVERROR_EOF)
                 snprintf(v->last_err, sizeof v->last_err, "reading: %s",
@@ -339,6 +342,11 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
             continue;
         }
         if (v->pkt->stream_index == v->idx) {
+            /* Frames before the target that no other frame refers to need
+             * not be decoded (their skipping changes no other frame). */
+            int64_t pts = v->pkt->pts != AV_NOPTS_VALUE ? v->pkt->pts : v->pkt->dts;
+            v->dec->skip_frame = pts != AV_NOPTS_VALUE && pts < v->want ? AVDISCARD_NONREF
+                                                                         : AVDISCARD_DEFAULT;
             r = avcodec_send_packet(v->dec, v->pkt);
             if (r < 0 && r != AVERROR(EAGAIN))
                 snprintf(v->last_err, sizeof v->last_err, "%s", cm_averr(r, eb, sizeof eb));
@@ -364,6 +372,10 @@ static int rewind_input(clams_video_t *v, clams_error_t *err)
     for (unsigned i = 0; i < fmt->nb_streams; i++)
         if ((int)i != v->idx)
             fmt->streams[i]->discard = AVDISCARD_ALL;
+    if (v->pending) {
+        av_packet_unref(v->pkt);
+        v->pending = false;
+    }
     avformat_close_input(&v->fmt);
     v->fmt = fmt;
     avcodec_flush_buffers(v->dec);
@@ -375,28 +387,71 @@ static int rewind_input(clams_video_t *v, clams_error_t *err)
     return 0;
 }
 
-static int seek_to_key(clams_video_t *v, size_t k, clams_error_t *err)
+/* The first packet of the video stream after a seek, into v->pkt: 1, or 0
+ * at the end of the file or on an error. */
+static int first_packet(clams_video_t *v)
 {
-    char eb[128];
-    if (k == 0)
-        return rewind_input(v, err);
-    int r = av_seek_frame(v->fmt, v->idx, v->key_seek[k], AVSEEK_FLAG_BACKWARD);
-    if (r < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): seeking failed: %s", VID(v),
-                       cm_averr(r, eb, sizeof eb));
+    while (av_read_frame(v->fmt, v->pkt) >= 0) {
+        if (v->pkt->stream_index == v->idx)
+            return 1;
+        av_packet_unref(v->pkt);
+    }
+    return 0;
+}
+
+static void reset_decoder(clams_video_t *v)
+{
     avcodec_flush_buffers(v->dec);
     av_frame_unref(v->frame);
     v->have_frame = false;
     v->drained = false;
     v->fresh = false;
     v->pos = -1;
-    return 0;
+}
+
+/* Seeks so that decoding starts at keyframe k. Demuxers disagree on what a
+ * seek timestamp means (MP4 and Matroska take the PTS, MPEG-TS the DTS), so
+ * both are tried and the first packet read back says which one landed on
+ * the keyframe; a landing on an earlier keyframe is kept as the fallback
+ * (correct, only slower), and the start of the file is the last resort. */
+static int seek_to_key(clams_video_t *v, size_t k, clams_error_t *err)
+{
+    if (k == 0)
+        return rewind_input(v, err);
+    int64_t ts[2] = {v->key[k], v->key_seek[k]};
+    int64_t safe = AV_NOPTS_VALUE;
+    for (int i = 0; i < (ts[1] != ts[0] ? 2 : 1); i++) {
+        if (v->pending) {
+            av_packet_unref(v->pkt);
+            v->pending = false;
+        }
+        if (av_seek_frame(v->fmt, v->idx, ts[i], AVSEEK_FLAG_BACKWARD) < 0)
+            continue;
+        reset_decoder(v);
+        if (!first_packet(v))
+            continue;
+        int64_t p = v->pkt->pts != AV_NOPTS_VALUE ? v->pkt->pts : v->pkt->dts;
+        bool key = v->pkt->flags & AV_PKT_FLAG_KEY;
+        if (key && p == v->key[k]) {
+            v->pending = true; /* decoded first by next_frame */
+            return 0;
+        }
+        if (key && p != AV_NOPTS_VALUE && p < v->key[k] && safe == AV_NOPTS_VALUE)
+            safe = ts[i];
+        av_packet_unref(v->pkt);
+    }
+    if (safe != AV_NOPTS_VALUE && av_seek_frame(v->fmt, v->idx, safe, AVSEEK_FLAG_BACKWARD) >= 0) {
+        reset_decoder(v);
+        return 0;
+    }
+    return rewind_input(v, err);
 }
 
 /* Leaves frame `n` in v->frame. */
 static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
 {
     int64_t target = v->pts[n];
+    v->want = target;
     if (v->have_frame && v->pos == n)
         return 0;
     size_t k = key_before(v, target);

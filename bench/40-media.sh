@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# libclams-media: frame extraction and audio decoding (bench/media/media_bench.c).
+# usage: bench/40-media.sh BUILD_DIR
+# Makes, with the ffmpeg tool: a 10-minute 640x360 25 fps H.264 video
+# (testsrc2, libx264 veryfast, a keyframe every 2 s: -g 50) and its first
+# minute (stream copy); one hour of 48 kHz stereo 16-bit WAV.
+# Reports the median of RUNS runs (default 3) of:
+#  - `ffmpeg -i IN -f null -` (decoding only, FFmpeg's automatic threads)
+#  - dense extraction: every frame as RGB24 (decode + conversion)
+#  - sparse extraction: one frame every 2 s, at keyframes (offset 0) and
+#    between them (offset 1 s: each target is 25 frames after a keyframe)
+#  - peak RSS of dense extraction, 1-minute vs 10-minute video
+#  - the hour of audio decoded to 16 kHz mono float (seconds, peak RSS)
+# Targets (issue 12): dense >= 0.8x ffmpeg's decode rate; sparse >= 5x faster
+# than dense; peak RSS of 1 and 10 minutes within 10 %.
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+bin="$build/bench/media_bench"
+[ -x "$bin" ] || { echo "40-media: $bin not built (CLAMS_MEDIA off?)"; exit 0; }
+runs=${RUNS:-3}
+minutes=${BENCH_VIDEO_MINUTES:-10}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+ff=(ffmpeg -nostdin -y -v error)
+
+t0=$(date +%s.%N)
+"${ff[@]}" -f lavfi -i "testsrc2=s=640x360:r=25:d=$((minutes * 60))" -c:v libx264 \
+    -preset veryfast -g 50 -pix_fmt yuv420p "$work/long.mp4"
+"${ff[@]}" -i "$work/long.mp4" -t 60 -c copy "$work/min1.mp4"
+"${ff[@]}" -f lavfi -i "sine=f=440:r=48000:d=3600" -f lavfi -i "sine=f=1000:r=48000:d=3600" \
+    -filter_complex "[0][1]amerge=inputs=2" -c:a pcm_s16le "$work/hour.wav"
+echo "media made in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}') s:" \
+     "$(du -m "$work/long.mp4" | cut -f1) MB video ($minutes min)," \
+     "$(du -m "$work/hour.wav" | cut -f1) MB audio"
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# ffmpeg's decode rate: seconds and peak RSS (KB) per run.
+ffmpeg_null() {
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M" "${ff[@]}" -i "$1" -f null - 2>&1 | tail -1
+    done
+}
+# media_bench: "SECONDS FRAMES/S RSS_MiB" per run.
+mb() {
+    for _ in $(seq "$runs"); do
+        "$bin" "$@" | sed -E 's/.* in ([0-9.]+) s \(open.*, ([0-9.]+) frames\/s, peak RSS ([0-9.]+) MiB.*/\1 \2 \3/'
+    done
+}
+
+for f in min1 long; do
+    in="$work/$f.mp4"
+    frames=$(ffprobe -v error -select_streams v:0 -show_entries stream=nb_frames -of csv=p=0 "$in")
+    ffmpeg_null "$in" > "$work/ff.txt"
+    ff_s=$(cut -d' ' -f1 < "$work/ff.txt" | median)
+    mb dense "$in" > "$work/dense.txt"
+    mb sparse "$in" 2 0 > "$work/sk.txt"
+    mb sparse "$in" 2 1 > "$work/sm.txt"
+    d_s=$(cut -d' ' -f1 < "$work/dense.txt" | median)
+    d_rss=$(cut -d' ' -f3 < "$work/dense.txt" | median)
+    k_s=$(cut -d' ' -f1 < "$work/sk.txt" | median)
+    m_s=$(cut -d' ' -f1 < "$work/sm.txt" | median)
+    echo "$f ($frames frames):"
+    awk -v fr="$frames" -v ff="$ff_s" -v d="$d_s" -v k="$k_s" -v m="$m_s" -v rss="$d_rss" 'BEGIN {
+        printf "  ffmpeg -f null         %7.2f s  %6.0f frames/s\n", ff, fr / ff
+        printf "  dense RGB24            %7.2f s  %6.0f frames/s  %.2fx ffmpeg  peak RSS %.1f MiB\n", d, fr / d, (fr / d) / (fr / ff), rss
+        printf "  sparse 2 s, keyframes  %7.2f s  %.1fx faster than dense\n", k, d / k
+        printf "  sparse 2 s, mid-GOP    %7.2f s  %.1fx faster than dense\n", m, d / m
+    }'
+    echo "$d_rss" > "$work/$f.rss"
+done
+awk -v a="$(cat "$work/min1.rss")" -v b="$(cat "$work/long.rss")" \
+    'BEGIN { printf "peak RSS, dense: 1 min %.1f MiB, %s %.1f MiB (%+.1f %%)\n", a, "long", b, (b - a) / a * 100 }'
+
+for _ in $(seq "$runs"); do "$bin" audio "$work/hour.wav"; done > "$work/audio.txt"
+a_s=$(sed -E 's/.* in ([0-9.]+) s .*/\1/' "$work/audio.txt" | median)
+a_rss=$(sed -E 's/.*peak RSS ([0-9.]+) MiB.*/\1/' "$work/audio.txt" | median)
+a_n=$(sed -E 's/.* to ([0-9]+) samples .*/\1/' "$work/audio.txt" | head -1)
+echo "audio: 1 h of 48 kHz stereo WAV to 16 kHz mono float ($a_n samples): $a_s s," \
+     "peak RSS $a_rss MiB (median of $runs)"
