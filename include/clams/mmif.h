@@ -122,8 +122,15 @@ CLAMS_API int clams_mmif_foreach_annotation(const clams_mmif_t *mmif, const char
 
 /* The view's id ("v_3"). Ownership: borrowed (valid while the document is). */
 CLAMS_API const char *clams_view_id(const clams_view_t *view);
-/* The view's "metadata" object; mutable. Ownership: borrowed. */
+/* The view's "metadata" object; mutable. Ownership: borrowed (valid while
+ * the document is, or until clams_view_reorder_metadata replaces it). */
 CLAMS_API json_t *clams_view_metadata(const clams_view_t *view);
+/* Puts the keys of the view's metadata in the order of `order` (a
+ * NULL-terminated list of keys; keys not in it follow in their own order).
+ * All or nothing: it builds the reordered object and then replaces the old
+ * one, so on CLAMS_ENOMEM the metadata is as it was. Returns 0, CLAMS_EINVAL
+ * or CLAMS_ENOMEM. */
+CLAMS_API int clams_view_reorder_metadata(clams_view_t *view, const char *const *order);
 /* Number of annotations (loaded or created). */
 CLAMS_API size_t clams_view_annotation_count(const clams_view_t *view);
 /* The i-th loaded annotation as JSON, or NULL for annotations created through

@@ -18,12 +18,25 @@ _Static_assert(sizeof(void *) != 8 || sizeof(clams_app_t) == 312,
 _Static_assert(sizeof(void *) != 8 || offsetof(clams_app_t, production) == 176,
                "clams_app_t members moved: add new ones in place of reserved[] entries");
 
+/* The builders below return NULL when anything in them could not be made
+ * (a failed json_object_set_new or json_array_append_new, or a NULL value
+ * given to one, returns -1): metadata is served whole or not at all. */
+static json_t *whole(json_t *v, int bad)
+{
+    if (bad) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
 static json_t *kv_object(const clams_kv_t *kv)
 {
     json_t *o = json_object();
-    for (size_t i = 0; o && kv && kv[i].key; i++)
-        json_object_set_new(o, kv[i].key, json_string(kv[i].value ? kv[i].value : ""));
-    return o;
+    int bad = !o;
+    for (size_t i = 0; !bad && kv && kv[i].key; i++)
+        bad |= json_object_set_new(o, kv[i].key, json_string(kv[i].value ? kv[i].value : ""));
+    return whole(o, bad);
 }
 
 static bool io_end(const clams_io_spec_t *io)
@@ -34,38 +47,41 @@ static bool io_end(const clams_io_spec_t *io)
 static json_t *io_json(const clams_io_spec_t *io, bool input)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "@type", json_string(io->type));
+    int bad = json_object_set_new(o, "@type", json_string(io->type));
     if (io->description)
-        json_object_set_new(o, "description", json_string(io->description));
+        bad |= json_object_set_new(o, "description", json_string(io->description));
     if (io->properties && io->properties[0].key)
-        json_object_set_new(o, "properties", kv_object(io->properties));
+        bad |= json_object_set_new(o, "properties", kv_object(io->properties));
     if (input)
-        json_object_set_new(o, "required", json_boolean(!io->optional));
-    return o;
+        bad |= json_object_set_new(o, "required", json_boolean(!io->optional));
+    return whole(o, bad);
 }
 
 static json_t *io_list(const clams_io_spec_t *list, bool input)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; arr && list && !io_end(&list[i]); i++) {
+    int bad = !arr;
+    for (size_t i = 0; !bad && list && !io_end(&list[i]); i++) {
         if (input && list[i].one_of) {
             json_t *alt = json_array();
-            for (const clams_io_spec_t *a = list[i].one_of; !io_end(a); a++)
-                json_array_append_new(alt, io_json(a, true));
-            json_array_append_new(arr, alt);
+            int abad = !alt;
+            for (const clams_io_spec_t *a = list[i].one_of; !abad && !io_end(a); a++)
+                abad |= json_array_append_new(alt, io_json(a, true));
+            bad |= json_array_append_new(arr, whole(alt, abad));
         } else {
-            json_array_append_new(arr, io_json(&list[i], input));
+            bad |= json_array_append_new(arr, io_json(&list[i], input));
         }
     }
-    return arr;
+    return whole(arr, bad);
 }
 
 static json_t *strv_json(const char *const *v)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; arr && v && v[i]; i++)
-        json_array_append_new(arr, json_string(v[i]));
-    return arr;
+    int bad = !arr;
+    for (size_t i = 0; !bad && v && v[i]; i++)
+        bad |= json_array_append_new(arr, json_string(v[i]));
+    return whole(arr, bad);
 }
 
 static char *resolve_version(const clams_app_t *app)
@@ -159,36 +175,37 @@ static json_t *build_metadata(clams__app_rt_t *rt, const char *version)
     const clams_app_t *app = rt->app;
     json_t *m = json_object();
     char *url = normalise_url(app->url);
-    json_object_set_new(m, "name", json_string(app->name));
-    json_object_set_new(m, "description", json_string(app->description));
-    json_object_set_new(m, "app_version", json_string(version));
-    json_object_set_new(m, "mmif_version",
-                        json_string(app->mmif_version ? app->mmif_version
-                                                      : CLAMS_MMIF_SPEC_VERSION));
+    int bad = !url;
+    bad |= json_object_set_new(m, "name", json_string(app->name));
+    bad |= json_object_set_new(m, "description", json_string(app->description));
+    bad |= json_object_set_new(m, "app_version", json_string(version));
+    bad |= json_object_set_new(m, "mmif_version",
+                               json_string(app->mmif_version ? app->mmif_version
+                                                             : CLAMS_MMIF_SPEC_VERSION));
     if (app->analyzer_version)
-        json_object_set_new(m, "analyzer_version", json_string(app->analyzer_version));
+        bad |= json_object_set_new(m, "analyzer_version", json_string(app->analyzer_version));
     if (app->analyzer_versions && app->analyzer_versions[0].key)
-        json_object_set_new(m, "analyzer_versions", kv_object(app->analyzer_versions));
-    json_object_set_new(m, "app_license", json_string(app->app_license));
+        bad |= json_object_set_new(m, "analyzer_versions", kv_object(app->analyzer_versions));
+    bad |= json_object_set_new(m, "app_license", json_string(app->app_license));
     if (app->analyzer_license)
-        json_object_set_new(m, "analyzer_license", json_string(app->analyzer_license));
-    json_object_set_new(m, "identifier", json_string(rt->identifier));
-    json_object_set_new(m, "url", json_string(url ? url : app->url));
-    json_object_set_new(m, "input", io_list(app->input, true));
-    json_object_set_new(m, "output", io_list(app->output, false));
-    json_object_set_new(m, "parameters", clams__pspecs_metadata(&rt->specs));
+        bad |= json_object_set_new(m, "analyzer_license", json_string(app->analyzer_license));
+    bad |= json_object_set_new(m, "identifier", json_string(rt->identifier));
+    bad |= json_object_set_new(m, "url", json_string(url ? url : app->url));
+    bad |= json_object_set_new(m, "input", io_list(app->input, true));
+    bad |= json_object_set_new(m, "output", io_list(app->output, false));
+    bad |= json_object_set_new(m, "parameters", clams__pspecs_metadata(&rt->specs));
     if (app->dependencies)
-        json_object_set_new(m, "dependencies", strv_json(app->dependencies));
+        bad |= json_object_set_new(m, "dependencies", strv_json(app->dependencies));
     if (app->more && app->more[0].key)
-        json_object_set_new(m, "more", kv_object(app->more));
-    if (rt->app_tags)
-        json_object_set(m, "app_tags", rt->app_tags);
+        bad |= json_object_set_new(m, "more", kv_object(app->more));
+    if (app->app_tags && app->app_tags[0])
+        bad |= json_object_set(m, "app_tags", rt->app_tags);
     if (rt->gpu_min > 0)
-        json_object_set_new(m, "est_gpu_mem_min", json_integer(rt->gpu_min));
+        bad |= json_object_set_new(m, "est_gpu_mem_min", json_integer(rt->gpu_min));
     if (rt->gpu_typ > 0)
-        json_object_set_new(m, "est_gpu_mem_typ", json_integer(rt->gpu_typ));
+        bad |= json_object_set_new(m, "est_gpu_mem_typ", json_integer(rt->gpu_typ));
     free(url);
-    return m;
+    return whole(m, bad);
 }
 
 clams__app_rt_t *clams__app_rt_new(const clams_app_t *app, clams_error_t *err)
@@ -200,10 +217,13 @@ clams__app_rt_t *clams__app_rt_new(const clams_app_t *app, clams_error_t *err)
     if (check_required(app, err) != 0)
         return NULL;
     clams__app_rt_t *rt = calloc(1, sizeof(*rt));
-    if (!rt)
+    if (!rt) {
+        clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
         return NULL;
+    }
     rt->app = app;
     if (clams__pspecs_build(&rt->specs, app->parameters, err) != 0) {
+        clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory"); /* unless set */
         free(rt);
         return NULL;
     }

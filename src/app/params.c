@@ -115,7 +115,10 @@ static int add_spec(clams__pspecs_t *out, const clams_param_spec_t *ps, clams_er
                      (ps->type != CLAMS_PARAM_BOOLEAN && ps->multivalued);
     out->count++;
     clams_error_t cerr = {0};
-    if (ps->choices && !(p->choices = cast_choices(p, ps->choices, &cerr)))
+    if (ps->choices && !(p->choices = cast_choices(p, ps->choices, &cerr)) &&
+        cerr.code == CLAMS_ENOMEM)
+        return clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
+    if (ps->choices && !p->choices)
         return clams__error_set(err, CLAMS_EMETADATA, ps->name, "choices",
                                 "parameter \"%s\": a choice does not fit its type: %s",
                                 ps->name, cerr.text);
@@ -127,7 +130,9 @@ static int add_spec(clams__pspecs_t *out, const clams_param_spec_t *ps, clams_er
         return 0;
     }
     size_t n = p->multivalued ? strv_len(defs) : 1;
-    if (!(p->def_config = clams__param_cast(p, defs, n, &cerr)))
+    if (!(p->def_config = clams__param_cast(p, defs, n, &cerr)) && cerr.code == CLAMS_ENOMEM)
+        return clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
+    if (!p->def_config)
         return clams__error_set(err, CLAMS_EMETADATA, ps->name, "default",
                                 "parameter \"%s\": the default does not fit its type: %s",
                                 ps->name, cerr.text);
@@ -175,18 +180,23 @@ void clams__pspecs_free(clams__pspecs_t *specs)
 json_t *clams__pspecs_metadata(const clams__pspecs_t *specs)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; arr && i < specs->count; i++) {
+    int bad = !arr;
+    for (size_t i = 0; !bad && i < specs->count; i++) {
         const clams__pspec_t *p = &specs->items[i];
         json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(p->name));
-        json_object_set_new(o, "description", json_string(p->description));
-        json_object_set_new(o, "type", json_string(type_name(p->type)));
+        bad |= json_object_set_new(o, "name", json_string(p->name));
+        bad |= json_object_set_new(o, "description", json_string(p->description));
+        bad |= json_object_set_new(o, "type", json_string(type_name(p->type)));
         if (p->choices)
-            json_object_set(o, "choices", p->choices);
+            bad |= json_object_set(o, "choices", p->choices);
         if (p->def_meta)
-            json_object_set(o, "default", p->def_meta);
-        json_object_set_new(o, "multivalued", json_boolean(p->multivalued));
-        json_array_append_new(arr, o);
+            bad |= json_object_set(o, "default", p->def_meta);
+        bad |= json_object_set_new(o, "multivalued", json_boolean(p->multivalued));
+        bad |= json_array_append_new(arr, o);
+    }
+    if (bad) { /* metadata is served whole or not at all */
+        json_decref(arr);
+        return NULL;
     }
     return arr;
 }
@@ -225,12 +235,17 @@ json_t *clams__params_refine(const clams__pspecs_t *specs, const clams__query_t 
                              clams_error_t *err)
 {
     json_t *conf = json_object();
-    for (size_t i = 0; conf && i < specs->count; i++) {
+    if (!conf) {
+        clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < specs->count; i++) {
         const clams__pspec_t *p = &specs->items[i];
         size_t n;
         const char **vals = clams__query_values(q, p->name, &n);
         json_t *v = NULL;
         if (!vals) {
+            clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
             json_decref(conf);
             return NULL;
         }
@@ -251,7 +266,11 @@ json_t *clams__params_refine(const clams__pspecs_t *specs, const clams__query_t 
             json_decref(conf);
             return NULL;
         }
-        json_object_set_new(conf, p->name, v);
+        if (json_object_set_new(conf, p->name, v) != 0) {
+            clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
+            json_decref(conf);
+            return NULL;
+        }
     }
     return conf;
 }
@@ -270,7 +289,8 @@ json_t *clams__params_raw(const clams__pspecs_t *specs, const clams__query_t *q)
     if (q->count == 0)
         return NULL;
     json_t *raw = json_object();
-    for (size_t i = 0; raw && i < q->count; i++) {
+    int bad = !raw;
+    for (size_t i = 0; !bad && i < q->count; i++) {
         const char *key = q->items[i].key;
         if (seen_before(q, i))
             continue;
@@ -279,12 +299,16 @@ json_t *clams__params_raw(const clams__pspecs_t *specs, const clams__query_t *q)
             size_t n;
             const char **vals = clams__query_values(q, key, &n);
             char *repr = vals ? clams__py_repr_list(vals, n) : NULL;
-            json_object_set_new(raw, key, json_string(repr ? repr : "[]"));
+            bad |= json_object_set_new(raw, key, repr ? json_string(repr) : NULL);
             free(repr);
             free(vals);
         } else {
-            json_object_set_new(raw, key, json_string(q->items[i].value));
+            bad |= json_object_set_new(raw, key, json_string(q->items[i].value));
         }
+    }
+    if (bad) { /* never a partial record: NULL (q->count > 0 says why) */
+        json_decref(raw);
+        return NULL;
     }
     return raw;
 }

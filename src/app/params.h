@@ -79,9 +79,13 @@ json_t *clams__pspecs_metadata(const clams__pspecs_t *specs);
  * parameter is an error. Ownership: new; NULL with err (CLAMS_EPARAM). */
 json_t *clams__params_refine(const clams__pspecs_t *specs, const clams__query_t *q,
                              clams_error_t *err);
+/* (refine's NULL carries err->code CLAMS_EPARAM for a bad value, or
+ * CLAMS_ENOMEM.) */
 /* `parameters` as recorded in signed views: every key as given (undefined
  * ones too), the first raw string, or the Python repr of the list for
- * multivalued ones. NULL when the query is empty. Ownership: new. */
+ * multivalued ones. NULL when the query is empty, and when memory ran out
+ * (q->count > 0 then tells the two apart); never a partial record.
+ * Ownership: new. */
 json_t *clams__params_raw(const clams__pspecs_t *specs, const clams__query_t *q);
 /* One warning string per undefined key (in order of first appearance),
  * appended to `warnings` (a JSON array). Returns 0 or CLAMS_ENOMEM. */

@@ -31,39 +31,46 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+#define SHORT_VALUE 128 /* values this long are cast without touching the heap */
+
 /* Copies s without surrounding whitespace and with the '_' separators
- * removed, after checking that every '_' sits between two digits. The
- * caller frees. NULL when the underscores are misplaced. */
-static char *strip_and_unscore(const char *s)
+ * removed, after checking that every '_' sits between two digits, into
+ * buf (SHORT_VALUE bytes) or, when longer, into a malloc'd copy. *out is the
+ * copy (free it when it is not buf). Returns 0, CLAMS_EPARAM when the
+ * underscores are misplaced, or CLAMS_ENOMEM. */
+static int strip_and_unscore(const char *s, char *buf, char **out)
 {
     while (py_space(*s))
         s++;
     size_t len = strlen(s);
     while (len && py_space(s[len - 1]))
         len--;
-    char *out = malloc(len + 1);
-    if (!out)
-        return NULL;
+    char *t = len < SHORT_VALUE ? buf : malloc(len + 1);
+    if (!t)
+        return CLAMS_ENOMEM;
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '_') {
             if (i == 0 || i + 1 >= len || !is_digit(s[i - 1]) || !is_digit(s[i + 1])) {
-                free(out);
-                return NULL;
+                if (t != buf)
+                    free(t);
+                return CLAMS_EPARAM;
             }
             continue;
         }
-        out[n++] = s[i];
+        t[n++] = s[i];
     }
-    out[n] = '\0';
-    return out;
+    t[n] = '\0';
+    *out = t;
+    return 0;
 }
 
 int clams__cast_int(const char *s, long long *out)
 {
-    char *t = strip_and_unscore(s);
-    if (!t)
-        return CLAMS_EPARAM;
+    char buf[SHORT_VALUE], *t;
+    int src = strip_and_unscore(s, buf, &t);
+    if (src != 0)
+        return src;
     const char *p = t;
     if (*p == '+' || *p == '-')
         p++;
@@ -79,7 +86,8 @@ int clams__cast_int(const char *s, long long *out)
             rc = 0;
         }
     }
-    free(t);
+    if (t != buf)
+        free(t);
     return rc;
 }
 
@@ -112,15 +120,17 @@ static bool float_grammar(const char *p)
 
 int clams__cast_number(const char *s, double *out)
 {
-    char *t = strip_and_unscore(s);
-    if (!t)
-        return CLAMS_EPARAM;
+    char buf[SHORT_VALUE], *t;
+    int src = strip_and_unscore(s, buf, &t);
+    if (src != 0)
+        return src;
     int rc = CLAMS_EPARAM;
     if (float_grammar(t)) {
         *out = strtod(t, NULL); /* overflow gives +-inf, as Python does */
         rc = 0;
     }
-    free(t);
+    if (t != buf)
+        free(t);
     return rc;
 }
 
@@ -237,29 +247,53 @@ char *clams__py_repr_list(const char *const *values, size_t n)
     return out;
 }
 
+/* NULL with err saying "out of memory" (casts report CLAMS_ENOMEM apart from
+ * a bad value, so that a server never blames the client for its memory). */
+static json_t *nomem(clams_error_t *err)
+{
+    clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
+    return NULL;
+}
+
+/* v, or NULL with err set when making it failed. */
+static json_t *made(json_t *v, const char *text, clams_error_t *err)
+{
+    if (!v && clams__json_text_failure(text) == CLAMS_ENOMEM)
+        return nomem(err);
+    if (!v)
+        clams__error_set(err, CLAMS_EPARAM, NULL, "string", "a value is not valid UTF-8");
+    return v;
+}
+
 static json_t *cast_scalar(const clams__pspec_t *p, const char *s, clams_error_t *err)
 {
     switch (p->type) {
     case CLAMS_PARAM_BOOLEAN:
-        return json_boolean(clams__cast_bool(s));
+        return json_boolean(clams__cast_bool(s)); /* a static singleton */
     case CLAMS_PARAM_INTEGER: {
         long long v;
-        if (clams__cast_int(s, &v) == 0)
-            return json_integer(v);
+        int rc = clams__cast_int(s, &v);
+        if (rc == 0)
+            return made(json_integer(v), "", err);
+        if (rc == CLAMS_ENOMEM)
+            return nomem(err);
         clams__error_set(err, CLAMS_EPARAM, p->name, "integer",
                          "Parameter \"%s\" expects an integer, got '%s'", p->name, s);
         return NULL;
     }
     case CLAMS_PARAM_NUMBER: {
         double v;
-        if (clams__cast_number(s, &v) == 0)
-            return clams__number_json(v);
+        int rc = clams__cast_number(s, &v);
+        if (rc == 0)
+            return made(clams__number_json(v), "", err);
+        if (rc == CLAMS_ENOMEM)
+            return nomem(err);
         clams__error_set(err, CLAMS_EPARAM, p->name, "number",
                          "Parameter \"%s\" expects a number, got '%s'", p->name, s);
         return NULL;
     }
     default:
-        return json_string(s);
+        return made(json_string(s), s, err);
     }
 }
 
@@ -267,7 +301,9 @@ static json_t *cast_map(const clams__pspec_t *p, const char *const *values, size
                         clams_error_t *err)
 {
     json_t *obj = json_object();
-    for (size_t i = 0; obj && i < n; i++) {
+    if (!obj)
+        return nomem(err);
+    for (size_t i = 0; i < n; i++) {
         const char *colon = strchr(values[i], ':');
         if (!colon) {
             clams__error_set(err, CLAMS_EPARAM, p->name, "map",
@@ -281,7 +317,12 @@ static json_t *cast_map(const clams__pspec_t *p, const char *const *values, size
                        "parameter \"%s\": '%s' has more than one colon; the key ends at the "
                        "first one", p->name, values[i]);
         char *key = strndup(values[i], (size_t)(colon - values[i]));
-        if (!key || json_object_set_new(obj, key, json_string(colon + 1)) != 0) {
+        if (!key || json_object_set_new(obj, key, made(json_string(colon + 1), colon + 1, err))
+                        != 0) {
+            if (key)
+                made(NULL, key, err); /* the key's fault, or memory's */
+            else
+                nomem(err);
             free(key);
             json_decref(obj);
             return NULL;
@@ -305,9 +346,13 @@ json_t *clams__param_cast(const clams__pspec_t *p, const char *const *values, si
         return cast_scalar(p, values[0], err);
     }
     json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++) {
+    if (!arr)
+        return nomem(err);
+    for (size_t i = 0; i < n; i++) {
         json_t *v = cast_scalar(p, values[i], err);
         if (!v || json_array_append_new(arr, v) != 0) {
+            if (v)
+                nomem(err);
             json_decref(arr);
             return NULL;
         }

@@ -70,21 +70,27 @@ static json_t *unwrap_envelope(json_t *root, const clams__query_t *q, input_t *i
     }
     if (!json_is_string(mmif))
         return json_incref(mmif);
-    json_error_t jerr;
-    json_t *inner = json_loads(json_string_value(mmif), JSON_REJECT_DUPLICATES, &jerr);
-    if (!inner)
+    json_error_t jerr = {0}; /* jansson leaves the error code byte unset on some paths */
+    const char *text = json_string_value(mmif);
+    json_t *inner = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (!inner && clams__json_failed_for_memory(&jerr, text, strlen(text)))
+        snprintf(in->detail, sizeof(in->detail), "out of memory");
+    else if (!inner)
         snprintf(in->detail, sizeof(in->detail),
                  "Envelope error: \"mmif\" is not JSON: %s: line %d column %d (char %d)",
                  jerr.text, jerr.line, jerr.column, jerr.position);
     return inner;
 }
 
-/* Fills in; returns 0, or CLAMS_ESYNTAX/ESCHEMA/EENVELOPE with in->detail. */
+/* Fills in; returns 0, or CLAMS_ESYNTAX/ESCHEMA/EENVELOPE with in->detail,
+ * or CLAMS_ENOMEM (the server's trouble, not the client's). */
 static int load_input(const char *body, size_t len, const clams__query_t *q, input_t *in)
 {
     memset(in, 0, sizeof(*in));
-    json_error_t jerr;
+    json_error_t jerr = {0}; /* jansson leaves the error code byte unset on some paths */
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root && clams__json_failed_for_memory(&jerr, body, len))
+        return CLAMS_ENOMEM;
     if (!root) {
         snprintf(in->detail, sizeof(in->detail), "%s: line %d column %d (char %d)", jerr.text,
                  jerr.line, jerr.column, jerr.position);
@@ -95,7 +101,7 @@ static int load_input(const char *body, size_t len, const clams__query_t *q, inp
         doc = unwrap_envelope(root, q, in);
         json_decref(root);
         if (!doc)
-            return CLAMS_EENVELOPE;
+            return strcmp(in->detail, "out of memory") == 0 ? CLAMS_ENOMEM : CLAMS_EENVELOPE;
     } else if (copy_query(q, &in->query) != 0) {
         json_decref(root);
         snprintf(in->detail, sizeof(in->detail), "out of memory");
@@ -129,27 +135,10 @@ static int text_response(clams__response_t *out, int status, const char *prefix,
 }
 
 /* Key order of clams-python's view metadata, so outputs read alike. */
-static void reorder_metadata(json_t *md)
-{
-    static const char *const order[] = {"appProfiling", "timestamp", "app", "contains",
-                                        "parameters", "appConfiguration", "appTags",
-                                        "error", "warnings", NULL};
-    json_t *copy = json_copy(md);
-    if (!copy)
-        return;
-    json_object_clear(md);
-    for (size_t i = 0; order[i]; i++) {
-        json_t *v = json_object_get(copy, order[i]);
-        if (v)
-            json_object_set(md, order[i], v);
-    }
-    const char *k;
-    json_t *v;
-    json_object_foreach(copy, k, v)
-        if (!json_object_get(md, k))
-            json_object_set(md, k, v);
-    json_decref(copy);
-}
+/* clams-python's key order in a view's metadata. */
+static const char *const metadata_order[] = {"appProfiling", "timestamp", "app", "contains",
+                                             "parameters", "appConfiguration", "appTags",
+                                             "error", "warnings", NULL};
 
 /* Adds an error view to in->mmif and dumps it (pretty) as the answer. */
 static int error_view_response(const clams__app_rt_t *rt, input_t *in, int status,
@@ -161,7 +150,8 @@ static int error_view_response(const clams__app_rt_t *rt, input_t *in, int statu
     json_t *raw = clams__params_raw(specs, &in->query);
     char ts[40];
     clams__iso_now(ts, sizeof(ts));
-    int rc = v ? clams__sign_view(rt, v, raw, NULL) : CLAMS_ENOMEM;
+    int rc = !v || (!raw && in->query.count > 0) ? CLAMS_ENOMEM
+                                                  : clams__sign_view(rt, v, raw, NULL);
     json_decref(raw);
     /* Messages are cut to fixed buffers and may quote client bytes: a cut can
      * split a UTF-8 sequence, which JSON cannot hold, so both are made valid. */
@@ -171,10 +161,10 @@ static int error_view_response(const clams__app_rt_t *rt, input_t *in, int statu
         rc = !msg || (trace && !tr) ? CLAMS_ENOMEM : clams_view_set_error(v, msg, tr);
     free(msg);
     free(tr);
-    if (rc == 0) {
-        json_object_set_new(clams_view_metadata(v), "timestamp", json_string(ts));
-        reorder_metadata(clams_view_metadata(v));
-    }
+    if (rc == 0 && json_object_set_new(clams_view_metadata(v), "timestamp", json_string(ts)))
+        rc = CLAMS_ENOMEM;
+    if (rc == 0)
+        rc = clams_view_reorder_metadata(v, metadata_order);
     out->status = status;
     out->content_type = "application/json";
     out->body = rc == 0 ? clams_mmif_dumps(in->mmif, CLAMS_DUMP_PRETTY, &out->len) : NULL;
@@ -183,21 +173,23 @@ static int error_view_response(const clams__app_rt_t *rt, input_t *in, int statu
     return text_response(out, status, "", message ? message : "error");
 }
 
-/* Stamps every view created in this request; returns the first error. */
-static void stamp_new_views(clams_mmif_t *mmif, size_t first, const char *ts,
-                            json_t *profiling)
+/* Stamps every view created in this request; 0 or CLAMS_ENOMEM. */
+static int stamp_new_views(clams_mmif_t *mmif, size_t first, const char *ts,
+                           json_t *profiling)
 {
     size_t n = clams_mmif_view_count(mmif);
-    for (size_t i = first; i < n; i++) {
+    int rc = 0;
+    for (size_t i = first; rc == 0 && i < n; i++) {
         clams_view_t *v = clams_mmif_view_at(mmif, i);
         if (!v || !clams_view_is_new(v))
             continue;
         json_t *md = clams_view_metadata(v);
-        json_object_set_new(md, "timestamp", json_string(ts));
+        int bad = json_object_set_new(md, "timestamp", json_string(ts));
         if (profiling && !json_object_get(md, "error"))
-            json_object_set(md, "appProfiling", profiling);
-        reorder_metadata(md);
+            bad |= json_object_set(md, "appProfiling", profiling);
+        rc = bad ? CLAMS_ENOMEM : clams_view_reorder_metadata(v, metadata_order);
     }
+    return rc;
 }
 
 /* Validates the metadata of the new views (annotations built through the
@@ -205,21 +197,27 @@ static void stamp_new_views(clams_mmif_t *mmif, size_t first, const char *ts,
 static int check_new_views(clams_mmif_t *mmif, size_t first, char *msg, size_t size)
 {
     json_t *views = json_array();
+    int bad = !views;
     size_t n = clams_mmif_view_count(mmif);
-    for (size_t i = first; i < n; i++) {
+    for (size_t i = first; !bad && i < n; i++) {
         clams_view_t *v = clams_mmif_view_at(mmif, i);
         json_t *jv = json_object();
-        json_object_set_new(jv, "id", json_string(clams_view_id(v)));
-        json_object_set(jv, "metadata", clams_view_metadata(v));
-        json_object_set_new(jv, "annotations", json_array());
-        json_array_append_new(views, jv);
+        bad |= json_object_set_new(jv, "id", json_string(clams_view_id(v)));
+        bad |= json_object_set(jv, "metadata", clams_view_metadata(v));
+        bad |= json_object_set_new(jv, "annotations", json_array());
+        bad |= json_array_append_new(views, jv);
     }
-    json_t *doc = json_pack("{s:{s:s},s:[],s:o}", "metadata", "mmif",
-                            "http://mmif.clams.ai/" CLAMS_MMIF_SPEC_VERSION, "documents",
-                            "views", views);
+    json_t *doc = bad ? NULL
+                      : json_pack("{s:{s:s},s:[],s:o}", "metadata", "mmif",
+                                  "http://mmif.clams.ai/" CLAMS_MMIF_SPEC_VERSION, "documents",
+                                  "views", views);
+    if (bad)
+        json_decref(views);
     clams_error_t err = {0};
     int rc = doc ? clams_mmif_validate_json(doc, &err) : CLAMS_ENOMEM;
-    if (rc != 0)
+    if (rc == CLAMS_ENOMEM)
+        snprintf(msg, size, "out of memory while checking the new views");
+    else if (rc != 0)
         snprintf(msg, size, "The app produced a view that does not follow the MMIF schema: "
                  "%s (at %s)", err.text, err.path);
     json_decref(doc);
@@ -297,22 +295,30 @@ static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
         return rc ? rc : CLAMS_EAPP;
     }
     rc = add_warnings_view(ctx, in);
+    if (rc != 0) {
+        json_decref(hardware);
+        snprintf(msg, size, "out of memory while adding the warnings view");
+        return rc;
+    }
+    /* appProfiling is whole or the request fails: never silently without
+     * the runningTime or the hardware it asked for. */
     json_t *prof = (timing || hw) ? json_object() : NULL;
+    int bad = (timing || hw) && !prof;
     if (prof && timing) {
         char td[48];
         clams__timedelta_str(elapsed, td, sizeof(td));
-        json_object_set_new(prof, "runningTime", json_string(td));
+        bad |= json_object_set_new(prof, "runningTime", json_string(td));
     }
     if (prof && hw)
-        json_object_set_new(prof, "hardware", hardware ? hardware : json_object());
+        bad |= json_object_set_new(prof, "hardware", hardware); /* NULL: it ran out */
     else
         json_decref(hardware);
     char ts[40];
     clams__iso_now(ts, sizeof(ts));
-    stamp_new_views(in->mmif, first, ts, prof);
+    rc = bad ? CLAMS_ENOMEM : stamp_new_views(in->mmif, first, ts, prof);
     json_decref(prof);
     if (rc != 0) {
-        snprintf(msg, size, "out of memory while adding the warnings view");
+        snprintf(msg, size, "out of memory while stamping the new views");
         return rc;
     }
     return check_new_views(in->mmif, first, msg, size);
@@ -323,13 +329,22 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q,
 {
     memset(out, 0, sizeof(*out));
     input_t in;
-    if (load_input(body, len, q, &in) != 0) {
+    int lrc = load_input(body, len, q, &in);
+    if (lrc == CLAMS_ENOMEM) {
+        input_free(&in);
+        return CLAMS_ENOMEM;
+    }
+    if (lrc != 0) {
         int rc = text_response(out, 400, INVALID_INPUT, in.detail);
         input_free(&in);
         return rc;
     }
     clams_error_t perr = {0};
     json_t *config = clams__params_refine(&rt->specs, &in.query, &perr);
+    if (!config && perr.code == CLAMS_ENOMEM) {
+        input_free(&in);
+        return CLAMS_ENOMEM;
+    }
     if (!config) {
         /* No native frames are of use here: say which check refused what. */
         char trace[CLAMS_ERROR_PATH_LEN + CLAMS_ERROR_RULE_LEN + 64];
@@ -341,6 +356,11 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q,
     }
     clams_annotate_ctx_t ctx = {.rt = rt, .config = config, .warnings = json_array(),
                                 .raw_params = clams__params_raw(&rt->specs, &in.query)};
+    if (!ctx.warnings || (!ctx.raw_params && in.query.count > 0)) {
+        ctx_free(&ctx);
+        input_free(&in);
+        return CLAMS_ENOMEM;
+    }
     bool pretty = json_is_true(json_object_get(config, "pretty"));
     bool hw = json_is_true(json_object_get(config, "hwFetch"));
     bool timing = json_is_true(json_object_get(config, "runningTime"));

@@ -4,7 +4,10 @@
 #define CLAMS_COMMON_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <jansson.h>
 
 #include "clams/error.h"
 
@@ -32,6 +35,13 @@ void clams__log(int level, int errnum, const char *fmt, ...) __attribute__((form
  * valid UTF-8 sequence is replaced by U+FFFD. NULL on allocation failure.
  * Ownership: new (free()). */
 char *clams__utf8_sanitize_dup(const char *str);
+/* Whether s[0..n) is valid UTF-8 as JSON takes it (no overlongs, no
+ * surrogates, nothing above U+10FFFF); fast on ASCII. */
+bool clams__utf8_valid(const char *s, size_t n);
+/* Why jansson refused to make a string or key of text (json_string,
+ * json_object_set_new): CLAMS_EINVAL when text is not valid UTF-8, else
+ * CLAMS_ENOMEM (jansson's only other reason). */
+int clams__json_text_failure(const char *text);
 
 /* Reads fd to its end. A regular file's size sizes the buffer up front.
  * Returns the bytes (not NUL-terminated; ownership: new, free()) with *len
@@ -50,6 +60,11 @@ int clams__grow(void *arrp, size_t *cap, size_t n, size_t elem, size_t first);
  * GLIBC_TUNABLES / MALLOC_*_ settings were left in charge, -1 when mallopt
  * refused. Process-wide: call once, before workers are forked. */
 int clams__malloc_tune(void);
+
+/* After json_loadb(buf, len) failed with jerr: true when the cause was
+ * memory, not the text (jansson 2.14 often reports a failed allocation as a
+ * syntax error; see json_load.c). */
+bool clams__json_failed_for_memory(const json_error_t *jerr, const char *buf, size_t len);
 
 /* Monotonic seconds (CLOCK_MONOTONIC): the one clock of the library. */
 double clams__now(void);

@@ -2,6 +2,7 @@
  * (and so every view that records a parameter) needs valid UTF-8, so invalid
  * sequences become U+FFFD, as Python's decode(errors="replace") does for the
  * query strings clams-python sees. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,4 +56,48 @@ char *clams__utf8_sanitize_dup(const char *str)
     }
     out[w] = '\0';
     return out;
+}
+
+bool clams__utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        /* Most text is ASCII: skip it eight bytes at a time. */
+        uint64_t word;
+        while (end - p >= 8) {
+            memcpy(&word, p, 8);
+            if (word & 0x8080808080808080ull)
+                break;
+            p += 8;
+        }
+        if (p >= end)
+            break;
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t need;
+        unsigned min;
+        if ((c & 0xE0) == 0xC0) { need = 1; min = 0x80; c &= 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { need = 2; min = 0x800; c &= 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { need = 3; min = 0x10000; c &= 0x07; }
+        else return false;
+        if ((size_t)(end - p) <= need)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if ((p[k] & 0xC0) != 0x80)
+                return false;
+            c = (c << 6) | (p[k] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return false;
+        p += need + 1;
+    }
+    return true;
+}
+
+int clams__json_text_failure(const char *text)
+{
+    return text && !clams__utf8_valid(text, strlen(text)) ? CLAMS_EINVAL : CLAMS_ENOMEM;
 }

@@ -86,44 +86,6 @@ size_t clams__utf8_len(const char *s, size_t n)
     return cps;
 }
 
-bool clams__utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    while (p < end) {
-        /* Most text is ASCII: skip it eight bytes at a time. */
-        uint64_t word;
-        while (end - p >= 8) {
-            memcpy(&word, p, 8);
-            if (word & 0x8080808080808080ull)
-                break;
-            p += 8;
-        }
-        if (p >= end)
-            break;
-        unsigned c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t need;
-        unsigned min;
-        if ((c & 0xE0) == 0xC0) { need = 1; min = 0x80; c &= 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { need = 2; min = 0x800; c &= 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { need = 3; min = 0x10000; c &= 0x07; }
-        else return false;
-        if ((size_t)(end - p) <= need)
-            return false;
-        for (size_t k = 1; k <= need; k++) {
-            if ((p[k] & 0xC0) != 0x80)
-                return false;
-            c = (c << 6) | (p[k] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return false;
-        p += need + 1;
-    }
-    return true;
-}
 
 size_t clams__fmt_u64(char *out, unsigned long long v)
 {

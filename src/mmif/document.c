@@ -78,8 +78,12 @@ clams_mmif_t *clams_mmif_load(const char *buf, size_t len, clams_error_t *err)
         clams__error_set(err, CLAMS_EINVAL, NULL, NULL, "no input buffer");
         return NULL;
     }
-    json_error_t jerr;
+    json_error_t jerr = {0}; /* jansson leaves the error code byte unset on some paths */
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (!root && clams__json_failed_for_memory(&jerr, buf, len)) {
+        clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
+        return NULL;
+    }
     if (!root) {
         if (err && err->code == 0) {
             err->line = jerr.line;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "clams/mmif.h"
+#include "common/internal.h"
 
 /* ---- Arena: chunked bump allocator; nothing is freed before the arena. ---- */
 typedef struct mmif_chunk_s mmif_chunk_t;
@@ -115,8 +116,6 @@ void clams__type_prefix(const char *name, const mmif_vtype_t *taken, size_t n, c
                         size_t outsz);
 /* Number of Unicode code points in a UTF-8 string. */
 size_t clams__utf8_len(const char *s, size_t n);
-/* True when s[0..n) is valid UTF-8. */
-bool clams__utf8_valid(const char *s, size_t n);
 /* Writes the decimal digits of v to out (>= 20 bytes, no NUL); returns
  * their number. The dump and the id generator use it instead of printf. */
 size_t clams__fmt_u64(char *out, unsigned long long v);

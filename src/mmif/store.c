@@ -43,7 +43,8 @@ static int keyhash_grow(clams_view_t *v)
     return 0;
 }
 
-/* The interned index of key, added when new; -1 on allocation failure. */
+/* The interned index of key, added when new; CLAMS_EINVAL for a key that
+ * cannot be one (not UTF-8, too many keys), CLAMS_ENOMEM. */
 static long intern_key(clams_view_t *v, const char *key)
 {
     size_t n = strlen(key);
@@ -56,24 +57,27 @@ static long intern_key(clams_view_t *v, const char *key)
         }
     }
     if (v->nkeys >= PROP_KEY_MASK || !clams__utf8_valid(key, n))
-        return -1;
+        return CLAMS_EINVAL;
     if (v->nkeys == v->capkeys) { /* two arrays, one capacity */
         size_t kcap = v->capkeys, lcap = v->capkeys;
-        if (clams__grow(&v->keys, &kcap, v->nkeys, sizeof(*v->keys), 16) != 0 ||
-            clams__grow(&v->keylens, &lcap, v->nkeys, sizeof(*v->keylens), 16) != 0)
-            return -1;
+        if (clams__grow(&v->keys, &kcap, v->nkeys, sizeof(*v->keys), 16) != 0)
+            return CLAMS_ENOMEM;
+        if (clams__grow(&v->keylens, &lcap, v->nkeys, sizeof(*v->keylens), 16) != 0) {
+            /* keys grew, keylens did not: both keep the smaller capacity */
+            return CLAMS_ENOMEM;
+        }
         v->capkeys = kcap;
     }
     char *copy = clams__arena_strndup(&v->arena, key, n);
     if (!copy)
-        return -1;
+        return CLAMS_ENOMEM;
     v->keys[v->nkeys] = copy;
     v->keylens[v->nkeys] = (uint32_t)n;
     v->nkeys++;
     if (v->nkeys * 2 > v->keyhash_cap) {
         if (keyhash_grow(v) != 0) {
             v->nkeys--;
-            return -1;
+            return CLAMS_ENOMEM;
         }
     } else {
         keyhash_insert(v, (uint32_t)(v->nkeys - 1));
@@ -216,22 +220,24 @@ const char *clams_annotation_type(const clams_annotation_t *ann)
     return ann ? ann->type_uri : NULL;
 }
 
-/* The slot for key (existing or appended), or NULL. "id" is reserved: the
- * store writes it from the record. */
-static mmif_prop_t *prop_slot(clams_annotation_t *a, const char *key, int kind)
+/* The slot for key (existing or appended) in *out. Returns 0, CLAMS_EINVAL
+ * (no annotation or key; "id", which the store writes from the record; a
+ * key that cannot be one) or CLAMS_ENOMEM. */
+static int prop_slot(clams_annotation_t *a, const char *key, int kind, mmif_prop_t **out)
 {
     if (!a || !key || (key[0] == 'i' && key[1] == 'd' && key[2] == '\0'))
-        return NULL;
+        return CLAMS_EINVAL;
     clams_view_t *v = a->view;
     long k = cached_key(v, key);
     if (k < 0)
-        return NULL;
+        return (int)k;
     for (uint32_t i = 0; i < a->nprops; i++) {
         if ((a->props[i].key & PROP_KEY_MASK) == (uint32_t)k) {
             if ((a->props[i].key >> PROP_KIND_SHIFT) == PROP_JSON)
                 json_decref(a->props[i].v.j);
             a->props[i].key = (uint32_t)k | ((uint32_t)kind << PROP_KIND_SHIFT);
-            return &a->props[i];
+            *out = &a->props[i];
+            return 0;
         }
     }
     if (a->nprops == a->cap) {
@@ -239,7 +245,7 @@ static mmif_prop_t *prop_slot(clams_annotation_t *a, const char *key, int kind)
         if (!clams__arena_extend(&v->arena, a->props, oldn, newn)) {
             mmif_prop_t *np = clams__arena_alloc(&v->arena, newn);
             if (!np)
-                return NULL;
+                return CLAMS_ENOMEM;
             memcpy(np, a->props, oldn);
             a->props = np;
         }
@@ -248,14 +254,16 @@ static mmif_prop_t *prop_slot(clams_annotation_t *a, const char *key, int kind)
     mmif_prop_t *p = &a->props[a->nprops++];
     p->key = (uint32_t)k | ((uint32_t)kind << PROP_KIND_SHIFT);
     p->len = 0;
-    return p;
+    *out = p;
+    return 0;
 }
 
 int clams_annotation_set_int(clams_annotation_t *ann, const char *key, long long value)
 {
-    mmif_prop_t *p = prop_slot(ann, key, PROP_INT);
-    if (!p)
-        return CLAMS_EINVAL;
+    mmif_prop_t *p = NULL;
+    int rc = prop_slot(ann, key, PROP_INT, &p);
+    if (rc != 0)
+        return rc;
     p->v.i = value;
     return 0;
 }
@@ -264,18 +272,20 @@ int clams_annotation_set_real(clams_annotation_t *ann, const char *key, double v
 {
     if (!isfinite(value))
         return CLAMS_EINVAL; /* JSON has no NaN or infinity */
-    mmif_prop_t *p = prop_slot(ann, key, PROP_REAL);
-    if (!p)
-        return CLAMS_EINVAL;
+    mmif_prop_t *p = NULL;
+    int rc = prop_slot(ann, key, PROP_REAL, &p);
+    if (rc != 0)
+        return rc;
     p->v.d = value;
     return 0;
 }
 
 int clams_annotation_set_bool(clams_annotation_t *ann, const char *key, bool value)
 {
-    mmif_prop_t *p = prop_slot(ann, key, PROP_BOOL);
-    if (!p)
-        return CLAMS_EINVAL;
+    mmif_prop_t *p = NULL;
+    int rc = prop_slot(ann, key, PROP_BOOL, &p);
+    if (rc != 0)
+        return rc;
     p->v.i = value;
     return 0;
 }
@@ -285,9 +295,10 @@ int clams_annotation_set_strn(clams_annotation_t *ann, const char *key, const ch
 {
     if (!ann || !value || len > UINT32_MAX || !clams__utf8_valid(value, len))
         return CLAMS_EINVAL;
-    mmif_prop_t *p = prop_slot(ann, key, PROP_STR);
-    if (!p)
-        return CLAMS_EINVAL;
+    mmif_prop_t *p = NULL;
+    int rc = prop_slot(ann, key, PROP_STR, &p);
+    if (rc != 0)
+        return rc;
     p->v.s = "";
     p->len = 0;
     const char *copy = clams__arena_strndup(&ann->view->arena, value, len);
@@ -309,10 +320,11 @@ int clams_annotation_set_json(clams_annotation_t *ann, const char *key, json_t *
 {
     if (!value)
         value = json_null();
-    mmif_prop_t *p = prop_slot(ann, key, PROP_JSON);
-    if (!p) {
+    mmif_prop_t *p = NULL;
+    int rc = prop_slot(ann, key, PROP_JSON, &p);
+    if (rc != 0) {
         json_decref(value);
-        return CLAMS_EINVAL;
+        return rc;
     }
     p->v.j = value;
     return 0;

@@ -49,6 +49,31 @@ static json_t *metadata_obj(clams_view_t *view)
     return md;
 }
 
+int clams_view_reorder_metadata(clams_view_t *view, const char *const *order)
+{
+    if (!view || !order)
+        return CLAMS_EINVAL;
+    json_t *md = metadata_obj(view);
+    json_t *nm = json_object();
+    int bad = !md || !nm;
+    for (size_t i = 0; !bad && order[i]; i++) {
+        json_t *v = json_object_get(md, order[i]);
+        if (v)
+            bad |= json_object_set(nm, order[i], v);
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(md, k, v)
+        if (!bad && !json_object_get(nm, k))
+            bad |= json_object_set(nm, k, v);
+    if (bad) {
+        json_decref(nm);
+        return CLAMS_ENOMEM;
+    }
+    /* "metadata" exists: jansson replaces the value in place, no allocation. */
+    return json_object_set_new(view->json, "metadata", nm) == 0 ? 0 : CLAMS_ENOMEM;
+}
+
 int clams_view_set_app(clams_view_t *view, const char *app)
 {
     if (!view || !app)
@@ -57,7 +82,7 @@ int clams_view_set_app(clams_view_t *view, const char *app)
     json_t *s = json_string(app);
     if (!md || !s) {
         json_decref(s);
-        return md ? CLAMS_EINVAL : CLAMS_ENOMEM;
+        return md ? clams__json_text_failure(app) : CLAMS_ENOMEM;
     }
     return json_object_set_new(md, "app", s) == 0 ? 0 : CLAMS_ENOMEM;
 }
@@ -83,7 +108,7 @@ int clams_view_add_contains(clams_view_t *view, const char *type_uri, json_t *pr
             return CLAMS_ENOMEM;
         }
     }
-    return json_object_set_new(c, type_uri, props) == 0 ? 0 : CLAMS_EINVAL;
+    return json_object_set_new(c, type_uri, props) == 0 ? 0 : clams__json_text_failure(type_uri);
 }
 
 int clams_view_set_error(clams_view_t *view, const char *message, const char *stack_trace)
@@ -95,10 +120,10 @@ int clams_view_set_error(clams_view_t *view, const char *message, const char *st
         return CLAMS_ENOMEM;
     json_t *e = json_pack("{s:s}", "message", message);
     if (!e)
-        return CLAMS_EINVAL;
+        return clams__json_text_failure(message);
     if (stack_trace && json_object_set_new(e, "stackTrace", json_string(stack_trace)) != 0) {
         json_decref(e);
-        return CLAMS_EINVAL;
+        return clams__json_text_failure(stack_trace);
     }
     json_object_del(md, "contains");
     json_object_del(md, "warnings");
@@ -121,7 +146,7 @@ int clams_view_add_warning(clams_view_t *view, const char *warning)
         return CLAMS_ENOMEM;
     json_t *s = json_string(warning);
     if (!s)
-        return CLAMS_EINVAL;
+        return clams__json_text_failure(warning);
     json_t *w = json_object_get(md, "warnings");
     if (!json_is_array(w)) {
         w = json_array();
