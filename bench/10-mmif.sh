@@ -4,7 +4,7 @@
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-samples="${CLAMS_SHARED_DIR:-$here/../../shared}/clams-reference/mmif-spec/samples-1.1.0"
+samples="${CLAMS_SHARED_DIR:-$here/../tests/data}/clams-reference/mmif-spec/samples-1.1.0"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bin="$build/bench/mmif_bench"

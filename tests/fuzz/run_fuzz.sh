@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     *) echo "run_fuzz.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-shared="${CLAMS_SHARED_DIR:-$root/../shared}"
+shared="${CLAMS_SHARED_DIR:-$root/tests/data}"
 harnesses="fuzz_mmif_load fuzz_mmif_validate fuzz_params fuzz_envelope"
 [ -n "$only" ] && harnesses="$only"
 

@@ -98,7 +98,7 @@ void clams_ts_response_free(clams_ts_response_t *r);
 
 /* The whole file (NUL-terminated), or NULL. *len may be NULL. */
 char *clams_ts_read_file(const char *path, size_t *len);
-/* Path of a file under the shared reference folder (CLAMS_SHARED_DIR, or the
+/* Path of a file under the test data folder (CLAMS_SHARED_DIR: tests/data, or the
  * environment variable of that name). Ownership: new. */
 char *clams_ts_shared_path(const char *relative);
 

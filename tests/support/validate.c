@@ -9,7 +9,7 @@
 #include "support.h"
 
 #ifndef CLAMS_SHARED_DIR
-#define CLAMS_SHARED_DIR "/work/shared"
+#define CLAMS_SHARED_DIR "tests/data"
 #endif
 #ifndef CLAMS_PYTHON
 #define CLAMS_PYTHON "/usr/bin/python3"
