@@ -16,6 +16,7 @@ static int log_threshold = CLAMS_LOG_WARNING;
 static const struct { const char *name; int level; } levels[] = {
     {"debug", CLAMS_LOG_DEBUG},     {"info", CLAMS_LOG_INFO},
     {"warning", CLAMS_LOG_WARNING}, {"warn", CLAMS_LOG_WARNING},
+    {"notice", CLAMS_LOG_NOTICE},
     {"error", CLAMS_LOG_ERROR},     {"critical", CLAMS_LOG_CRITICAL},
 };
 
@@ -47,6 +48,7 @@ static const char *level_name(int level)
 {
     if (level >= CLAMS_LOG_CRITICAL) return "CRITICAL";
     if (level >= CLAMS_LOG_ERROR) return "ERROR";
+    if (level >= CLAMS_LOG_NOTICE) return "NOTICE";
     if (level >= CLAMS_LOG_WARNING) return "WARNING";
     if (level >= CLAMS_LOG_INFO) return "INFO";
     return "DEBUG";

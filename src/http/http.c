@@ -54,6 +54,7 @@ void clams__http_req_free(clams__http_req_t *req)
     clams__http_body_free(&req->body);
     clams__query_free(&req->query);
     free(req->query_enc);
+    free(req->target);
     free(req);
 }
 
@@ -156,44 +157,64 @@ enum MHD_Result clams__http_queue_tracked(struct MHD_Connection *c, clams__respo
     return queue_built(c, resp, r, headers);
 }
 
-enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, int status,
-                                          const char *message, const char *const *headers)
+/* What the access log counts as sent for a body of len bytes. */
+static size_t body_bytes(const clams__http_req_t *req, size_t len)
+{
+    return req && req->head ? 0 : len;
+}
+
+enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, clams__http_req_t *req,
+                                          int status, const char *message,
+                                          const char *const *headers)
 {
     json_t *o = json_pack("{s:s}", "message", message);
     clams__response_t r = {.status = status, .content_type = "application/json"};
     r.body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     r.len = r.body ? strlen(r.body) : 0;
     json_decref(o);
+    if (req) {
+        req->answered = status;
+        req->answered_len = body_bytes(req, r.len);
+    }
     return clams__http_queue(c, &r, headers);
 }
 
-enum MHD_Result clams__http_queue_404(struct MHD_Connection *c)
+void clams__http_answered(clams__http_req_t *req, int status, size_t len)
 {
-    return clams__http_queue_message(c, 404, "Not found: this app serves only \"/\".", NULL);
+    req->answered = status;
+    req->answered_len = body_bytes(req, len);
 }
 
-enum MHD_Result clams__http_queue_405(struct MHD_Connection *c)
+static enum MHD_Result queue_404(struct MHD_Connection *c, clams__http_req_t *req,
+                                 const clams__http_config_t *cfg)
+{
+    return clams__http_queue_message(c, req, 404, cfg->not_found ? cfg->not_found
+                                     : "Not found: this app serves \"/\".", NULL);
+}
+
+static enum MHD_Result queue_405(struct MHD_Connection *c, clams__http_req_t *req)
 {
     static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, CLAMS__HTTP_ALLOW, NULL};
-    return clams__http_queue_message(c, 405, "Method not allowed: \"/\" accepts GET, HEAD, "
-                                     "POST and PUT.", allow);
+    return clams__http_queue_message(c, req, 405, "Method not allowed: \"/\" accepts GET, "
+                                     "HEAD, POST and PUT.", allow);
 }
 
 static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
 
-enum MHD_Result clams__http_queue_413(struct MHD_Connection *c, size_t max_body)
+static enum MHD_Result queue_413(struct MHD_Connection *c, clams__http_req_t *req,
+                                 size_t max_body)
 {
     char msg[128];
     snprintf(msg, sizeof(msg), "Request body too large: the limit is %zu bytes.", max_body);
-    return clams__http_queue_message(c, 413, msg, close_hdr);
+    return clams__http_queue_message(c, req, 413, msg, close_hdr);
 }
 
-enum MHD_Result clams__http_queue_414(struct MHD_Connection *c)
+static enum MHD_Result queue_414(struct MHD_Connection *c, clams__http_req_t *req)
 {
     char msg[128];
     snprintf(msg, sizeof(msg), "URI too long: the query string may take %zu bytes.",
              CLAMS__HTTP_QUERY_MAX);
-    return clams__http_queue_message(c, 414, msg, close_hdr);
+    return clams__http_queue_message(c, req, 414, msg, close_hdr);
 }
 
 static bool declared_too_big(struct MHD_Connection *c, size_t max)
@@ -239,19 +260,20 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
     req->started = clams__now();
     req->body.max = lim->max_body;
     req->route = clams__http_route(url, method);
+    req->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    snprintf(req->method, sizeof(req->method), "%s", method);
+    req->target = strdup(url); /* the query joins it once it is collected */
     *ret = MHD_YES;
     if (req->route == CLAMS__ROUTE_NOT_FOUND || req->route == CLAMS__ROUTE_BAD_METHOD) {
-        req->answered = req->route == CLAMS__ROUTE_NOT_FOUND ? 404 : 405;
-        *ret = req->route == CLAMS__ROUTE_NOT_FOUND ? clams__http_queue_404(c)
-                                                    : clams__http_queue_405(c);
+        *ret = req->route == CLAMS__ROUTE_NOT_FOUND ? queue_404(c, req, lim)
+                                                    : queue_405(c, req);
         return CLAMS__HTTP_ANSWERED;
     }
     if (request_head_size(c, url) > lim->max_header) {
         char msg[160];
         snprintf(msg, sizeof(msg), "Request header fields too large: the target and headers "
                  "may take %zu bytes (--max-header-size).", lim->max_header);
-        req->answered = 431;
-        *ret = clams__http_queue_message(c, 431, msg, close_hdr);
+        *ret = clams__http_queue_message(c, req, 431, msg, close_hdr);
         return CLAMS__HTTP_ANSWERED;
     }
     if (clams__http_collect_query(c, &req->query) != 0 ||
@@ -259,15 +281,20 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
         *ret = MHD_NO;
         return CLAMS__HTTP_ANSWERED;
     }
-    if (strlen(req->query_enc) > CLAMS__HTTP_QUERY_MAX) {
-        req->answered = 414;
-        *ret = clams__http_queue_414(c);
+    size_t ul = strlen(url), ql = strlen(req->query_enc);
+    char *target = ql ? malloc(ul + ql + 2) : NULL;
+    if (target) {
+        snprintf(target, ul + ql + 2, "%s?%s", url, req->query_enc);
+        free(req->target);
+        req->target = target;
+    }
+    if (ql > CLAMS__HTTP_QUERY_MAX) {
+        *ret = queue_414(c, req);
         return CLAMS__HTTP_ANSWERED;
     }
     if (declared_too_big(c, lim->max_body)) {
-        req->answered = 413;
         req->body.too_big = true;
-        *ret = clams__http_queue_413(c, lim->max_body);
+        *ret = queue_413(c, req, lim->max_body);
         return CLAMS__HTTP_ANSWERED;
     }
     return CLAMS__HTTP_CONTINUE;
@@ -294,8 +321,8 @@ int clams__http_step(struct MHD_Connection *c, const char *url, const char *meth
         int rc = clams__http_body_feed(&req->body, upload_data, n);
         if (rc == CLAMS_ETOOBIG) {
             /* Answer now when MHD allows it, else right after the upload. */
-            if (clams__http_queue_413(c, lim->max_body) == MHD_YES)
-                req->answered = 413;
+            if (queue_413(c, req, lim->max_body) != MHD_YES)
+                req->answered = 0; /* not queued after all: answered after the upload */
         } else if (rc != 0) {
             *ret = MHD_NO;
             return CLAMS__HTTP_ANSWERED;
@@ -305,8 +332,7 @@ int clams__http_step(struct MHD_Connection *c, const char *url, const char *meth
     if (req->answered)
         return CLAMS__HTTP_ANSWERED;
     if (req->body.too_big) {
-        req->answered = 413;
-        *ret = clams__http_queue_413(c, lim->max_body);
+        *ret = queue_413(c, req, lim->max_body);
         return CLAMS__HTTP_ANSWERED;
     }
     return CLAMS__HTTP_READY;

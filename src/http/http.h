@@ -37,6 +37,7 @@ typedef struct clams__http_config_s {
     double client_timeout;  /* idle seconds before a client is dropped; 0 = never */
     int max_connections;    /* open client connections */
     bool reuse_port;        /* SO_REUSEPORT: several servers share the port on purpose */
+    const char *not_found;  /* the 404 message (the paths this server serves); NULL: "/" */
 } clams__http_config_t;
 
 /* libmicrohttpd's per-connection memory pool for a config: the request line
@@ -82,6 +83,10 @@ typedef struct clams__http_req_s {
     int route;
     int answered; /* the status of a response already queued (404, 405, 413, 414,
                    * 431), or of one the server queued itself; 0 = none yet */
+    size_t answered_len; /* its body bytes as sent (0 for HEAD) */
+    bool head;           /* a HEAD request: no body goes out */
+    char method[16];     /* for the access log */
+    char *target;        /* path?query as the access log shows it (encoded query) */
     clams__http_body_t body;
     clams__query_t query; /* every query argument, collected with the headers */
     char *query_enc;      /* the same, encoded (clams__query_encode) */
@@ -120,14 +125,14 @@ enum MHD_Result clams__http_queue(struct MHD_Connection *c, clams__response_t *r
 enum MHD_Result clams__http_queue_tracked(struct MHD_Connection *c, clams__response_t *r,
                                           const char *const *headers,
                                           void (*done)(void *), void *done_cls);
-/* Queues {"message": message} as application/json with status. */
-enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, int status,
-                                          const char *message, const char *const *headers);
-/* The 404 / 405 (with Allow) / 413 / 414 answers. */
-enum MHD_Result clams__http_queue_404(struct MHD_Connection *c);
-enum MHD_Result clams__http_queue_405(struct MHD_Connection *c);
-enum MHD_Result clams__http_queue_413(struct MHD_Connection *c, size_t max_body);
-enum MHD_Result clams__http_queue_414(struct MHD_Connection *c);
+/* Queues {"message": message} as application/json with status, and
+ * records the answer in req (may be NULL) for the access log. */
+enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, clams__http_req_t *req,
+                                          int status, const char *message,
+                                          const char *const *headers);
+/* Records an answer the server queued itself: its status and body bytes
+ * (0 for HEAD, whose body is never sent), for the access log. */
+void clams__http_answered(clams__http_req_t *req, int status, size_t len);
 
 /* Starts a libmicrohttpd daemon on its own listening socket for cfg.
  * cfg->host is resolved with getaddrinfo (names, IPv4 and IPv6 alike);
@@ -143,6 +148,13 @@ struct MHD_Daemon *clams__http_start(const clams__http_config_t *cfg, unsigned i
                                      MHD_RequestCompletedCallback completed, void *completed_cls,
                                      MHD_NotifyConnectionCallback notify, void *notify_cls,
                                      int *bound_port, char *why, size_t why_size);
+
+/* access_log.c: one access-log line on stdout (see there for the format).
+ * worker: the pid that answered, 0 for the server itself. */
+void clams__http_access_log(const char *addr, const char *method, const char *target,
+                            int status, size_t bytes, double seconds, long worker);
+/* The client's numeric address ("" when unknown). */
+void clams__http_client_addr(struct MHD_Connection *c, char *buf, size_t size);
 
 /* The address to print for cfg ("0.0.0.0" when cfg->host is NULL). */
 const char *clams__http_host_label(const clams__http_config_t *cfg);

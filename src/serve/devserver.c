@@ -5,17 +5,19 @@
  * big output is alive at a time whatever the number of clients. Stops on
  * SIGINT/SIGTERM. */
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clams/clams.h"
 #include "common/internal.h"
 #include "serve/serve.h"
 
 typedef struct {
     const clams__app_rt_t *rt;
-    const clams__http_config_t *cfg;
+    clams__http_config_t cfg; /* the flags' config, with this server's 404 text */
     pthread_mutex_t lock;
     int inflight;                  /* annotate answers queued, not yet freed */
     bool stopping;
@@ -60,6 +62,31 @@ static bool must_wait(dev_server_t *dev, struct MHD_Connection *c)
     return wait;
 }
 
+/* GET or HEAD of /healthz and /readyz: the development server is ready as
+ * soon as it listens (worker_init ran before). Other methods get the 405 the
+ * production server gives on its service paths. */
+static enum MHD_Result service_path(struct MHD_Connection *c, clams__http_req_t *req,
+                                    const char *url, const char *method)
+{
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+        static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD", NULL};
+        return clams__http_queue_message(c, req, 405, "Method not allowed: this path accepts "
+                                         "GET and HEAD.", allow);
+    }
+    const char *text = strcmp(url, "/healthz") == 0 ? "ok\n" : "ready\n";
+    clams__response_t r = {.status = 200, .content_type = "text/plain; charset=utf-8",
+                           .body = strdup(text), .len = strlen(text)};
+    if (!r.body)
+        return MHD_NO;
+    clams__http_answered(req, 200, r.len);
+    return clams__http_queue(c, &r, NULL);
+}
+
+static bool is_service_path(const char *url)
+{
+    return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0;
+}
+
 static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version,
                                    const char *upload_data, size_t *upload_data_size,
@@ -68,8 +95,23 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
     dev_server_t *dev = cls;
     clams__http_req_t *req;
     enum MHD_Result ret;
-    if (clams__http_step(c, url, method, upload_data, upload_data_size, con_cls,
-                         dev->cfg, &req, &ret) != CLAMS__HTTP_READY)
+    if (!*con_cls && is_service_path(url)) {
+        req = calloc(1, sizeof(*req));
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        req->started = clams__now();
+        req->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+        snprintf(req->method, sizeof(req->method), "%s", method);
+        req->target = strdup(url);
+        return service_path(c, req, url, method);
+    }
+    if (*con_cls && ((clams__http_req_t *)*con_cls)->route == 0) {
+        *upload_data_size = 0; /* a body sent to a service path: ignored */
+        return MHD_YES;
+    }
+    if (clams__http_step(c, url, method, upload_data, upload_data_size, con_cls, &dev->cfg,
+                         &req, &ret) != CLAMS__HTTP_READY)
         return ret;
     if (req->route == CLAMS__ROUTE_ANNOTATE && must_wait(dev, c))
         return MHD_YES;
@@ -86,19 +128,28 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
         clams__response_free(&r);
         if (req->route == CLAMS__ROUTE_ANNOTATE)
             answer_done(dev);
-        return clams__http_queue_message(c, 500, "Out of memory.", NULL);
+        return clams__http_queue_message(c, req, 500, "Out of memory.", NULL);
     }
-    clams__log(CLAMS_LOG_INFO, 0, "%s %s -> %d (%zu bytes, %.3f s)", method, url, r.status,
-               r.len, clams__now() - req->started);
+    clams__http_answered(req, r.status, r.len);
     if (req->route == CLAMS__ROUTE_ANNOTATE)
         return clams__http_queue_tracked(c, &r, NULL, answer_done, dev);
     return clams__http_queue(c, &r, NULL);
 }
 
+/* The access log line (as the production server writes it), then the state. */
 static void dev_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                           enum MHD_RequestTerminationCode toe)
 {
-    clams__http_req_free(*con_cls);
+    clams__http_req_t *req = *con_cls;
+    (void)cls;
+    (void)toe;
+    if (req && req->answered > CLAMS__HTTP_BY_SERVER) {
+        char addr[64];
+        clams__http_client_addr(c, addr, sizeof(addr));
+        clams__http_access_log(addr, req->method, req->target, req->answered,
+                               req->answered_len, clams__now() - req->started, 0);
+    }
+    clams__http_req_free(req);
     *con_cls = NULL;
 }
 
@@ -121,7 +172,8 @@ int clams__dev_serve(const clams__app_rt_t *rt, const clams__http_config_t *cfg)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    dev_server_t dev = {.rt = rt, .cfg = cfg};
+    dev_server_t dev = {.rt = rt, .cfg = *cfg};
+    dev.cfg.not_found = "Not found: this app serves \"/\", /healthz and /readyz.";
     pthread_mutex_init(&dev.lock, NULL);
     /* poll(), not epoll: libmicrohttpd 0.9.75's edge-triggered epoll loop
      * misses a client's FIN that arrives with or after its last bytes, so a
@@ -133,14 +185,18 @@ int clams__dev_serve(const clams__app_rt_t *rt, const clams__http_config_t *cfg)
     char why[256];
     int port = cfg->port;
     struct MHD_Daemon *d = clams__http_start(
-        cfg, MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME,
+        &dev.cfg, MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME,
         dev_handler, &dev, dev_completed, NULL, NULL, NULL, &port, why, sizeof(why));
     int status = 1;
     if (!d)
         clams__log(CLAMS_LOG_ERROR, 0, "%s", why);
     if (d) {
-        clams__log(CLAMS_LOG_INFO, 0, "development server listening on %s:%d",
-                   clams__http_host_label(cfg), port);
+        const json_t *md = clams__app_rt_metadata(rt);
+        clams__log(CLAMS_LOG_NOTICE, 0, "%s %s ready: development server on http://%s:%d/ "
+                   "(one process, annotate in-process, requests one at a time; clams-c %s)",
+                   json_string_value(json_object_get(md, "name")),
+                   json_string_value(json_object_get(md, "app_version")),
+                   clams__http_host_label(cfg), port, clams_version_str());
         int sig = 0;
         sigwait(&set, &sig);
         clams__log(CLAMS_LOG_INFO, 0, "signal %d: stopping", sig);

@@ -22,9 +22,10 @@ static void usage(const clams_app_t *app, const char *prog, FILE *f)
     clams__options_usage(f);
     fprintf(f, "File mode:\n"
                "  annotate IN OUT             read MMIF from IN (default stdin), write to OUT\n"
-               "                              (default stdout); --param NAME=VALUE repeats\n\n"
+               "                              (default stdout); each app parameter below is a\n"
+               "                              flag (--NAME VALUE), or --param NAME=VALUE\n\n"
                "Environment: CLAMS_LOGLEVEL (debug, info, warning, error, critical),\n"
-               "CLAMS_APP_VERSION, CLAMS_GUNICORN_WORKERS.\n");
+               "CLAMS_APP_VERSION, CLAMS_GUNICORN_WORKERS.\n\n");
 }
 
 static int print_describe(const clams__app_rt_t *rt)
@@ -61,7 +62,7 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
 {
     if (clams__log_init() != 0) {
         fprintf(stderr, "CLAMS_LOGLEVEL='%s' is not a log level (use debug, info, warning, "
-                "error or critical)\n", getenv("CLAMS_LOGLEVEL"));
+                "notice, error or critical)\n", getenv("CLAMS_LOGLEVEL"));
         return 2;
     }
     const char *prog = argc > 0 ? argv[0] : "app";
@@ -89,11 +90,14 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
         if (mode == HELP)
             break;
     }
+    clams__app_rt_t *rt = make_rt(app);
     if (mode == HELP) {
         usage(app, prog, stdout);
+        if (rt) /* an invalid declaration still gets the flags, and says why above */
+            clams__print_params(stdout, clams__app_rt_metadata(rt));
+        clams__app_rt_free(rt);
         return 0;
     }
-    clams__app_rt_t *rt = make_rt(app);
     if (!rt)
         return 1;
     int status;

@@ -4,6 +4,8 @@
 #ifndef CLAMS_SERVE_H
 #define CLAMS_SERVE_H
 
+#include <stdio.h>
+
 #include "app/pipeline.h"
 #include "http/http.h"
 #include "serve/options.h"
@@ -16,5 +18,9 @@ int clams__dev_serve(const clams__app_rt_t *rt, const clams__http_config_t *cfg)
 /* `annotate [IN|-] [OUT|-] --param NAME=VALUE...`; argv[first] is the first
  * word after "annotate". Returns the exit status (0, 1 failure, 2 usage). */
 int clams__file_mode(const clams__app_rt_t *rt, int argc, char **argv, int first);
+
+/* The app's runtime parameters (its own and the universal ones) with type,
+ * default, multivalued and choices, from its metadata, for --help. */
+void clams__print_params(FILE *f, const json_t *metadata);
 
 #endif

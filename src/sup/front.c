@@ -87,17 +87,7 @@ static clams__sreq_t *new_req(clams__master_t *m, struct MHD_Connection *c,
     r->path = malloc(ul + ql + 2);
     if (r->path)
         snprintf(r->path, ul + ql + 2, "%s%s%s", url, ql ? "?" : "", ql ? r->query_enc : "");
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->addr,
-                      sizeof(r->addr));
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->addr,
-                      sizeof(r->addr));
-    }
+    clams__http_client_addr(c, r->addr, sizeof(r->addr));
     m->open_reqs++;
     clams__hc_request_begins(c, r);
     return r;
@@ -319,6 +309,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     clams__sreq_t *r = hr->user;
     if (r && r->by_step) {
         r->status = hr->answered; /* as sent: 404, 405, 413, 414 or 431 */
+        r->sent_len = hr->answered_len;
         r->phase = CLAMS__REQ_ANSWERED;
     }
     clams__http_req_free(hr);
@@ -332,7 +323,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
     if (r->phase == CLAMS__REQ_ANSWERED) {
         double now = clams__now();
-        clams__access_log(r, now);
+        size_t sent = r->by_step ? r->sent_len
+                      : strcmp(r->method, "HEAD") == 0 ? 0 : r->resp_len;
+        clams__http_access_log(r->addr, r->method, r->path, r->status, sent, now - r->t0,
+                               (long)r->worker);
         clams__stats_request(&m->stats, r->status, now - r->t0);
     }
     m->open_reqs--;

@@ -159,6 +159,15 @@ static void on_ready(clams__master_t *m, clams__proc_t *p)
     clams__worker_to(m, p, CLAMS__W_READY, CLAMS__RECYCLE_NONE, 0, detail);
     p->ready_at = now;
     p->failures = 0;
+    if (!m->ever_ready) {
+        const json_t *md = clams__app_rt_metadata(m->rt);
+        clams__log(CLAMS_LOG_NOTICE, 0, "%s %s ready: production server on http://%s:%d/ "
+                   "(%d workers, max_requests %ld; %s)",
+                   json_string_value(json_object_get(md, "name")),
+                   json_string_value(json_object_get(md, "app_version")),
+                   clams__http_host_label(m->http), m->port, m->nprocs, m->max_requests,
+                   m->plan->log_line);
+    }
     m->ever_ready = true;
     m->init_fail_row = 0;
     if (p->retire)
@@ -674,7 +683,9 @@ int clams__production_serve(const clams__app_rt_t *rt, const clams__http_config_
     clams__master_t m;
     memset(&m, 0, sizeof(m));
     m.rt = rt;
-    m.http = http;
+    m.http_cfg = *http;
+    m.http_cfg.not_found = "Not found: this app serves \"/\", /healthz, /readyz and /metrics.";
+    m.http = &m.http_cfg;
     m.cfg = opts;
     m.port = http->port;
     m.epfd = m.sigfd = m.hcfd = -1;

@@ -81,6 +81,7 @@ typedef struct clams__sreq_s {
     int resp_fd;         /* from a worker (memfd), or -1 */
     char *resp_buf;      /* malloc'd body, or NULL */
     size_t resp_len;
+    size_t sent_len;     /* body bytes sent by the shared helpers (by_step) */
     pid_t worker;        /* 0 = answered by the master */
     bool retry_after;
     bool allow_get;         /* a 405 on a service path: Allow: GET, HEAD */
@@ -199,7 +200,8 @@ typedef enum {
 
 typedef struct clams__master_s {
     const clams__app_rt_t *rt;
-    const clams__http_config_t *http;
+    const clams__http_config_t *http; /* &http_cfg */
+    clams__http_config_t http_cfg;    /* the flags' config, with this server's 404 text */
     const clams__sup_config_t *cfg;
     int port;                   /* the port bound (http->port 0 picks one) */
     clams__pool_plan_t *plan;
@@ -307,8 +309,6 @@ void clams__front_worker_failed(clams__master_t *m, clams__sreq_t *r, pid_t pid,
 /* Fills a small text answer (takes nothing). */
 void clams__front_text(clams__sreq_t *r, int status, const char *text);
 
-/* access_log.c: one line on stdout. */
-void clams__access_log(const clams__sreq_t *r, double now);
 
 /* metrics.c: GET /metrics body (malloc'd). */
 char *clams__metrics_render(const clams__master_t *m, size_t *len);

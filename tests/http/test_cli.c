@@ -208,6 +208,84 @@ START_TEST(test_file_mode)
 }
 END_TEST
 
+/* appConfiguration of the app's view in a file-mode output (new). */
+static json_t *file_mode_config(const char *const *args, const char *input)
+{
+    char *out, *err;
+    int rc = run_app(args, v1_env, input, &out, &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    json_t *d = json_loads(out, 0, NULL);
+    ck_assert_ptr_nonnull(d);
+    json_t *md = json_object_get(json_array_get(json_object_get(d, "views"), 0), "metadata");
+    json_t *conf = json_deep_copy(json_object_get(md, "appConfiguration"));
+    json_decref(d);
+    free(out);
+    free(err);
+    return conf;
+}
+
+/* clams-python's cli.py form: one flag per runtime parameter, multivalued
+ * ones taking several values, beside the --param form. */
+START_TEST(test_file_mode_parameter_flags)
+{
+    char *input = golden_input();
+    json_t *flags = file_mode_config((const char *[]){"annotate", "-", "-", "--count", "7",
+                                                      "--labels", "Q", "R", "--labelMap",
+                                                      "a:b", "--mode=slow", NULL}, input);
+    json_t *params = file_mode_config((const char *[]){"annotate", "-", "-", "--param",
+                                                       "count=7", "--param", "labels=Q",
+                                                       "--param", "labels=R", "--param",
+                                                       "labelMap=a:b", "--param", "mode=slow",
+                                                       NULL}, input);
+    assert_json_equal(flags, params, "the two spellings");
+    ck_assert_int_eq(json_integer_value(json_object_get(flags, "count")), 7);
+    ck_assert_int_eq(json_array_size(json_object_get(flags, "labels")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(flags, "mode")), "slow");
+    json_decref(flags);
+    json_decref(params);
+    char *out, *err;
+    /* A flag without its value, and one that is no parameter: usage errors. */
+    ck_assert_int_eq(run_app((const char *[]){"annotate", "-", "-", "--count", NULL}, v1_env,
+                             input, &out, &err), 2);
+    ck_assert_msg(strstr(err, "--count expects a value"), "%s", err);
+    free(out);
+    free(err);
+    ck_assert_int_eq(run_app((const char *[]){"annotate", "--minLength", "3", NULL}, v1_env,
+                             input, &out, &err), 2);
+    ck_assert_msg(strstr(err, "not a parameter of this app"), "%s", err);
+    free(out);
+    free(err);
+    /* A bad value is the pipeline's 400 error view, as over HTTP. */
+    ck_assert_int_eq(run_app((const char *[]){"annotate", "--count", "x", NULL}, v1_env, input,
+                             &out, &err), 1);
+    ck_assert_msg(strstr(out, "expects an integer"), "%s", out);
+    free(out);
+    free(err);
+    free(input);
+}
+END_TEST
+
+/* --help and annotate --help list the app's own parameters. */
+START_TEST(test_help_lists_parameters)
+{
+    const char *const *which[] = {(const char *[]){"--help", NULL},
+                                  (const char *[]){"annotate", "--help", NULL}};
+    for (size_t w = 0; w < 2; w++) {
+        char *out, *err;
+        ck_assert_int_eq(run_app(which[w], NULL, NULL, &out, &err), 0);
+        ck_assert_msg(strstr(out, "--count INTEGER") && strstr(out, "(default: 3"),
+                      "no --count with type and default:\n%s", out);
+        ck_assert_msg(strstr(out, "--labels STRING...") && strstr(out, "multivalued"), "%s",
+                      out);
+        ck_assert_msg(strstr(out, "choices: [\"fast\",\"slow\"]"),
+                      "%s", out);
+        ck_assert_msg(strstr(out, "--tfSamplingMode STRING"), "%s", out);
+        free(out);
+        free(err);
+    }
+}
+END_TEST
+
 /* Serves the app with extra environment and POSTs the golden input once. */
 static json_t *serve_and_post(const char *const *env, const char *query, long status)
 {
@@ -281,6 +359,8 @@ int main(void)
     tcase_add_test(tc, test_gpu_typ_raised_to_min);
     tcase_add_test(tc, test_file_mode);
     tcase_add_test(tc, test_warning_from_annotate);
+    tcase_add_test(tc, test_file_mode_parameter_flags);
+    tcase_add_test(tc, test_help_lists_parameters);
     tcase_add_test(tc, test_invalid_output_is_500);
     tcase_add_test(tc, test_app_tags_signed);
     suite_add_tcase(s, tc);

@@ -5,7 +5,10 @@
  *  - a second app started on a port in use exits 1 at once saying "address
  *    already in use" (no SO_REUSEPORT unless --reuse-port asks for it);
  *  - a query that cannot travel to a worker whole is answered 414 by both
- *    servers, never cut short; one that fits comes back pretty from both. */
+ *    servers, never cut short; one that fits comes back pretty from both;
+ * and what a newcomer sees (issue 15): both servers say when they are ready,
+ * answer /healthz and /readyz, name their own paths in a 404, and log every
+ * request with the bytes really sent (a 404's body; nothing for HEAD). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +164,68 @@ START_TEST(test_long_query_same_in_both_servers)
 }
 END_TEST
 
+/* Waits up to 3 s for the server log to contain needle; the log (new) or NULL. */
+static char *log_with(const clams_ts_server_t *s, const char *needle)
+{
+    for (int i = 0; i < 60; i++) {
+        char *log = clams_ts_server_log(s);
+        if (log && strstr(log, needle))
+            return log;
+        free(log);
+        usleep(50000);
+    }
+    return NULL;
+}
+
+START_TEST(test_ready_line_service_paths_access_log)
+{
+    static const char *const prod[] = {"--production", NULL};
+    static const char *const env[] = {"CLAMS_GUNICORN_WORKERS=2", NULL};
+    clams_ts_server_t s;
+    ck_assert_int_eq(clams_ts_server_start(&s, EXAMPLE_APP_PATH, _i ? prod : NULL, env, 60), 0);
+    char want[160];
+    snprintf(want, sizeof(want), "ready: %s server on http://127.0.0.1:%d/",
+             _i ? "production" : "development", s.port);
+    char *log = log_with(&s, want);
+    ck_assert_msg(log, "no ready line \"%s\" at the default log level", want);
+    ck_assert_msg(strstr(log, "NOTICE") && strstr(log, "Example CLAMS App for testing"), "%s", log);
+    if (_i)
+        ck_assert_msg(strstr(log, "(2 workers") && strstr(log, "CLAMS_GUNICORN_WORKERS"),
+                      "the production ready line says how many workers and why:\n%s", log);
+    free(log);
+    const char *paths[] = {"healthz", "readyz"};
+    for (int k = 0; k < 2; k++) {
+        char url[96];
+        snprintf(url, sizeof(url), "%s%s", s.base_url, paths[k]);
+        clams_ts_response_t r;
+        ck_assert_int_eq(clams_ts_get(url, NULL, &r), 0);
+        ck_assert_msg(r.status == 200, "%s /%s: %ld", mode_name(_i), paths[k], r.status);
+        clams_ts_response_free(&r);
+    }
+    char url[96];
+    snprintf(url, sizeof(url), "%snope", s.base_url);
+    clams_ts_response_t r;
+    ck_assert_int_eq(clams_ts_get(url, NULL, &r), 0);
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_msg(strstr(r.body, "/healthz") && (_i ? strstr(r.body, "/metrics") != NULL
+                                                    : strstr(r.body, "/metrics") == NULL),
+                  "%s 404 names the wrong paths: %s", mode_name(_i), r.body);
+    char line[96];
+    snprintf(line, sizeof(line), "\"GET /nope\" 404 %zu ", r.body_len);
+    clams_ts_response_free(&r);
+    log = log_with(&s, line);
+    ck_assert_msg(log, "%s access log has no %s", mode_name(_i), line);
+    free(log);
+    ck_assert_int_eq(clams_ts_request("HEAD", s.base_url, NULL, NULL, NULL, 0, 10, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    clams_ts_response_free(&r);
+    log = log_with(&s, "\"HEAD /\" 200 0 ");
+    ck_assert_msg(log, "%s access log: HEAD / not logged with 0 bytes", mode_name(_i));
+    free(log);
+    clams_ts_server_stop(&s, 0, 30);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("listen");
@@ -170,6 +235,7 @@ int main(void)
     tcase_add_loop_test(tc, test_port_in_use, 0, 2);
     tcase_add_loop_test(tc, test_reuse_port_on_purpose, 0, 2);
     tcase_add_loop_test(tc, test_long_query_same_in_both_servers, 0, 2);
+    tcase_add_loop_test(tc, test_ready_line_service_paths_access_log, 0, 2);
     suite_add_tcase(s, tc);
     return clams_ts_run_suite(s, false);
 }
