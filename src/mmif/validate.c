@@ -118,6 +118,9 @@ static int check_required(vctx_t *c, const json_t *obj, const char *const *keys,
     return 0;
 }
 
+/* Called after check_required: a document that lacks what MMIF needs is told
+ * so first ("missing required property metadata" for {"foo": 1}), before
+ * what it has too much of. */
 static int check_no_extra(vctx_t *c, const json_t *obj, const char *const *keys, size_t n)
 {
     const char *k;
@@ -136,8 +139,8 @@ static int check_annotation(vctx_t *c, const json_t *a)
 {
     static const char *const keys[] = {"@type", "properties"};
     int rc;
-    if ((rc = check_object(c, a)) || (rc = check_no_extra(c, a, keys, 2)) ||
-        (rc = check_required(c, a, keys, 2)))
+    if ((rc = check_object(c, a)) || (rc = check_required(c, a, keys, 2)) ||
+        (rc = check_no_extra(c, a, keys, 2)))
         return rc;
     CHILD(c, a, "@type", check_string(c, child_, 1));
     json_t *props = json_object_get(a, "properties");
@@ -283,8 +286,8 @@ static int check_view(vctx_t *c, const json_t *v)
 {
     static const char *const keys[] = {"id", "metadata", "annotations"};
     int rc;
-    if ((rc = check_object(c, v)) || (rc = check_no_extra(c, v, keys, 3)) ||
-        (rc = check_required(c, v, keys, 3)))
+    if ((rc = check_object(c, v)) || (rc = check_required(c, v, keys, 3)) ||
+        (rc = check_no_extra(c, v, keys, 3)))
         return rc;
     CHILD(c, v, "id", check_string(c, child_, 1));
     CHILD(c, v, "metadata", check_view_metadata(c, child_));
@@ -312,8 +315,8 @@ int clams_mmif_validate_json(const json_t *root, clams_error_t *err)
     static const char *const keys[] = {"metadata", "documents", "views"};
     vctx_t c = {.err = err};
     int rc;
-    if ((rc = check_object(&c, root)) || (rc = check_no_extra(&c, root, keys, 3)) ||
-        (rc = check_required(&c, root, keys, 3)))
+    if ((rc = check_object(&c, root)) || (rc = check_required(&c, root, keys, 3)) ||
+        (rc = check_no_extra(&c, root, keys, 3)))
         return rc;
     CHILD(&c, root, "metadata", check_mmif_metadata(&c, child_));
     CHILD(&c, root, "documents", check_annotations(&c, child_));
