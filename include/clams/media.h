@@ -156,6 +156,14 @@ CLAMS_API int clams_video_frame(clams_video_t *video, long long frame,
                                 const clams_frame_opts_t *opts, uint8_t *buf, size_t size,
                                 clams_image_t *img, clams_error_t *err);
 
+/* What the reader did so far: frames the decoder produced and seeks made
+ * (a reopening of the file counts as one), for diagnostics and tests. */
+typedef struct clams_video_stats_s {
+    long long decoded;
+    long long seeks;
+} clams_video_stats_t;
+CLAMS_API void clams_video_stats(const clams_video_t *video, clams_video_stats_t *stats);
+
 /* Bytes one frame takes with these options (0 on bad options). */
 CLAMS_API size_t clams_video_frame_size(const clams_video_t *video,
                                         const clams_frame_opts_t *opts);

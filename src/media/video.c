@@ -46,6 +46,7 @@ struct clams_video_s {
     bool drained;     /* the NULL packet was sent */
     int64_t want;     /* timestamp of the frame being looked for */
     bool pending;     /* v->pkt holds a packet read after a seek, not yet sent */
+    clams_video_stats_t stats;
     char last_err[160];
     struct SwsContext *sws;
     int sws_key[7];
@@ -280,6 +281,12 @@ int clams_video_frame_at(const clams_video_t *v, double t, const char *unit, lon
     return 0;
 }
 
+void clams_video_stats(const clams_video_t *v, clams_video_stats_t *stats)
+{
+    if (stats)
+        *stats = v ? v->stats : (clams_video_stats_t){0};
+}
+
 /* Frame number of timestamp ts (binary search), or -1. */
 static long long frame_of(const clams_video_t *v, int64_t ts)
 {
@@ -318,6 +325,7 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
         int r = avcodec_receive_frame(v->dec, v->frame);
         if (r == 0) {
             v->have_frame = true;
+            v->stats.decoded++;
             return 1;
         }
         if (r == AVERROR_EOF)
@@ -378,6 +386,7 @@ static int rewind_input(clams_video_t *v, clams_error_t *err)
     }
     avformat_close_input(&v->fmt);
     v->fmt = fmt;
+    v->stats.seeks++;
     avcodec_flush_buffers(v->dec);
     av_frame_unref(v->frame);
     v->have_frame = false;
@@ -401,6 +410,7 @@ static int first_packet(clams_video_t *v)
 
 static void reset_decoder(clams_video_t *v)
 {
+    v->stats.seeks++;
     avcodec_flush_buffers(v->dec);
     av_frame_unref(v->frame);
     v->have_frame = false;

@@ -94,6 +94,12 @@ static int on_frame(long long frame, const clams_image_t *img, void *data)
     return 0;
 }
 
+static int count_only(long long frame, const clams_image_t *img, void *data)
+{
+    ((cmp_t *)data)->got++;
+    return 0;
+}
+
 static void check_list(clams_video_t *v, json_t *entry, const char *name, const char *ref,
                        const clams_frame_opts_t *o, const char *what)
 {
@@ -197,6 +203,37 @@ START_TEST(video_frames_match_ffmpeg)
     ck_assert_int_eq(clams_video_frame_at(v, 1000.0, "ms", &f, NULL), 0);
     ck_assert_int_eq(f, (long long)nearbyint(1.0 * info->fps_num / info->fps_den));
     ck_assert_int_eq(clams_video_frame_at(v, 1.0, "parsec", &f, NULL), CLAMS_EINVAL);
+    clams_video_close(v);
+
+    /* Seeking, not decoding everything: the last frame alone, on a fresh
+     * handle, decodes at most half of the video (every test video has a
+     * keyframe in its second half) and seeks; a dense run decodes every
+     * frame once and never seeks. */
+    clams_video_stats_t st;
+    v = clams_video_open(doc, NULL, &err);
+    ck_assert_ptr_nonnull(v);
+    long long lastf = n - 1;
+    cmp_t any = {0};
+    clams_video_stats(v, &st);
+    ck_assert_int_eq(st.decoded, 0);
+    ck_assert_int_eq(clams_video_frame(v, lastf, NULL, (buf = malloc(fs)), fs, &img, &err), 0);
+    free(buf);
+    clams_video_stats(v, &st);
+    ck_assert_msg(st.decoded <= n / 2 && st.seeks >= 1,
+                  "%s: frame %lld alone decoded %lld frames, %lld seeks", path, lastf,
+                  st.decoded, st.seeks);
+    clams_video_close(v);
+    v = clams_video_open(doc, NULL, &err);
+    long long *all = malloc((size_t)n * sizeof *all);
+    for (long long i = 0; i < n; i++)
+        all[i] = i;
+    any.nwant = 0;
+    ck_assert_int_eq(clams_video_frames(v, all, (size_t)n, NULL, count_only, &any, &err), 0);
+    ck_assert_uint_eq(any.got, (size_t)n);
+    clams_video_stats(v, &st);
+    ck_assert_int_eq(st.seeks, 0);
+    ck_assert_int_eq(st.decoded, n);
+    free(all);
     clams_video_close(v);
     json_decref(doc);
 }
