@@ -21,8 +21,8 @@ static const clams_io_spec_t outputs[] = {
      "code-point offsets into the document text, word is the token text.",
      .properties = token_props},
     {.type = SENTENCE_TYPE, .description = "One per sentence (when splitSentences is true); "
-     "start/end are code-point offsets, targets lists the token ids when sentenceTargets is "
-     "true."},
+     "start/end are code-point offsets, or, when sentenceTargets is true, targets lists the "
+     "token ids instead (one anchor, never both)."},
     {0}};
 
 static const clams_param_spec_t params[] = {
@@ -31,8 +31,8 @@ static const clams_param_spec_t params[] = {
     {.name = "lowercase", .description = "Write the word property in lower case (ASCII "
      "letters only); offsets are unchanged.", .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
-    {.name = "sentenceTargets", .description = "List the ids of a sentence's tokens in its "
-     "targets property.", .type = CLAMS_PARAM_BOOLEAN, .default_value = "false"},
+    {.name = "sentenceTargets", .description = "Anchor each sentence by the ids of its tokens "
+     "(targets) instead of start/end offsets.", .type = CLAMS_PARAM_BOOLEAN, .default_value = "false"},
     {.name = "includeViewDocuments", .description = "Also tokenize TextDocuments found inside "
      "views (for example the output of a speech recognizer).", .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
@@ -75,13 +75,16 @@ static int add_sentence(run_t *r, size_t end)
     clams_annotation_t *s = clams_view_annotation_new(r->view, SENTENCE_TYPE);
     if (!s)
         return clams_annotate_fail(r->ctx, "cannot create a Sentence annotation");
-    clams_annotation_set_int(s, "start", (long long)r->sent_start);
-    clams_annotation_set_int(s, "end", (long long)end);
-    clams_annotation_set_str(s, "document", r->doc_id);
+    /* One anchor or the other: mmif-python refuses an annotation with both
+     * start/end and targets ("annotation anchors are ambiguous"). */
     if (r->targets) {
         clams_annotation_set_json(s, "targets", r->sent_tokens);
         r->sent_tokens = json_array();
+    } else {
+        clams_annotation_set_int(s, "start", (long long)r->sent_start);
+        clams_annotation_set_int(s, "end", (long long)end);
     }
+    clams_annotation_set_str(s, "document", r->doc_id);
     r->in_sentence = false;
     return 0;
 }

@@ -72,7 +72,7 @@ static json_t *unwrap_envelope(json_t *root, const clams__query_t *q, input_t *i
         return json_incref(mmif);
     json_error_t jerr = {0}; /* jansson leaves the error code byte unset on some paths */
     const char *text = json_string_value(mmif);
-    json_t *inner = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *inner = json_loads(text, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!inner && clams__json_failed_for_memory(&jerr, text, strlen(text)))
         snprintf(in->detail, sizeof(in->detail), "out of memory");
     else if (!inner)
@@ -88,7 +88,7 @@ static int load_input(const char *body, size_t len, const clams__query_t *q, inp
 {
     memset(in, 0, sizeof(*in));
     json_error_t jerr = {0}; /* jansson leaves the error code byte unset on some paths */
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!root && clams__json_failed_for_memory(&jerr, body, len))
         return CLAMS_ENOMEM;
     if (!root) {
