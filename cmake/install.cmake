@@ -28,7 +28,8 @@ if(TARGET clams_cli)
   install(TARGETS clams_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   target_compile_definitions(clams_cli PRIVATE
     CLAMS_TEMPLATE_SRC_DIR="${CMAKE_SOURCE_DIR}/templates"
-    CLAMS_TEMPLATE_REL_DIR="${CMAKE_INSTALL_DATADIR}/clams/templates")
+    CLAMS_TEMPLATE_REL_DIR="${CMAKE_INSTALL_DATADIR}/clams/templates"
+    CLAMS_INSTALL_LIBDIR="${CMAKE_INSTALL_LIBDIR}")
 endif()
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/templates/
         DESTINATION ${CMAKE_INSTALL_DATADIR}/clams/templates)
@@ -40,12 +41,19 @@ install(FILES ${CMAKE_SOURCE_DIR}/man/clams.1 ${CMAKE_SOURCE_DIR}/man/clams-app.
 # public (the headers expose json_t); libmicrohttpd, dl and m only matter
 # for static links.
 set(CLAMS_PC_PREFIX "@CLAMS_PC_PREFIX@") # kept for the install-time pass
+set(CLAMS_PC_RPATH "@CLAMS_PC_RPATH@")
 configure_file(${CMAKE_SOURCE_DIR}/cmake/clams.pc.in ${CMAKE_BINARY_DIR}/clams.pc.in @ONLY)
 # Each install run writes its clams.pc in a scratch directory of its own:
 # installs into different prefixes may run at once from one build tree (the
 # test suite does), and a shared build/clams.pc let one run install the other's.
 install(CODE "
   set(CLAMS_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+  # A private prefix gets a run path in Libs, so a binary linked with
+  # pkg-config runs without LD_LIBRARY_PATH; the system prefixes need none.
+  set(CLAMS_PC_RPATH \"-Wl,-rpath,\\\${libdir} \")
+  if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\" OR CMAKE_INSTALL_PREFIX STREQUAL \"/usr/local\")
+    set(CLAMS_PC_RPATH \"\")
+  endif()
   string(RANDOM LENGTH 16 _clams_pc_run)
   set(_clams_pc_dir \"${CMAKE_BINARY_DIR}/pc-install/\${_clams_pc_run}\")
   configure_file(\"${CMAKE_BINARY_DIR}/clams.pc.in\" \"\${_clams_pc_dir}/clams.pc\" @ONLY)

@@ -23,6 +23,13 @@ int clams_cli_rewind(int argc, char **argv);
 void clams_cli_rewind_usage(FILE *out);
 int clams_cli_new(int argc, char **argv);
 void clams_cli_new_usage(FILE *out);
+int clams_cli_config(int argc, char **argv);
+void clams_cli_config_usage(FILE *out);
+
+/* The prefix of the installation this tool belongs to (it runs as
+ * PREFIX/bin/clams beside PREFIX/include/clams): 0 with out filled, or -1
+ * for a tool that is not installed (a build tree). */
+int clams_cli_install_prefix(char *out, size_t size);
 
 /* Helpers shared by the subcommands (src/cli/io.c, src/cli/md5.c). */
 struct clams_mmif_s;

@@ -25,7 +25,8 @@ void clams_cli_new_usage(FILE *out)
 {
     fprintf(out,
             "usage: clams new NAME [--dir PARENT]\n\n"
-            "Creates PARENT/NAME (PARENT defaults to the current folder): a CLAMS app in C\n"
+            "Creates PARENT/NAME (PARENT defaults to the current folder and is created when\n"
+            "missing): a CLAMS app in C\n"
             "with src/app.c (metadata and an annotate function), CMakeLists.txt (uses the\n"
             "installed clams package), a Containerfile, a sample input and a README.\n"
             "NAME: letters, digits, '-' and '_', starting with a letter.\n\n"
@@ -196,6 +197,26 @@ static int copy_tree(const char *from, const char *to, const subst_t *s)
     return rc;
 }
 
+/* mkdir -p: every missing folder of path. */
+static int mkdir_parents(const char *path)
+{
+    char p[PATH_MAX];
+    int k = snprintf(p, sizeof(p), "%s", path);
+    if (k < 0 || (size_t)k >= sizeof(p)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int clams_cli_new(int argc, char **argv)
 {
     const char *name = NULL, *parent = ".";
@@ -236,12 +257,21 @@ int clams_cli_new(int argc, char **argv)
         fprintf(stderr, "clams new: %s already exists\n", dst);
         return 1;
     }
+    if (mkdir_parents(parent) != 0) {
+        fprintf(stderr, "clams new: cannot create %s: %s\n", parent, strerror(errno));
+        return 1;
+    }
     subst_t s[NSUBST];
     make_substs(s, name);
     if (copy_tree(tpl, dst, s) != 0)
         return 1;
-    printf("created %s\n\nbuild and try it:\n  cmake -S %s -B %s/build && cmake --build %s/build\n"
-           "  %s/build/%s annotate %s/sample.mmif\n",
-           dst, dst, dst, dst, dst, name, dst);
+    /* The project finds clams-c with find_package: name this installation's
+     * prefix, which a private one (make install PREFIX=...) needs. */
+    char pfx[PATH_MAX], hint[PATH_MAX + 32] = "";
+    if (clams_cli_install_prefix(pfx, sizeof(pfx)) == 0)
+        snprintf(hint, sizeof(hint), " -DCMAKE_PREFIX_PATH=%s", pfx);
+    printf("created %s\n\nbuild and try it:\n  cmake -S %s -B %s/build%s && cmake --build "
+           "%s/build\n  %s/build/%s annotate %s/sample.mmif\n",
+           dst, dst, dst, hint, dst, dst, name, dst);
     return 0;
 }

@@ -80,10 +80,21 @@ pkgconfig)
     [ "$(pkg-config --modversion clams)" = "$(sed -n 's/^project(clams VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")" ] ||
         fail "clams.pc version"
     # shared
+    # shared: a private prefix's clams.pc carries the run path, so the binary
+    # finds libclams.so with no LD_LIBRARY_PATH (the tutorial says so).
     # shellcheck disable=SC2046
     $cc $xflags -o "$tmp/app-shared" "$root/examples/tutorial-app/main.c" \
-        $(pkg-config --cflags --libs clams) -Wl,-rpath,"$prefix/$libdir" || fail "shared build"
-    ldd "$tmp/app-shared" | grep -q "$prefix/$libdir/libclams.so" || fail "not linked to the installed libclams.so"
+        $(pkg-config --cflags --libs clams) || fail "shared build"
+    env -u LD_LIBRARY_PATH ldd "$tmp/app-shared" | grep -q "$prefix/$libdir/libclams.so" ||
+        fail "not linked to the installed libclams.so (no run path from clams.pc?)"
+    # `clams config` gives the same without PKG_CONFIG_PATH.
+    # shellcheck disable=SC2046
+    env -u PKG_CONFIG_PATH $cc $xflags -o "$tmp/app-config" "$root/examples/tutorial-app/main.c" \
+        $("$prefix/bin/clams" config --cflags --libs) || fail "build with clams config"
+    env -u LD_LIBRARY_PATH "$tmp/app-config" annotate "$sample" "$tmp/out-config.mmif" \
+        --keywords cat || fail "the clams config build does not run"
+    check_output "$tmp/out-config.mmif" keyword-spotter
+    "$build/bin/clams" config --libs >/dev/null 2>&1 && fail "an uninstalled clams config gave flags"
     # static: --static must add the private dependencies. (Linking with all of
     # `pkg-config --static` would need static gnutls & co. that Debian's
     # libmicrohttpd.pc lists, so the system libraries are linked shared.)
@@ -129,6 +140,10 @@ new)
     done
     grep -q '{{' "$tmp/demo/src/app.c" "$tmp/demo/CMakeLists.txt" && fail "placeholders left"
     "$prefix/bin/clams" new demo --dir "$tmp" 2>/dev/null && fail "clams new overwrote a project"
+    # --dir creates a missing parent; the hint names this installation's prefix.
+    "$prefix/bin/clams" new demo3 --dir "$tmp/x/y" >"$tmp/new3.log" || fail "clams new --dir x/y"
+    [ -e "$tmp/x/y/demo3/CMakeLists.txt" ] || fail "clams new --dir did not create the folder"
+    grep -q -- "-DCMAKE_PREFIX_PATH=$prefix" "$tmp/new3.log" || { cat "$tmp/new3.log"; fail "the build hint does not name -DCMAKE_PREFIX_PATH=$prefix"; }
     "$prefix/bin/clams" new 9lives --dir "$tmp" 2>/dev/null && fail "clams new accepted a bad name"
     cmake -S "$tmp/demo" -B "$tmp/demo/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
           -DCMAKE_C_FLAGS="$xflags" -DCMAKE_EXE_LINKER_FLAGS="$xflags" >"$tmp/cfg.log" ||
