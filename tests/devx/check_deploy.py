@@ -47,6 +47,40 @@ def app_help(name):
     return out.stdout
 
 
+def app_metadata(name):
+    exe = os.path.join(build, "examples", name, name)
+    out = subprocess.run([exe, "--describe"], capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        fail(f"{exe} --describe failed")
+        return {}
+    return json.loads(out.stdout)
+
+
+def check_gpu_figures():
+    """The est_gpu_mem_typ the docs and the manifest quote is the one the
+    tone detector declares (its --describe), and the pool arithmetic in
+    docs/operators.md follows from it."""
+    typ = app_metadata("tone-detector").get("est_gpu_mem_typ")
+    k8s = open(os.path.join(root, "deploy/k8s/tone-detector.yaml"), encoding="utf-8").read()
+    m = re.search(r"est_gpu_mem_typ \((\d+) MiB here\)", k8s)
+    if not m or int(m.group(1)) != typ:
+        fail(f"deploy/k8s/tone-detector.yaml quotes est_gpu_mem_typ "
+             f"{m.group(1) if m else '(none)'} MiB; the tone detector declares {typ}")
+    ops = open(os.path.join(root, "docs/operators.md"), encoding="utf-8").read()
+    m = re.search(r"one (\d+) GiB GPU\s+for an app declaring `est_gpu_mem_typ` (\d+) MiB, the pool "
+                  r"is min\((\d+), (\d+)\) = (\d+)", ops)
+    if not m:
+        fail("docs/operators.md: the pool example is gone")
+        return
+    gib, doc_typ, cpu_side, gpu_side, pool = map(int, m.groups())
+    if doc_typ != typ:
+        fail(f"docs/operators.md quotes est_gpu_mem_typ {doc_typ} MiB; the tone detector "
+             f"declares {typ}")
+    if gpu_side != gib * 1024 // doc_typ or pool != min(cpu_side, gpu_side):
+        fail(f"docs/operators.md: min({cpu_side}, {gpu_side}) = {pool} does not follow from "
+             f"{gib} GiB / {doc_typ} MiB")
+
+
 def flags_of(args):
     return [a.split("=")[0] for a in args if a.startswith("--")]
 
@@ -179,6 +213,7 @@ def check_containerfile(f, help_text):
     return lines
 
 
+check_gpu_figures()
 cpu = check_containerfile(os.path.join(root, "deploy/container/Containerfile"), app_help("tokenizer"))
 if not any(re.match(r"FROM debian:12\S* AS sdk", l, re.I) for l in cpu):
     fail("Containerfile: the build stage is not Debian 12")
