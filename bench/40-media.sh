@@ -3,14 +3,15 @@
 # usage: bench/40-media.sh BUILD_DIR
 # Makes, with the ffmpeg tool: a 10-minute 640x360 25 fps H.264 video
 # (testsrc2, libx264 veryfast, a keyframe every 2 s: -g 50) and its first
-# minute (stream copy); one hour of 48 kHz stereo 16-bit WAV.
+# minute (stream copy); one hour of 48 kHz stereo, as 16-bit WAV and as AAC
+# (128 kb/s, FFmpeg's encoder).
 # Reports the median of RUNS runs (default 3) of:
 #  - `ffmpeg -i IN -f null -` (decoding only, FFmpeg's automatic threads)
 #  - dense extraction: every frame as RGB24 (decode + conversion)
 #  - sparse extraction: one frame every 2 s, at keyframes (offset 0) and
 #    between them (offset 1 s: each target is 25 frames after a keyframe)
 #  - peak RSS of dense extraction, 1-minute vs 10-minute video
-#  - the hour of audio decoded to 16 kHz mono float (seconds, peak RSS)
+#  - the hour of audio (WAV, AAC) decoded to 16 kHz mono float (seconds, peak RSS)
 # Targets (issue 12): dense >= 0.8x ffmpeg's decode rate; sparse >= 5x faster
 # than dense; peak RSS of 1 and 10 minutes within 10 %.
 set -euo pipefail
@@ -29,6 +30,7 @@ t0=$(date +%s.%N)
 "${ff[@]}" -i "$work/long.mp4" -t 60 -c copy "$work/min1.mp4"
 "${ff[@]}" -f lavfi -i "sine=f=440:r=48000:d=3600" -f lavfi -i "sine=f=1000:r=48000:d=3600" \
     -filter_complex "[0][1]amerge=inputs=2" -c:a pcm_s16le "$work/hour.wav"
+"${ff[@]}" -i "$work/hour.wav" -c:a aac -b:a 128k "$work/hour.m4a"
 echo "media made in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}') s:" \
      "$(du -m "$work/long.mp4" | cut -f1) MB video ($minutes min)," \
      "$(du -m "$work/hour.wav" | cut -f1) MB audio"
@@ -72,9 +74,11 @@ done
 awk -v a="$(cat "$work/min1.rss")" -v b="$(cat "$work/long.rss")" \
     'BEGIN { printf "peak RSS, dense: 1 min %.1f MiB, %s %.1f MiB (%+.1f %%)\n", a, "long", b, (b - a) / a * 100 }'
 
-for _ in $(seq "$runs"); do "$bin" audio "$work/hour.wav"; done > "$work/audio.txt"
-a_s=$(sed -E 's/.* in ([0-9.]+) s .*/\1/' "$work/audio.txt" | median)
-a_rss=$(sed -E 's/.*peak RSS ([0-9.]+) MiB.*/\1/' "$work/audio.txt" | median)
-a_n=$(sed -E 's/.* to ([0-9]+) samples .*/\1/' "$work/audio.txt" | head -1)
-echo "audio: 1 h of 48 kHz stereo WAV to 16 kHz mono float ($a_n samples): $a_s s," \
-     "peak RSS $a_rss MiB (median of $runs)"
+for a in wav m4a; do
+    for _ in $(seq "$runs"); do "$bin" audio "$work/hour.$a"; done > "$work/audio.txt"
+    a_s=$(sed -E 's/.* in ([0-9.]+) s .*/\1/' "$work/audio.txt" | median)
+    a_rss=$(sed -E 's/.*peak RSS ([0-9.]+) MiB.*/\1/' "$work/audio.txt" | median)
+    a_n=$(sed -E 's/.* to ([0-9]+) samples .*/\1/' "$work/audio.txt" | head -1)
+    echo "audio: 1 h of 48 kHz stereo ($a) to 16 kHz mono float ($a_n samples): $a_s s," \
+         "peak RSS $a_rss MiB (median of $runs)"
+done
