@@ -20,8 +20,12 @@ set_target_properties(clams_media_static PROPERTIES OUTPUT_NAME clams-media)
 
 add_library(clams_media_shared SHARED $<TARGET_OBJECTS:clams_media_objects>)
 target_link_libraries(clams_media_shared PUBLIC clams_shared PkgConfig::CLAMS_AV m)
+# $ORIGIN: the installed libclams-media finds the libclams installed beside
+# it, also when an app's run path names only its own directory or the app
+# does not link libclams itself (--as-needed).
 set_target_properties(clams_media_shared PROPERTIES OUTPUT_NAME clams-media
-                      VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
+                      VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}
+                      INSTALL_RPATH "$ORIGIN")
 add_library(clams::media ALIAS clams_media_shared)
 
 foreach(t clams_media_static clams_media_shared)
@@ -59,7 +63,7 @@ URL: https://github.com/clamsproject/clams-c
 Requires: clams
 Requires.private: libavformat libavcodec libavutil libswscale libswresample
 Cflags: -I${includedir}
-Libs: -L${libdir} -lclams-media
+Libs: -L${libdir} @CLAMS_PC_RPATH@-lclams-media
 Libs.private: -lm
 ]=])
 string(REPLACE "@CMAKE_INSTALL_LIBDIR@" "${CMAKE_INSTALL_LIBDIR}" _clams_media_pc "${_clams_media_pc}")
@@ -68,6 +72,11 @@ string(REPLACE "@PROJECT_VERSION@" "${PROJECT_VERSION}" _clams_media_pc "${_clam
 file(WRITE ${CMAKE_BINARY_DIR}/clams-media.pc.in "${_clams_media_pc}")
 install(CODE "
   set(CLAMS_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+  # A private prefix gets a run path, as clams.pc does (cmake/install.cmake).
+  set(CLAMS_PC_RPATH \"-Wl,-rpath,\\\${libdir} \")
+  if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\" OR CMAKE_INSTALL_PREFIX STREQUAL \"/usr/local\")
+    set(CLAMS_PC_RPATH \"\")
+  endif()
   string(RANDOM LENGTH 16 _clams_media_pc_run)
   set(_clams_media_pc_dir \"${CMAKE_BINARY_DIR}/pc-install/media-\${_clams_media_pc_run}\")
   configure_file(\"${CMAKE_BINARY_DIR}/clams-media.pc.in\" \"\${_clams_media_pc_dir}/clams-media.pc\" @ONLY)
