@@ -168,6 +168,15 @@ CLAMS_API void clams_video_stats(const clams_video_t *video, clams_video_stats_t
 CLAMS_API size_t clams_video_frame_size(const clams_video_t *video,
                                         const clams_frame_opts_t *opts);
 
+/* Records the video's properties the way mmif-python does for the next apps
+ * (its open_container/capture): one Annotation
+ * (http://mmif.clams.ai/vocabulary/Annotation/v6) in `view` (a view created
+ * in this request) with document = the video's id, fps = the frame rate
+ * rounded to 2 decimals, frameCount and duration (whole milliseconds). Python
+ * apps read fps from it (vd.get_property("fps")). Adds the Annotation type to
+ * the view's contains when it is not there. Returns 0 or a negative code. */
+CLAMS_API int clams_video_add_properties(clams_view_t *view, const clams_video_t *video);
+
 /* ---- TimeFrame sampling (tfSamplingMode) --------------------------------------------- */
 
 typedef enum {

@@ -669,3 +669,30 @@ int clams_video_frame(clams_video_t *v, long long frame, const clams_frame_opts_
                            .size = need};
     return 0;
 }
+
+int clams_video_add_properties(clams_view_t *view, const clams_video_t *v)
+{
+    static const char *const type = "http://mmif.clams.ai/vocabulary/Annotation/v6";
+    if (!view || !v || !clams_view_is_new(view))
+        return CLAMS_EINVAL;
+    json_t *contains = json_object_get(clams_view_metadata(view), "contains");
+    if (!json_object_get(contains, type)) {
+        int rc = clams_view_add_contains(view, type, NULL);
+        if (rc)
+            return rc;
+    }
+    clams_annotation_t *a = clams_view_annotation_new(view, type);
+    if (!a)
+        return CLAMS_ENOMEM;
+    /* round(fps, 2) as Python: correctly rounded to 2 decimals. */
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.2f", v->info.fps);
+    int rc = clams_annotation_set_str(a, "document", v->info.document);
+    if (!rc)
+        rc = clams_annotation_set_real(a, "fps", strtod(buf, NULL));
+    if (!rc)
+        rc = clams_annotation_set_int(a, "frameCount", v->info.frame_count);
+    if (!rc)
+        rc = clams_annotation_set_int(a, "duration", (long long)nearbyint(v->info.duration_ms));
+    return rc;
+}

@@ -198,6 +198,26 @@ START_TEST(video_frames_match_ffmpeg)
     clams_error_clear(&err);
     ck_assert_int_eq(clams_video_frames(v, unsorted, 2, NULL, on_frame, &none, &err),
                      CLAMS_EINVAL);
+    /* The properties Python apps read (fps rounded to 2 decimals). */
+    clams_mmif_t *m = clams_mmif_new(NULL);
+    clams_view_t *pv = clams_mmif_view_new(m);
+    ck_assert_int_eq(clams_video_add_properties(pv, v), 0);
+    ck_assert_int_eq(clams_video_add_properties(pv, v), 0); /* contains kept, 2 annotations */
+    json_t *mj = clams_mmif_to_json(m);
+    json_t *view0 = json_array_get(json_object_get(mj, "views"), 0);
+    json_t *pa = json_object_get(json_array_get(json_object_get(view0, "annotations"), 0),
+                                 "properties");
+    ck_assert_uint_eq(json_array_size(json_object_get(view0, "annotations")), 2);
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(json_object_get(view0, "metadata"),
+        "contains"), "http://mmif.clams.ai/vocabulary/Annotation/v6"));
+    ck_assert_str_eq(json_string_value(json_object_get(pa, "document")), "v1");
+    double want_fps = nearbyint((double)info->fps_num / info->fps_den * 100) / 100;
+    ck_assert_double_eq_tol(json_number_value(json_object_get(pa, "fps")), want_fps, 1e-9);
+    ck_assert_int_eq(json_integer_value(json_object_get(pa, "frameCount")), n);
+    ck_assert_int_eq(json_integer_value(json_object_get(pa, "duration")),
+                     (long long)nearbyint(n * 1000.0 * info->fps_den / info->fps_num));
+    json_decref(mj);
+    clams_mmif_free(m);
     /* Time to frame with the exact rate and mmif-python's rounding. */
     long long f;
     ck_assert_int_eq(clams_video_frame_at(v, 1000.0, "ms", &f, NULL), 0);
