@@ -67,6 +67,12 @@ VIDEOS = [
       "-output_ts_offset", "7.5"]),
     ("h264.ts", src(3, 25),
      ["-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "40", "-pix_fmt", "yuv420p"]),
+    # Variable frame rate: every fifth frame dropped, timestamps kept, so
+    # frame numbers from the average rate would drift; from timestamps they
+    # cannot.
+    ("h264_vfr.mkv", src(4, 25),
+     ["-vf", "select='not(eq(mod(n\\,5)\\,2))'", "-fps_mode", "vfr", "-c:v", "libx264",
+      "-preset", "veryfast", "-bf", "2", "-g", "20", "-pix_fmt", "yuv420p"]),
 ]
 
 
@@ -92,7 +98,7 @@ def main():
         ref = path + ".rgb"
         ref_frames(path, union, ref)
         entry = {"path": path, "frames": n, "lists": lists, "union": union, "ref": ref,
-                 "variants": []}
+                 "variants": [], "vfr": "vfr" in name}
         probe = json.loads(subprocess.run(
             ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
              "stream=width,height,avg_frame_rate,codec_name,start_time", "-of", "json", path],
