@@ -182,6 +182,14 @@ CLAMS_API void clams_annotate_report_gpu_peak(clams_annotate_ctx_t *ctx, const c
 /* The app's `user` pointer. Ownership: borrowed (the app's own). */
 CLAMS_API void *clams_annotate_user(const clams_annotate_ctx_t *ctx);
 
+/* The URI of a CLAMS vocabulary type in the vocabulary of the MMIF version
+ * this app declares (its mmif_version): clams_vocab_type_uri(mmif_version,
+ * type_name), so an app declaring 1.2.0 writes http://clams.ai/vocabulary/
+ * type/... URIs. NULL for a type clams-c does not know in that version.
+ * Ownership: static. */
+CLAMS_API const char *clams_annotate_type_uri(const clams_annotate_ctx_t *ctx,
+                                              const char *type_name);
+
 /* ---- Reading parameters ------------------------------------------------------ */
 
 /* The refined (typed) value of a declared parameter, as it appears in

@@ -190,8 +190,27 @@ CLAMS_API json_t *clams_annotation_get(const clams_annotation_t *ann, const char
 
 /* ---- Documents --------------------------------------------------------------- */
 
+/* The URI of a CLAMS vocabulary type (its short name, "TextDocument") in the
+ * vocabulary of MMIF `mmif_version` ("1.1.0", "1.2.0", or a document's
+ * "http://mmif.clams.ai/1.2.0"; NULL means 1.1.0): 1.0/1.1 give
+ * http://mmif.clams.ai/vocabulary/<Type>/<vN> for every type of the 1.1.0
+ * vocabulary; 1.2 gives http://clams.ai/vocabulary/type/<Type>/<vN> for the
+ * types whose 1.2.0 version clams-c knows (TextDocument/v2, VideoDocument/v2,
+ * AudioDocument/v2, TimeFrame/v6, TimePoint/v5, Alignment/v1). NULL for
+ * any other type or version: spell such a URI yourself. Ownership: static. */
+CLAMS_API const char *clams_vocab_type_uri(const char *mmif_version, const char *type_name);
+
+/* Makes the document's defaults (clams_mmif_add_text_document with a NULL
+ * type) follow the vocabulary of `mmif_version` instead of the document's own
+ * "mmif" version (NULL: back to the document's). The annotate pipeline sets
+ * it to the app's declared mmif_version before annotate runs. Returns 0, or
+ * CLAMS_EINVAL for a version whose vocabulary clams-c does not know. */
+CLAMS_API int clams_mmif_set_vocabulary(clams_mmif_t *mmif, const char *mmif_version);
+
 /* Appends a TextDocument with inline text (and language, when not NULL).
- * `type_uri` NULL means http://mmif.clams.ai/vocabulary/TextDocument/v1.
+ * `type_uri` NULL means the TextDocument type of the document's vocabulary
+ * (clams_mmif_set_vocabulary, else its own "mmif" version): TextDocument/v1
+ * for 1.1.0, http://clams.ai/vocabulary/type/TextDocument/v2 for 1.2.0.
  * Returns 0, CLAMS_EEXIST when the id is taken, or another negative code. */
 CLAMS_API int clams_mmif_add_text_document(clams_mmif_t *mmif, const char *type_uri, const char *id,
                                  const char *text, const char *language);

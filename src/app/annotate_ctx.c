@@ -96,6 +96,14 @@ void clams_annotate_report_gpu_peak(clams_annotate_ctx_t *ctx, const char *gpu_u
         clams__hwprof_report_peak(ctx->prof, gpu_uuid, bytes);
 }
 
+const char *clams_annotate_type_uri(const clams_annotate_ctx_t *ctx, const char *type_name)
+{
+    if (!ctx)
+        return NULL;
+    const json_t *v = json_object_get(ctx->rt->metadata, "mmif_version");
+    return clams_vocab_type_uri(json_string_value(v), type_name);
+}
+
 void *clams_annotate_user(const clams_annotate_ctx_t *ctx)
 {
     return ctx ? ctx->rt->app->user : NULL;

@@ -284,6 +284,9 @@ static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
     clams_params_t params = {.config = ctx->config};
     ctx->prof = clams__hwprof_begin(hw);
     long long t0 = now_usec();
+    /* What the SDK adds by default follows the MMIF version the app declares. */
+    clams_mmif_set_vocabulary(in->mmif, json_string_value(json_object_get(ctx->rt->metadata,
+                                                                          "mmif_version")));
     int rc = app->annotate(ctx, in->mmif, &params);
     long long elapsed = now_usec() - t0;
     json_t *hardware = clams__hwprof_end(ctx->prof, &ctx->gpu_peak);

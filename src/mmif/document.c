@@ -250,8 +250,10 @@ int clams_mmif_add_text_document(clams_mmif_t *mmif, const char *type_uri, const
         return CLAMS_EINVAL;
     if (document_id_taken(mmif, id))
         return CLAMS_EEXIST;
+    if (!type_uri) /* the TextDocument of the document's own MMIF version */
+        type_uri = clams_vocab_type_uri(clams__mmif_version_of(mmif), "TextDocument");
     if (!type_uri)
-        type_uri = "http://mmif.clams.ai/vocabulary/TextDocument/v1";
+        type_uri = clams_vocab_type_uri(CLAMS_MMIF_SPEC_VERSION, "TextDocument");
     json_t *tv = json_pack("{s:s}", "@value", text);
     if (tv && language && json_object_set_new(tv, "@language", json_string(language)) != 0) {
         json_decref(tv);

@@ -102,7 +102,11 @@ struct clams_mmif_s {
     size_t index_cap, index_len;
     mmif_arena_t index_arena;
     bool index_valid;
+    const char *vocabulary; /* static "1.1.0"/"1.2.0" (clams_mmif_set_vocabulary), or NULL */
 };
+
+/* The document's "mmif" metadata string (borrowed), or NULL. */
+const char *clams__mmif_version_of(const clams_mmif_t *mmif);
 
 /* Internal helpers shared across files. */
 void clams__mmif_index_invalidate(clams_mmif_t *mmif);
