@@ -85,14 +85,16 @@ static int build_index(clams_video_t *v, clams_error_t *err)
     if (rc)
         return rc;
     AVPacket *pkt = av_packet_alloc();
-    size_t cap = 0, kcap = 0;
+    size_t cap = 0, discarded = 0;
     int64_t *kpairs = NULL; /* (pts, seek ts) pairs */
     size_t nk2 = 0, k2cap = 0;
     int64_t declared = fmt->streams[idx]->nb_frames;
     int r = 0;
     bool no_ts = false;
     while (pkt && (r = av_read_frame(fmt, pkt)) >= 0) {
-        if (pkt->stream_index == idx && !(pkt->flags & AV_PKT_FLAG_DISCARD)) {
+        if (pkt->stream_index == idx && (pkt->flags & AV_PKT_FLAG_DISCARD))
+            discarded++; /* in the header's count, never a frame */
+        else if (pkt->stream_index == idx) {
             int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
             if (ts == AV_NOPTS_VALUE)
                 no_ts = true;
@@ -127,7 +129,6 @@ static int build_index(clams_video_t *v, clams_error_t *err)
         v->nkey = v->key && v->key_seek ? nkp : 0;
     }
     free(kpairs);
-    (void)kcap;
     if (r == AVERROR(ENOMEM))
         return cm_fail(err, CLAMS_ENOMEM, "out of memory indexing %s", v->info.path);
     if (r < 0 && r != AVERROR_EOF)
@@ -140,7 +141,7 @@ static int build_index(clams_video_t *v, clams_error_t *err)
     if (v->n == 0)
         return cm_fail(err, CLAMS_EIO, "document %s (%s): the video stream has no frames",
                        VID(v));
-    if (declared > 0 && (int64_t)v->n < declared)
+    if (declared > 0 && (int64_t)(v->n + discarded) < declared)
         return cm_fail(err, CLAMS_EIO,
                        "document %s (%s): truncated or damaged: the header declares %lld "
                        "frames, the file holds %zu", VID(v), (long long)declared, v->n);

@@ -76,6 +76,12 @@ VIDEOS = [
 ]
 
 
+# Made from h264_bframes.mp4 by a stream copy from 1.3 s: decoding starts at
+# the keyframe before and an MP4 edit list hides the first frames (FFmpeg
+# marks their packets discard; the header still counts them).
+DERIVED = [("h264_editlist.mp4", "h264_bframes.mp4", ["-ss", "1.3"], ["-an", "-c", "copy"])]
+
+
 def frame_lists(n):
     return {
         "first": [0],
@@ -89,9 +95,14 @@ def frame_lists(n):
 def main():
     os.makedirs(WORK, exist_ok=True)
     man = {"videos": [], "audio": [], "bad": {}, "images": []}
-    for name, inputs, codec in VIDEOS:
+    jobs = [(n, i, c, None) for n, i, c in VIDEOS] + \
+           [(n, pre, post, base) for n, base, pre, post in DERIVED]
+    for name, inputs, codec, base in jobs:
         path = w(name)
-        run(FF + inputs + codec + [path])
+        if base:
+            run(FF + inputs + ["-i", w(base)] + codec + [path])
+        else:
+            run(FF + inputs + codec + [path])
         n = count_frames(path)
         lists = frame_lists(n)
         union = sorted({f for fs in lists.values() for f in fs})
