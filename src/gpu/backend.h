@@ -16,8 +16,13 @@ typedef struct clams__gpu_backend_s {
     /* Device-wide memory by UUID; NULL when the backend cannot (nvidia-smi). */
     int (*memory_info)(const char *uuid, unsigned long long *total,
                        unsigned long long *free_bytes);
-    /* Per-process memory by UUID; NULL when the backend cannot. */
-    int (*process_memory)(const char *uuid, pid_t pid, unsigned long long *bytes);
+    /* Every process listed on a device by UUID, one entry per pid (figures
+     * merged as clams__gpu_process_memory_ex describes; `visible` not set).
+     * Returns 0 with a malloc'd array in *out (NULL when *n is 0), or a
+     * negative code with *why set (unavailable-no-nvml when the backend
+     * cannot be used at all: the next one is tried). */
+    int (*processes)(const char *uuid, clams__gpu_proc_t **out, size_t *n,
+                     clams__gpu_pm_t *why);
 } clams__gpu_backend_t;
 
 extern const clams__gpu_backend_t clams__gpu_backend_nvml;

@@ -21,11 +21,17 @@ typedef enum {
     CLAMS_GPU_SRC_NVIDIA_SMI
 } clams__gpu_source_t;
 
+/* One device a worker can be pinned to: a whole GPU, or one MIG slice of a
+ * GPU in MIG mode (which then stands for that GPU: the GPU itself is not
+ * listed, since CUDA cannot use it as a whole). */
 typedef struct clams__gpu_s {
-    int index;                       /* NVML / nvidia-smi index */
-    char name[CLAMS_GPU_NAME_LEN];
-    char uuid[CLAMS_GPU_UUID_LEN];   /* "GPU-..." */
-    unsigned long long total_bytes;
+    int index;                       /* NVML / nvidia-smi index (of the parent GPU for a slice) */
+    bool mig;                        /* a MIG slice (false: a whole GPU) */
+    int mig_index;                   /* a slice's NVML MIG device index under its GPU */
+    char name[CLAMS_GPU_NAME_LEN];   /* "NVIDIA H200", "NVIDIA H200 MIG 1g.18gb" */
+    char uuid[CLAMS_GPU_UUID_LEN];   /* "GPU-..." or "MIG-..." */
+    char parent_uuid[CLAMS_GPU_UUID_LEN]; /* a slice's GPU ("GPU-..."); "" for a whole GPU */
+    unsigned long long total_bytes;  /* the slice's own memory for a slice */
     unsigned long long free_bytes;   /* at probe time */
     bool free_valid;
 } clams__gpu_t;
@@ -80,18 +86,98 @@ struct clams_error_s;
 int clams__pool_plan(int est_gpu_mem_min, int est_gpu_mem_typ, int workers_flag,
                      clams__pool_plan_t *plan, struct clams_error_s *err);
 
-/* GPU memory used by one process on one GPU (by UUID), through NVML's
- * per-process lists (compute and graphics; entries of one list add up, a pid
- * in both lists counts once, the larger). Returns 0 with *bytes set (0 when
- * the pid is not listed and the GPU is idle or others listed are visible in
- * our PID namespace), CLAMS_ENOTFOUND when the UUID is unknown or when NVML
- * lists processes, none of them ours and none visible here (a PID
- * namespace), CLAMS_ENOGPU when NVML is not available or reports the figure
- * as unavailable. Thread-safe; safe in the master and in forked workers (the
- * NVML session is re-initialised after fork; no CUDA context is created). */
+/* How a per-process figure was measured, or why there is none: one list,
+ * expanded into the enum and the names that logs, /metrics and hwFetch's
+ * peakMethod show. docs/gpu-probing.md describes each. */
+#define CLAMS__GPU_PM_LIST(X)                                                                \
+    X(NVML, "nvml")                       /* NVML's per-process lists */                     \
+    X(NVIDIA_SMI, "nvidia-smi")           /* nvidia-smi --query-compute-apps */              \
+    X(NO_NVML, "unavailable-no-nvml")     /* neither NVML nor nvidia-smi can be used */      \
+    X(PID_NAMESPACE, "unavailable-pid-namespace") /* listed pids are not ours to see */      \
+    X(NOT_LISTED, "unavailable-not-listed")       /* CLAMS_GPU_PID_LISTED: pid not listed */ \
+    X(NOT_REPORTED, "unavailable-not-reported")   /* listed without a figure (WDDM, N/A) */  \
+    X(UNKNOWN_GPU, "unavailable-unknown-gpu")     /* no device has this UUID */              \
+    X(QUERY_FAILED, "unavailable-query-failed")   /* an NVML error, nvidia-smi broken */
+
+typedef enum {
+#define CLAMS__GPU_PM_ENUM_(id, name) CLAMS_GPU_PM_##id,
+    CLAMS__GPU_PM_LIST(CLAMS__GPU_PM_ENUM_)
+#undef CLAMS__GPU_PM_ENUM_
+    CLAMS_GPU_PM_COUNT_
+} clams__gpu_pm_t;
+
+/* "nvml", "unavailable-pid-namespace", ...; never NULL (out of range: "unavailable"). */
+const char *clams__gpu_pm_name(clams__gpu_pm_t m);
+/* True for the methods that gave a figure (nvml, nvidia-smi). */
+bool clams__gpu_pm_measured(clams__gpu_pm_t m);
+
+/* Flags of clams__gpu_process_memory_ex. */
+enum {
+    /* The pid is the process's PID as the driver lists it (a host PID: NVML
+     * knows nothing of PID namespaces), learnt by the caller (for example
+     * from clams__gpu_process_list before and after a worker created its
+     * context). The PID-namespace guess is skipped: not listed means the
+     * process holds nothing (0 bytes), others listed or not. */
+    CLAMS_GPU_PID_HOST = 1u << 0,
+    /* Not listed is an answer without a figure (CLAMS_ENOTFOUND,
+     * unavailable-not-listed) instead of 0 bytes: for a caller that knows the
+     * process has a context. */
+    CLAMS_GPU_PID_LISTED = 1u << 1,
+};
+
+/* GPU memory used by one process on one GPU or MIG slice (by UUID). NVML's
+ * per-process lists first (compute and graphics; entries of one list add up,
+ * a pid in both lists counts once, the larger); without NVML, nvidia-smi's
+ * compute-apps list (cached process-wide, refreshed at most every 100 ms,
+ * each run bounded in time). *method (may be NULL) says how the figure was
+ * measured, or why there is none. Returns:
+ *   0 with *bytes (0 when the pid is not listed: without CLAMS_GPU_PID_HOST,
+ *     only when nothing is listed or some listed pid is visible here);
+ *   CLAMS_ENOTFOUND: unknown UUID (unavailable-unknown-gpu); processes listed,
+ *     none ours and none visible in our PID namespace while pid is not a host
+ *     PID (unavailable-pid-namespace); CLAMS_GPU_PID_LISTED and not listed
+ *     (unavailable-not-listed);
+ *   CLAMS_ENOGPU: no source (unavailable-no-nvml), the figure not reported
+ *     (unavailable-not-reported), a failed query (unavailable-query-failed).
+ * Never blocks longer than one bounded nvidia-smi run. Thread-safe; safe in
+ * the master and in forked workers (the NVML session is re-initialised after
+ * fork; no CUDA context is created). */
+int clams__gpu_process_memory_ex(const char *uuid, pid_t pid, unsigned flags,
+                                 unsigned long long *bytes, clams__gpu_pm_t *method);
+
+/* clams__gpu_process_memory_ex with flags 0, or CLAMS_GPU_PID_HOST when pid
+ * is getpid() and this process was told its host PID
+ * (clams__gpu_set_self_host_pid): then that host PID is asked. */
 int clams__gpu_process_memory(const char *uuid, pid_t pid, unsigned long long *bytes);
 
-/* Free and total memory of a GPU now (by UUID). Returns 0 or a negative code. */
+/* One process the driver lists on a GPU or MIG slice. */
+typedef struct clams__gpu_proc_s {
+    unsigned int pid;         /* as the driver lists it: a host PID */
+    unsigned long long bytes; /* valid when bytes_valid */
+    bool bytes_valid;         /* false: listed without a figure */
+    bool visible;             /* a process with this pid exists in our PID namespace */
+} clams__gpu_proc_t;
+
+/* Every process the driver lists on one GPU or MIG slice (NVML compute and
+ * graphics lists merged by pid, else nvidia-smi's compute apps), in the
+ * driver's order. Fills up to cap entries; *n gets how many are listed (more
+ * than cap: CLAMS_ETOOBIG, the first cap filled). *method (may be NULL): the
+ * source, or why there is no list. Returns 0, CLAMS_ENOTFOUND (unknown UUID),
+ * CLAMS_ENOGPU (no source, failed query), CLAMS_ETOOBIG, CLAMS_EINVAL. Same
+ * threading and bounds as clams__gpu_process_memory_ex. */
+int clams__gpu_process_list(const char *uuid, clams__gpu_proc_t *out, size_t cap, size_t *n,
+                            clams__gpu_pm_t *method);
+
+/* Tells this process its own PID as the driver lists it (learnt by the
+ * master; 0 forgets it). Valid in this process only: a forked child starts
+ * without one. hwFetch and clams__gpu_process_memory(uuid, getpid()) then
+ * ask for that PID with CLAMS_GPU_PID_HOST. */
+void clams__gpu_set_self_host_pid(pid_t host_pid);
+/* The PID set above for this process, or 0. */
+pid_t clams__gpu_self_host_pid(void);
+
+/* Free and total memory of a GPU or MIG slice now (by UUID). Returns 0 or a
+ * negative code. */
 int clams__gpu_memory_info(const char *uuid, unsigned long long *total,
                            unsigned long long *free_bytes);
 

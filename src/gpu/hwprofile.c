@@ -18,8 +18,9 @@
 
 typedef struct {
     clams__gpu_t gpu;
-    bool peak_valid;    /* NVML found this process at least once */
-    bool pid_namespace; /* NVML listed processes, none recognisable as ours */
+    bool peak_valid;        /* a figure was read at least once */
+    clams__gpu_pm_t method; /* how the peak was read; else the last reason none was */
+    bool tried;             /* method holds something */
     unsigned long long peak;
     bool app_valid;
     unsigned long long app_peak;
@@ -31,6 +32,7 @@ struct clams__hwprof_s {
     size_t count;
     prof_gpu_t *gpus;
     pid_t pid;
+    unsigned flags; /* CLAMS_GPU_PID_HOST when pid is our host PID */
     bool sampling;
     bool thread_started;
     bool stop;
@@ -53,14 +55,19 @@ static void sample(clams__hwprof_t *p)
 {
     for (size_t i = 0; i < p->count; i++) {
         unsigned long long b = 0;
-        int rc = clams__gpu_process_memory(p->gpus[i].gpu.uuid, p->pid, &b);
+        clams__gpu_pm_t m = CLAMS_GPU_PM_QUERY_FAILED;
+        int rc = clams__gpu_process_memory_ex(p->gpus[i].gpu.uuid, p->pid, p->flags, &b, &m);
         pthread_mutex_lock(&p->mu);
+        prof_gpu_t *g = &p->gpus[i];
         if (rc == 0) {
-            if (!p->gpus[i].peak_valid || b > p->gpus[i].peak)
-                p->gpus[i].peak = b;
-            p->gpus[i].peak_valid = true;
-        } else if (rc == CLAMS_ENOTFOUND) {
-            p->gpus[i].pid_namespace = true;
+            if (!g->peak_valid || b > g->peak)
+                g->peak = b;
+            g->peak_valid = true;
+            g->method = m;
+            g->tried = true;
+        } else if (!g->peak_valid) {
+            g->method = m; /* the reason, shown while nothing was measured */
+            g->tried = true;
         }
         pthread_mutex_unlock(&p->mu);
     }
@@ -116,7 +123,12 @@ clams__hwprof_t *clams__hwprof_begin(bool enabled)
     if (!p)
         return NULL;
     cpu_line(p->cpu, sizeof(p->cpu));
-    p->pid = getpid();
+    /* Told by the master which PID the driver lists us under (a PID
+     * namespace): ask for that one. */
+    p->pid = clams__gpu_self_host_pid();
+    p->flags = p->pid > 0 ? CLAMS_GPU_PID_HOST : 0;
+    if (p->pid <= 0)
+        p->pid = getpid();
     pthread_mutex_init(&p->mu, NULL);
     clams__gpu_list_t *list = malloc(sizeof(*list));
     if (list) {
@@ -128,7 +140,7 @@ clams__hwprof_t *clams__hwprof_begin(bool enabled)
             p->gpus[i].gpu = list->gpus[i];
         free(list);
     }
-    p->sampling = p->count > 0 && p->source == CLAMS_GPU_SRC_NVML;
+    p->sampling = p->count > 0 && p->source != CLAMS_GPU_SRC_NONE;
     if (p->sampling)
         start_sampler(p);
     return p;
@@ -165,11 +177,12 @@ static json_t *gpu_entry(const clams__hwprof_t *p, const prof_gpu_t *g, json_t *
     bool have_peak = false;
     unsigned long long peak = 0;
     if (g->peak_valid) {
-        peak_method = "nvml-process-sampled";
+        peak_method = g->method == CLAMS_GPU_PM_NVIDIA_SMI ? "nvidia-smi-process-sampled"
+                                                           : "nvml-process-sampled";
         have_peak = true;
         peak = g->peak;
-    } else if (g->pid_namespace) {
-        peak_method = "unavailable-pid-namespace";
+    } else if (g->tried) {
+        peak_method = clams__gpu_pm_name(g->method); /* "unavailable-..." */
     }
     if (g->app_valid && (!have_peak || g->app_peak > peak)) {
         peak_method = "app-reported";

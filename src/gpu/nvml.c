@@ -28,6 +28,10 @@ enum {
     NVML_ERR_ARGUMENT_VERSION_MISMATCH = 25
 };
 #define NVML_VALUE_NOT_AVAILABLE_ULL (~0ULL)
+#define NVML_DEVICE_MIG_ENABLE 1U
+/* NVML_MAX_MIG_DEVICES_PER_GPU is 8 in nvml.h; a driver answering more is
+ * not believed beyond this. */
+#define MIG_MAX_PER_GPU 16U
 
 typedef struct { unsigned long long total, free, used; } nvml_memory_v1_t;
 typedef struct {
@@ -80,6 +84,12 @@ typedef struct {
     nvml_ret_t (*mem_v1)(nvml_device_t, nvml_memory_v1_t *);
     nvml_ret_t (*mem_v2)(nvml_device_t, nvml_memory_v2_t *); /* optional */
     proc_fn_t compute, graphics;                              /* optional */
+    /* MIG (optional, all three or none): a GPU in MIG mode is replaced by
+     * its MIG device handles, each with its own name, UUID, memory and
+     * process lists. */
+    nvml_ret_t (*mig_mode)(nvml_device_t, unsigned int *, unsigned int *);
+    nvml_ret_t (*mig_max)(nvml_device_t, unsigned int *);
+    nvml_ret_t (*mig_by_index)(nvml_device_t, unsigned int, nvml_device_t *);
     int compute_stride, graphics_stride; /* declared struct size of the symbol */
     bool compute_v3, graphics_v3;        /* may use the 32-byte struct */
 } nvml_lib_t;
@@ -151,6 +161,11 @@ static void session_open(void)
     REQUIRE(get_uuid, "nvmlDeviceGetUUID");
     REQUIRE(mem_v1, "nvmlDeviceGetMemoryInfo");
     *(void **)&lib.mem_v2 = dlsym(lib.dl, "nvmlDeviceGetMemoryInfo_v2");
+    *(void **)&lib.mig_mode = dlsym(lib.dl, "nvmlDeviceGetMigMode");
+    *(void **)&lib.mig_max = dlsym(lib.dl, "nvmlDeviceGetMaxMigDeviceCount");
+    *(void **)&lib.mig_by_index = dlsym(lib.dl, "nvmlDeviceGetMigDeviceHandleByIndex");
+    if (!lib.mig_mode || !lib.mig_max || !lib.mig_by_index)
+        lib.mig_mode = NULL; /* a driver before R450: no MIG */
     resolve_procs(&lib.compute, &lib.compute_stride, &lib.compute_v3,
                   "nvmlDeviceGetComputeRunningProcesses");
     resolve_procs(&lib.graphics, &lib.graphics_stride, &lib.graphics_v3,
@@ -221,19 +236,49 @@ static int dev_memory(nvml_device_t dev, unsigned long long *total, unsigned lon
     return 0;
 }
 
+/* The number of MIG device slots of a GPU in MIG mode, 0 for a GPU that is
+ * not (or a driver without MIG). */
+static unsigned int mig_slots(nvml_device_t d)
+{
+    unsigned int cur = 0, pending = 0, max = 0;
+    if (!lib.mig_mode || lib.mig_mode(d, &cur, &pending) != NVML_OK ||
+        cur != NVML_DEVICE_MIG_ENABLE)
+        return 0;
+    if (lib.mig_max(d, &max) != NVML_OK)
+        return 0;
+    return max < MIG_MAX_PER_GPU ? max : MIG_MAX_PER_GPU;
+}
+
+/* A GPU or MIG device handle by UUID; a "MIG-" UUID is looked for only
+ * among the MIG devices of GPUs in MIG mode. */
 static int find_device(const char *uuid, nvml_device_t *dev)
 {
     unsigned int n = 0;
+    bool mig = strncmp(uuid, "MIG-", 4) == 0;
     if (lib.get_count(&n) != NVML_OK)
         return CLAMS_ENOGPU;
     for (unsigned int i = 0; i < n; i++) {
         nvml_device_t d;
         char u[NVML_UUID_BUF] = "";
-        if (lib.get_handle(i, &d) != NVML_OK || lib.get_uuid(d, u, sizeof(u)) != NVML_OK)
+        if (lib.get_handle(i, &d) != NVML_OK)
             continue;
-        if (strcmp(u, uuid) == 0) {
-            *dev = d;
-            return 0;
+        if (!mig) {
+            if (lib.get_uuid(d, u, sizeof(u)) == NVML_OK && strcmp(u, uuid) == 0) {
+                *dev = d;
+                return 0;
+            }
+            continue;
+        }
+        unsigned int slots = mig_slots(d);
+        for (unsigned int j = 0; j < slots; j++) {
+            nvml_device_t m;
+            if (lib.mig_by_index(d, j, &m) != NVML_OK ||
+                lib.get_uuid(m, u, sizeof(u)) != NVML_OK)
+                continue; /* NOT_FOUND: an empty slot */
+            if (strcmp(u, uuid) == 0) {
+                *dev = m;
+                return 0;
+            }
         }
     }
     return CLAMS_ENOTFOUND;
@@ -313,51 +358,95 @@ static int proc_list(nvml_device_t dev, proc_fn_t fn, int stride, bool maybe_v3,
     return CLAMS_ENOGPU;
 }
 
-static bool pid_visible(unsigned int pid)
-{
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-typedef struct {
-    bool listed_any, any_visible, found, unavailable;
-    unsigned long long bytes;
-} proc_sum_t;
-
-static int sum_list(nvml_device_t dev, proc_fn_t fn, int stride, bool v3,
-                    unsigned long long total, pid_t pid, proc_sum_t *s)
+/* Adds one list into the per-pid entries: entries of one list add up (one
+ * per MIG instance on a parent handle), and a pid in both lists keeps the
+ * larger sum (a process with a compute and a graphics context is listed in
+ * both with the same footprint). */
+static int merge_list(nvml_device_t dev, proc_fn_t fn, int stride, bool v3,
+                      unsigned long long total, clams__gpu_proc_t **all, size_t *n)
 {
     if (!fn)
         return 0;
     proc_entry_t *e = NULL;
-    int n = proc_list(dev, fn, stride, v3, total, &e);
-    if (n < 0)
-        return n;
-    unsigned long long sum = 0;
-    bool found = false;
-    for (int i = 0; i < n; i++) {
-        s->listed_any = true;
-        if (e[i].pid == (unsigned int)pid) {
-            found = true;
-            if (e[i].used == NVML_VALUE_NOT_AVAILABLE_ULL)
-                s->unavailable = true;
-            else
-                sum += e[i].used; /* one entry per MIG instance */
-        } else if (pid_visible(e[i].pid)) {
-            s->any_visible = true;
+    int cnt = proc_list(dev, fn, stride, v3, total, &e);
+    if (cnt <= 0)
+        return cnt;
+    clams__gpu_proc_t *grown = realloc(*all, (*n + (size_t)cnt) * sizeof(**all));
+    if (!grown) {
+        free(e);
+        return CLAMS_ENOMEM;
+    }
+    *all = grown;
+    size_t first_new = *n; /* entries from this list start here */
+    for (int i = 0; i < cnt; i++) {
+        bool na = e[i].used == NVML_VALUE_NOT_AVAILABLE_ULL;
+        clams__gpu_proc_t *hit = NULL;
+        for (size_t k = first_new; k < *n && !hit; k++)
+            if (grown[k].pid == e[i].pid)
+                hit = &grown[k];
+        if (hit) {
+            hit->bytes += na ? 0 : e[i].used;
+            hit->bytes_valid = hit->bytes_valid && !na;
+            continue;
         }
+        clams__gpu_proc_t *x = &grown[(*n)++];
+        memset(x, 0, sizeof(*x));
+        x->pid = e[i].pid;
+        x->bytes = na ? 0 : e[i].used;
+        x->bytes_valid = !na;
     }
     free(e);
-    if (found) {
-        s->found = true;
-        /* A process with both a compute and a graphics context is listed in
-         * both lists with the same footprint: take the larger, do not add. */
-        if (sum > s->bytes)
-            s->bytes = sum;
+    /* The same pid from an earlier list: keep one entry, the larger. */
+    for (size_t k = first_new; k < *n;) {
+        clams__gpu_proc_t *old = NULL;
+        for (size_t j = 0; j < first_new && !old; j++)
+            if (grown[j].pid == grown[k].pid)
+                old = &grown[j];
+        if (!old) {
+            k++;
+            continue;
+        }
+        if (!grown[k].bytes_valid)
+            old->bytes_valid = false;
+        else if (grown[k].bytes > old->bytes)
+            old->bytes = grown[k].bytes;
+        grown[k] = grown[--(*n)];
     }
     return 0;
 }
 
 /* ---- Backend entry points ------------------------------------------------- */
+
+/* Adds one device (a GPU or a MIG device) to the list; false when it cannot
+ * be read (NO_PERMISSION: not ours; no total: useless for planning). */
+static bool add_device(clams__gpu_list_t *out, nvml_device_t d, unsigned int index,
+                       int mig_index, const char *parent_uuid)
+{
+    if (out->count >= CLAMS_GPU_MAX)
+        return false;
+    clams__gpu_t *g = &out->gpus[out->count];
+    memset(g, 0, sizeof(*g));
+    if (lib.get_uuid(d, g->uuid, sizeof(g->uuid)) != NVML_OK)
+        return false;
+    if (lib.get_name(d, g->name, sizeof(g->name)) != NVML_OK) {
+        if (mig_index >= 0)
+            snprintf(g->name, sizeof(g->name), "GPU %u MIG %d", index, mig_index);
+        else
+            snprintf(g->name, sizeof(g->name), "GPU %u", index);
+    }
+    unsigned long long total = 0, freeb = 0;
+    if (dev_memory(d, &total, &freeb) != 0 || total == 0)
+        return false;
+    g->index = (int)index;
+    g->mig = mig_index >= 0;
+    g->mig_index = mig_index >= 0 ? mig_index : 0;
+    snprintf(g->parent_uuid, sizeof(g->parent_uuid), "%s", parent_uuid ? parent_uuid : "");
+    g->total_bytes = total;
+    g->free_bytes = freeb;
+    g->free_valid = true;
+    out->count++;
+    return true;
+}
 
 static int nvml_list(clams__gpu_list_t *out)
 {
@@ -371,25 +460,37 @@ static int nvml_list(clams__gpu_list_t *out)
         session_unlock();
         return CLAMS_ENOGPU;
     }
+    unsigned int empty_mig = 0;
     for (unsigned int i = 0; i < n && out->count < CLAMS_GPU_MAX; i++) {
         nvml_device_t d;
-        clams__gpu_t *g = &out->gpus[out->count];
-        memset(g, 0, sizeof(*g));
-        if (L->get_handle(i, &d) != NVML_OK || L->get_uuid(d, g->uuid, sizeof(g->uuid)) != NVML_OK)
+        if (L->get_handle(i, &d) != NVML_OK)
             continue; /* e.g. NO_PERMISSION: this device is not ours */
-        if (L->get_name(d, g->name, sizeof(g->name)) != NVML_OK)
-            snprintf(g->name, sizeof(g->name), "GPU %u", i);
-        unsigned long long total = 0, freeb = 0;
-        if (dev_memory(d, &total, &freeb) != 0)
-            continue; /* without a total the device is useless for planning */
-        g->index = (int)i;
-        g->total_bytes = total;
-        g->free_bytes = freeb;
-        g->free_valid = true;
-        out->count++;
+        unsigned int slots = mig_slots(d);
+        if (slots == 0) {
+            add_device(out, d, i, -1, NULL);
+            continue;
+        }
+        /* MIG mode: CUDA runs on the MIG devices, never on the GPU as a
+         * whole, so the slices are listed in its place. */
+        char parent[NVML_UUID_BUF] = "";
+        if (L->get_uuid(d, parent, sizeof(parent)) != NVML_OK)
+            parent[0] = '\0';
+        size_t before = out->count;
+        for (unsigned int j = 0; j < slots; j++) {
+            nvml_device_t m;
+            nvml_ret_t mr = L->mig_by_index(d, j, &m);
+            if (mr == NVML_OK)
+                add_device(out, m, i, (int)j, parent);
+        }
+        if (out->count == before)
+            empty_mig++;
     }
     if (n == 0)
         clams__gpu_setf(out->why, sizeof(out->why), "NVML reports no GPU");
+    else if (out->count == 0 && empty_mig > 0)
+        clams__gpu_setf(out->why, sizeof(out->why),
+                        "NVML reports %u GPU(s), %u in MIG mode without MIG devices", n,
+                        empty_mig);
     else if (out->count == 0)
         clams__gpu_setf(out->why, sizeof(out->why), "NVML reports %u GPU(s), none readable", n);
     session_unlock();
@@ -411,38 +512,38 @@ static int nvml_memory_info(const char *uuid, unsigned long long *total,
     return rc;
 }
 
-static int nvml_process_memory(const char *uuid, pid_t pid, unsigned long long *bytes)
+static int nvml_processes(const char *uuid, clams__gpu_proc_t **out, size_t *n,
+                          clams__gpu_pm_t *why)
 {
-    if (!uuid || !bytes)
-        return CLAMS_EINVAL;
-    if (!session_lock(NULL, 0))
+    *out = NULL;
+    *n = 0;
+    if (!session_lock(NULL, 0)) {
+        *why = CLAMS_GPU_PM_NO_NVML;
         return CLAMS_ENOGPU;
+    }
     nvml_device_t d;
     unsigned long long total = 0, freeb = 0;
     int rc = find_device(uuid, &d);
+    if (rc == CLAMS_ENOTFOUND)
+        *why = CLAMS_GPU_PM_UNKNOWN_GPU;
     if (rc == 0)
         rc = dev_memory(d, &total, &freeb);
     if (rc == 0 && !lib.compute && !lib.graphics)
-        rc = CLAMS_ENOGPU;
-    proc_sum_t s = {0};
+        rc = CLAMS_ENOGPU; /* a driver without per-process lists */
+    clams__gpu_proc_t *all = NULL;
     if (rc == 0)
-        rc = sum_list(d, lib.compute, lib.compute_stride, lib.compute_v3, total, pid, &s);
+        rc = merge_list(d, lib.compute, lib.compute_stride, lib.compute_v3, total, &all, n);
     if (rc == 0)
-        rc = sum_list(d, lib.graphics, lib.graphics_stride, lib.graphics_v3, total, pid, &s);
+        rc = merge_list(d, lib.graphics, lib.graphics_stride, lib.graphics_v3, total, &all, n);
     session_unlock();
-    if (rc != 0)
+    if (rc != 0) {
+        free(all);
+        *n = 0;
+        if (rc != CLAMS_ENOTFOUND)
+            *why = CLAMS_GPU_PM_QUERY_FAILED;
         return rc;
-    if (s.unavailable)
-        return CLAMS_ENOGPU; /* NVML_VALUE_NOT_AVAILABLE (WDDM, some vGPUs) */
-    if (!s.found) {
-        /* Others are listed but none of them exists in our PID namespace:
-         * NVML speaks host PIDs and ours cannot be recognised. */
-        if (s.listed_any && !s.any_visible)
-            return CLAMS_ENOTFOUND;
-        *bytes = 0;
-        return 0;
     }
-    *bytes = s.bytes;
+    *out = all;
     return 0;
 }
 
@@ -451,13 +552,8 @@ const clams__gpu_backend_t clams__gpu_backend_nvml = {
     .source = CLAMS_GPU_SRC_NVML,
     .list = nvml_list,
     .memory_info = nvml_memory_info,
-    .process_memory = nvml_process_memory,
+    .processes = nvml_processes,
 };
-
-int clams__gpu_process_memory(const char *uuid, pid_t pid, unsigned long long *bytes)
-{
-    return clams__gpu_backend_nvml.process_memory(uuid, pid, bytes);
-}
 
 int clams__gpu_memory_info(const char *uuid, unsigned long long *total,
                            unsigned long long *free_bytes)

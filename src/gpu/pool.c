@@ -76,6 +76,15 @@ static void place(clams__pool_plan_t *plan)
     }
 }
 
+/* "2" for a whole GPU, "2/mig1" for MIG device 1 of GPU 2. */
+static void device_id(const clams__gpu_t *d, char *buf, size_t size)
+{
+    if (d->mig)
+        snprintf(buf, size, "%d/mig%d", d->index, d->mig_index);
+    else
+        snprintf(buf, size, "%d", d->index);
+}
+
 static void log_gpus(clams__pool_plan_t *plan, int min, int typ)
 {
     char *L = plan->log_line;
@@ -90,7 +99,9 @@ static void log_gpus(clams__pool_plan_t *plan, int min, int typ)
     for (size_t g = 0; g < gl->count; g++) {
         const clams__gpu_t *d = &gl->gpus[g];
         unsigned long long mib = d->total_bytes / MIB;
-        clams__gpu_appendf(L, LS, " [#%d \"%s\" %s %llu MiB capacity %d%s]", d->index, d->name,
+        char id[32];
+        device_id(d, id, sizeof(id));
+        clams__gpu_appendf(L, LS, " [#%s \"%s\" %s %llu MiB capacity %d%s]", id, d->name,
                            d->uuid, mib, plan->capacity_of_gpu[g],
                            min > 0 && mib < (unsigned long long)min ? " (below est_gpu_mem_min)"
                                                                     : "");
@@ -187,9 +198,11 @@ int clams__pool_plan(int est_gpu_mem_min, int est_gpu_mem_typ, int workers_flag,
     if (plan->use_gpu) {
         place(plan);
         clams__gpu_appendf(L, LS, "; placement=");
-        for (int s = 0; s < plan->workers; s++)
-            clams__gpu_appendf(L, LS, "%s%d", s ? "," : "",
-                               plan->gpus.gpus[plan->gpu_of_slot[s]].index);
+        for (int s = 0; s < plan->workers; s++) {
+            char id[32];
+            device_id(&plan->gpus.gpus[plan->gpu_of_slot[s]], id, sizeof(id));
+            clams__gpu_appendf(L, LS, "%s%s", s ? "," : "", id);
+        }
     } else {
         for (int s = 0; s < plan->workers; s++)
             plan->gpu_of_slot[s] = -1;

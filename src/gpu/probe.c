@@ -26,29 +26,47 @@ static bool all_digits(const char *s)
     return true;
 }
 
-/* The position in list of the device a token names, or -1 (invalid). */
-static int match_token(const clams__gpu_list_t *list, const char *tok)
+/* The physical GPU an entry belongs to: its own UUID, or a slice's parent. */
+static const char *gpu_key(const clams__gpu_t *g)
 {
+    return g->mig && g->parent_uuid[0] ? g->parent_uuid : g->uuid;
+}
+
+/* Marks in `hit` the devices a token names and returns how many, or -1
+ * (invalid: it names nothing, or is ambiguous). An index or a "GPU-" UUID
+ * names a whole GPU: the GPU, or every MIG slice of a GPU in MIG mode. A
+ * "MIG-" UUID (or unique prefix) names one slice. */
+static int match_token(const clams__gpu_list_t *list, const char *tok, bool *hit)
+{
+    memset(hit, 0, sizeof(bool) * CLAMS_GPU_MAX);
+    int n = 0;
     if (all_digits(tok)) {
         if (strlen(tok) > 6)
             return -1;
         int want = atoi(tok);
         for (size_t i = 0; i < list->count; i++)
-            if (list->gpus[i].index == want)
-                return (int)i;
-        return -1;
+            if (list->gpus[i].index == want) {
+                hit[i] = true;
+                n++;
+            }
+        return n > 0 ? n : -1;
     }
-    if (strncmp(tok, "GPU-", 4) != 0 || strlen(tok) <= 4)
-        return -1; /* MIG-... and anything else: not supported, stops the list */
-    int found = -1;
+    bool mig = strncmp(tok, "MIG-", 4) == 0;
+    if ((!mig && strncmp(tok, "GPU-", 4) != 0) || strlen(tok) <= 4)
+        return -1; /* anything else stops the list */
+    const char *first = NULL; /* the one device (GPU or slice) the prefix may name */
     for (size_t i = 0; i < list->count; i++) {
-        if (strncmp(list->gpus[i].uuid, tok, strlen(tok)) == 0) {
-            if (found >= 0)
-                return -1; /* an ambiguous prefix names no device */
-            found = (int)i;
-        }
+        const clams__gpu_t *g = &list->gpus[i];
+        const char *key = mig ? g->uuid : gpu_key(g);
+        if (strncmp(key, tok, strlen(tok)) != 0)
+            continue;
+        if (first && strcmp(first, key) != 0)
+            return -1; /* an ambiguous prefix names no device */
+        first = key;
+        hit[i] = true;
+        n++;
     }
-    return found;
+    return n > 0 ? n : -1;
 }
 
 static size_t count_entries(const char *value)
@@ -64,7 +82,7 @@ static size_t count_entries(const char *value)
 static void apply_list(clams__gpu_list_t *list, const char *var, const char *value)
 {
     clams__gpu_t kept[CLAMS_GPU_MAX];
-    bool used[CLAMS_GPU_MAX] = {false};
+    bool used[CLAMS_GPU_MAX] = {false}, hit[CLAMS_GPU_MAX];
     size_t n = 0;
     char buf[1024];
     snprintf(buf, sizeof(buf), "%s", value);
@@ -76,13 +94,19 @@ static void apply_list(clams__gpu_list_t *list, const char *var, const char *val
         size_t l = strlen(t);
         while (l > 0 && isspace((unsigned char)t[l - 1]))
             t[--l] = '\0';
-        int i = match_token(list, t);
-        if (i < 0 || used[i]) {
+        bool again = false;
+        int c = match_token(list, t, hit);
+        for (size_t i = 0; c > 0 && i < list->count; i++)
+            again = again || (hit[i] && used[i]);
+        if (c < 0 || again) {
             stopped = t;
             break;
         }
-        used[i] = true;
-        kept[n++] = list->gpus[i];
+        for (size_t i = 0; i < list->count; i++)
+            if (hit[i]) {
+                used[i] = true;
+                kept[n++] = list->gpus[i];
+            }
     }
     if (n == 0 && list->count > 0)
         clams__gpu_setf(list->why, sizeof(list->why), "%s=\"%s\" names no usable GPU%s%s", var,

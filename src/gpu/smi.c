@@ -2,9 +2,11 @@
  * `nvidia-smi --query-gpu=... --format=csv,noheader,nounits` with fork/exec (no
  * shell) under a deadline and parses its CSV. nvidia-smi's output is not a
  * stable interface, so anything unexpected yields "no GPUs" with a reason. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,13 @@
 
 #define SMI_OUT_MAX (64 * 1024)
 #define SMI_DEADLINE_MS 5000
+/* The compute-apps query may run on the master's loop: a shorter deadline,
+ * and a longer pause after a timeout so a hung nvidia-smi costs that loop
+ * little. */
+#define APPS_DEADLINE_MS 2000
+#define APPS_REFRESH_MS 100
+#define APPS_BACKOFF_MS 10000
+#define APPS_MAX 1024
 
 static long long now_ms(void)
 {
@@ -52,12 +61,12 @@ static int find_smi(char *path, size_t size)
     return -1;
 }
 
-static int deadline_ms(void)
+static int deadline_ms(int fallback)
 {
     /* A test hook so the timeout path can be tested without a 5 s wait. */
     const char *t = getenv("CLAMS_TEST_SMI_TIMEOUT_MS");
     int v = t ? atoi(t) : 0;
-    return v > 0 ? v : SMI_DEADLINE_MS;
+    return v > 0 ? v : fallback;
 }
 
 /* Waits for the child until the deadline (it may close stdout and hang),
@@ -85,7 +94,8 @@ static pid_t reap(pid_t pid, long long end, int *st, bool *timed_out)
 
 /* Runs the command; returns 0 with the NUL-terminated output in *out
  * (malloc'd) or -1 with why set. */
-static int run_smi(const char *path, char *const argv[], char **out, char *why, size_t wsize)
+static int run_smi(const char *path, char *const argv[], int limit_ms, char **out, char *why,
+                   size_t wsize, bool *timed_out_out)
 {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -121,7 +131,7 @@ static int run_smi(const char *path, char *const argv[], char **out, char *why, 
     close(fds[1]);
     size_t len = 0;
     bool timed_out = false;
-    long long end = now_ms() + deadline_ms();
+    long long end = now_ms() + limit_ms;
     for (;;) {
         long long left = end - now_ms();
         if (left <= 0) {
@@ -149,8 +159,10 @@ static int run_smi(const char *path, char *const argv[], char **out, char *why, 
     buf[len] = '\0';
     int st = 0;
     pid_t w = reap(pid, end, &st, &timed_out);
+    if (timed_out_out)
+        *timed_out_out = timed_out;
     if (timed_out) {
-        clams__gpu_setf(why, wsize, "%s: no answer within %d ms", path, deadline_ms());
+        clams__gpu_setf(why, wsize, "%s: no answer within %d ms", path, limit_ms);
         free(buf);
         return -1;
     }
@@ -231,7 +243,8 @@ static int smi_list(clams__gpu_list_t *out)
     char f[] = "--format=csv,noheader,nounits";
     char *const argv[] = {path, q, f, NULL};
     char *text = NULL;
-    if (run_smi(path, argv, &text, out->why, sizeof(out->why)) != 0)
+    if (run_smi(path, argv, deadline_ms(SMI_DEADLINE_MS), &text, out->why, sizeof(out->why),
+                NULL) != 0)
         return CLAMS_ENOGPU;
     int bad = 0;
     char *save = NULL;
@@ -261,10 +274,173 @@ static int smi_list(clams__gpu_list_t *out)
     return 0;
 }
 
+/* ---- Per-process figures: --query-compute-apps, cached ------------------ */
+
+typedef struct {
+    unsigned int pid;
+    unsigned long long bytes;
+    bool bytes_valid;
+    char uuid[CLAMS_GPU_UUID_LEN];
+} app_t;
+
+/* One answer for the whole process (every GPU's apps), reused for
+ * APPS_REFRESH_MS after it was taken (APPS_BACKOFF_MS after a timeout):
+ * a 5 ms sampler and the master's budget checks share one run. */
+static struct {
+    pthread_mutex_t lock;
+    bool valid;
+    long long next_ms;       /* refresh from this time on */
+    int rc;                  /* of the last run */
+    clams__gpu_pm_t why;     /* when rc != 0 */
+    app_t *apps;
+    size_t count;
+    char detail[256];        /* what went wrong, for debugging */
+} apps_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* "pid, used_memory, gpu_uuid". used_memory "[N/A]" (or any bracketed
+ * word) is a process listed without a figure. */
+static bool parse_app(char *line, app_t *a)
+{
+    char *c1 = strchr(line, ',');
+    char *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+    if (!c2 || strchr(c2 + 1, ','))
+        return false;
+    *c1 = *c2 = '\0';
+    char *pid = trim(line), *used = trim(c1 + 1), *uuid = trim(c2 + 1);
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(pid, &end, 10);
+    if (end == pid || *end != '\0' || errno != 0 || v == 0 || v > 0x7fffffffUL ||
+        !isdigit((unsigned char)*pid))
+        return false;
+    if (!*uuid || strlen(uuid) >= sizeof(a->uuid) || strpbrk(uuid, " \t"))
+        return false;
+    a->pid = (unsigned int)v;
+    a->bytes = 0;
+    a->bytes_valid = parse_mib(used, &a->bytes);
+    if (!a->bytes_valid && used[0] != '[')
+        return false;
+    snprintf(a->uuid, sizeof(a->uuid), "%s", uuid);
+    return true;
+}
+
+/* Runs the query and replaces the cache (called with the lock held). */
+static void apps_refresh(void)
+{
+    free(apps_cache.apps);
+    apps_cache.apps = NULL;
+    apps_cache.count = 0;
+    apps_cache.valid = true;
+    apps_cache.rc = CLAMS_ENOGPU;
+    apps_cache.why = CLAMS_GPU_PM_QUERY_FAILED;
+    apps_cache.detail[0] = '\0';
+    long long pause = APPS_REFRESH_MS;
+    char path[4096];
+    if (find_smi(path, sizeof(path)) != 0) {
+        apps_cache.why = CLAMS_GPU_PM_NO_NVML;
+        clams__gpu_setf(apps_cache.detail, sizeof(apps_cache.detail),
+                        "%s not found or not executable", path);
+        apps_cache.next_ms = now_ms() + APPS_REFRESH_MS;
+        return;
+    }
+    char q[] = "--query-compute-apps=pid,used_memory,gpu_uuid";
+    char f[] = "--format=csv,noheader,nounits";
+    char *const argv[] = {path, q, f, NULL};
+    char *text = NULL;
+    bool timed_out = false;
+    if (run_smi(path, argv, deadline_ms(APPS_DEADLINE_MS), &text, apps_cache.detail,
+                sizeof(apps_cache.detail), &timed_out) != 0) {
+        apps_cache.next_ms = now_ms() + (timed_out ? APPS_BACKOFF_MS : APPS_REFRESH_MS);
+        return;
+    }
+    app_t *apps = calloc(APPS_MAX, sizeof(*apps));
+    size_t n = 0;
+    int bad = 0;
+    char *save = NULL;
+    for (char *line = apps ? strtok_r(text, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *t = trim(line);
+        /* What nvidia-smi prints instead of an empty answer on some versions. */
+        if (!*t || strcmp(t, "No running processes found") == 0)
+            continue;
+        if (n >= APPS_MAX || !parse_app(t, &apps[n]))
+            bad++;
+        else
+            n++;
+    }
+    free(text);
+    if (!apps) {
+        clams__gpu_setf(apps_cache.detail, sizeof(apps_cache.detail), "out of memory");
+    } else if (bad > 0) {
+        /* A half-understood answer is not trusted: a wrong figure would
+         * recycle or kill a worker. */
+        clams__gpu_setf(apps_cache.detail, sizeof(apps_cache.detail),
+                        "%s: %d unparseable compute-apps line(s)", path, bad);
+        free(apps);
+    } else {
+        apps_cache.apps = apps;
+        apps_cache.count = n;
+        apps_cache.rc = 0;
+    }
+    apps_cache.next_ms = now_ms() + pause;
+}
+
+static int smi_processes(const char *uuid, clams__gpu_proc_t **out, size_t *n,
+                         clams__gpu_pm_t *why)
+{
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&apps_cache.lock);
+    if (!apps_cache.valid || now_ms() >= apps_cache.next_ms)
+        apps_refresh();
+    int rc = apps_cache.rc;
+    if (rc != 0) {
+        *why = apps_cache.why;
+        pthread_mutex_unlock(&apps_cache.lock);
+        return rc;
+    }
+    clams__gpu_proc_t *list = NULL;
+    size_t k = 0;
+    if (apps_cache.count > 0) {
+        list = calloc(apps_cache.count, sizeof(*list));
+        if (!list) {
+            pthread_mutex_unlock(&apps_cache.lock);
+            *why = CLAMS_GPU_PM_QUERY_FAILED;
+            return CLAMS_ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < apps_cache.count; i++) {
+        const app_t *a = &apps_cache.apps[i];
+        if (strcmp(a->uuid, uuid) != 0)
+            continue;
+        clams__gpu_proc_t *hit = NULL;
+        for (size_t j = 0; j < k && !hit; j++)
+            if (list[j].pid == a->pid)
+                hit = &list[j];
+        if (hit) { /* one process listed twice on a device: the entries add up */
+            hit->bytes += a->bytes;
+            hit->bytes_valid = hit->bytes_valid && a->bytes_valid;
+            continue;
+        }
+        list[k].pid = a->pid;
+        list[k].bytes = a->bytes;
+        list[k].bytes_valid = a->bytes_valid;
+        k++;
+    }
+    pthread_mutex_unlock(&apps_cache.lock);
+    if (k == 0) {
+        free(list);
+        list = NULL;
+    }
+    *out = list;
+    *n = k;
+    return 0;
+}
+
 const clams__gpu_backend_t clams__gpu_backend_smi = {
     .name = "nvidia-smi",
     .source = CLAMS_GPU_SRC_NVIDIA_SMI,
     .list = smi_list,
     .memory_info = NULL,
-    .process_memory = NULL,
+    .processes = smi_processes,
 };

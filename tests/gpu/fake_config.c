@@ -15,7 +15,10 @@ static const char *dir(void)
     return d && *d ? d : NULL;
 }
 
-int fake_load_gpus(fake_gpu_t *out, int max)
+/* Lines "<index> <uuid> <mib> <name>" (a GPU), "mig <gpu index> <uuid> <mib>
+ * <name>" (a MIG slice of that GPU), "migmode <gpu index>" (MIG mode, maybe
+ * without slices). */
+int fake_load_devices(fake_gpu_t *out, int max)
 {
     char path[4096];
     if (!dir())
@@ -25,22 +28,91 @@ int fake_load_gpus(fake_gpu_t *out, int max)
     if (!f)
         return -1;
     char line[512];
-    int n = 0;
+    int n = 0, migmode[FAKE_MAX_GPUS], nmode = 0;
     while (n < max && fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        int idx, off = 0;
+        int idx, parent = -1, off = 0;
         unsigned long long mib;
         char uuid[96];
-        if (line[0] == '#' || sscanf(line, "%d %95s %llu %n", &idx, uuid, &mib, &off) < 3)
+        if (line[0] == '#')
             continue;
+        if (sscanf(line, "migmode %d", &idx) == 1) {
+            if (nmode < FAKE_MAX_GPUS)
+                migmode[nmode++] = idx;
+            continue;
+        }
+        if (sscanf(line, "mig %d %95s %llu %n", &parent, uuid, &mib, &off) >= 3) {
+            idx = 0;
+            for (int i = 0; i < n; i++)
+                idx += out[i].parent == parent;
+        } else if (sscanf(line, "%d %95s %llu %n", &idx, uuid, &mib, &off) < 3) {
+            continue;
+        } else {
+            parent = -1;
+        }
         fake_gpu_t *g = &out[n++];
+        memset(g, 0, sizeof(*g));
         g->index = idx;
+        g->parent = parent;
         snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
         g->total_mib = mib;
         snprintf(g->name, sizeof(g->name), "%s", off ? line + off : "Fake GPU");
     }
     fclose(f);
+    for (int i = 0; i < n; i++) {
+        if (out[i].parent >= 0)
+            continue;
+        for (int j = 0; j < n; j++)
+            out[i].mig_mode = out[i].mig_mode || out[j].parent == out[i].index;
+        for (int k = 0; k < nmode; k++)
+            out[i].mig_mode = out[i].mig_mode || migmode[k] == out[i].index;
+    }
     return n;
+}
+
+int fake_load_gpus(fake_gpu_t *out, int max)
+{
+    fake_gpu_t all[FAKE_MAX_GPUS];
+    int n = fake_load_devices(all, FAKE_MAX_GPUS);
+    int k = 0;
+    for (int i = 0; i < n && k < max; i++)
+        if (all[i].parent < 0)
+            out[k++] = all[i];
+    return n < 0 ? -1 : k;
+}
+
+static bool read_number(const char *name, unsigned long long *v)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir(), name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    bool ok = fscanf(f, "%llu", v) == 1;
+    fclose(f);
+    return ok;
+}
+
+unsigned int fake_listed_pid(unsigned int pid)
+{
+    if (!dir())
+        return pid;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/pidmap", dir());
+    FILE *f = fopen(path, "re");
+    if (f) {
+        unsigned int from, to;
+        bool found = false;
+        while (!found && fscanf(f, "%u %u", &from, &to) == 2)
+            found = from == pid;
+        fclose(f);
+        if (found)
+            return to;
+    }
+    unsigned long long off = 0;
+    if (read_number("pid_offset", &off))
+        return pid + (unsigned int)off;
+    return fake_mode("pid_namespace") ? pid + 100000 : pid;
 }
 
 bool fake_mode(const char *word)

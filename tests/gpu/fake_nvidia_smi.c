@@ -2,8 +2,15 @@
  * Answers `--query-gpu=<fields> --format=csv[,noheader][,nounits] [-i N|--id=N]`
  * from the same CLAMS_FAKE_GPU_DIR configuration as the fake NVML library
  * (fields: index, uuid, name, memory.total, memory.free, memory.used, any
- * order). Modes: smi_broken (garbage, exit 1), smi_garbage (garbage, exit 0),
- * smi_empty (nothing, exit 0), smi_hang (sleeps 60 s). */
+ * order), and `--query-compute-apps=<fields>` (pid, used_memory,
+ * used_gpu_memory, gpu_uuid, process_name) listing the compute processes of
+ * procs/ with the pids the driver would report (pidmap, pid_offset). Modes:
+ * smi_broken (garbage, exit 1), smi_garbage (garbage, exit 0), smi_empty
+ * (nothing, exit 0), smi_hang (sleeps 60 s), for every query; for
+ * compute-apps only: apps_fail (exit 1), apps_garbage (garbage lines, exit 0),
+ * apps_hang (sleeps 60 s), apps_na (used_memory "[N/A]"), apps_words ("No
+ * running processes found" when none); count_reads counts every run in
+ * `smi_reads`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +24,7 @@ typedef struct {
     char fields[16][32];
     int nfields;
     bool header, units;
+    bool apps; /* --query-compute-apps */
     const char *id;
 } query_t;
 
@@ -24,9 +32,11 @@ static int parse_args(int argc, char **argv, query_t *q)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strncmp(a, "--query-gpu=", 12) == 0) {
+        bool apps = strncmp(a, "--query-compute-apps=", 21) == 0;
+        if (apps || strncmp(a, "--query-gpu=", 12) == 0) {
             char buf[512];
-            snprintf(buf, sizeof(buf), "%s", a + 12);
+            q->apps = apps;
+            snprintf(buf, sizeof(buf), "%s", a + (apps ? 21 : 12));
             char *save = NULL;
             for (char *t = strtok_r(buf, ",", &save); t && q->nfields < 16;
                  t = strtok_r(NULL, ",", &save))
@@ -51,10 +61,13 @@ static int parse_args(int argc, char **argv, query_t *q)
     return q->nfields > 0 ? 0 : -1;
 }
 
-static bool known(const char *f)
+static bool known(const char *f, bool apps)
 {
-    static const char *const names[] = {"index", "uuid", "name", "gpu_name", "memory.total",
-                                         "memory.free", "memory.used", NULL};
+    static const char *const gpu_names[] = {"index", "uuid", "name", "gpu_name", "memory.total",
+                                             "memory.free", "memory.used", NULL};
+    static const char *const app_names[] = {"pid", "used_memory", "used_gpu_memory", "gpu_uuid",
+                                             "process_name", NULL};
+    const char *const *names = apps ? app_names : gpu_names;
     for (int i = 0; names[i]; i++)
         if (strcmp(f, names[i]) == 0)
             return true;
@@ -90,8 +103,62 @@ static bool selected(const fake_gpu_t *g, const char *id)
     return strcmp(id, idx) == 0 || strcmp(id, g->uuid) == 0;
 }
 
+static void app_field(const fake_proc_t *p, const fake_gpu_t *g, const char *f, bool units)
+{
+    if (strcmp(f, "pid") == 0)
+        printf("%u", fake_listed_pid(p->pid));
+    else if (strcmp(f, "gpu_uuid") == 0)
+        printf("%s", g->uuid);
+    else if (strcmp(f, "process_name") == 0)
+        printf("fake-app");
+    else if (fake_mode("apps_na"))
+        printf("[N/A]");
+    else
+        printf("%llu%s", p->bytes / MIB, units ? " MiB" : "");
+}
+
+/* The compute apps of every GPU (no MIG slices: nvidia-smi's query is not
+ * used for them). */
+static int compute_apps(const query_t *q, const fake_gpu_t *g, int n)
+{
+    if (fake_mode("apps_hang"))
+        sleep(60);
+    if (fake_mode("apps_fail")) {
+        printf("Failed to query compute apps\n");
+        return 1;
+    }
+    if (fake_mode("apps_garbage")) {
+        printf("12x, lots, GPU-\n\x01\x02 ,,,\n");
+        return 0;
+    }
+    if (q->header)
+        for (int f = 0; f < q->nfields; f++)
+            printf("%s%s%s", f ? ", " : "", q->fields[f], f == q->nfields - 1 ? "\n" : "");
+    int shown = 0;
+    for (int i = 0; i < n; i++) {
+        fake_proc_t p[FAKE_MAX_PROCS];
+        int c = fake_load_procs(g[i].uuid, p, FAKE_MAX_PROCS);
+        for (int k = 0; k < c; k++) {
+            if (!(p[k].kinds & FAKE_KIND_COMPUTE))
+                continue;
+            for (int f = 0; f < q->nfields; f++) {
+                if (f)
+                    printf(", ");
+                app_field(&p[k], &g[i], q->fields[f], q->units);
+            }
+            printf("\n");
+            shown++;
+        }
+    }
+    if (shown == 0 && fake_mode("apps_words"))
+        printf("No running processes found\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (fake_mode("count_reads"))
+        fake_bump_counter("smi_reads");
     if (fake_mode("smi_hang"))
         sleep(60);
     if (fake_mode("smi_broken")) {
@@ -117,10 +184,12 @@ int main(int argc, char **argv)
         return 2;
     }
     for (int f = 0; f < q.nfields; f++)
-        if (!known(q.fields[f])) {
+        if (!known(q.fields[f], q.apps)) {
             printf("Field \"%s\" is not a valid field to query.\n", q.fields[f]);
             return 2;
         }
+    if (q.apps)
+        return compute_apps(&q, g, n);
     if (q.header)
         for (int f = 0; f < q.nfields; f++)
             printf("%s%s%s", f ? ", " : "", q.fields[f],

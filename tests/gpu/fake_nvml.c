@@ -3,7 +3,11 @@
  * CLAMS_FAKE_GPU_DIR, re-read on every call:
  *
  *   gpus         one line per device: <index> <uuid> <total_mib> <name...>
- *                ("0 GPU-1111aaaa 81559 NVIDIA H100 80GB HBM3")
+ *                ("0 GPU-1111aaaa 81559 NVIDIA H100 80GB HBM3"); a MIG slice
+ *                of GPU <index>: "mig <index> <MIG-uuid> <total_mib> <name...>"
+ *                (the GPU is then in MIG mode); "migmode <index>": MIG mode
+ *                without slices
+ *   pidmap, pid_offset  the pids the process lists report (host PIDs)
  *   procs/<pid>  lines "<uuid> <bytes> [compute|graphics|both]": what that
  *                process holds now (default compute). Only live, non-zombie
  *                pids count; rewrite the file atomically (temp + rename).
@@ -25,10 +29,11 @@
 #define API __attribute__((visibility("default")))
 
 typedef int nvmlReturn_t;
+/* A handle is a position in the device list (GPUs and MIG slices alike). */
 typedef struct fake_dev_s { int slot; } *nvmlDevice_t;
 
 enum {
-    OK = 0, UNINITIALIZED = 1, INVALID_ARGUMENT = 2, NOT_FOUND = 6,
+    OK = 0, UNINITIALIZED = 1, INVALID_ARGUMENT = 2, NOT_SUPPORTED = 3, NOT_FOUND = 6,
     INSUFFICIENT_SIZE = 7, DRIVER_NOT_LOADED = 9, ARGUMENT_VERSION_MISMATCH = 25,
     UNKNOWN = 999
 };
@@ -64,6 +69,14 @@ API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigne
 API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses(nvmlDevice_t d, unsigned int *n, proc_v1_t *p);
 API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v2(nvmlDevice_t d, unsigned int *n, proc_v2_t *p);
 API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t d, unsigned int *n, void *p);
+API nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t d, unsigned int *cur, unsigned int *pending);
+API nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t d, unsigned int *n);
+API nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t d, unsigned int i, nvmlDevice_t *m);
+API nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t d, unsigned int *is_mig);
+API nvmlReturn_t nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t m, nvmlDevice_t *d);
+
+/* As on a real A100/H100/H200: at most seven MIG devices per GPU. */
+#define FAKE_MIG_SLOTS 7
 
 static int inits;
 static struct fake_dev_s devs[FAKE_MAX_GPUS];
@@ -113,6 +126,13 @@ nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int *n)
     return OK;
 }
 
+static nvmlReturn_t handle_at(int slot, nvmlDevice_t *d)
+{
+    devs[slot].slot = slot;
+    *d = &devs[slot];
+    return OK;
+}
+
 nvmlReturn_t nvmlDeviceGetCount(unsigned int *n) { return nvmlDeviceGetCount_v2(n); }
 
 nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int i, nvmlDevice_t *d)
@@ -123,9 +143,12 @@ nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int i, nvmlDevice_t *d)
         return r;
     if (i >= n || !d)
         return INVALID_ARGUMENT;
-    devs[i].slot = (int)i;
-    *d = &devs[i];
-    return OK;
+    fake_gpu_t all[FAKE_MAX_GPUS];
+    int c = fake_load_devices(all, FAKE_MAX_GPUS);
+    for (int k = 0, seen = 0; k < c; k++)
+        if (all[k].parent < 0 && (unsigned int)seen++ == i)
+            return handle_at(k, d);
+    return INVALID_ARGUMENT;
 }
 
 nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned int i, nvmlDevice_t *d)
@@ -139,7 +162,7 @@ static nvmlReturn_t gpu_of(nvmlDevice_t d, fake_gpu_t *out)
     fake_gpu_t g[FAKE_MAX_GPUS];
     if (!inits)
         return UNINITIALIZED;
-    int n = fake_load_gpus(g, FAKE_MAX_GPUS);
+    int n = fake_load_devices(g, FAKE_MAX_GPUS);
     if (!d || d < devs || d >= devs + FAKE_MAX_GPUS || d->slot >= n)
         return INVALID_ARGUMENT;
     *out = g[d->slot];
@@ -229,9 +252,8 @@ static nvmlReturn_t procs(nvmlDevice_t d, unsigned int *n, void *out, int kind, 
         *n = k;
         return INSUFFICIENT_SIZE;
     }
-    unsigned int offset = fake_mode("pid_namespace") ? 100000 : 0;
     for (unsigned int i = 0; i < k; i++) {
-        proc_v3_t e = {all[i].pid + offset, all[i].bytes, 0xFFFFFFFFu, 0xFFFFFFFFu, 0};
+        proc_v3_t e = {fake_listed_pid(all[i].pid), all[i].bytes, 0xFFFFFFFFu, 0xFFFFFFFFu, 0};
         memcpy((char *)out + i * stride, &e, stride);
     }
     *n = k;
@@ -271,4 +293,76 @@ nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v2(nvmlDevice_t d, unsigned i
 nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t d, unsigned int *n, void *p)
 {
     return procs(d, n, p, FAKE_KIND_GRAPHICS, v3_stride());
+}
+
+/* ---- MIG ------------------------------------------------------------------ */
+
+nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t d, unsigned int *cur, unsigned int *pending)
+{
+    fake_gpu_t g;
+    nvmlReturn_t r = gpu_of(d, &g);
+    if (r != OK)
+        return r;
+    if (!cur || !pending)
+        return INVALID_ARGUMENT;
+    if (g.parent >= 0)
+        return NOT_SUPPORTED; /* asked of a MIG device */
+    *cur = *pending = g.mig_mode ? 1 : 0;
+    return OK;
+}
+
+nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t d, unsigned int *n)
+{
+    fake_gpu_t g;
+    nvmlReturn_t r = gpu_of(d, &g);
+    if (r != OK)
+        return r;
+    if (!n)
+        return INVALID_ARGUMENT;
+    *n = g.parent < 0 && g.mig_mode ? FAKE_MIG_SLOTS : 0;
+    return OK;
+}
+
+nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t d, unsigned int i, nvmlDevice_t *m)
+{
+    fake_gpu_t g;
+    nvmlReturn_t r = gpu_of(d, &g);
+    if (r != OK)
+        return r;
+    if (!m || g.parent >= 0 || !g.mig_mode || i >= FAKE_MIG_SLOTS)
+        return INVALID_ARGUMENT;
+    fake_gpu_t all[FAKE_MAX_GPUS];
+    int c = fake_load_devices(all, FAKE_MAX_GPUS);
+    for (int k = 0; k < c; k++)
+        if (all[k].parent == g.index && all[k].index == (int)i)
+            return handle_at(k, m);
+    return NOT_FOUND; /* an empty slot */
+}
+
+nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t d, unsigned int *is_mig)
+{
+    fake_gpu_t g;
+    nvmlReturn_t r = gpu_of(d, &g);
+    if (r != OK)
+        return r;
+    if (!is_mig)
+        return INVALID_ARGUMENT;
+    *is_mig = g.parent >= 0;
+    return OK;
+}
+
+nvmlReturn_t nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t m, nvmlDevice_t *d)
+{
+    fake_gpu_t g;
+    nvmlReturn_t r = gpu_of(m, &g);
+    if (r != OK)
+        return r;
+    if (!d || g.parent < 0)
+        return INVALID_ARGUMENT;
+    fake_gpu_t all[FAKE_MAX_GPUS];
+    int c = fake_load_devices(all, FAKE_MAX_GPUS);
+    for (int k = 0; k < c; k++)
+        if (all[k].parent < 0 && all[k].index == g.parent)
+            return handle_at(k, d);
+    return NOT_FOUND;
 }

@@ -179,16 +179,23 @@ START_TEST(pid_namespace_is_unavailable)
 }
 END_TEST
 
-START_TEST(smi_fallback_has_no_peak)
+/* Without NVML the peak comes from nvidia-smi's compute apps (issue 14;
+ * before, peakMethod was "unavailable" here). */
+START_TEST(smi_fallback_peak_from_compute_apps)
 {
     dir = fake_gpu_setup(H100);
     setenv("CLAMS_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
     set_own(GIB);
-    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), NULL);
+    unsigned long long peak = 0;
+    json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), &peak);
     json_t *g = gpu0(hw);
     ck_assert_str_eq(json_string_value(json_object_get(g, "totalMethod")), "nvidia-smi");
     ck_assert_str_eq(json_string_value(json_object_get(g, "availableMethod")), "nvidia-smi");
-    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")), "unavailable");
+    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")),
+                     "nvidia-smi-process-sampled");
+    ck_assert_uint_eq(json_integer_value(json_object_get(g, "peakUsedBytes")), GIB);
+    ck_assert_uint_eq(peak, GIB);
+    ck_assert_ptr_nonnull(strstr(cuda0(hw), ", 1.00 GiB peak used"));
     ck_assert_uint_eq(json_integer_value(json_object_get(g, "availableBytes")),
                       81559 * MIB - GIB);
     json_decref(hw);
@@ -279,7 +286,7 @@ int main(void)
     tcase_add_test(tc, app_reported_larger_wins);
     tcase_add_test(tc, app_reported_smaller_loses);
     tcase_add_test(tc, pid_namespace_is_unavailable);
-    tcase_add_test(tc, smi_fallback_has_no_peak);
+    tcase_add_test(tc, smi_fallback_peak_from_compute_apps);
     tcase_add_test(tc, no_gpu_at_all);
     tcase_add_test(tc, broken_smi_never_fails);
     tcase_add_test(tc, identical_gpus_not_merged);

@@ -196,9 +196,13 @@ START_TEST(nvml_missing_falls_back_to_smi)
     ck_assert_uint_eq(l.gpus[1].total_bytes, 24564 * MIB);
     ck_assert(l.gpus[1].free_valid);
     ck_assert_uint_eq(l.gpus[1].free_bytes, (24564 - 2048) * MIB);
-    /* NVML-only queries say so. */
+    /* Per-process figures come from nvidia-smi's compute apps (issue 14;
+     * before, this query answered CLAMS_ENOGPU without NVML). */
     unsigned long long b = 1;
-    ck_assert_int_eq(clams__gpu_process_memory(U1, getpid(), &b), CLAMS_ENOGPU);
+    clams__gpu_pm_t m = CLAMS_GPU_PM_NVML;
+    ck_assert_int_eq(clams__gpu_process_memory_ex(U1, getpid(), 0, &b, &m), 0);
+    ck_assert_uint_eq(b, 2048 * MIB);
+    ck_assert_str_eq(clams__gpu_pm_name(m), "nvidia-smi");
 }
 END_TEST
 
