@@ -67,6 +67,11 @@ VIDEOS = [
       "-output_ts_offset", "7.5"]),
     ("h264.ts", src(3, 25),
      ["-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "40", "-pix_fmt", "yuv420p"]),
+    # Open GOPs: B-frames before an I-frame in display order refer to the
+    # GOP before it, so that I-frame is not a clean place to start.
+    ("h264_opengop.mkv", src(4, 25),
+     ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", "24",
+      "-x264-params", "open-gop=1:scenecut=0", "-pix_fmt", "yuv420p"]),
     # Variable frame rate: every fifth frame dropped, timestamps kept, so
     # frame numbers from the average rate would drift; from timestamps they
     # cannot.
