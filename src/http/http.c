@@ -185,21 +185,36 @@ void clams__http_answered(clams__http_req_t *req, int status, size_t len)
     req->answered_len = body_bytes(req, len);
 }
 
+static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+
+bool clams__http_has_body(struct MHD_Connection *c)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    return te || (cl && strspn(cl, "0") != strlen(cl));
+}
+
 static enum MHD_Result queue_404(struct MHD_Connection *c, clams__http_req_t *req,
                                  const clams__http_config_t *cfg)
 {
+    /* Answered before the body: say the connection ends, or a pipelined
+     * request behind an unread body would be lost without a word. */
     return clams__http_queue_message(c, req, 404, cfg->not_found ? cfg->not_found
-                                     : "Not found: this app serves \"/\".", NULL);
+                                     : "Not found: this app serves \"/\".",
+                                     clams__http_has_body(c) ? close_hdr : NULL);
 }
 
 static enum MHD_Result queue_405(struct MHD_Connection *c, clams__http_req_t *req)
 {
     static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, CLAMS__HTTP_ALLOW, NULL};
+    static const char *const allow_close[] = {MHD_HTTP_HEADER_ALLOW, CLAMS__HTTP_ALLOW,
+                                              MHD_HTTP_HEADER_CONNECTION, "close", NULL};
     return clams__http_queue_message(c, req, 405, "Method not allowed: \"/\" accepts GET, "
-                                     "HEAD, POST and PUT.", allow);
+                                     "HEAD, POST and PUT.",
+                                     clams__http_has_body(c) ? allow_close : allow);
 }
-
-static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
 
 static enum MHD_Result queue_413(struct MHD_Connection *c, clams__http_req_t *req,
                                  size_t max_body)

@@ -130,6 +130,11 @@ enum MHD_Result clams__http_queue_tracked(struct MHD_Connection *c, clams__respo
 enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, clams__http_req_t *req,
                                           int status, const char *message,
                                           const char *const *headers);
+/* Whether the request announces a body (Content-Length above 0, or a
+ * Transfer-Encoding): an answer sent before reading it must close the
+ * connection (Connection: close), the rest of the body being unread. */
+bool clams__http_has_body(struct MHD_Connection *c);
+
 /* Records an answer the server queued itself: its status and body bytes
  * (0 for HEAD, whose body is never sent), for the access log. */
 void clams__http_answered(clams__http_req_t *req, int status, size_t len);

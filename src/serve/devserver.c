@@ -70,16 +70,20 @@ static enum MHD_Result service_path(struct MHD_Connection *c, clams__http_req_t 
 {
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD", NULL};
+        static const char *const allow_close[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD",
+                                                  MHD_HTTP_HEADER_CONNECTION, "close", NULL};
         return clams__http_queue_message(c, req, 405, "Method not allowed: this path accepts "
-                                         "GET and HEAD.", allow);
+                                         "GET and HEAD.",
+                                         clams__http_has_body(c) ? allow_close : allow);
     }
+    static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
     const char *text = strcmp(url, "/healthz") == 0 ? "ok\n" : "ready\n";
     clams__response_t r = {.status = 200, .content_type = "text/plain; charset=utf-8",
                            .body = strdup(text), .len = strlen(text)};
     if (!r.body)
         return MHD_NO;
     clams__http_answered(req, 200, r.len);
-    return clams__http_queue(c, &r, NULL);
+    return clams__http_queue(c, &r, clams__http_has_body(c) ? close_hdr : NULL);
 }
 
 static bool is_service_path(const char *url)

@@ -2,6 +2,7 @@
  * docs/architecture.md). Serves (development or production), annotates a
  * file (`annotate IN OUT --param NAME=VALUE`), or prints help, version or
  * metadata. Exit status: 0 ok, 1 failure, 2 bad usage/config. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,9 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
         return 2;
     }
     const char *prog = argc > 0 ? argv[0] : "app";
+    /* A file-size limit (ulimit -f) makes a write fail with EFBIG, which every
+     * writer here reports, instead of killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
     clams__options_t opts;
     clams__options_defaults(&opts, app);
     enum { RUN, HELP, VERSION, DESCRIBE, ANNOTATE } mode = RUN;

@@ -232,8 +232,15 @@ static void submit_annotate(clams__master_t *m, clams__http_req_t *hr, clams__sr
     if (r->body_len > 0) {
         r->body_fd = clams__memfd_new("clams-req", hr->body.data, hr->body.len);
         if (r->body_fd < 0) {
-            clams__log(CLAMS_LOG_ERROR, errno, "memfd for a request body");
-            clams__front_text(r, 500, "the server could not store the request body\n");
+            int e = errno;
+            clams__log(CLAMS_LOG_ERROR, e, "memfd for a request body of %zu bytes",
+                       hr->body.len);
+            if (e == EFBIG)
+                clams__front_text(r, 413, "the request body is larger than this server may "
+                                          "store (its file size limit, ulimit -f)\n");
+            else
+                clams__front_text(r, 500, "the server could not store the request body\n");
+            r->close_conn = true;
             r->phase = CLAMS__REQ_ANSWERED;
             return;
         }
@@ -274,6 +281,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!r)
             return MHD_NO;
         route_master(m, r, url);
+        if (clams__http_has_body(c))
+            r->close_conn = true; /* answered with its body unread */
         return send_answer(r);
     }
     bool first = hr == NULL;

@@ -64,9 +64,15 @@ int clams__ipc_recv(int sock, clams__ipc_hdr_t *h, char *text, size_t text_cap, 
     if (n < 0)
         return CLAMS_ESYS;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len >= CMSG_LEN(sizeof(int)))
             memcpy(fd, CMSG_DATA(c), sizeof(int));
     }
+    /* The kernel drops a passed fd it cannot install (the receiver is out of
+     * fds) and says so only with MSG_CTRUNC: the body is lost, and the
+     * caller must know, never read a length of bytes from nowhere. */
+    if ((msg.msg_flags & MSG_CTRUNC) && *fd < 0)
+        *fd = CLAMS__IPC_FD_LOST;
     if ((size_t)n < sizeof(*h)) {
         /* A truncated header is a protocol error; drop any fd we got. */
         if (*fd >= 0)
@@ -79,6 +85,13 @@ int clams__ipc_recv(int sock, clams__ipc_hdr_t *h, char *text, size_t text_cap, 
     if (tl > h->text_len)
         tl = h->text_len;
     text[tl] = '\0';
+    if (msg.msg_flags & MSG_TRUNC) { /* the text did not fit: a protocol error */
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+        errno = EMSGSIZE;
+        return CLAMS_ESYS;
+    }
     return 1;
 }
 

@@ -185,11 +185,22 @@ static void on_response(clams__master_t *m, clams__proc_t *p, const clams__ipc_h
     }
     p->req = NULL;
     p->served++;
-    r->status = h->status;
-    snprintf(r->ctype, sizeof(r->ctype), "%.90s", ctype[0] ? ctype : "application/json");
-    r->resp_fd = fd;
-    r->resp_len = (size_t)h->len;
-    r->worker = p->pid;
+    if (h->len > 0 && fd < 0) {
+        /* The body's memfd never arrived (the master is out of fds): a 500
+         * that says so, never a 200 with h->len bytes from nowhere. */
+        char msg[256];
+        snprintf(msg, sizeof(msg), "the answer of worker %d (%llu bytes) could not be "
+                 "received: the server had no file descriptor left for it", (int)p->pid,
+                 (unsigned long long)h->len);
+        clams__log(CLAMS_LOG_ERROR, 0, "%s", msg);
+        clams__front_worker_failed(m, r, p->pid, msg);
+    } else {
+        r->status = h->status;
+        snprintf(r->ctype, sizeof(r->ctype), "%.90s", ctype[0] ? ctype : "application/json");
+        r->resp_fd = fd;
+        r->resp_len = (size_t)h->len;
+        r->worker = p->pid;
+    }
     clams__front_answer(m, r);
     bool last = p->limit && p->served >= p->limit;
     bool told = p->retire || clams__master_stopping(m);

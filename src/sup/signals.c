@@ -27,8 +27,11 @@ int clams__signals_open(sigset_t *old_mask)
         errno = e;
         return CLAMS_ESYS;
     }
-    /* A client that goes away mid-write must not kill the master. */
+    /* A client that goes away mid-write must not kill the master, nor a
+     * file-size limit (ulimit -f) a write of a body into its memfd: that
+     * write fails with EFBIG instead, and the request gets a 413. */
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     return fd;
 }
 
@@ -50,5 +53,8 @@ void clams__signals_child_reset(const sigset_t *old_mask)
             continue;
         sigaction(s, &sa, NULL); /* fails harmlessly for invalid numbers */
     }
+    /* A worker over a file-size limit fails its memfd write (EFBIG) and
+     * exits, so its request gets a 500, rather than dying of SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
     sigprocmask(SIG_SETMASK, old_mask, NULL);
 }

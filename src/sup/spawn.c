@@ -5,14 +5,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/internal.h"
 #include "sup/sup_internal.h"
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
 
 int clams__fds_snapshot(clams__master_t *m)
 {
@@ -20,54 +28,68 @@ int clams__fds_snapshot(clams__master_t *m)
     if (!d)
         return CLAMS_ESYS;
     int dfd = dirfd(d);
-    int maxfd = 0;
+    size_t cap = 0;
     struct dirent *e;
-    int fds[4096];
-    int n = 0;
-    while ((e = readdir(d)) != NULL && n < 4096) {
+    int rc = 0;
+    m->keep_fds_n = 0;
+    while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
         int fd = atoi(e->d_name);
-        if (fd == dfd || fd == m->sigfd) /* the signalfd is the server's */
+        if (fd == dfd || fd == m->sigfd || fd <= 2) /* stdio is always kept; sigfd is ours */
             continue;
-        fds[n++] = fd;
-        if (fd > maxfd)
-            maxfd = fd;
+        if (clams__grow(&m->keep_fds, &cap, (size_t)m->keep_fds_n, sizeof(int), 16) != 0) {
+            rc = CLAMS_ENOMEM;
+            break;
+        }
+        m->keep_fds[m->keep_fds_n++] = fd;
     }
     closedir(d);
-    m->keep_fds = calloc((size_t)maxfd + 1, 1);
-    if (!m->keep_fds)
-        return CLAMS_ENOMEM;
-    m->keep_fds_n = maxfd + 1;
-    for (int i = 0; i < n; i++)
-        m->keep_fds[fds[i]] = 1;
-    return 0;
+    if (m->keep_fds_n > 1)
+        qsort(m->keep_fds, (size_t)m->keep_fds_n, sizeof(int), cmp_int);
+    return rc;
 }
 
-/* In the child: close every fd except stdio, the app's own ones and `keep`.
- * /proc/self/fd is read into a list first so closing does not disturb readdir. */
+/* Closes fds [lo, hi] (hi may be ~0U): close_range when the kernel has it,
+ * else one by one up to the fd limit. */
+static void close_span(unsigned lo, unsigned hi)
+{
+    if (lo > hi)
+        return;
+    if (close_range(lo, hi, 0) == 0)
+        return;
+    struct rlimit rl;
+    unsigned top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                       ? (unsigned)rl.rlim_cur : 1u << 20;
+    for (unsigned fd = lo; fd <= hi && fd < top; fd++)
+        close((int)fd);
+}
+
+/* In the child: close every fd except stdio, the app's own ones and `keep`,
+ * whatever their number (the listening socket, every client connection, the
+ * other workers' sockets): the kept ones are sorted, and the gaps between
+ * them are closed a range at a time. */
 static void close_server_fds(const clams__master_t *m, int keep)
 {
-    DIR *d = opendir("/proc/self/fd");
-    if (!d)
-        return;
-    int dfd = dirfd(d);
-    int fds[4096];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < 4096) {
-        if (e->d_name[0] == '.')
-            continue;
-        int fd = atoi(e->d_name);
-        if (fd <= 2 || fd == keep || fd == dfd)
-            continue;
-        if (fd < m->keep_fds_n && m->keep_fds[fd])
-            continue;
-        fds[n++] = fd;
+    unsigned next = 3;
+    bool keep_done = false;
+    for (int i = 0; i <= m->keep_fds_n; i++) {
+        int k = i < m->keep_fds_n ? m->keep_fds[i] : -1;
+        if (!keep_done && (k < 0 || keep <= k)) { /* merge the socket into the order */
+            close_span(next, (unsigned)keep - 1);
+            next = (unsigned)keep + 1;
+            keep_done = true;
+            if (k == keep)
+                continue;
+        }
+        if (k < 0)
+            break;
+        if ((unsigned)k >= next) {
+            close_span(next, (unsigned)k - 1);
+            next = (unsigned)k + 1;
+        }
     }
-    closedir(d);
-    for (int i = 0; i < n; i++)
-        close(fds[i]);
+    close_span(next, ~0u);
 }
 
 int clams__spawn(clams__master_t *m, clams__proc_t *p)

@@ -44,8 +44,11 @@ typedef struct clams__ipc_hdr_s {
  * fd (-1 = none). Returns 0 or CLAMS_ESYS (errno kept). Never raises SIGPIPE. */
 int clams__ipc_send(int sock, const clams__ipc_hdr_t *h, const char *text, int fd);
 /* Receives one message. text gets text_len bytes plus a NUL (text_cap >= 1).
- * Returns 1 for a message, 0 at EOF, CLAMS_ESYS on error (EAGAIN included).
- * *fd receives a passed fd (close-on-exec) or -1. */
+ * Returns 1 for a message, 0 at EOF, CLAMS_ESYS on error (EAGAIN included;
+ * EMSGSIZE for a text longer than text_cap). *fd receives a passed fd
+ * (close-on-exec), -1 when none was sent, or CLAMS__IPC_FD_LOST when one was
+ * sent but could not be installed here (out of fds: MSG_CTRUNC). */
+#define CLAMS__IPC_FD_LOST (-2)
 int clams__ipc_recv(int sock, clams__ipc_hdr_t *h, char *text, size_t text_cap, int *fd);
 /* A new memfd holding len bytes of buf. Returns the fd or CLAMS_ESYS. */
 int clams__memfd_new(const char *name, const void *buf, size_t len);
@@ -217,7 +220,8 @@ typedef struct clams__master_s {
     long jitter;
     long soft_bytes_mib;    /* resolved soft VRAM budget, 0 = off */
     long hard_bytes_mib;
-    unsigned char *keep_fds; /* fds open before the server started (kept in workers) */
+    int *keep_fds;  /* fds above stdio open before the server started (the app's,
+                     * kept in workers), sorted */
     int keep_fds_n;
     clams__phase_t phase;
     double drain_deadline;

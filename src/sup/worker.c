@@ -33,8 +33,12 @@ static void __attribute__((noreturn)) worker_exit(const clams_app_t *app, int co
 static const char *map_body(int fd, size_t len, void **map)
 {
     *map = NULL;
-    if (len == 0 || fd < 0)
+    if (len == 0)
         return "";
+    if (fd < 0) { /* a body was sent but its fd did not arrive (CLAMS__IPC_FD_LOST) */
+        errno = EBADF;
+        return NULL;
+    }
     void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED)
         return NULL;
@@ -46,8 +50,12 @@ static int answer(int sock, const clams__ipc_hdr_t *req, const clams__response_t
 {
     int fd = clams__memfd_new("clams-resp", resp->body, resp->len);
     if (fd < 0) {
-        clams__log(CLAMS_LOG_ERROR, errno, "worker: memfd for the response");
-        return CLAMS_ESYS;
+        /* Out of fds or of room for the body: the answer cannot travel. Exit,
+         * so the master answers the request with a 500 error view naming the
+         * exit and replaces this worker, instead of waiting for ever. */
+        clams__log(CLAMS_LOG_ERROR, errno, "worker: memfd for the response; exiting so the "
+                   "master answers 500 and replaces this worker");
+        _exit(4);
     }
     clams__ipc_hdr_t h = {0};
     h.type = CLAMS__MSG_RESPONSE;
@@ -85,7 +93,11 @@ static void serve_one(const clams__app_rt_t *rt, int sock, const clams__ipc_hdr_
     }
     if (map)
         munmap(map, (size_t)h->len);
-    answer(sock, h, &resp);
+    if (answer(sock, h, &resp) != 0) {
+        clams__log(CLAMS_LOG_ERROR, errno, "worker: sending the answer; exiting so the master "
+                   "answers 500 and replaces this worker");
+        _exit(4);
+    }
     clams__response_free(&resp);
     clams__query_free(&q);
 }
@@ -103,8 +115,15 @@ static void install_term_handler(void)
 void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid)
 {
     const clams_app_t *app = clams__app_rt_app(rt);
-    /* If the master dies without closing our socket (SIGKILL), go too. */
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    /* If the master dies (even by SIGKILL), go too, at once: SIGKILL and not
+     * SIGTERM, whose handler only stops the loop between requests, so a
+     * worker spinning or hung in annotate would live on, reparented. A master
+     * that died before this call is seen by getppid: no parent-death signal
+     * comes for a death that already happened. */
+    pid_t master = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != master || master == 1)
+        _exit(0);
     if (gpu_uuid)
         setenv("CUDA_VISIBLE_DEVICES", gpu_uuid, 1);
     if (app->worker_init) {

@@ -4,11 +4,16 @@
  * one fault, and asserts: the faulty request gets its documented answer, every
  * other request completes with this app's view, the master keeps serving
  * (/healthz, a fresh request), leaves no zombie, and exits 0 on SIGTERM. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -299,6 +304,253 @@ START_TEST(overload_503)
 }
 END_TEST
 
+/* ---- faults the second reliability wave found (docs/reliability.md) ------ */
+
+/* True once pid is gone or a zombie. */
+static bool gone(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/* The highest open fd number of pid, -1 when unreadable. */
+static int max_fd(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int hi = -1;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && atoi(e->d_name) > hi)
+            hi = atoi(e->d_name);
+    closedir(d);
+    return hi;
+}
+
+/* The lowest fd number pid has free: with RLIMIT_NOFILE at it, pid can open
+ * nothing more (new fds must be below the limit; open ones above it stay). */
+static int lowest_free_fd(pid_t pid)
+{
+    char path[64];
+    for (int fd = 0; fd < 65536; fd++) {
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+        if (access(path, F_OK) != 0)
+            return fd;
+    }
+    return -1;
+}
+
+/* Sets pid's soft fd limit (the hard one stays, so it can be raised again
+ * without CAP_SYS_RESOURCE). */
+static void set_nofile(pid_t pid, rlim_t n)
+{
+    struct rlimit rl;
+    ck_assert_int_eq(prlimit(pid, RLIMIT_NOFILE, NULL, &rl), 0);
+    rl.rlim_cur = n < rl.rlim_max ? n : rl.rlim_max;
+    ck_assert_msg(prlimit(pid, RLIMIT_NOFILE, &rl, NULL) == 0, "prlimit(%d)", (int)pid);
+}
+
+/* kill -9 of the master: workers spinning or hung in annotate end too. */
+START_TEST(master_kill9)
+{
+    clams_ts_server_t s;
+    start(&s, NULL, NULL);
+    rel_call_t spinner = {.base_url = s.base_url, .query = "fault=spin", .body = base_mmif,
+                       .timeout_s = 20};
+    rel_call_t hanger = {.base_url = s.base_url, .query = "fault=hang", .body = base_mmif,
+                       .timeout_s = 20};
+    ck_assert_int_eq(rel_call_start(&spinner), 0);
+    ck_assert_int_eq(rel_call_start(&hanger), 0);
+    usleep(1000000);
+    pid_t kids[8];
+    int n = proc_children(s.pid, kids, 8, NULL);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(kill(s.pid, SIGKILL), 0);
+    int st;
+    ck_assert_int_eq(clams_ts_wait(s.pid, 10, &st), 0);
+    s.pid = 0;
+    for (int i = 0; i < 2; i++) {
+        bool g = false;
+        for (int t = 0; t < 60 && !g; t++) {
+            g = gone(kids[i]);
+            if (!g)
+                usleep(50000);
+        }
+        ck_assert_msg(g, "worker %d outlived its SIGKILLed master by 3 s", (int)kids[i]);
+    }
+    rel_call_join(&spinner);
+    rel_call_join(&hanger);
+}
+END_TEST
+
+/* A worker that cannot take the body's fd nor make one for its answer exits:
+ * the request gets a 500 error view, the worker is replaced, the next
+ * request is served (it used to hang for ever, its slot busy). */
+START_TEST(worker_out_of_fds)
+{
+    clams_ts_server_t s;
+    const char *flags[] = {"--workers", "1", "--max-requests", "0", NULL};
+    start(&s, flags, NULL);
+    rel_call_t ok = {.base_url = s.base_url, .query = "", .body = base_mmif, .timeout_s = 60};
+    rel_call_run(&ok);
+    ck_assert_msg(ok.status == 200 && ok.worker > 0, "%ld %s", ok.status, ok.snippet);
+    /* The worker closes the request's and the answer's memfds just after the
+     * answer goes out: read its fds once they are gone. */
+    int lo = -1;
+    for (int t = 0; t < 40; t++) {
+        usleep(50000);
+        int now = lowest_free_fd(ok.worker);
+        if (now == lo)
+            break;
+        lo = now;
+    }
+    ck_assert_int_ge(lo, 3);
+    set_nofile(ok.worker, (rlim_t)lo); /* not one fd more */
+    rel_call_t bad = {.base_url = s.base_url, .query = "", .body = base_mmif, .timeout_s = 30};
+    rel_call_run(&bad);
+    ck_assert_msg(bad.status == 500 && bad.error_view, "worker out of fds: %ld %s", bad.status,
+                  bad.snippet);
+    survive_and_stop(&s);
+}
+END_TEST
+
+/* The master out of fds when a worker's answer arrives: the memfd cannot be
+ * installed (MSG_CTRUNC). The answer is a 500 that says so, never a 200
+ * with the worker's length and bytes from nowhere. */
+START_TEST(master_out_of_fds)
+{
+    clams_ts_server_t s;
+    const char *flags[] = {"--workers", "1", NULL};
+    start(&s, flags, NULL);
+    rel_call_t slow = {.base_url = s.base_url, .query = "sleep=2000", .body = base_mmif,
+                       .timeout_s = 60};
+    ck_assert_int_eq(rel_call_start(&slow), 0);
+    usleep(700000);
+    int lo = lowest_free_fd(s.pid);
+    ck_assert_int_ge(lo, 3);
+    set_nofile(s.pid, (rlim_t)lo); /* the master can open nothing more */
+    rel_call_join(&slow);
+    ck_assert_msg(slow.status == 500, "answer without its memfd: %ld %s", slow.status,
+                  slow.snippet);
+    ck_assert_msg(strstr(slow.snippet, "no file descriptor left"), "%s", slow.snippet);
+    set_nofile(s.pid, 1024);
+    survive_and_stop(&s);
+}
+END_TEST
+
+/* A file-size limit (ulimit -f 2048) and an 8 MB body: the master used to
+ * die of SIGXFSZ writing it into a memfd; now the request gets 413 with the
+ * reason, and the server goes on. */
+START_TEST(file_size_limit)
+{
+    clams_ts_server_t s;
+    start(&s, NULL, NULL);
+    struct rlimit rl = {2048 * 1024, 2048 * 1024};
+    ck_assert_int_eq(prlimit(s.pid, RLIMIT_FSIZE, &rl, NULL), 0);
+    size_t big = 8u << 20;
+    char *body = malloc(big + 1);
+    memset(body, ' ', big);
+    memcpy(body, base_mmif, strlen(base_mmif));
+    body[big] = '\0';
+    rel_call_t c = {.base_url = s.base_url, .query = "", .body = body, .timeout_s = 60};
+    rel_call_run(&c);
+    free(body);
+    ck_assert_msg(c.status == 413, "8 MB body over a 2 MiB file-size limit: %ld %s", c.status,
+                  c.snippet);
+    ck_assert_msg(strstr(c.snippet, "file size limit"), "%s", c.snippet);
+    ck_assert_msg(kill(s.pid, 0) == 0, "the master died");
+    survive_and_stop(&s);
+}
+END_TEST
+
+/* 4,600 idle client connections, then new workers (SIGHUP): a worker holds
+ * none of them (a fixed 4096-entry list once leaked the ones above it, and a
+ * client asking Connection: close then got no EOF). */
+START_TEST(client_fds_above_4096)
+{
+    struct rlimit mine = {16384, 16384};
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &mine), 0);
+    clams_ts_server_t s;
+    const char *flags[] = {"--max-connections", "8000", NULL};
+    start(&s, flags, NULL);
+    set_nofile(s.pid, 16384);
+    enum { N = 4600 };
+    static int conns[N];
+    int n = 0;
+    for (int i = 0; i < N; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s.port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ck_assert_msg(fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0,
+                      "connection %d", i);
+        conns[n++] = fd;
+    }
+    for (int t = 0; t < 100 && max_fd(s.pid) < N; t++) /* the master accepts them all */
+        usleep(50000);
+    ck_assert_msg(max_fd(s.pid) >= N, "the master holds fds up to %d only", max_fd(s.pid));
+    pid_t before[8];
+    int nb = proc_children(s.pid, before, 8, NULL);
+    ck_assert_int_eq(kill(s.pid, SIGHUP), 0);
+    pid_t kids[8];
+    int nk = 0;
+    for (int t = 0; t < 100; t++) { /* wait for two workers none of which is an old one */
+        usleep(50000);
+        nk = proc_children(s.pid, kids, 8, NULL);
+        bool fresh = nk == 2;
+        for (int i = 0; fresh && i < nk; i++)
+            for (int j = 0; j < nb; j++)
+                fresh = fresh && kids[i] != before[j];
+        if (fresh)
+            break;
+    }
+    ck_assert_int_eq(nk, 2);
+    for (int i = 0; i < nk; i++) {
+        int fds = proc_fd_count(kids[i]);
+        ck_assert_msg(fds >= 0 && fds < 16, "worker %d holds %d fds with %d clients connected",
+                      (int)kids[i], fds, N);
+    }
+    for (int i = 0; i < n; i++)
+        close(conns[i]);
+    survive_and_stop(&s);
+}
+END_TEST
+
+/* /metrics counts every status as sent (a 431 was counted as 413). */
+START_TEST(metrics_status_as_sent)
+{
+    clams_ts_server_t s;
+    const char *flags[] = {"--max-header-size", "2K", NULL};
+    start(&s, flags, NULL);
+    char *q = malloc(4096);
+    memset(q, 'a', 4095);
+    memcpy(q, "x=", 2);
+    q[4095] = '\0';
+    clams_ts_response_t r;
+    ck_assert_int_eq(clams_ts_request("GET", s.base_url, q, NULL, NULL, 0, 30, &r), 0);
+    ck_assert_int_eq(r.status, 431);
+    clams_ts_response_free(&r);
+    free(q);
+    char url[128];
+    snprintf(url, sizeof(url), "%smetrics", s.base_url);
+    ck_assert_int_eq(clams_ts_request("GET", url, NULL, NULL, NULL, 0, 30, &r), 0);
+    ck_assert_msg(strstr(r.body, "status=\"431\"} 1"), "no 431 in /metrics:\n%s", r.body);
+    ck_assert_msg(!strstr(r.body, "status=\"413\"}"), "a 413 counted:\n%s", r.body);
+    clams_ts_response_free(&r);
+    survive_and_stop(&s);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     const struct {
@@ -309,6 +561,10 @@ int main(int argc, char **argv)
         {"hang", hang},   {"spin", spin},    {"leak", leak},  {"leak_rss_budget", leak_rss_budget},  {"kill9", kill9},
         {"sigterm_load", sigterm_load},      {"init_fails_once", init_fails_once},
         {"init_always_fails", init_always_fails}, {"overload_503", overload_503},
+        {"master_kill9", master_kill9}, {"worker_out_of_fds", worker_out_of_fds},
+        {"master_out_of_fds", master_out_of_fds}, {"file_size_limit", file_size_limit},
+        {"metrics_status_as_sent", metrics_status_as_sent},
+        {"client_fds_above_4096", client_fds_above_4096},
     };
     base_mmif = clams_ts_read_file(REL_BASE_MMIF, NULL);
     if (!base_mmif)
