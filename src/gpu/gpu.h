@@ -1,7 +1,8 @@
 /* This file is private to libclams.
  * GPU and CPU probing for the production server: how many CPUs this process
  * may use, which GPUs it may use (NVML through dlopen, nvidia-smi fallback),
- * the pool size and per-GPU placement, and per-process GPU memory figures.
+ * MIG devices among them, the pool size and per-GPU placement, and
+ * per-process GPU memory figures and process lists (host PIDs included).
  * The master calls these; it never creates a CUDA context. */
 #ifndef CLAMS_GPU_H
 #define CLAMS_GPU_H

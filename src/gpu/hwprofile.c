@@ -1,7 +1,8 @@
 /* hwFetch: the hardware profile of one request. At begin it records each
  * visible GPU's total and free memory and starts a thread that samples what
- * this process holds on each GPU (NVML per-process lists) every few
- * milliseconds; end stops it and builds appProfiling.hardware. */
+ * this process holds on each GPU (NVML per-process lists, else nvidia-smi's
+ * compute apps) every few milliseconds; end stops it and builds
+ * appProfiling.hardware. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,8 @@
  * Per-request hardware profile for hwFetch: the CPU line, and for every GPU
  * the worker can see its total memory, free memory when the request started,
  * and the peak memory this process held during the request (sampled through
- * NVML per-process figures on a background thread, or reported by the app). */
+ * NVML's or nvidia-smi's per-process figures on a background thread, or
+ * reported by the app). */
 #ifndef CLAMS_GPU_HWPROFILE_H
 #define CLAMS_GPU_HWPROFILE_H
 
