@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 
 #include "common/internal.h"
 #include "gpu/backend.h"
+
+extern char **environ;
 
 #define SMI_OUT_MAX (64 * 1024)
 #define SMI_DEADLINE_MS 5000
@@ -109,26 +112,32 @@ static int run_smi(const char *path, char *const argv[], int limit_ms, char **ou
         clams__gpu_setf(why, wsize, "out of memory");
         return -1;
     }
-    pid_t pid = fork();
-    if (pid < 0) {
-        clams__gpu_setf(why, wsize, "fork: %s", strerror(errno));
+    /* posix_spawn, not fork: the per-process query runs every 100 ms from a
+     * worker that may hold gigabytes of weights, and glibc spawns without
+     * copying the page tables. The child gets an empty signal mask (the
+     * master may block signals it reads another way). */
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    pid_t pid = -1;
+    int se = posix_spawn(&pid, path, &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(fds[1]);
+    if (se != 0) {
+        clams__gpu_setf(why, wsize, "%s: could not be executed: %s", path, strerror(se));
         close(fds[0]);
-        close(fds[1]);
         free(buf);
         return -1;
     }
-    if (pid == 0) {
-        /* Only async-signal-safe calls here: the parent may be threaded. */
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 2);
-        }
-        dup2(fds[1], 1);
-        execv(path, argv);
-        _exit(127);
-    }
-    close(fds[1]);
     size_t len = 0;
     bool timed_out = false;
     long long end = now_ms() + limit_ms;
