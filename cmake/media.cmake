@@ -4,6 +4,7 @@
 # nothing but libclams's public API, so the shared one links the shared libclams.
 # Targets: clams_media_static and clams_media_shared (alias clams::media, the
 # installed CMake package clams-media), pkg-config file clams-media.pc.
+include(GNUInstallDirs) # before any CMAKE_INSTALL_* below
 pkg_check_modules(CLAMS_AV REQUIRED IMPORTED_TARGET
                   libavformat libavcodec libavutil libswscale libswresample)
 

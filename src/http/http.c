@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -196,6 +197,59 @@ bool clams__http_has_body(struct MHD_Connection *c)
     return te || (cl && strspn(cl, "0") != strlen(cl));
 }
 
+typedef struct {
+    int lengths, codings;
+    const char *coding;
+} framing_t;
+
+static enum MHD_Result framing_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    framing_t *f = cls;
+    (void)kind;
+    if (key && strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        f->lengths++;
+    else if (key && strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->codings++;
+        f->coding = value ? value : "";
+    }
+    return MHD_YES;
+}
+
+/* Only "chunked", with spaces around it allowed. */
+static bool plain_chunked(const char *v)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (strncasecmp(v, "chunked", 7) != 0)
+        return false;
+    for (v += 7; *v == ' ' || *v == '\t'; v++)
+        ;
+    return *v == '\0';
+}
+
+int clams__http_framing_check(struct MHD_Connection *c, clams__http_req_t *req,
+                              enum MHD_Result *ret)
+{
+    framing_t f = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, framing_iter, &f);
+    const char *msg = NULL;
+    int status = 0;
+    if (f.codings && f.lengths) {
+        status = 400;
+        msg = "Both Transfer-Encoding and Content-Length: the body's length is ambiguous "
+              "(RFC 9112 section 6.1); the connection is closed.";
+    } else if (f.codings > 1 || (f.codings && !plain_chunked(f.coding))) {
+        status = 501;
+        msg = "Transfer-Encoding not implemented: only \"chunked\" is; the connection is "
+              "closed.";
+    }
+    if (!status)
+        return 0;
+    *ret = clams__http_queue_message(c, req, status, msg, close_hdr);
+    return status;
+}
+
 static enum MHD_Result queue_404(struct MHD_Connection *c, clams__http_req_t *req,
                                  const clams__http_config_t *cfg)
 {
@@ -279,6 +333,8 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
     snprintf(req->method, sizeof(req->method), "%s", method);
     req->target = strdup(url); /* the query joins it once it is collected */
     *ret = MHD_YES;
+    if (clams__http_framing_check(c, req, ret) != 0)
+        return CLAMS__HTTP_ANSWERED;
     if (req->route == CLAMS__ROUTE_NOT_FOUND || req->route == CLAMS__ROUTE_BAD_METHOD) {
         *ret = req->route == CLAMS__ROUTE_NOT_FOUND ? queue_404(c, req, lim)
                                                     : queue_405(c, req);

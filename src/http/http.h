@@ -130,6 +130,15 @@ enum MHD_Result clams__http_queue_tracked(struct MHD_Connection *c, clams__respo
 enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, clams__http_req_t *req,
                                           int status, const char *message,
                                           const char *const *headers);
+/* Request smuggling shapes, checked before anything else of a request (the
+ * access handler's first call, before the body is read): Transfer-Encoding
+ * with Content-Length is a 400, a coding other than plain "chunked" a 501;
+ * both close the connection, so nothing pipelined behind is served. Returns
+ * 0 when the framing is sound, else the status queued (*ret set, req
+ * recorded). */
+int clams__http_framing_check(struct MHD_Connection *c, clams__http_req_t *req,
+                              enum MHD_Result *ret);
+
 /* Whether the request announces a body (Content-Length above 0, or a
  * Transfer-Encoding): an answer sent before reading it must close the
  * connection (Connection: close), the rest of the body being unread. */

@@ -108,6 +108,9 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
         req->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
         snprintf(req->method, sizeof(req->method), "%s", method);
         req->target = strdup(url);
+        enum MHD_Result fret;
+        if (clams__http_framing_check(c, req, &fret) != 0)
+            return fret;
         return service_path(c, req, url, method);
     }
     if (*con_cls && ((clams__http_req_t *)*con_cls)->route == 0) {

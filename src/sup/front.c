@@ -280,6 +280,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         hr->user = r = new_req(m, c, NULL, url, method, clams__now());
         if (!r)
             return MHD_NO;
+        enum MHD_Result fret;
+        int fst = clams__http_framing_check(c, hr, &fret);
+        if (fst != 0) {
+            r->by_step = true; /* queued by the shared helper */
+            return fret;
+        }
         route_master(m, r, url);
         if (clams__http_has_body(c))
             r->close_conn = true; /* answered with its body unread */

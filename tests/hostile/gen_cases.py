@@ -321,6 +321,18 @@ raw("chunked_huge_size", "a chunk size of 2^64-1, then the client closes",
 raw("chunked_and_length", "both Transfer-Encoding and Content-Length (smuggling shape)",
     dict(status="400"),
     '"POST / HTTP/1.1\\r\\n' + RAW + 'Content-Length: 5\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n"')
+raw("smuggle_xchunked", "Transfer-Encoding: xchunked (unknown coding): 501 at once",
+    dict(status="501", body=["not implemented"]), timeout="5",
+    gen='"POST / HTTP/1.1\\r\\n' + RAW + 'Transfer-Encoding: xchunked\\r\\n\\r\\n{}"')
+raw("smuggle_xchunked_length", "xchunked with a valid Content-Length: refused at once",
+    dict(status="400|501"), timeout="5",
+    gen='"POST / HTTP/1.1\\r\\n' + RAW + 'Transfer-Encoding: xchunked\\r\\nContent-Length: 2\\r\\n\\r\\n{}"')
+raw("smuggle_chunked_identity", "Transfer-Encoding: chunked, identity: not plain chunked",
+    dict(status="400|501"), timeout="5",
+    gen='"POST / HTTP/1.1\\r\\n' + RAW + 'Transfer-Encoding: chunked, identity\\r\\n\\r\\n0\\r\\n\\r\\n"')
+raw("smuggle_length_then_chunked", "Content-Length then Transfer-Encoding: chunked: 400",
+    dict(status="400", body=["ambiguous"]),
+    '"POST / HTTP/1.1\\r\\n' + RAW + 'Content-Length: 5\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n"')
 raw("transfer_encoding_gzip", "Transfer-Encoding: gzip, then the client closes",
     dict(status="0|400|501"), half_close="yes", timeout="10", gen=
     '"POST / HTTP/1.1\\r\\n' + RAW + 'Transfer-Encoding: gzip\\r\\n\\r\\nxx"')
