@@ -169,6 +169,13 @@ typedef struct clams__gpu_proc_s {
 int clams__gpu_process_list(const char *uuid, clams__gpu_proc_t *out, size_t cap, size_t *n,
                             clams__gpu_pm_t *method);
 
+/* How many pids of `after` are not in `before` (two lists of one device,
+ * taken around an event such as one worker creating its CUDA context);
+ * when exactly one appeared, *pid (may be NULL) gets it, else 0. A pid in
+ * both lists did not appear, whatever its figures did. */
+size_t clams__gpu_proc_appeared(const clams__gpu_proc_t *before, size_t nbefore,
+                                const clams__gpu_proc_t *after, size_t nafter, unsigned int *pid);
+
 /* Tells this process its own PID as the driver lists it (learnt by the
  * master; 0 forgets it). Valid in this process only: a forked child starts
  * without one. hwFetch and clams__gpu_process_memory(uuid, getpid()) then

@@ -97,6 +97,25 @@ int clams__gpu_process_list(const char *uuid, clams__gpu_proc_t *out, size_t cap
     return count > cap ? CLAMS_ETOOBIG : 0;
 }
 
+size_t clams__gpu_proc_appeared(const clams__gpu_proc_t *before, size_t nbefore,
+                                const clams__gpu_proc_t *after, size_t nafter, unsigned int *pid)
+{
+    size_t n = 0;
+    unsigned int last = 0;
+    for (size_t i = 0; i < nafter; i++) {
+        bool known = false;
+        for (size_t j = 0; j < nbefore && !known; j++)
+            known = before[j].pid == after[i].pid;
+        if (!known) {
+            n++;
+            last = after[i].pid;
+        }
+    }
+    if (pid)
+        *pid = n == 1 ? last : 0;
+    return n;
+}
+
 int clams__gpu_process_memory_ex(const char *uuid, pid_t pid, unsigned flags,
                                  unsigned long long *bytes, clams__gpu_pm_t *method)
 {

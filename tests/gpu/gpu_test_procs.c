@@ -200,6 +200,60 @@ START_TEST(pidmap_two_appear_at_once)
 }
 END_TEST
 
+/* A child that sits until killed. */
+static pid_t idle_child(void)
+{
+    pid_t c = fork();
+    ck_assert_int_ge(c, 0);
+    if (c == 0) {
+        pause();
+        _exit(0);
+    }
+    return c;
+}
+
+START_TEST(appeared_between_two_lists)
+{
+    /* What the supervisor's binding does: a list before a worker creates its
+     * context, one after; exactly one new pid is the worker's host PID. */
+    setup();
+    char off[32];
+    snprintf(off, sizeof(off), "%u\n", OFFSET);
+    fake_gpu_write(dir, "pid_offset", off);
+    fake_gpu_set_proc(dir, getpid(), U0 " 1048576\n");
+    clams__gpu_proc_t before[8], after[8];
+    size_t nb = 0, na = 0;
+    ck_assert_int_eq(clams__gpu_process_list(U0, before, 8, &nb, NULL), 0);
+    ck_assert_uint_eq(nb, 1);
+    pid_t a = idle_child();
+    fake_gpu_set_proc(dir, a, U0 " 2097152\n");
+    fake_gpu_set_proc(dir, getpid(), U0 " 9999999\n"); /* a figure that changed: not new */
+    ck_assert_int_eq(clams__gpu_process_list(U0, after, 8, &na, NULL), 0);
+    unsigned int pid = 1;
+    ck_assert_uint_eq(clams__gpu_proc_appeared(before, nb, after, na, &pid), 1);
+    ck_assert_uint_eq(pid, (unsigned int)a + OFFSET);
+    /* Two at once: ambiguous, no pid. */
+    pid_t b = idle_child(), c = idle_child();
+    fake_gpu_set_proc(dir, b, U0 " 1\n");
+    fake_gpu_set_proc(dir, c, U0 " 1\n");
+    memcpy(before, after, sizeof(after));
+    nb = na;
+    ck_assert_int_eq(clams__gpu_process_list(U0, after, 8, &na, NULL), 0);
+    ck_assert_uint_eq(clams__gpu_proc_appeared(before, nb, after, na, &pid), 2);
+    ck_assert_uint_eq(pid, 0);
+    /* None (the worker made no context, or exited): 0, no pid. */
+    pid = 1;
+    ck_assert_uint_eq(clams__gpu_proc_appeared(after, na, after, na, &pid), 0);
+    ck_assert_uint_eq(pid, 0);
+    ck_assert_uint_eq(clams__gpu_proc_appeared(NULL, 0, after, 1, NULL), 1);
+    const pid_t kids[] = {a, b, c};
+    for (size_t i = 0; i < 3; i++) {
+        kill(kids[i], SIGKILL);
+        waitpid(kids[i], NULL, 0);
+    }
+}
+END_TEST
+
 START_TEST(self_host_pid)
 {
     setup();
@@ -428,6 +482,7 @@ int main(void)
     tcase_add_test(tc, list_nvml);
     tcase_add_test(tc, host_pids);
     tcase_add_test(tc, pidmap_two_appear_at_once);
+    tcase_add_test(tc, appeared_between_two_lists);
     tcase_add_test(tc, self_host_pid);
     tcase_add_test(tc, not_reported_figure);
     tcase_add_test(tc, smi_figures);
