@@ -24,6 +24,7 @@ void clams__options_defaults(clams__options_t *o, const struct clams_app_s *app)
     o->sup.max_requests = 1;
     o->sup.graceful_timeout = 30;
     o->sup.queue = 64;
+    o->sup.queue_timeout = 300;
     o->sup.vram_soft_mib = -1;
     if (app) {
         int mr = app->production.max_requests;
@@ -140,6 +141,9 @@ static const flag_t flags[] = {
      "non-negative seconds", "drain time on shutdown (default 30)"},
     {NULL, "--queue", "N", K_INT, AT(sup.queue), 1, 1000000, "a queue length of at least 1",
      "requests waiting for a worker before 503 (default 64)"},
+    {NULL, "--queue-timeout", "SECONDS", K_SECONDS, AT(sup.queue_timeout), 0, 0,
+     "non-negative seconds (0 = no limit)",
+     "longest wait for a worker; then 503 (default 300;\n0 = no limit)"},
     {NULL, "--vram-soft-budget", "MIB", K_LONG, AT(sup.vram_soft_mib), -1, LONG_MAX,
      "MiB (0 = off, -1 = est_gpu_mem_typ)",
      "recycle a worker after a request above this GPU\nmemory (default: est_gpu_mem_typ; "

@@ -121,7 +121,16 @@ static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
         snprintf(r->ctype, sizeof(r->ctype), "application/json");
         r->allow_get = true;
     } else if (strcmp(url, "/healthz") == 0) {
-        clams__front_text(r, 200, "ok\n");
+        /* Live unless no worker can start: then an orchestrator should
+         * restart this server (its probe sees a 503 and the reason). */
+        if (m->init_fail_row >= 3 && ready_workers(m) == 0) {
+            char msg[600];
+            snprintf(msg, sizeof(msg), "unhealthy: workers cannot start (%d failures in a row; "
+                     "last: %s)\n", m->init_fail_row, m->last_init_error);
+            clams__front_text(r, 503, msg);
+        } else {
+            clams__front_text(r, 200, "ok\n");
+        }
     } else if (strcmp(url, "/readyz") == 0) {
         if (!clams__master_draining(m) && ready_workers(m) > 0)
             clams__front_text(r, 200, "ready\n");

@@ -120,6 +120,7 @@ void clams__master_submit(clams__master_t *m, clams__sreq_t *r)
             if (dispatch(m, p, r))
                 return;
     }
+    r->queued_at = clams__now();
     if (clams__queue_push(&m->queue, r) != 0) {
         m->stats.rejected_full++;
         clams__front_text(r, 503, "all workers are busy and the queue is full\n");
@@ -448,6 +449,20 @@ static void timers(clams__master_t *m, double now)
             p->kill_at = 0;
         }
     }
+    /* Requests that waited longer than --queue-timeout for a worker (none
+     * could start, or all are slow): 503, oldest first, as the queue is FIFO. */
+    clams__sreq_t *head;
+    while (m->cfg->queue_timeout > 0 && (head = clams__queue_peek(&m->queue)) != NULL &&
+           now - head->queued_at >= m->cfg->queue_timeout) {
+        clams__queue_pop(&m->queue);
+        char msg[160];
+        snprintf(msg, sizeof(msg), "no worker took this request within %g s (--queue-timeout)"
+                 "%s\n", m->cfg->queue_timeout,
+                 m->init_fail_row ? "; workers are failing to start" : "");
+        clams__front_text(head, 503, msg);
+        head->retry_after = true;
+        clams__front_answer(m, head);
+    }
     bool want = m->phase == CLAMS__PHASE_RUNNING ||
                 (m->phase == CLAMS__PHASE_DRAINING && m->queue.len > 0);
     for (int i = 0; want && i < m->nprocs; i++) {
@@ -473,6 +488,9 @@ static int next_timeout_ms(clams__master_t *m, double now)
     }
     if (m->phase == CLAMS__PHASE_DRAINING)
         EARLIER(m->drain_deadline);
+    const clams__sreq_t *oldest = clams__queue_peek(&m->queue);
+    if (oldest && m->cfg->queue_timeout > 0)
+        EARLIER(oldest->queued_at + m->cfg->queue_timeout);
 #undef EARLIER
     MHD_UNSIGNED_LONG_LONG mt;
     double ms = (t - now) * 1000.0;

@@ -41,6 +41,11 @@ clams__sreq_t *clams__queue_pop(clams__queue_t *q)
     return r;
 }
 
+clams__sreq_t *clams__queue_peek(const clams__queue_t *q)
+{
+    return q->len ? q->items[q->head] : NULL;
+}
+
 void clams__queue_unpop(clams__queue_t *q, clams__sreq_t *r)
 {
     q->head = (q->head + q->cap) % (q->cap + 1);

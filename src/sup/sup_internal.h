@@ -69,6 +69,7 @@ typedef struct clams__sreq_s {
     char *path;          /* path?query as received, for the access log */
     char addr[64];
     double t0;           /* monotonic seconds at arrival */
+    double queued_at;    /* when it entered the queue (0: never queued) */
     clams__query_t query;
     char *query_enc;     /* clams__query_encode, sent to the worker */
     int body_fd;         /* memfd with the upload (-1 until the first byte) */
@@ -101,6 +102,8 @@ void clams__queue_free(clams__queue_t *q);
 /* Returns 0, or CLAMS_ETOOBIG when full. */
 int clams__queue_push(clams__queue_t *q, clams__sreq_t *r);
 clams__sreq_t *clams__queue_pop(clams__queue_t *q);
+/* The oldest request, left in place (NULL when empty). */
+clams__sreq_t *clams__queue_peek(const clams__queue_t *q);
 /* Puts a request back at the head (a dispatch that failed). Never fails: the
  * slot it came from is free. */
 void clams__queue_unpop(clams__queue_t *q, clams__sreq_t *r);

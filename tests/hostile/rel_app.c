@@ -2,7 +2,8 @@
  * Its parameters cover every parameter type (so bad values can be sent) and
  * let a request misbehave on purpose: fault=segv|abort|exit|hang|spin|fail|
  * leak, sleep=<ms>, leakmb=<MiB kept forever>, alloc=<fake GPU bytes, for the
- * fake NVML>. Its worker_init reads REL_INIT_FAIL=always|once:<path>. The
+ * fake NVML>. Its worker_init reads REL_INIT_FAIL=always|once:<path>|while:<path>
+ * (fails while that file exists). The
  * view it adds holds one annotation per TextDocument with the worker's pid. */
 #include <clams/clams.h>
 
@@ -33,6 +34,10 @@ static int rel_init(void *user, clams_error_t *err)
         return 0;
     if (strcmp(f, "always") == 0) {
         snprintf(err->text, sizeof(err->text), "rel_app: model missing (on purpose)");
+        return -1;
+    }
+    if (strncmp(f, "while:", 6) == 0 && access(f + 6, F_OK) == 0) {
+        snprintf(err->text, sizeof(err->text), "rel_app: init fails while %s exists", f + 6);
         return -1;
     }
     if (strncmp(f, "once:", 5) == 0) {

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "procinfo.h"
+#include "rawhttp.h"
 #include "support.h"
 #include "check_run.h"
 
@@ -526,6 +527,55 @@ START_TEST(client_fds_above_4096)
 }
 END_TEST
 
+/* Workers that cannot start any more (worker_init fails after a first good
+ * run): a queued request gets a 503 after --queue-timeout instead of waiting
+ * for ever, and /healthz says the server is unhealthy, with the reason, so an
+ * orchestrator restarts it; once workers start again both recover. */
+START_TEST(queue_timeout_init_failing)
+{
+    char path[96], flag[128];
+    snprintf(path, sizeof(path), "/tmp/rel-init-while-%d", (int)getpid());
+    snprintf(flag, sizeof(flag), "REL_INIT_FAIL=while:%s", path);
+    unlink(path);
+    const char *env[] = {flag, NULL};
+    const char *flags[] = {"--workers", "1", "--max-requests", "1", "--queue-timeout", "2",
+                           NULL};
+    clams_ts_server_t s;
+    start(&s, flags, env);
+    rel_call_t ok = {.base_url = s.base_url, .query = "", .body = base_mmif, .timeout_s = 60};
+    rel_call_run(&ok);
+    ck_assert_msg(ok.status == 200, "%ld %s", ok.status, ok.snippet);
+    FILE *f = fopen(path, "w"); /* from now on worker_init fails */
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    usleep(1500000); /* the replacement of the recycled worker fails, in a row */
+    double t0 = raw_now();
+    rel_call_t waits = {.base_url = s.base_url, .query = "", .body = base_mmif, .timeout_s = 60};
+    rel_call_run(&waits);
+    double took = raw_now() - t0;
+    ck_assert_msg(waits.status == 503 && waits.retry_after, "queued with no worker: %ld %s",
+                  waits.status, waits.snippet);
+    ck_assert_msg(took < 10, "the 503 took %.1f s", took);
+    clams_ts_response_t r;
+    char url[128];
+    snprintf(url, sizeof(url), "%shealthz", s.base_url);
+    ck_assert_int_eq(clams_ts_request("GET", url, NULL, NULL, NULL, 0, 30, &r), 0);
+    ck_assert_msg(r.status == 503 && strstr(r.body, "workers cannot start"),
+                  "/healthz with no worker able to start: %ld %s", r.status, r.body);
+    clams_ts_response_free(&r);
+    unlink(path); /* workers start again (after the backoff) */
+    bool healthy = false;
+    for (int t = 0; t < 80 && !healthy; t++) {
+        usleep(250000);
+        if (clams_ts_request("GET", url, NULL, NULL, NULL, 0, 30, &r) == 0)
+            healthy = r.status == 200;
+        clams_ts_response_free(&r);
+    }
+    ck_assert_msg(healthy, "/healthz did not recover once workers could start");
+    survive_and_stop(&s);
+}
+END_TEST
+
 /* /metrics counts every status as sent (a 431 was counted as 413). */
 START_TEST(metrics_status_as_sent)
 {
@@ -565,6 +615,7 @@ int main(int argc, char **argv)
         {"master_out_of_fds", master_out_of_fds}, {"file_size_limit", file_size_limit},
         {"metrics_status_as_sent", metrics_status_as_sent},
         {"client_fds_above_4096", client_fds_above_4096},
+        {"queue_timeout_init_failing", queue_timeout_init_failing},
     };
     base_mmif = clams_ts_read_file(REL_BASE_MMIF, NULL);
     if (!base_mmif)
