@@ -186,6 +186,13 @@ static int run_smi(const char *path, char *const argv[], int limit_ms, char **ou
         free(buf);
         return -1;
     }
+    if (memchr(buf, '\0', len)) {
+        /* Text with a NUL in it would be read up to the NUL only: whatever
+         * it is, it is not the CSV asked for. */
+        clams__gpu_setf(why, wsize, "%s: a NUL byte in the answer", path);
+        free(buf);
+        return -1;
+    }
     *out = buf;
     return 0;
 }

@@ -8,6 +8,7 @@
  * smi_broken (garbage, exit 1), smi_garbage (garbage, exit 0), smi_empty
  * (nothing, exit 0), smi_hang (sleeps 60 s), for every query; for
  * compute-apps only: apps_fail (exit 1), apps_garbage (garbage lines, exit 0),
+ * apps_file (the bytes of the file `apps_out`, exit 0),
  * apps_hang (sleeps 60 s), apps_na (used_memory "[N/A]"), apps_words ("No
  * running processes found" when none); count_reads counts every run in
  * `smi_reads`. */
@@ -126,6 +127,18 @@ static int compute_apps(const query_t *q, const fake_gpu_t *g, int n)
     if (fake_mode("apps_fail")) {
         printf("Failed to query compute apps\n");
         return 1;
+    }
+    if (fake_mode("apps_file")) {
+        /* The bytes of the file `apps_out`, as they are (NULs included). */
+        char path[4096], buf[4096];
+        snprintf(path, sizeof(path), "%s/apps_out", getenv("CLAMS_FAKE_GPU_DIR"));
+        FILE *f = fopen(path, "rb");
+        size_t r;
+        while (f && (r = fread(buf, 1, sizeof(buf), f)) > 0)
+            fwrite(buf, 1, r, stdout);
+        if (f)
+            fclose(f);
+        return 0;
     }
     if (fake_mode("apps_garbage")) {
         printf("12x, lots, GPU-\n\x01\x02 ,,,\n");

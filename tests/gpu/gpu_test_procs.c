@@ -420,6 +420,67 @@ START_TEST(smi_apps_words_mean_none)
 }
 END_TEST
 
+/* Answers written byte for byte: what parses and what is refused as a whole. */
+START_TEST(smi_apps_answers)
+{
+    static const struct {
+        const char *text;
+        size_t len; /* 0: a format given our pid; else raw bytes */
+        int rc;
+        unsigned long long bytes;
+        clams__gpu_pm_t m;
+    } cases[] = {
+        {"%d, 1024, " U0 "\n", 0, 0, GIB, CLAMS_GPU_PM_NVIDIA_SMI},
+        {"  %d ,  1024 ,  " U0 "  \r\n\n\n", 0, 0, GIB, CLAMS_GPU_PM_NVIDIA_SMI},
+        {"%d, 512, " U0 "\n%d, 512, " U0 "\n", 0, 0, GIB, CLAMS_GPU_PM_NVIDIA_SMI},
+        {"%d, 10, " U1 "\n", 0, 0, 0, CLAMS_GPU_PM_NVIDIA_SMI}, /* another GPU */
+        {"", 0, 0, 0, CLAMS_GPU_PM_NVIDIA_SMI},
+        {"%d, [Not Supported], " U0 "\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_NOT_REPORTED},
+        {"0, 10, " U0 "\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        {"-%d, 10, " U0 "\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        {"99999999999, 10, " U0 "\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        {"%d, 10\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        {"%d, 10, " U0 ", extra\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        {"%d, ten, " U0 "\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        {"%d, 1e30, " U0 "\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        {"%d, 10, GPU a b\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        {"%d, 10, \n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        /* one good line, one bad: the whole answer is refused */
+        {"%d, 1024, " U0 "\nnonsense\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        /* a NUL would hide the rest of the answer */
+        {"4242, 1024, " U0 "\n\0junk\n", sizeof("4242, 1024, " U0 "\n\0junk\n") - 1,
+         CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        setup();
+        no_nvml();
+        fake_gpu_write(dir, "mode", "apps_file\n");
+        char text[512];
+        int pid = (int)getpid();
+        int len = (int)cases[i].len;
+        if (len > 0) /* raw bytes, a NUL among them */
+            memcpy(text, cases[i].text, cases[i].len);
+        else
+            len = snprintf(text, sizeof(text), cases[i].text, pid, pid);
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/apps_out", dir);
+        FILE *f = fopen(path, "wb");
+        ck_assert_ptr_nonnull(f);
+        fwrite(text, 1, (size_t)len, f);
+        fclose(f);
+        unsigned long long b = 77;
+        clams__gpu_pm_t m = CLAMS_GPU_PM_NVML;
+        int rc = clams__gpu_process_memory_ex(U0, getpid(), 0, &b, &m);
+        ck_assert_msg(rc == cases[i].rc && m == cases[i].m, "case %zu: rc %d, %s", i, rc,
+                      clams__gpu_pm_name(m));
+        if (rc == 0)
+            ck_assert_msg(b == cases[i].bytes, "case %zu: %llu bytes", i, b);
+        teardown();
+        sleep_ms(120); /* past the 100 ms the answer is cached for */
+    }
+}
+END_TEST
+
 START_TEST(smi_apps_hang_is_bounded_and_backs_off)
 {
     smi_apps_mode("apps_hang count_reads\n", CLAMS_ENOGPU, CLAMS_GPU_PM_QUERY_FAILED);
@@ -492,6 +553,7 @@ int main(void)
     tcase_add_test(tc, smi_apps_fail);
     tcase_add_test(tc, smi_apps_na);
     tcase_add_test(tc, smi_apps_words_mean_none);
+    tcase_add_test(tc, smi_apps_answers);
     tcase_add_test(tc, smi_apps_hang_is_bounded_and_backs_off);
     tcase_add_test(tc, no_source_at_all);
     tcase_add_test(tc, hwfetch_says_why);
