@@ -1,7 +1,10 @@
 /* A manual check against a real NVIDIA driver (not a ctest test: it needs a
  * GPU). It prints what the probe, the pool plan and a hwFetch profile see,
  * and, when libcuda.so.1 is there, allocates on GPU 0 inside a profile so the
- * NVML per-process peak can be compared with what was allocated. */
+ * NVML per-process peak can be compared with what was allocated. While it
+ * holds the allocation it also prints the device's process list (NVML) and
+ * nvidia-smi's compute-apps figure for this process, to compare the two
+ * sources on a real driver. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include <unistd.h>
 
 #include "clams/error.h"
+#include "gpu/backend.h"
 #include "gpu/gpu.h"
 #include "gpu/hwprofile.h"
 
@@ -25,9 +29,11 @@ static void show_list(const char *title)
     clams__gpu_probe(&l);
     printf("%s: source=%d count=%zu why=\"%s\"\n", title, (int)l.source, l.count, l.why);
     for (size_t i = 0; i < l.count; i++)
-        printf("  #%d %s %s total=%llu free=%llu (%s)\n", l.gpus[i].index, l.gpus[i].name,
-               l.gpus[i].uuid, l.gpus[i].total_bytes, l.gpus[i].free_bytes,
-               l.gpus[i].free_valid ? "valid" : "unknown");
+        printf("  #%d%s%.0d %s %s total=%llu free=%llu (%s)%s%s\n", l.gpus[i].index,
+               l.gpus[i].mig ? "/mig" : "", l.gpus[i].mig ? l.gpus[i].mig_index : 0,
+               l.gpus[i].name, l.gpus[i].uuid, l.gpus[i].total_bytes, l.gpus[i].free_bytes,
+               l.gpus[i].free_valid ? "valid" : "unknown", l.gpus[i].mig ? " of " : "",
+               l.gpus[i].parent_uuid);
 }
 
 /* Allocates `bytes` on device 0 through the driver API, loaded by dlopen. */
@@ -61,6 +67,36 @@ static int cuda_alloc(size_t bytes, unsigned long long *ptr, cu_free_t *freefn)
     return r == 0 ? 0 : -1;
 }
 
+/* The device's process list (NVML here) and nvidia-smi's view of us. */
+static void show_procs(const char *uuid)
+{
+    clams__gpu_proc_t procs[64];
+    size_t n = 0;
+    clams__gpu_pm_t m;
+    int rc = clams__gpu_process_list(uuid, procs, 64, &n, &m);
+    printf("process list: rc=%d method=%s n=%zu\n", rc, clams__gpu_pm_name(m), n);
+    for (size_t i = 0; i < n && i < 64; i++)
+        printf("  pid %u%s bytes=%llu%s\n", procs[i].pid,
+               procs[i].pid == (unsigned int)getpid() ? " (us)" : "", procs[i].bytes,
+               procs[i].visible ? "" : " (not visible here)");
+    unsigned long long b = 0;
+    rc = clams__gpu_process_memory_ex(uuid, getpid(), CLAMS_GPU_PID_HOST | CLAMS_GPU_PID_LISTED,
+                                      &b, &m);
+    printf("own memory as a host PID: rc=%d bytes=%llu method=%s\n", rc, b,
+           clams__gpu_pm_name(m));
+    clams__gpu_proc_t *smi = NULL;
+    n = 0;
+    m = CLAMS_GPU_PM_QUERY_FAILED;
+    rc = clams__gpu_backend_smi.processes(uuid, &smi, &n, &m);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (smi[i].pid == (unsigned int)getpid())
+            printf("nvidia-smi compute apps: our pid holds %llu bytes (whole MiB)\n",
+                   smi[i].bytes);
+    if (rc != 0)
+        printf("nvidia-smi compute apps: rc=%d %s\n", rc, clams__gpu_pm_name(m));
+    free(smi);
+}
+
 int main(void)
 {
     char origin[256];
@@ -85,6 +121,7 @@ int main(void)
         if (plan.gpus.count > 0) {
             rc = clams__gpu_process_memory(plan.gpus.gpus[0].uuid, getpid(), &b);
             printf("own memory holding 2 GiB: rc=%d bytes=%llu\n", rc, b);
+            show_procs(plan.gpus.gpus[0].uuid);
         }
         freefn(ptr);
     }
