@@ -30,9 +30,14 @@ int clams__http_body_feed(clams__http_body_t *b, const char *data, size_t size)
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + size + 1)
             cap *= 2;
+        if (b->budget && b->budget->limit &&
+            b->budget->used - b->cap + cap > b->budget->limit)
+            return CLAMS__HTTP_EBUDGET;
         char *d = realloc(b->data, cap);
         if (!d)
             return CLAMS_ENOMEM;
+        if (b->budget)
+            b->budget->used += cap - b->cap;
         b->data = d;
         b->cap = cap;
     }
@@ -44,8 +49,14 @@ int clams__http_body_feed(clams__http_body_t *b, const char *data, size_t size)
 
 void clams__http_body_free(clams__http_body_t *b)
 {
+    if (b->budget)
+        b->budget->used -= b->cap;
     free(b->data);
+    clams__http_budget_t *budget = b->budget;
+    size_t max = b->max;
     memset(b, 0, sizeof(*b));
+    b->budget = budget; /* a request may go on receiving (and be dropped) */
+    b->max = max;
 }
 
 void clams__http_req_free(clams__http_req_t *req)
@@ -278,6 +289,17 @@ static enum MHD_Result queue_413(struct MHD_Connection *c, clams__http_req_t *re
     return clams__http_queue_message(c, req, 413, msg, close_hdr);
 }
 
+static enum MHD_Result queue_busy(struct MHD_Connection *c, clams__http_req_t *req,
+                                  const clams__http_config_t *cfg)
+{
+    static const char *const busy[] = {MHD_HTTP_HEADER_RETRY_AFTER, "1",
+                                       MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+    char msg[200];
+    snprintf(msg, sizeof(msg), "Server busy: the request bodies it holds at once would pass "
+             "%zu bytes (--max-body-total); retry later.", cfg->max_body_total);
+    return clams__http_queue_message(c, req, 503, msg, busy);
+}
+
 static enum MHD_Result queue_414(struct MHD_Connection *c, clams__http_req_t *req)
 {
     char msg[128];
@@ -328,6 +350,7 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
     *con_cls = req;
     req->started = clams__now();
     req->body.max = lim->max_body;
+    req->body.budget = lim->budget;
     req->route = clams__http_route(url, method);
     req->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     snprintf(req->method, sizeof(req->method), "%s", method);
@@ -390,6 +413,13 @@ int clams__http_step(struct MHD_Connection *c, const char *url, const char *meth
         if (req->answered)
             return CLAMS__HTTP_ANSWERED;
         int rc = clams__http_body_feed(&req->body, upload_data, n);
+        if (rc == CLAMS__HTTP_EBUDGET) {
+            clams__http_body_free(&req->body);
+            req->body.too_big = req->body.over_budget = true; /* the rest is dropped */
+            if (queue_busy(c, req, lim) != MHD_YES)
+                req->answered = 0; /* answered after the upload */
+            return CLAMS__HTTP_CONTINUE;
+        }
         if (rc == CLAMS_ETOOBIG) {
             /* Answer now when MHD allows it, else right after the upload. */
             if (queue_413(c, req, lim->max_body) != MHD_YES)
@@ -403,7 +433,7 @@ int clams__http_step(struct MHD_Connection *c, const char *url, const char *meth
     if (req->answered)
         return CLAMS__HTTP_ANSWERED;
     if (req->body.too_big) {
-        *ret = queue_413(c, req, lim->max_body);
+        *ret = req->body.over_budget ? queue_busy(c, req, lim) : queue_413(c, req, lim->max_body);
         return CLAMS__HTTP_ANSWERED;
     }
     return CLAMS__HTTP_READY;

@@ -26,6 +26,16 @@
 
 #include "app/pipeline.h"
 
+/* The bytes of request bodies a server holds at once, all requests
+ * together (--max-body-total): uploads are buffered before a worker runs,
+ * so without a bound, many clients each sending a large body (and keeping
+ * its last bytes back) could take the server's memory. One per server; used
+ * by one thread (the dev server's MHD thread, or the master's loop). */
+typedef struct clams__http_budget_s {
+    size_t limit; /* 0 = no limit */
+    size_t used;
+} clams__http_budget_t;
+
 /* Where and how a server listens, and what a request may weigh: the flags
  * --host, --port, --max-body, --max-header-size, --client-timeout,
  * --max-connections and --reuse-port (src/serve/options.c fills it). */
@@ -38,6 +48,8 @@ typedef struct clams__http_config_s {
     int max_connections;    /* open client connections */
     bool reuse_port;        /* SO_REUSEPORT: several servers share the port on purpose */
     const char *not_found;  /* the 404 message (the paths this server serves); NULL: "/" */
+    size_t max_body_total;  /* --max-body-total: bytes of bodies held at once; 0 = no limit */
+    clams__http_budget_t *budget; /* the server's own count against max_body_total */
 } clams__http_config_t;
 
 /* libmicrohttpd's per-connection memory pool for a config: the request line
@@ -64,6 +76,7 @@ enum {
 /* The methods "/" accepts, for the Allow header of a 405. */
 #define CLAMS__HTTP_ALLOW "GET, HEAD, POST, PUT"
 
+
 /* A request body collected up to a cap. */
 typedef struct clams__http_body_s {
     char *data; /* NUL-terminated when len > 0 */
@@ -71,10 +84,15 @@ typedef struct clams__http_body_s {
     size_t cap;
     size_t max;
     bool too_big; /* the cap was passed; later data is dropped */
+    bool over_budget; /* dropped for the server's total, not this body's size */
+    clams__http_budget_t *budget; /* where cap is counted (may be NULL) */
 } clams__http_body_t;
 
+#define CLAMS__HTTP_EBUDGET (-100) /* body_feed: the server's total would pass its limit */
+
 /* Appends (or, once the cap is passed, drops). Returns 0, CLAMS_ETOOBIG
- * (from the call that passes the cap on) or CLAMS_ENOMEM. */
+ * (from the call that passes the cap on), CLAMS__HTTP_EBUDGET (the buffer
+ * would take the budget past its limit; nothing is added) or CLAMS_ENOMEM. */
 int clams__http_body_feed(clams__http_body_t *b, const char *data, size_t size);
 void clams__http_body_free(clams__http_body_t *b);
 

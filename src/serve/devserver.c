@@ -180,6 +180,8 @@ int clams__dev_serve(const clams__app_rt_t *rt, const clams__http_config_t *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     dev_server_t dev = {.rt = rt, .cfg = *cfg};
+    clams__http_budget_t budget = {.limit = cfg->max_body_total};
+    dev.cfg.budget = &budget;
     dev.cfg.not_found = "Not found: this app serves \"/\", /healthz and /readyz.";
     pthread_mutex_init(&dev.lock, NULL);
     /* poll(), not epoll: libmicrohttpd 0.9.75's edge-triggered epoll loop

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clams/app.h"
 #include "serve/options.h"
@@ -18,6 +19,11 @@ void clams__options_defaults(clams__options_t *o, const struct clams_app_s *app)
     memset(o, 0, sizeof(*o));
     o->http.port = 5000;
     o->http.max_body = (size_t)256 << 20;
+    /* A quarter of the machine's memory for bodies in flight, all requests
+     * together: past it, new uploads get 503 and Retry-After. */
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    o->http.max_body_total = pages > 0 && page > 0 ? (size_t)pages * (size_t)page / 4
+                                                   : (size_t)1 << 30;
     o->http.max_header = (size_t)64 << 10;
     o->http.client_timeout = 60;
     o->http.max_connections = 1024;
@@ -116,6 +122,10 @@ static const flag_t flags[] = {
     {NULL, "--max-body", "BYTES", K_SIZE, AT(http.max_body), 0, 0,
      "a positive size in bytes (K, M, G suffixes allowed)",
      "largest request body, K/M/G allowed; larger\nbodies get 413 (default 256M)"},
+    {NULL, "--max-body-total", "BYTES", K_SIZE, AT(http.max_body_total), 0, 0,
+     "a positive size in bytes (K, M, G suffixes allowed)",
+     "request bodies held at once, all clients together;\nbeyond: 503 (default: a quarter of "
+     "RAM)"},
     {NULL, "--max-header-size", "BYTES", K_SIZE, AT(http.max_header), 0, 0,
      "a positive size in bytes (K, M suffixes allowed)",
      "request line plus headers (query string included);\nlarger requests get 431 "

@@ -255,6 +255,9 @@ static void submit_annotate(clams__master_t *m, clams__http_req_t *hr, clams__sr
         }
     }
     clams__http_body_free(&hr->body);
+    /* The memfd holds the body until the request ends: it stays counted. */
+    r->budget = &m->body_budget;
+    r->budget->used += r->body_len;
     clams__master_submit(m, r);
 }
 

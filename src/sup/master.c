@@ -714,6 +714,8 @@ int clams__production_serve(const clams__app_rt_t *rt, const clams__http_config_
     m.rt = rt;
     m.http_cfg = *http;
     m.http_cfg.not_found = "Not found: this app serves \"/\", /healthz, /readyz and /metrics.";
+    m.body_budget.limit = http->max_body_total;
+    m.http_cfg.budget = &m.body_budget;
     m.http = &m.http_cfg;
     m.cfg = opts;
     m.port = http->port;

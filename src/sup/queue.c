@@ -59,6 +59,8 @@ void clams__sreq_free(clams__sreq_t *r)
         return;
     if (r->body_fd >= 0)
         close(r->body_fd);
+    if (r->budget)
+        r->budget->used -= r->body_len;
     if (r->resp_fd >= 0)
         close(r->resp_fd);
     free(r->resp_buf);

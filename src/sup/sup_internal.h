@@ -74,6 +74,7 @@ typedef struct clams__sreq_s {
     char *query_enc;     /* clams__query_encode, sent to the worker */
     int body_fd;         /* memfd with the upload (-1 until the first byte) */
     size_t body_len;
+    clams__http_budget_t *budget; /* counts body_len while the memfd lives */
     bool too_big;
     bool annotate;       /* POST/PUT / */
     bool suspended;
@@ -208,6 +209,7 @@ typedef struct clams__master_s {
     const clams__app_rt_t *rt;
     const clams__http_config_t *http; /* &http_cfg */
     clams__http_config_t http_cfg;    /* the flags' config, with this server's 404 text */
+    clams__http_budget_t body_budget; /* bodies held: upload buffers and memfds */
     const clams__sup_config_t *cfg;
     int port;                   /* the port bound (http->port 0 picks one) */
     clams__pool_plan_t *plan;

@@ -11,7 +11,10 @@
  *    default options does the same; docs/reliability.md): that duplicate is
  *    counted and printed as the library's, every other check is ours;
  *  - GET /metrics (production) or /healthz with a 100 KB body: the early
- *    answer says Connection: close, as the body is left unread.
+ *    answer says Connection: close, as the body is left unread;
+ * and the bound on bodies held at once (--max-body-total 8M here): with one
+ * client holding most of a 6 MB upload, a second 6 MB upload gets 503 with
+ * Retry-After while it uploads, and the server goes on.
  * usage: rel_smuggle dev|prod APP */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -145,17 +148,86 @@ static void early_answer(int port, const char *name, const char *target)
     free(req);
 }
 
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Sends up to len bytes of a body (as many as the server takes in `secs`). */
+static size_t push(int fd, const char *data, size_t len, double secs)
+{
+    size_t off = 0;
+    double t0 = raw_now();
+    while (off < len && raw_now() - t0 < secs) {
+        struct pollfd p = {fd, POLLOUT, 0};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t w = send(fd, data + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno != EAGAIN)
+            break;
+        if (w > 0)
+            off += (size_t)w;
+    }
+    return off;
+}
+
+static void body_budget(int port)
+{
+    const size_t big = 6u << 20;
+    char *body = malloc(big);
+    memset(body, ' ', big);
+    char head[160];
+    int hn = snprintf(head, sizeof(head), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+                      "\r\n", big);
+    int a = connect_to(port), b = connect_to(port);
+    push(a, head, (size_t)hn, 2);
+    size_t sent_a = push(a, body, big - 1, 10); /* all but the last byte: held by the server */
+    usleep(300000);
+    push(b, head, (size_t)hn, 2);
+    push(b, body, big, 5);
+    char resp[2048] = "";
+    struct pollfd p = {b, POLLIN, 0};
+    ssize_t r = poll(&p, 1, 5000) > 0 ? recv(b, resp, sizeof(resp) - 1, 0) : -1;
+    if (r > 0)
+        resp[r] = '\0';
+    expect(sent_a == big - 1, "the first upload was not taken", "body_budget", resp);
+    expect(strncmp(resp, "HTTP/1.1 503", 12) == 0 && strcasestr(resp, "Retry-After: 1") &&
+           strstr(resp, "max-body-total"),
+           "a second large upload past --max-body-total was not refused with 503", "body_budget",
+           resp);
+    close(a);
+    close(b);
+    free(body);
+    /* The server goes on. */
+    const char *ok = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    bool closed;
+    double took;
+    char *got = exchange(port, ok, strlen(ok), 10, &closed, &took);
+    expect(strncmp(got, "HTTP/1.1 200", 12) == 0, "no 200 after the budget case", "body_budget",
+           got);
+    printf("     %-34s %.12s\n", "body_budget", resp);
+    free(got);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
         return 2;
     bool prod = strcmp(argv[1], "prod") == 0;
     signal(SIGPIPE, SIG_IGN);
-    const char *args[] = {"--production", "--workers", "1", NULL};
+    const char *args[] = {"--max-body-total", "8M", "--production", "--workers", "1", NULL};
+    const char *dev_args[] = {"--max-body-total", "8M", NULL};
     static const char *const env[] = {"CLAMS_NVML_LIBRARY=/nonexistent",
                                       "CLAMS_NVIDIA_SMI=/nonexistent", NULL};
     clams_ts_server_t s;
-    if (clams_ts_server_start(&s, argv[2], prod ? args : NULL, env, 60) != 0)
+    if (clams_ts_server_start(&s, argv[2], prod ? args : dev_args, env, 60) != 0)
         return 1;
     const char *T = "/";
     shape(s.port, "length_and_chunked", T, "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
@@ -178,6 +250,7 @@ int main(int argc, char **argv)
     shape(s.port, "length_huge", T, "Content-Length: 18446744073709551617\r\n", "{}", "400|413",
           true);
     early_answer(s.port, "healthz_with_body", "/healthz");
+    body_budget(s.port);
     if (prod)
         early_answer(s.port, "metrics_with_body", "/metrics");
     int st = clams_ts_server_stop(&s, 0, 30);
