@@ -1,0 +1,397 @@
+/* shot-detector: a CLAMS app that splits each VideoDocument into shots and
+ * marks every shot as a TimeFrame labelled "shot", with its start, end and a
+ * representative TimePoint (the middle frame) that later apps (OCR,
+ * captioning) sample through tfSamplingMode. The detector is the content
+ * method of PySceneDetect (detect.h). Frames are decoded and downscaled by
+ * libclams-media; the per-frame colour work runs in CUDA when the app was
+ * built with nvcc and the worker has a usable GPU, on the CPU otherwise, with
+ * identical results. Written against the public clams-c API only. */
+#include <clams/clams.h>
+#include <clams/media.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#ifdef SHOT_HAVE_CUDA
+#include "shot_gpu.h"
+#endif
+
+#define VIDEO_DOC "http://mmif.clams.ai/vocabulary/VideoDocument/v1"
+#define TIMEFRAME "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
+#define TIMEPOINT "http://mmif.clams.ai/vocabulary/TimePoint/v5"
+#define GPU_BATCH 64 /* frames per GPU batch (two batches in flight) */
+
+/* Per-process CUDA state, set by worker_init (after fork) or lazily. */
+static struct {
+    bool tried;
+    bool ok;
+    char why[256];
+} gpu_state;
+
+static void gpu_try_init(void)
+{
+    if (gpu_state.tried)
+        return;
+    gpu_state.tried = true;
+#ifdef SHOT_HAVE_CUDA
+    gpu_state.ok = shot_cuda_init(gpu_state.why, sizeof gpu_state.why) == 0;
+#else
+    snprintf(gpu_state.why, sizeof gpu_state.why, "this build has no CUDA support");
+#endif
+}
+
+/* The GPU is optional: without one the CPU path runs, so the hook never fails. */
+static int shot_worker_init(void *user, clams_error_t *err)
+{
+    gpu_try_init();
+    return 0;
+}
+
+static void shot_worker_fini(void *user)
+{
+#ifdef SHOT_HAVE_CUDA
+    shot_cuda_release();
+#endif
+}
+
+typedef struct {
+    bool use_gpu;
+    double threshold;
+    long long min_len;
+    bool frames_unit; /* timeUnit=frames, else milliseconds */
+} run_opts_t;
+
+/* The state while one video's frames stream through the detector. */
+typedef struct {
+    const run_opts_t *o;
+    size_t npix;
+    shot_result_t *res;
+    uint8_t *hsv_prev, *hsv_cur; /* CPU path */
+#ifdef SHOT_HAVE_CUDA
+    int slot;
+    size_t fill;           /* frames in the current slot */
+    long long first[2];    /* first frame of what each slot holds */
+    size_t count[2];
+    uint64_t *sums;        /* GPU_BATCH * 3 */
+#endif
+    char why[512];
+} stream_t;
+
+#ifdef SHOT_HAVE_CUDA
+static int gpu_collect(stream_t *s, int slot)
+{
+    if (s->count[slot] == 0)
+        return 0;
+    if (shot_cuda_collect(slot, s->sums, s->why, sizeof s->why) != 0)
+        return -1;
+    for (size_t i = 0; i < s->count[slot]; i++)
+        s->res->scores[s->first[slot] + (long long)i] = shot_score(s->sums + 3 * i, s->npix);
+    s->count[slot] = 0;
+    return 0;
+}
+
+static int gpu_flush(stream_t *s)
+{
+    if (s->fill == 0)
+        return 0;
+    if (shot_cuda_submit(s->slot, s->fill, s->why, sizeof s->why) != 0)
+        return -1;
+    s->count[s->slot] = s->fill;
+    s->fill = 0;
+    s->slot ^= 1;
+    /* The other batch was queued before this one: its results are due, and
+     * its host buffer is about to be refilled. */
+    return gpu_collect(s, s->slot);
+}
+#endif
+
+static int on_frame(long long frame, const clams_image_t *img, void *data)
+{
+    stream_t *s = data;
+    if ((size_t)img->width * (size_t)img->height != s->npix || img->format != CLAMS_PIX_RGB24) {
+        snprintf(s->why, sizeof s->why, "frame %lld: unexpected %dx%d image", frame,
+                 img->width, img->height);
+        return -1;
+    }
+#ifdef SHOT_HAVE_CUDA
+    if (s->o->use_gpu) {
+        if (s->fill == 0)
+            s->first[s->slot] = frame;
+        memcpy(shot_cuda_slot(s->slot) + s->fill * 3 * s->npix, img->data, 3 * s->npix);
+        if (++s->fill == GPU_BATCH)
+            return gpu_flush(s);
+        return 0;
+    }
+#endif
+    shot_hsv_planes_cpu(img->data, s->npix, s->hsv_cur);
+    uint64_t sums[3] = {0, 0, 0};
+    if (frame > 0)
+        shot_diff_sums_cpu(s->hsv_prev, s->hsv_cur, s->npix, sums);
+    s->res->scores[frame] = shot_score(sums, s->npix);
+    uint8_t *t = s->hsv_prev;
+    s->hsv_prev = s->hsv_cur;
+    s->hsv_cur = t;
+    return 0;
+}
+
+/* The time of frame f (f == frame_count: the end of the last frame) in the
+ * output unit. */
+static json_t *time_of(const clams_video_t *v, const run_opts_t *o, long long f)
+{
+    if (o->frames_unit)
+        return json_integer(f);
+    const clams_video_info_t *info = clams_video_info(v);
+    double ms = f < info->frame_count
+                    ? clams_video_frame_time_ms(v, f)
+                    : clams_video_frame_time_ms(v, info->frame_count - 1) +
+                          1000.0 * info->fps_den / info->fps_num;
+    return json_integer((json_int_t)llround(ms));
+}
+
+static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *doc_id,
+                    const clams_video_t *v, const shot_result_t *res, const run_opts_t *o)
+{
+    clams_view_t *view = clams_annotate_new_view(ctx, mmif);
+    if (!view)
+        return clams_annotate_fail(ctx, "out of memory creating a view");
+    const char *unit = o->frames_unit ? "frames" : "milliseconds";
+    if (clams_view_add_contains(view, TIMEFRAME,
+                                json_pack("{s:s, s:s, s:[s]}", "timeUnit", unit, "document",
+                                          doc_id, "labelset", "shot")) != 0 ||
+        clams_view_add_contains(view, TIMEPOINT,
+                                json_pack("{s:s, s:s}", "timeUnit", unit, "document",
+                                          doc_id)) != 0 ||
+        clams_video_add_properties(view, v) != 0)
+        return clams_annotate_fail(ctx, "out of memory filling the view");
+    long long total = clams_video_info(v)->frame_count;
+    for (size_t i = 0; total > 0 && i <= res->ncuts; i++) {
+        long long start = i == 0 ? 0 : res->cuts[i - 1];
+        long long end = i == res->ncuts ? total : res->cuts[i];
+        long long mid = start + (end - start - 1) / 2;
+        clams_annotation_t *tp = clams_view_annotation_new(view, TIMEPOINT);
+        if (!tp || clams_annotation_set_json(tp, "timePoint", time_of(v, o, mid)) != 0 ||
+            clams_annotation_set_str(tp, "label", "shot") != 0)
+            return clams_annotate_fail(ctx, "out of memory adding annotations");
+        clams_annotation_t *tf = clams_view_annotation_new(view, TIMEFRAME);
+        if (!tf || clams_annotation_set_json(tf, "start", time_of(v, o, start)) != 0 ||
+            clams_annotation_set_json(tf, "end", time_of(v, o, end)) != 0 ||
+            clams_annotation_set_str(tf, "label", "shot") != 0 ||
+            clams_annotation_set_json(tf, "representatives",
+                                      json_pack("[s]", clams_annotation_id(tp))) != 0)
+            return clams_annotate_fail(ctx, "out of memory adding annotations");
+    }
+    return 0;
+}
+
+/* Scores every frame of the video (res->scores), on the GPU or the CPU. */
+static int score_video(clams_video_t *v, const run_opts_t *o, shot_result_t *res, char *why,
+                       size_t ws, clams_error_t *err)
+{
+    const clams_video_info_t *info = clams_video_info(v);
+    clams_frame_opts_t fo = {.format = CLAMS_PIX_RGB24};
+    shot_analysis_size(info->width, info->height, &fo.width, &fo.height);
+    size_t n = (size_t)info->frame_count, npix = (size_t)fo.width * (size_t)fo.height;
+    long long *frames = malloc((n ? n : 1) * sizeof *frames);
+    res->scores = calloc(n ? n : 1, sizeof *res->scores);
+    res->nscores = n;
+    stream_t s = {.o = o, .npix = npix, .res = res};
+    int rc = -1;
+    if (!frames || !res->scores)
+        goto oom;
+    for (size_t i = 0; i < n; i++)
+        frames[i] = (long long)i;
+#ifdef SHOT_HAVE_CUDA
+    if (o->use_gpu) {
+        s.sums = malloc(GPU_BATCH * 3 * sizeof *s.sums);
+        if (!s.sums)
+            goto oom;
+        if (shot_cuda_begin(npix, GPU_BATCH, s.why, sizeof s.why) != 0)
+            goto fail;
+    } else
+#endif
+    {
+        s.hsv_prev = malloc(3 * npix);
+        s.hsv_cur = malloc(3 * npix);
+        if (!s.hsv_prev || !s.hsv_cur)
+            goto oom;
+    }
+    rc = clams_video_frames(v, frames, n, &fo, on_frame, &s, err);
+#ifdef SHOT_HAVE_CUDA
+    if (rc == 0 && o->use_gpu) {
+        rc = gpu_flush(&s);
+        if (rc == 0)
+            rc = gpu_collect(&s, s.slot); /* none left after the flush, kept for clarity */
+    }
+#endif
+    if (rc != 0 && s.why[0])
+        snprintf(why, ws, "%s", s.why);
+    else if (rc != 0)
+        snprintf(why, ws, "%s", err->text);
+    goto done;
+oom:
+    snprintf(why, ws, "out of memory");
+    goto done;
+#ifdef SHOT_HAVE_CUDA
+fail:
+    snprintf(why, ws, "%s", s.why);
+#endif
+done:
+    free(frames);
+    free(s.hsv_prev);
+    free(s.hsv_cur);
+#ifdef SHOT_HAVE_CUDA
+    free(s.sums);
+#endif
+    return rc == 0 ? 0 : -1;
+}
+
+static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, json_t *doc,
+                           const run_opts_t *o)
+{
+    const char *id = clams_document_id(doc);
+    if (!id)
+        return clams_annotate_fail(ctx, "a VideoDocument without an id");
+    clams_error_t err = {0};
+    clams_video_t *v = clams_video_open(doc, NULL, &err);
+    if (!v)
+        return clams_annotate_fail(ctx, "%s", err.text);
+    shot_result_t res = {0};
+    char why[600] = "";
+    int rc;
+    if (score_video(v, o, &res, why, sizeof why, &err) != 0)
+        rc = clams_annotate_fail(ctx, "document %s: %s", id, why);
+    else if (shot_find_cuts(&res, o->threshold, o->min_len) != 0)
+        rc = clams_annotate_fail(ctx, "document %s: out of memory", id);
+    else
+        rc = add_view(ctx, mmif, id, v, &res, o);
+    shot_result_free(&res);
+    clams_video_close(v);
+    return rc;
+}
+
+/* Chooses the path for this request from `device`; fails for gpu without one. */
+static int choose_device(clams_annotate_ctx_t *ctx, const char *device, run_opts_t *o)
+{
+    gpu_try_init();
+    if (strcmp(device, "cpu") == 0) {
+        o->use_gpu = false;
+    } else if (strcmp(device, "gpu") == 0) {
+        if (!gpu_state.ok)
+            return clams_annotate_fail(ctx, "device=gpu but no GPU is usable: %s",
+                                       gpu_state.why);
+        o->use_gpu = true;
+    } else {
+        o->use_gpu = gpu_state.ok;
+#ifdef SHOT_HAVE_CUDA
+        if (!gpu_state.ok)
+            clams_annotate_warn(ctx, "device=auto: no usable GPU (%s); used the CPU",
+                                gpu_state.why);
+#endif
+    }
+    return 0;
+}
+
+static int shot_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
+                         const clams_params_t *params)
+{
+    run_opts_t o = {
+        .threshold = clams_param_number(params, "threshold", SHOT_DEFAULT_THRESHOLD),
+        .min_len = clams_param_int(params, "minShotLength", SHOT_DEFAULT_MIN_LEN),
+        .frames_unit = strcmp(clams_param_string(params, "timeUnit", "milliseconds"),
+                              "frames") == 0,
+    };
+    if (!(o.threshold > 0) || o.threshold > 255 || o.min_len < 0)
+        return clams_annotate_fail(ctx, "threshold must be in (0, 255] and minShotLength "
+                                        "must not be negative");
+    if (choose_device(ctx, clams_param_string(params, "device", "auto"), &o) != 0)
+        return CLAMS_EAPP;
+    int rc = 0;
+    size_t found = 0;
+    for (size_t i = 0; rc == 0 && i < clams_mmif_document_count(mmif); i++) {
+        json_t *doc = clams_mmif_document_at(mmif, i);
+        const char *type = json_string_value(json_object_get(doc, "@type"));
+        if (type && clams_type_matches(type, "VideoDocument", 0)) {
+            found++;
+            rc = detect_document(ctx, mmif, doc, &o);
+        } else if (type && (clams_type_matches(type, "ImageDocument", 0) ||
+                            clams_type_matches(type, "AudioDocument", 0))) {
+            char name[64];
+            clams_type_short_name(type, name, sizeof name);
+            const char *id = clams_document_id(doc);
+            clams_annotate_warn(ctx, "document %s is an %s; shots are found in "
+                                     "VideoDocuments only, so it was skipped",
+                                id ? id : "(no id)", name);
+        }
+    }
+#ifdef SHOT_HAVE_CUDA
+    if (o.use_gpu)
+        clams_annotate_report_gpu_peak(ctx, NULL, shot_cuda_buffer_peak());
+#endif
+    if (rc == 0 && found == 0)
+        clams_annotate_warn(ctx, "no VideoDocument in the input; nothing to do");
+    return rc;
+}
+
+static const char *const device_choices[] = {"auto", "cpu", "gpu", NULL};
+static const char *const unit_choices[] = {"milliseconds", "frames", NULL};
+
+static const clams_param_spec_t shot_params[] = {
+    {"threshold", "Score (mean absolute HSV difference between consecutive downscaled "
+     "frames, 0-255) from which a frame starts a new shot.", CLAMS_PARAM_NUMBER, false,
+     "27", NULL, NULL},
+    {"minShotLength", "Shortest shot, in frames: cuts closer together are merged.",
+     CLAMS_PARAM_INTEGER, false, "15", NULL, NULL},
+    {"timeUnit", "Unit of start, end and timePoint in the output.", CLAMS_PARAM_STRING, false,
+     "milliseconds", NULL, unit_choices},
+    {"device", "Where the frame differences are computed: auto (the GPU when one is "
+     "usable), cpu or gpu (fail without a GPU). Results are identical.",
+     CLAMS_PARAM_STRING, false, "auto", NULL, device_choices},
+    {0},
+};
+
+static const clams_kv_t tf_props[] = {{"label", "shot"}, {0}};
+static const clams_io_spec_t shot_input[] = {
+    {.type = VIDEO_DOC, .description = "Any video FFmpeg decodes."}, {0}};
+static const clams_io_spec_t shot_output[] = {
+    {.type = TIMEFRAME, .description = "One per shot: start, end (exclusive) and "
+     "representatives (the TimePoint of its middle frame).", .properties = tf_props},
+    {.type = TIMEPOINT, .description = "The middle frame of each shot."},
+    {.type = "http://mmif.clams.ai/vocabulary/Annotation/v6",
+     .description = "The video's fps, frameCount and duration."},
+    {0}};
+
+static const clams_app_t shot_app = {
+    .name = "Shot Detector",
+    .description = "Splits videos into shots with a content detector in the manner of "
+                   "PySceneDetect (HSV differences of consecutive downscaled frames, a "
+                   "threshold and a minimum shot length) and marks each shot as a TimeFrame "
+                   "with a representative middle frame. Runs in CUDA when a GPU is usable.",
+    .app_version = "0.1.0",
+    .app_license = "Apache-2.0",
+    .identifier = "shot-detector",
+    .url = "https://github.com/clamsproject/clams-c/tree/main/examples/shot-detector",
+    .input = shot_input,
+    .output = shot_output,
+    .parameters = shot_params,
+    /* MB, CUDA context included. NOT measured on a GPU: no GPU was available
+     * when this app was written. Estimate: the CUDA context measured for the
+     * tone detector on an H200 (526 MiB, docs/benchmarks.md, tone_cuda.cu's
+     * app) plus this app's buffers, computed: for 256x144 analysis frames
+     * and batches of 64, 7 MB of RGB on the device, 7 MB of HSV, two pinned
+     * host batches of 7 MB (host memory) and 3 KB of sums, so about 15 MB on
+     * the device. typ keeps ~100 MiB of headroom. scripts/gpu-check.sh should
+     * replace these figures with measured ones on the first GPU run. */
+    .est_gpu_mem_min = 550,
+    .est_gpu_mem_typ = 640,
+    .annotate = shot_annotate,
+    .worker_init = shot_worker_init,
+    .worker_fini = shot_worker_fini,
+};
+
+int main(int argc, char **argv)
+{
+    return clams_main(&shot_app, argc, argv);
+}
