@@ -1,8 +1,9 @@
 /* The development server: one process, one MHD polling thread, annotate run
  * in-process on that thread (requests are served one at a time, so an app's
  * annotate needs no locking). An annotate request waits (its connection
- * suspended) while the previous answer is still being sent, so at most one
- * big output is alive at a time whatever the number of clients. Stops on
+ * suspended) while the answers not yet taken by their clients hold more than
+ * DEV_UNSENT_MAX bytes, so memory stays bounded whatever the number of
+ * clients, and one client that stops reading holds nobody else up. Stops on
  * SIGINT/SIGTERM. */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,28 +16,45 @@
 #include "common/internal.h"
 #include "serve/serve.h"
 
+/* Annotate answers queued and not yet taken by their clients may hold this
+ * many bytes together; a new annotate request waits (suspended) while they
+ * hold more. So one client that stops reading its answer holds that answer
+ * only, not the requests of everybody else, and memory stays bounded
+ * whatever the number of clients (docs/http-api.md). */
+#define DEV_UNSENT_MAX ((size_t)64 << 20)
+
 typedef struct {
     const clams__app_rt_t *rt;
     clams__http_config_t cfg; /* the flags' config, with this server's 404 text */
     pthread_mutex_t lock;
-    int inflight;                  /* annotate answers queued, not yet freed */
+    size_t unsent;                 /* bytes of annotate answers queued, not yet freed */
     bool stopping;
+    bool warned;                   /* the wait was logged (once per episode) */
     struct MHD_Connection **waiting; /* suspended, in arrival order */
     size_t n_waiting, cap_waiting;
 } dev_server_t;
 
-/* Called by MHD when an annotate answer has been sent and freed. */
+typedef struct {
+    dev_server_t *dev;
+    size_t len;
+} answer_t;
+
+/* Called by MHD when an annotate answer has been sent (or dropped) and freed. */
 static void answer_done(void *cls)
 {
-    dev_server_t *dev = cls;
+    answer_t *a = cls;
+    dev_server_t *dev = a->dev;
     pthread_mutex_lock(&dev->lock);
-    dev->inflight--;
+    dev->unsent -= a->len;
     struct MHD_Connection *next = NULL;
-    if (dev->n_waiting) {
+    if (dev->n_waiting && dev->unsent < DEV_UNSENT_MAX) {
         next = dev->waiting[0];
         memmove(dev->waiting, dev->waiting + 1, --dev->n_waiting * sizeof(*dev->waiting));
     }
+    if (!dev->n_waiting)
+        dev->warned = false;
     pthread_mutex_unlock(&dev->lock);
+    free(a);
     if (next)
         MHD_resume_connection(next);
 }
@@ -46,7 +64,14 @@ static bool must_wait(dev_server_t *dev, struct MHD_Connection *c)
 {
     bool wait = false;
     pthread_mutex_lock(&dev->lock);
-    if (dev->inflight > 0 && !dev->stopping) {
+    if (dev->unsent >= DEV_UNSENT_MAX && !dev->stopping) {
+        if (!dev->warned) {
+            dev->warned = true;
+            clams__log(CLAMS_LOG_WARNING, 0, "development server: %zu MiB of answers are not "
+                       "taken by their clients yet (limit %zu MiB): new annotate requests wait; "
+                       "--client-timeout drops a client that stopped reading",
+                       dev->unsent >> 20, DEV_UNSENT_MAX >> 20);
+        }
         /* Out of memory: this request runs now instead of waiting. */
         if (clams__grow(&dev->waiting, &dev->cap_waiting, dev->n_waiting,
                         sizeof(*dev->waiting), 16) == 0) {
@@ -54,8 +79,6 @@ static bool must_wait(dev_server_t *dev, struct MHD_Connection *c)
             wait = true;
         }
     }
-    if (!wait)
-        dev->inflight++;
     pthread_mutex_unlock(&dev->lock);
     if (wait)
         MHD_suspend_connection(c);
@@ -133,14 +156,18 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
     clams__http_body_free(&req->body);
     if (rc != 0) {
         clams__response_free(&r);
-        if (req->route == CLAMS__ROUTE_ANNOTATE)
-            answer_done(dev);
         return clams__http_queue_message(c, req, 500, "Out of memory.", NULL);
     }
     clams__http_answered(req, r.status, r.len);
-    if (req->route == CLAMS__ROUTE_ANNOTATE)
-        return clams__http_queue_tracked(c, &r, NULL, answer_done, dev);
-    return clams__http_queue(c, &r, NULL);
+    answer_t *a = req->route == CLAMS__ROUTE_ANNOTATE ? malloc(sizeof(*a)) : NULL;
+    if (!a) /* metadata, or no memory to track it: an untracked answer */
+        return clams__http_queue(c, &r, NULL);
+    a->dev = dev;
+    a->len = r.len;
+    pthread_mutex_lock(&dev->lock);
+    dev->unsent += r.len;
+    pthread_mutex_unlock(&dev->lock);
+    return clams__http_queue_tracked(c, &r, NULL, answer_done, a);
 }
 
 /* The access log line (as the production server writes it), then the state. */

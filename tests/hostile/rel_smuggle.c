@@ -12,9 +12,10 @@
  *    counted and printed as the library's, every other check is ours;
  *  - GET /metrics (production) or /healthz with a 100 KB body: the early
  *    answer says Connection: close, as the body is left unread;
- * and the bound on bodies held at once (--max-body-total 8M here): with one
- * client holding most of a 6 MB upload, a second 6 MB upload gets 503 with
- * Retry-After while it uploads, and the server goes on.
+ * and the bound on bodies held at once (--max-body-total 24M here): with one
+ * client holding most of a 16 MB upload, a second 16 MB upload gets 503 with
+ * Retry-After while it uploads, and the server goes on; and a client that
+ * never reads its 8 MB answer does not hold up the next client's request.
  * usage: rel_smuggle dev|prod APP */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -180,7 +181,7 @@ static size_t push(int fd, const char *data, size_t len, double secs)
 
 static void body_budget(int port)
 {
-    const size_t big = 6u << 20;
+    const size_t big = 16u << 20;
     char *body = malloc(big);
     memset(body, ' ', big);
     char head[160];
@@ -216,14 +217,54 @@ static void body_budget(int port)
     free(got);
 }
 
+/* A client that sends a request whose answer is about 8 MB and never reads
+ * it: another client's request is answered at once all the same (the dev
+ * server used to hold it until --client-timeout). */
+static void stalled_reader(int port)
+{
+    const size_t text = 8u << 20;
+    char *req = malloc(text + 1024);
+    char *body = malloc(text + 512);
+    int bn = snprintf(body, 512, "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
+                      "\"documents\": [{\"@type\": \"http://mmif.clams.ai/vocabulary/"
+                      "TextDocument/v1\", \"properties\": {\"id\": \"d1\", \"text\": "
+                      "{\"@value\": \"");
+    memset(body + bn, 'a', text);
+    bn += (int)text;
+    bn += snprintf(body + bn, 64, "\"}}}], \"views\": []}");
+    int hn = snprintf(req, 256, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", bn);
+    memcpy(req + hn, body, (size_t)bn);
+    int a = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt(a, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)); /* a reader that stalls */
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connect(a, (struct sockaddr *)&sa, sizeof(sa));
+    push(a, req, (size_t)hn + (size_t)bn, 10); /* never read */
+    usleep(1000000);
+    const char *small_req = "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+                            "2\r\n\r\n{}";
+    bool closed;
+    double took;
+    char *got = exchange(port, small_req, strlen(small_req), 10, &closed, &took);
+    expect(strncmp(got, "HTTP/1.1 400", 12) == 0 && took < 3.0,
+           "a request behind a client that stopped reading was not answered at once",
+           "stalled_reader", got);
+    printf("     %-34s %.12s (%.2f s)\n", "stalled_reader", got, took);
+    free(got);
+    close(a);
+    free(req);
+    free(body);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
         return 2;
     bool prod = strcmp(argv[1], "prod") == 0;
     signal(SIGPIPE, SIG_IGN);
-    const char *args[] = {"--max-body-total", "8M", "--production", "--workers", "1", NULL};
-    const char *dev_args[] = {"--max-body-total", "8M", NULL};
+    const char *args[] = {"--max-body-total", "24M", "--production", "--workers", "1", NULL};
+    const char *dev_args[] = {"--max-body-total", "24M", NULL};
     static const char *const env[] = {"CLAMS_NVML_LIBRARY=/nonexistent",
                                       "CLAMS_NVIDIA_SMI=/nonexistent", NULL};
     clams_ts_server_t s;
@@ -251,6 +292,7 @@ int main(int argc, char **argv)
           true);
     early_answer(s.port, "healthz_with_body", "/healthz");
     body_budget(s.port);
+    stalled_reader(s.port);
     if (prod)
         early_answer(s.port, "metrics_with_body", "/metrics");
     int st = clams_ts_server_stop(&s, 0, 30);
