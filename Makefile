@@ -59,7 +59,8 @@ docs:
 #   make fuzz   build the libFuzzer harnesses with clang (build-fuzz) and run each
 #               for FUZZ_SECONDS
 #   make soak   the production server with max_requests=1 under SOAK_CLIENTS
-#               concurrent clients for SOAK_SECONDS, loopback only
+#               concurrent clients for SOAK_SECONDS, loopback only, with random
+#               worker kills, SIGHUPs and bursts of idle connections (chaos)
 FUZZ_SECONDS ?= 60
 SOAK_SECONDS ?= 180
 SOAK_CLIENTS ?= 8
@@ -71,4 +72,4 @@ fuzz: deps
 
 soak: build
 	$(BUILD)/tests/soak/rel_soak $(BUILD)/tests/hostile/rel_app tests/hostile/base.mmif.json \
-	  $(SOAK_SECONDS) $(SOAK_CLIENTS)
+	  $(SOAK_SECONDS) $(SOAK_CLIENTS) chaos

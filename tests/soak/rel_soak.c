@@ -4,8 +4,15 @@
  * answers are known (good, bad JSON 400, bad parameter 400, app failure 500,
  * worker crash 500, GET metadata 200). It counts every request and every
  * answer, and compares the master's VmRSS and open descriptors after the
- * warm-up with the end, and looks for zombie children.
- *   rel_soak APP BASE_MMIF SECONDS [CLIENTS]   (exit 0 = everything held) */
+ * warm-up with the end, and looks for zombie children. With "chaos" a thread
+ * also, every 0.2-1.2 s, SIGKILLs a random worker, sends the master SIGHUP,
+ * or opens 200 idle connections for a second (fd pressure); a request whose
+ * worker was killed must get the 500 error view naming SIGKILL, and is
+ * counted apart ("killed"), every other answer must be the expected one.
+ *   rel_soak APP BASE_MMIF SECONDS [CLIENTS [chaos]]   (exit 0 = everything held) */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -37,7 +44,10 @@ static const kind_t kinds[] = {
 
 static const char *base_url, *base_mmif;
 static atomic_int stop_flag;
-static atomic_ulong sent[NKINDS], right[NKINDS], wrong[NKINDS];
+static atomic_ulong sent[NKINDS], right[NKINDS], wrong[NKINDS], killed[NKINDS];
+static atomic_ulong kills, hups, pressures;
+static pid_t master_pid;
+static int master_port;
 
 static void *client(void *arg)
 {
@@ -58,7 +68,10 @@ static void *client(void *arg)
             ok = r.body && strstr(r.body, "\"pid\"");
         if (ok && kd->want == 500)
             ok = r.body && strstr(r.body, "\"error\"");
-        if (ok)
+        if (!ok && rc == 0 && r.status == 500 && r.body &&
+            strstr(r.body, "was killed by signal 9") && strstr(r.body, "\"error\""))
+            atomic_fetch_add(&killed[k], 1); /* its worker was the chaos thread's victim */
+        else if (ok)
             atomic_fetch_add(&right[k], 1);
         else {
             atomic_fetch_add(&wrong[k], 1);
@@ -66,6 +79,44 @@ static void *client(void *arg)
                     r.status, r.body ? r.body : r.error);
         }
         clams_ts_response_free(&r);
+    }
+    return NULL;
+}
+
+/* The chaos thread: random worker kills, SIGHUPs and bursts of idle
+ * connections while the clients run. */
+static void *chaos(void *arg)
+{
+    unsigned seed = 12345;
+    (void)arg;
+    while (!atomic_load(&stop_flag)) {
+        usleep(200000 + (useconds_t)(rand_r(&seed) % 1000) * 1000);
+        int what = rand_r(&seed) % 3;
+        if (what == 0) {
+            pid_t kids[16];
+            int n = proc_children(master_pid, kids, 16, NULL);
+            if (n > 0 && kill(kids[rand_r(&seed) % n], SIGKILL) == 0)
+                atomic_fetch_add(&kills, 1);
+        } else if (what == 1) {
+            if (kill(master_pid, SIGHUP) == 0)
+                atomic_fetch_add(&hups, 1);
+        } else {
+            int fds[200], n = 0;
+            for (int i = 0; i < 200; i++) {
+                int fd = socket(AF_INET, SOCK_STREAM, 0);
+                struct sockaddr_in a = {.sin_family = AF_INET,
+                                        .sin_port = htons((uint16_t)master_port)};
+                a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+                    fds[n++] = fd;
+                else if (fd >= 0)
+                    close(fd);
+            }
+            usleep(1000000);
+            for (int i = 0; i < n; i++)
+                close(fds[i]);
+            atomic_fetch_add(&pressures, 1);
+        }
     }
     return NULL;
 }
@@ -93,6 +144,7 @@ int main(int argc, char **argv)
     }
     double seconds = atof(argv[3]);
     int nclients = argc > 4 ? atoi(argv[4]) : 8;
+    bool with_chaos = argc > 5 && strcmp(argv[5], "chaos") == 0;
     char *mmif = clams_ts_read_file(argv[2], NULL);
     if (!mmif || seconds <= 0 || nclients < 1 || nclients > 64)
         return 2;
@@ -109,9 +161,13 @@ int main(int argc, char **argv)
         return 1;
     }
     base_url = s.base_url;
-    pthread_t th[64];
+    master_pid = s.pid;
+    master_port = s.port;
+    pthread_t th[64], chaos_th;
     for (int i = 0; i < nclients; i++)
         pthread_create(&th[i], NULL, client, (void *)(uintptr_t)(i + 1));
+    if (with_chaos)
+        pthread_create(&chaos_th, NULL, chaos, NULL);
     double warm = seconds * 0.2 < 30 ? seconds * 0.2 : 30;
     sleep_s(warm);
     long rss0 = proc_rss_kib(s.pid);
@@ -121,6 +177,8 @@ int main(int argc, char **argv)
     atomic_store(&stop_flag, 1);
     for (int i = 0; i < nclients; i++)
         pthread_join(th[i], NULL);
+    if (with_chaos)
+        pthread_join(chaos_th, NULL);
     sleep_s(2); /* let the last recycled workers be replaced and reaped */
     long rss1 = proc_rss_kib(s.pid);
     int fd1 = proc_fd_count(s.pid);
@@ -132,12 +190,16 @@ int main(int argc, char **argv)
 
     printf("soak: %.0f s, %d clients, production server, 2 workers, max_requests=1\n", seconds,
            nclients);
-    printf("%-14s %10s %10s %10s\n", "request", "sent", "right", "wrong");
+    if (with_chaos)
+        printf("chaos: %lu workers SIGKILLed, %lu SIGHUPs, %lu bursts of 200 idle "
+               "connections\n", atomic_load(&kills), atomic_load(&hups),
+               atomic_load(&pressures));
+    printf("%-14s %10s %10s %10s %10s\n", "request", "sent", "right", "killed", "wrong");
     for (size_t i = 0; i < NKINDS; i++)
-        printf("%-14s %10lu %10lu %10lu\n", kinds[i].name, atomic_load(&sent[i]),
-               atomic_load(&right[i]), atomic_load(&wrong[i]));
-    unsigned long ts = total(sent), tr = total(right), tw = total(wrong);
-    printf("%-14s %10lu %10lu %10lu  (%lu after the warm-up)\n", "total", ts, tr, tw,
+        printf("%-14s %10lu %10lu %10lu %10lu\n", kinds[i].name, atomic_load(&sent[i]),
+               atomic_load(&right[i]), atomic_load(&killed[i]), atomic_load(&wrong[i]));
+    unsigned long ts = total(sent), tr = total(right), tw = total(wrong), tk = total(killed);
+    printf("%-14s %10lu %10lu %10lu %10lu  (%lu after the warm-up)\n", "total", ts, tr, tk, tw,
            ts - at_warm);
     printf("master VmRSS: %ld KiB after warm-up, %ld KiB at the end (%+ld)\n", rss0, rss1,
            rss1 - rss0);
@@ -154,7 +216,8 @@ int main(int argc, char **argv)
 #else
     bool rss_ok = rss1 - rss0 <= 1024;
 #endif
-    bool ok = tw == 0 && tr == ts && ts > 0 && fd1 <= fd0 && rss_ok && zombies == 0 && clean;
+    bool ok = tw == 0 && tr + tk == ts && ts > 0 && fd1 <= fd0 && rss_ok && zombies == 0 &&
+              clean;
     printf("soak %s\n", ok ? "PASSED" : "FAILED");
     free(mmif);
     return ok ? 0 : 1;
