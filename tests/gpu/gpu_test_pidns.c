@@ -5,7 +5,8 @@
  * inner half shows what a worker in a container sees: its own pid is not
  * listed and the host PID is not visible (unavailable-pid-namespace); the
  * listed PID, asked as a host PID, gives the figure; hwFetch told its host
- * PID reports the peak. Exits 77 (skipped) where unshare is not permitted. */
+ * PID reports the peak. The same through nvidia-smi's compute apps when NVML
+ * cannot be loaded. Exits 77 (skipped) where unshare is not permitted. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -64,6 +65,9 @@ static int inner(void)
             sleep_ms(10);
     }
     EXPECT(from == 1 && host > 1);
+    /* Which source the outer half arranged: NVML, or nvidia-smi alone. */
+    bool smi = getenv("GPU_PIDNS_SMI") != NULL;
+    clams__gpu_pm_t source = smi ? CLAMS_GPU_PM_NVIDIA_SMI : CLAMS_GPU_PM_NVML;
     /* What every worker in a container saw before issue 14. */
     unsigned long long b = 7;
     clams__gpu_pm_t m = CLAMS_GPU_PM_NVML;
@@ -72,16 +76,16 @@ static int inner(void)
     clams__gpu_proc_t p[4];
     size_t n = 0;
     EXPECT(clams__gpu_process_list(U0, p, 4, &n, &m) == 0);
-    EXPECT(n == 1 && p[0].pid == host && !p[0].visible && p[0].bytes == HELD);
+    EXPECT(n == 1 && p[0].pid == host && !p[0].visible && p[0].bytes == HELD && m == source);
     EXPECT(clams__gpu_process_memory_ex(U0, (pid_t)host, CLAMS_GPU_PID_HOST, &b, &m) == 0);
-    EXPECT(b == HELD && m == CLAMS_GPU_PM_NVML);
+    EXPECT(b == HELD && m == source);
     clams__gpu_set_self_host_pid((pid_t)host);
     unsigned long long peak = 0;
     json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), &peak);
     json_t *g = json_array_get(json_object_get(hw, "gpus"), 0);
     EXPECT(g != NULL);
     EXPECT(strcmp(json_string_value(json_object_get(g, "peakMethod")),
-                  "nvml-process-sampled") == 0);
+                  smi ? "nvidia-smi-process-sampled" : "nvml-process-sampled") == 0);
     EXPECT(peak == HELD);
     json_decref(hw);
     return 0;
@@ -109,10 +113,8 @@ static pid_t child_of(pid_t parent)
     return -1;
 }
 
-START_TEST(worker_in_a_pid_namespace)
+static void run_in_namespace(void)
 {
-    dir = fake_gpu_setup("0 " U0 " 81559 NVIDIA H100 80GB HBM3\n");
-    ck_assert_ptr_nonnull(dir);
     pid_t u = fork();
     ck_assert_int_ge(u, 0);
     if (u == 0) {
@@ -130,6 +132,23 @@ START_TEST(worker_in_a_pid_namespace)
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "inner half failed (status %d)", st);
     fake_gpu_cleanup(dir);
     dir = NULL;
+}
+
+START_TEST(worker_in_a_pid_namespace)
+{
+    dir = fake_gpu_setup("0 " U0 " 81559 NVIDIA H100 80GB HBM3\n");
+    ck_assert_ptr_nonnull(dir);
+    run_in_namespace();
+}
+END_TEST
+
+START_TEST(worker_in_a_pid_namespace_nvidia_smi)
+{
+    dir = fake_gpu_setup("0 " U0 " 81559 NVIDIA H100 80GB HBM3\n");
+    ck_assert_ptr_nonnull(dir);
+    setenv("CLAMS_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
+    setenv("GPU_PIDNS_SMI", "1", 1);
+    run_in_namespace();
 }
 END_TEST
 
@@ -150,6 +169,7 @@ int main(int argc, char **argv)
     TCase *tc = tcase_create("pidns");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, worker_in_a_pid_namespace);
+    tcase_add_test(tc, worker_in_a_pid_namespace_nvidia_smi);
     suite_add_tcase(s, tc);
     return clams_ts_run_suite(s, true);
 }
