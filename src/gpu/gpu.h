@@ -134,7 +134,8 @@ enum {
  * measured, or why there is none. Returns:
  *   0 with *bytes (0 when the pid is not listed: without CLAMS_GPU_PID_HOST,
  *     only when nothing is listed or some listed pid is visible here);
- *   CLAMS_ENOTFOUND: unknown UUID (unavailable-unknown-gpu); processes listed,
+ *   CLAMS_ENOTFOUND: a UUID NVML does not know (unavailable-unknown-gpu;
+ *     nvidia-smi cannot tell, an unknown UUID reads as idle); processes listed,
  *     none ours and none visible in our PID namespace while pid is not a host
  *     PID (unavailable-pid-namespace); CLAMS_GPU_PID_LISTED and not listed
  *     (unavailable-not-listed);
@@ -179,7 +180,8 @@ size_t clams__gpu_proc_appeared(const clams__gpu_proc_t *before, size_t nbefore,
 /* Tells this process its own PID as the driver lists it (learnt by the
  * master; 0 forgets it). Valid in this process only: a forked child starts
  * without one. hwFetch and clams__gpu_process_memory(uuid, getpid()) then
- * ask for that PID with CLAMS_GPU_PID_HOST. */
+ * ask for that PID with CLAMS_GPU_PID_HOST. Not synchronised: call it
+ * before requests run (a sampler thread reads it when a profile begins). */
 void clams__gpu_set_self_host_pid(pid_t host_pid);
 /* The PID set above for this process, or 0. */
 pid_t clams__gpu_self_host_pid(void);
