@@ -28,6 +28,16 @@ typedef struct clams__gpu_backend_s {
 extern const clams__gpu_backend_t clams__gpu_backend_nvml;
 extern const clams__gpu_backend_t clams__gpu_backend_smi;
 
+/* Whether the NVML session can be used in this process (opening it on the
+ * first call). */
+bool clams__gpu_nvml_usable(void);
+
+/* Device memory from nvidia-smi's GPU list (cached process-wide, refreshed
+ * at most every 100 ms, bounded like the compute-apps query): 0,
+ * CLAMS_ENOTFOUND (no such GPU), CLAMS_ENOGPU (no answer, free unknown). */
+int clams__gpu_smi_memory_info(const char *uuid, unsigned long long *total,
+                               unsigned long long *free_bytes);
+
 /* Applies CUDA_VISIBLE_DEVICES (else NVIDIA_VISIBLE_DEVICES) to a full list, in
  * place. Appends a note to out->why when the filter removed everything. */
 void clams__gpu_filter_visible(clams__gpu_list_t *list);

@@ -186,8 +186,10 @@ void clams__gpu_set_self_host_pid(pid_t host_pid);
 /* The PID set above for this process, or 0. */
 pid_t clams__gpu_self_host_pid(void);
 
-/* Free and total memory of a GPU or MIG slice now (by UUID). Returns 0 or a
- * negative code. */
+/* Free and total memory of a GPU or MIG slice now (by UUID): NVML, else
+ * nvidia-smi's GPU list (whole MiB, cached process-wide for 100 ms, bounded
+ * in time; no MIG slices). Returns 0, CLAMS_ENOTFOUND (unknown UUID),
+ * CLAMS_ENOGPU (no source, or free memory not reported), CLAMS_EINVAL. */
 int clams__gpu_memory_info(const char *uuid, unsigned long long *total,
                            unsigned long long *free_bytes);
 

@@ -555,8 +555,21 @@ const clams__gpu_backend_t clams__gpu_backend_nvml = {
     .processes = nvml_processes,
 };
 
+bool clams__gpu_nvml_usable(void)
+{
+    if (!session_lock(NULL, 0))
+        return false;
+    session_unlock();
+    return true;
+}
+
 int clams__gpu_memory_info(const char *uuid, unsigned long long *total,
                            unsigned long long *free_bytes)
 {
-    return clams__gpu_backend_nvml.memory_info(uuid, total, free_bytes);
+    if (!uuid || !total || !free_bytes)
+        return CLAMS_EINVAL;
+    /* A working NVML answers alone; nvidia-smi only stands in for a missing one. */
+    if (clams__gpu_nvml_usable())
+        return clams__gpu_backend_nvml.memory_info(uuid, total, free_bytes);
+    return clams__gpu_smi_memory_info(uuid, total, free_bytes);
 }

@@ -248,7 +248,7 @@ static bool parse_line(char *line, clams__gpu_t *g)
     return true;
 }
 
-static int smi_list(clams__gpu_list_t *out)
+static int smi_query_list(clams__gpu_list_t *out, int limit_ms, bool *timed_out)
 {
     char path[4096];
     if (find_smi(path, sizeof(path)) != 0) {
@@ -259,8 +259,7 @@ static int smi_list(clams__gpu_list_t *out)
     char f[] = "--format=csv,noheader,nounits";
     char *const argv[] = {path, q, f, NULL};
     char *text = NULL;
-    if (run_smi(path, argv, deadline_ms(SMI_DEADLINE_MS), &text, out->why, sizeof(out->why),
-                NULL) != 0)
+    if (run_smi(path, argv, limit_ms, &text, out->why, sizeof(out->why), timed_out) != 0)
         return CLAMS_ENOGPU;
     int bad = 0;
     char *save = NULL;
@@ -288,6 +287,54 @@ static int smi_list(clams__gpu_list_t *out)
         return CLAMS_ENOGPU;
     }
     return 0;
+}
+
+static int smi_list(clams__gpu_list_t *out)
+{
+    return smi_query_list(out, deadline_ms(SMI_DEADLINE_MS), NULL);
+}
+
+/* ---- Device memory now: the GPU list, cached ------------------------------ */
+
+/* For clams__gpu_memory_info without NVML (the master's free-memory checks):
+ * the same cache rules as the compute apps below. */
+static struct {
+    pthread_mutex_t lock;
+    bool valid;
+    long long next_ms;
+    int rc;
+    clams__gpu_list_t *list;
+} mem_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+int clams__gpu_smi_memory_info(const char *uuid, unsigned long long *total,
+                               unsigned long long *free_bytes)
+{
+    pthread_mutex_lock(&mem_cache.lock);
+    if (!mem_cache.valid || now_ms() >= mem_cache.next_ms) {
+        bool timed_out = false;
+        if (!mem_cache.list)
+            mem_cache.list = malloc(sizeof(*mem_cache.list));
+        mem_cache.rc = CLAMS_ENOMEM;
+        if (mem_cache.list) {
+            memset(mem_cache.list, 0, sizeof(*mem_cache.list));
+            mem_cache.rc = smi_query_list(mem_cache.list, deadline_ms(APPS_DEADLINE_MS),
+                                          &timed_out);
+        }
+        mem_cache.valid = true;
+        mem_cache.next_ms = now_ms() + (timed_out ? APPS_BACKOFF_MS : APPS_REFRESH_MS);
+    }
+    int rc = mem_cache.rc != 0 ? CLAMS_ENOGPU : CLAMS_ENOTFOUND;
+    for (size_t i = 0; mem_cache.rc == 0 && i < mem_cache.list->count; i++) {
+        const clams__gpu_t *g = &mem_cache.list->gpus[i];
+        if (strcmp(g->uuid, uuid) != 0)
+            continue;
+        rc = g->free_valid ? 0 : CLAMS_ENOGPU;
+        *total = g->total_bytes;
+        *free_bytes = g->free_bytes;
+        break;
+    }
+    pthread_mutex_unlock(&mem_cache.lock);
+    return rc;
 }
 
 /* ---- Per-process figures: --query-compute-apps, cached ------------------ */

@@ -497,6 +497,29 @@ START_TEST(smi_apps_hang_is_bounded_and_backs_off)
 }
 END_TEST
 
+START_TEST(memory_info_without_nvml)
+{
+    /* Device memory from nvidia-smi's GPU list when NVML is missing (before
+     * issue 14 this was CLAMS_ENOGPU), cached like the compute apps. */
+    setup();
+    no_nvml();
+    fake_gpu_write(dir, "mode", "count_reads\n");
+    fake_gpu_set_proc(dir, getpid(), U1 " 1073741824\n");
+    unsigned long long total = 0, freeb = 0;
+    ck_assert_int_eq(clams__gpu_memory_info(U1, &total, &freeb), 0);
+    ck_assert_uint_eq(total, 24564 * MIB);
+    ck_assert_uint_eq(freeb, (24564 - 1024) * MIB);
+    ck_assert_int_eq(clams__gpu_memory_info(U0, &total, &freeb), 0);
+    ck_assert_uint_eq(freeb, 81559 * MIB);
+    ck_assert_uint_eq(counter("smi_reads"), 1); /* one run answered both */
+    ck_assert_int_eq(clams__gpu_memory_info("GPU-nope", &total, &freeb), CLAMS_ENOTFOUND);
+    ck_assert_int_eq(clams__gpu_memory_info(NULL, &total, &freeb), CLAMS_EINVAL);
+    sleep_ms(150);
+    fake_gpu_write(dir, "mode", "smi_garbage\n");
+    ck_assert_int_eq(clams__gpu_memory_info(U1, &total, &freeb), CLAMS_ENOGPU);
+}
+END_TEST
+
 START_TEST(no_source_at_all)
 {
     setup();
@@ -510,6 +533,8 @@ START_TEST(no_source_at_all)
     ck_assert_int_eq(clams__gpu_process_list(U0, NULL, 0, &n, &m), CLAMS_ENOGPU);
     ck_assert_uint_eq(n, 0);
     ck_assert_int_eq(m, CLAMS_GPU_PM_NO_NVML);
+    unsigned long long total = 0, freeb = 0;
+    ck_assert_int_eq(clams__gpu_memory_info(U0, &total, &freeb), CLAMS_ENOGPU);
 }
 END_TEST
 
@@ -555,6 +580,7 @@ int main(void)
     tcase_add_test(tc, smi_apps_words_mean_none);
     tcase_add_test(tc, smi_apps_answers);
     tcase_add_test(tc, smi_apps_hang_is_bounded_and_backs_off);
+    tcase_add_test(tc, memory_info_without_nvml);
     tcase_add_test(tc, no_source_at_all);
     tcase_add_test(tc, hwfetch_says_why);
     suite_add_tcase(s, tc);
