@@ -9,7 +9,9 @@ pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev check
       # libclams-media (FFmpeg 5.1) and the ffmpeg tool its tests make media with;
       # the DejaVu font is what drawtext writes the test videos' text in
       libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
-      ffmpeg fonts-dejavu-core)
+      ffmpeg fonts-dejavu-core
+      # examples/ocr: tesseract's C API and its English traineddata
+      libtesseract-dev tesseract-ocr-eng)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
