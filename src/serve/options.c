@@ -160,6 +160,11 @@ static const flag_t flags[] = {
      "0 = off)"},
     {NULL, "--vram-hard-budget", "MIB", K_LONG, AT(sup.vram_hard_mib), 0, LONG_MAX,
      "MiB (0 = off)", "fail a request above this GPU memory (default 0 = off)"},
+    {NULL, "--no-standby", NULL, K_BOOL, AT(sup.no_standby), 0, 0, "",
+     "CPU apps: no replacement forked and initialised\nahead of a recycle (on by default)"},
+    {NULL, "--no-overlap", NULL, K_BOOL, AT(sup.no_overlap), 0, 0, "",
+     "GPU apps: a replacement never starts before the\nold worker exits (by default it may, when the\n"
+     "GPU's free memory holds est_gpu_mem_typ)"},
     {NULL, "--worker-rss-budget", "MIB", K_LONG, AT(sup.rss_budget_mib), 0, LONG_MAX,
      "MiB (0 = off)",
      "recycle a worker that keeps more host memory (RSS)\nthan this after a request "

@@ -80,12 +80,27 @@ static bool dispatch(clams__master_t *m, clams__proc_t *p, clams__sreq_t *r)
     return true;
 }
 
+static int busy_count(const clams__master_t *m);
+
+/* An idle worker, while fewer than the pool size are busy (standby workers
+ * wait their turn: the pool never runs more requests at once than planned). */
 static clams__proc_t *idle_worker(clams__master_t *m)
 {
-    for (int i = 0; i < m->nprocs; i++)
-        if (m->procs[i].state == CLAMS__W_READY && m->procs[i].fd >= 0)
-            return &m->procs[i];
-    return NULL;
+    if (m->nprocs > m->nserve && busy_count(m) >= m->nserve)
+        return NULL;
+    /* The worker that has served most goes first (then the one ready
+     * longest): a worker's requests stay consecutive up to its recycle, and
+     * a fresh standby waits until it is needed. */
+    clams__proc_t *best = NULL;
+    for (int i = 0; i < m->nprocs; i++) {
+        clams__proc_t *p = &m->procs[i];
+        if (p->state != CLAMS__W_READY || p->fd < 0)
+            continue;
+        if (!best || p->served > best->served ||
+            (p->served == best->served && p->ready_at < best->ready_at))
+            best = p;
+    }
+    return best;
 }
 
 /* Gives queued requests to idle workers, oldest first. */
@@ -166,7 +181,7 @@ static void on_ready(clams__master_t *m, clams__proc_t *p)
                    "(%d workers, max_requests %ld; %s)",
                    json_string_value(json_object_get(md, "name")),
                    json_string_value(json_object_get(md, "app_version")),
-                   clams__http_host_label(m->http), m->port, m->nprocs, m->max_requests,
+                   clams__http_host_label(m->http), m->port, m->nserve, m->max_requests,
                    m->plan->log_line);
     }
     m->ever_ready = true;
@@ -427,6 +442,33 @@ static void reload(clams__master_t *m)
     }
 }
 
+/* ---- spare slots: standby and overlap -------------------------------------------- */
+
+/* Slots s and s + nserve are partners (same GPU when pinned). Standby (CPU
+ * apps): both may be live, so a recycled worker's replacement is already
+ * forked and initialised when it leaves. Overlap (GPU apps): one may start
+ * while its partner is still exiting, but only when the GPU's free memory
+ * holds est_gpu_mem_typ; otherwise it waits for the exit, as without spares. */
+static bool slot_may_spawn(clams__master_t *m, const clams__proc_t *p)
+{
+    if (m->spare == CLAMS__SPARE_NONE || m->spare == CLAMS__SPARE_STANDBY)
+        return true;
+    const clams__proc_t *q = &m->procs[(p->slot + m->nserve) % m->nprocs];
+    if (q->state == CLAMS__W_EMPTY)
+        return true;
+    if (q->state != CLAMS__W_EXITING || !p->gpu_uuid)
+        return false;
+    unsigned long long total = 0, free_bytes = 0;
+    int typ = clams__app_rt_gpu_typ(m->rt);
+    if (clams__gpu_memory_info(p->gpu_uuid, &total, &free_bytes) != 0 ||
+        free_bytes < (unsigned long long)typ << 20)
+        return false;
+    clams__log(CLAMS_LOG_DEBUG, 0, "slot %d starts while worker %d still exits: %llu MiB free "
+               "on %s, est_gpu_mem_typ %d MiB", p->slot, (int)q->pid, free_bytes >> 20,
+               p->gpu_uuid, typ);
+    return true;
+}
+
 /* ---- timers ----------------------------------------------------------------- */
 
 static void timers(clams__master_t *m, double now)
@@ -467,7 +509,8 @@ static void timers(clams__master_t *m, double now)
                 (m->phase == CLAMS__PHASE_DRAINING && m->queue.len > 0);
     for (int i = 0; want && i < m->nprocs; i++) {
         clams__proc_t *p = &m->procs[i];
-        if (p->state == CLAMS__W_EMPTY && now >= p->next_spawn && clams__spawn(m, p) != 0)
+        if (p->state == CLAMS__W_EMPTY && now >= p->next_spawn && slot_may_spawn(m, p) &&
+            clams__spawn(m, p) != 0)
             p->next_spawn = now + 1.0;
     }
 }
@@ -636,9 +679,19 @@ static int setup_pool(clams__master_t *m)
                    err.text[0] ? err.text : clams_strerror(rc));
         return rc;
     }
-    m->nprocs = m->plan->workers > 1024 ? 1024 : m->plan->workers;
-    if (m->nprocs < 1)
-        m->nprocs = 1;
+    m->nserve = m->plan->workers > 1024 ? 1024 : m->plan->workers;
+    if (m->nserve < 1)
+        m->nserve = 1;
+    /* Spare slots make recycling cheaper (docs/production.md): a CPU app's
+     * replacement is ready before the old worker leaves; a GPU app's may
+     * start early when the GPU has room for both. */
+    int typ = clams__app_rt_gpu_typ(m->rt);
+    m->spare = CLAMS__SPARE_NONE;
+    if (m->max_requests > 0 && typ == 0 && !m->cfg->no_standby)
+        m->spare = CLAMS__SPARE_STANDBY;
+    else if (m->max_requests > 0 && typ > 0 && m->plan->use_gpu && !m->cfg->no_overlap)
+        m->spare = CLAMS__SPARE_OVERLAP;
+    m->nprocs = m->spare == CLAMS__SPARE_NONE ? m->nserve : 2 * m->nserve;
     m->procs = calloc((size_t)m->nprocs, sizeof(*m->procs));
     if (!m->procs)
         return CLAMS_ENOMEM;
@@ -646,10 +699,20 @@ static int setup_pool(clams__master_t *m)
         clams__proc_t *p = &m->procs[i];
         p->slot = i;
         p->fd = -1;
-        int g = m->plan->use_gpu ? m->plan->gpu_of_slot[i] : -1;
+        int g = m->plan->use_gpu ? m->plan->gpu_of_slot[i % m->nserve] : -1;
         if (g >= 0 && (size_t)g < m->plan->gpus.count)
             p->gpu_uuid = m->plan->gpus.gpus[g].uuid;
     }
+    const char *spare = m->spare == CLAMS__SPARE_STANDBY
+                            ? "; recycling: a standby replacement per worker, forked and "
+                              "initialised ahead (--no-standby to turn off)"
+                        : m->spare == CLAMS__SPARE_OVERLAP
+                            ? "; recycling: a replacement may start before the old worker "
+                              "exits when its GPU has est_gpu_mem_typ free (--no-overlap to "
+                              "turn off)"
+                            : "";
+    size_t used = strlen(m->plan->log_line);
+    snprintf(m->plan->log_line + used, sizeof(m->plan->log_line) - used, "%s", spare);
     clams__log(CLAMS_LOG_INFO, 0, "%s", m->plan->log_line);
     return 0;
 }
@@ -678,7 +741,7 @@ static int setup_loop(clams__master_t *m)
         return CLAMS_ESYS;
     clams__log(CLAMS_LOG_INFO, 0, "production server listening on %s:%d (%d workers, "
                "max_requests %ld, queue %d, timeout %g s)",
-               clams__http_host_label(m->http), m->port, m->nprocs, m->max_requests,
+               clams__http_host_label(m->http), m->port, m->nserve, m->max_requests,
                m->cfg->queue, m->cfg->timeout);
     return 0;
 }

@@ -21,6 +21,8 @@ typedef struct clams__sup_config_s {
     long vram_soft_mib;      /* recycle above this after a request; -1 = est_gpu_mem_typ, 0 = off */
     long vram_hard_mib;      /* kill a request above this; 0 = off */
     long rss_budget_mib;     /* recycle a worker keeping more RSS; 0 = off */
+    bool no_standby;         /* --no-standby: no pre-forked replacements (CPU apps) */
+    bool no_overlap;         /* --no-overlap: a GPU replacement always waits for the exit */
 } clams__sup_config_t;
 
 /* Runs the production server until SIGTERM/SIGINT and the graceful drain.

@@ -219,7 +219,9 @@ typedef struct clams__master_s {
     clams__conn_t *half_closed; /* half-closed connections not yet shut down */
     sigset_t old_mask;
     clams__proc_t *procs;
-    int nprocs;
+    int nprocs;             /* slots: nserve, or 2 x nserve with standby or overlap */
+    int nserve;             /* the pool size: workers that may be busy at once */
+    enum { CLAMS__SPARE_NONE, CLAMS__SPARE_STANDBY, CLAMS__SPARE_OVERLAP } spare;
     clams__queue_t queue;
     long max_requests;      /* resolved: 0 = never */
     long jitter;

@@ -375,13 +375,13 @@ START_TEST(master_kill9)
     ck_assert_int_eq(rel_call_start(&hanger), 0);
     usleep(1000000);
     pid_t kids[8];
-    int n = proc_children(s.pid, kids, 8, NULL);
-    ck_assert_int_eq(n, 2);
+    int n = proc_children(s.pid, kids, 8, NULL); /* the two busy ones and their standbys */
+    ck_assert_int_ge(n, 2);
     ck_assert_int_eq(kill(s.pid, SIGKILL), 0);
     int st;
     ck_assert_int_eq(clams_ts_wait(s.pid, 10, &st), 0);
     s.pid = 0;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < n; i++) {
         bool g = false;
         for (int t = 0; t < 60 && !g; t++) {
             g = gone(kids[i]);
@@ -505,17 +505,17 @@ START_TEST(client_fds_above_4096)
     ck_assert_int_eq(kill(s.pid, SIGHUP), 0);
     pid_t kids[8];
     int nk = 0;
-    for (int t = 0; t < 100; t++) { /* wait for two workers none of which is an old one */
+    for (int t = 0; t < 100; t++) { /* wait for workers none of which is an old one */
         usleep(50000);
         nk = proc_children(s.pid, kids, 8, NULL);
-        bool fresh = nk == 2;
+        bool fresh = nk >= 2;
         for (int i = 0; fresh && i < nk; i++)
             for (int j = 0; j < nb; j++)
                 fresh = fresh && kids[i] != before[j];
         if (fresh)
             break;
     }
-    ck_assert_int_eq(nk, 2);
+    ck_assert_int_ge(nk, 2);
     for (int i = 0; i < nk; i++) {
         int fds = proc_fd_count(kids[i]);
         ck_assert_msg(fds >= 0 && fds < 16, "worker %d holds %d fds with %d clients connected",
@@ -538,16 +538,23 @@ START_TEST(queue_timeout_init_failing)
     snprintf(flag, sizeof(flag), "REL_INIT_FAIL=while:%s", path);
     unlink(path);
     const char *env[] = {flag, NULL};
+    /* --no-standby: a standby initialised before the failures began would
+     * serve the request, which is the point of standbys but not of this test. */
     const char *flags[] = {"--workers", "1", "--max-requests", "1", "--queue-timeout", "2",
-                           NULL};
+                           "--no-standby", NULL};
     clams_ts_server_t s;
     start(&s, flags, env);
-    rel_call_t ok = {.base_url = s.base_url, .query = "", .body = base_mmif, .timeout_s = 60};
-    rel_call_run(&ok);
-    ck_assert_msg(ok.status == 200, "%ld %s", ok.status, ok.snippet);
-    FILE *f = fopen(path, "w"); /* from now on worker_init fails */
+    /* A good request runs; while it is in the worker, worker_init starts to
+     * fail, so the replacement forked after that worker's exit cannot start. */
+    rel_call_t ok = {.base_url = s.base_url, .query = "sleep=800", .body = base_mmif,
+                     .timeout_s = 60};
+    ck_assert_int_eq(rel_call_start(&ok), 0);
+    usleep(300000);
+    FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fclose(f);
+    rel_call_join(&ok);
+    ck_assert_msg(ok.status == 200, "%ld %s", ok.status, ok.snippet);
     usleep(1500000); /* the replacement of the recycled worker fails, in a row */
     double t0 = raw_now();
     rel_call_t waits = {.base_url = s.base_url, .query = "", .body = base_mmif, .timeout_s = 60};

@@ -108,6 +108,16 @@ static const clams_param_spec_t sup_params[] = {
 static const clams_io_spec_t sup_input[] = {{0}};
 static const clams_io_spec_t sup_output[] = {{.type = ANNOTATION}, {0}};
 
+/* SUP_FINI_SLEEP_MS=<ms>: a worker that takes its time to leave (freeing a
+ * model), so a test sees the window in which a GPU replacement may overlap. */
+static void sup_fini(void *user)
+{
+    (void)user;
+    const char *ms = getenv("SUP_FINI_SLEEP_MS");
+    if (ms && *ms)
+        usleep((useconds_t)atoi(ms) * 1000);
+}
+
 static int env_int(const char *name, int fallback)
 {
     const char *v = getenv(name);
@@ -130,6 +140,7 @@ int main(int argc, char **argv)
         .est_gpu_mem_typ = env_int("SUP_GPU_TYP", 0),
         .annotate = sup_annotate,
         .worker_init = sup_init,
+        .worker_fini = sup_fini,
     };
     return clams_main(&app, argc, argv);
 }

@@ -777,6 +777,92 @@ START_TEST(vram_hard)
 }
 END_TEST
 
+/* ---- cheaper recycling: standby (CPU apps) and overlap (GPU apps) ---------------- */
+
+/* A CPU app with --max-requests 1 keeps a replacement forked and initialised
+ * per worker: no request is served twice by one worker, a crashed worker is
+ * replaced, the pool line says so, and SIGTERM drains all of them. */
+START_TEST(standby_cpu)
+{
+    const char *flags[] = {"--workers", "2", "--max-requests", "1", NULL};
+    const char *env[] = {"CLAMS_LOGLEVEL=info", NULL};
+    clams_ts_server_t s;
+    start(&s, flags, env);
+    wait_metric_ge(&s, "clams_workers{state=\"ready\"}", 4, 60); /* 2 + 2 standbys */
+    char *seen[12];
+    for (int i = 0; i < 12; i++) {
+        seen[i] = pid_of_post(&s, NULL);
+        for (int j = 0; j < i; j++)
+            ck_assert_msg(strcmp(seen[i], seen[j]) != 0, "worker %s served two requests",
+                          seen[i]);
+    }
+    for (int i = 0; i < 12; i++)
+        free(seen[i]);
+    clams_ts_response_t r;
+    ck_assert_int_eq(post(&s, "crash=segv", &r), 0);
+    ck_assert_int_eq(r.status, 500);
+    clams_ts_response_free(&r);
+    wait_metric_ge(&s, "clams_workers{state=\"ready\"}", 4, 60);
+    char *l = log_of(&s);
+    ck_assert_msg(strstr(l, "a standby replacement per worker"), "pool line:\n%s", l);
+    free(l);
+    stop_ok(&s);
+}
+END_TEST
+
+START_TEST(standby_off)
+{
+    const char *flags[] = {"--workers", "2", "--max-requests", "1", "--no-standby", NULL};
+    clams_ts_server_t s;
+    start(&s, flags, NULL);
+    wait_metric_ge(&s, "clams_workers{state=\"ready\"}", 2, 60);
+    usleep(300000);
+    ck_assert_int_eq((int)metric(&s, "clams_workers{state=\"ready\"}"), 2);
+    char *p = pid_of_post(&s, NULL);
+    free(p);
+    stop_ok(&s);
+}
+END_TEST
+
+/* A GPU app's replacement starts while the old worker still exits only when
+ * the GPU's free memory holds est_gpu_mem_typ. The fake GPU has 16 GiB; the
+ * test process itself holds `held` MiB of it; the app declares 4000 MiB and
+ * runs one worker, which takes 700 ms to leave (worker_fini). */
+static bool overlapped(unsigned long long held_mib)
+{
+    char *dir = fake_gpu_setup("0 " UUID0 " 16384 NVIDIA Test 16G\n");
+    ck_assert_ptr_nonnull(dir);
+    char line[64];
+    snprintf(line, sizeof(line), "%s %llu\n", UUID0, held_mib << 20);
+    char name[64];
+    snprintf(name, sizeof(name), "procs/%d", (int)getpid());
+    ck_assert_int_eq(fake_gpu_write(dir, name, line), 0);
+    const char *env[] = {"SUP_GPU_MIN=3000", "SUP_GPU_TYP=4000", "SUP_FINI_SLEEP_MS=700",
+                         "CLAMS_LOGLEVEL=debug", NULL};
+    const char *flags[] = {"--workers", "1", "--max-requests", "1", NULL};
+    clams_ts_server_t s;
+    start(&s, flags, env);
+    char *p = pid_of_post(&s, NULL);
+    free(p);
+    wait_metric_ge(&s, "clams_workers{state=\"ready\"}", 1, 60);
+    usleep(1200000); /* past the old worker's exit */
+    char *l = log_of(&s);
+    bool yes = strstr(l, "still exits") != NULL;
+    ck_assert_msg(strstr(l, "may start before the old worker exits"), "pool line:\n%s", l);
+    free(l);
+    stop_ok(&s);
+    fake_gpu_cleanup(dir);
+    return yes;
+}
+
+START_TEST(overlap_gpu_room) { ck_assert_msg(overlapped(0), "no overlap with 16 GiB free"); }
+END_TEST
+START_TEST(overlap_gpu_no_room)
+{
+    ck_assert_msg(!overlapped(14000), "overlap with 2384 MiB free and est_gpu_mem_typ 4000");
+}
+END_TEST
+
 START_TEST(metrics_format)
 {
     clams_ts_server_t s;
@@ -836,6 +922,10 @@ int main(int argc, char **argv)
         C(vram_soft),
         C(vram_hard),
         C(metrics_format),
+        C(standby_cpu),
+        C(standby_off),
+        C(overlap_gpu_room),
+        C(overlap_gpu_no_room),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     /* No real GPU tooling unless a case sets up the fakes. */
