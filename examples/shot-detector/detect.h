@@ -66,6 +66,19 @@ static inline SHOT_HD void shot_rgb_to_hsv(int r, int g, int b, uint8_t *h, uint
 /* Converts npix packed RGB24 pixels to three planes (H, S, V; npix each). */
 void shot_hsv_planes_cpu(const uint8_t *rgb, size_t npix, uint8_t *hsv);
 
+/* As shot_rgb_to_hsv with the divisions replaced by multiplications with
+ * reciprocals (64-bit, 32 fraction bits: exact for every numerator and
+ * divisor that occur). The CPU path's fast version; shots_unit checks that
+ * it equals shot_rgb_to_hsv for all 2^24 colours. */
+void shot_rgb_to_hsv_fast(int r, int g, int b, uint8_t *h, uint8_t *s, uint8_t *v);
+
+/* One frame of the CPU path in a single pass: converts rgb (npix packed
+ * RGB24 pixels) into hsv_cur (three planes) and, when hsv_prev is not NULL,
+ * adds up the absolute H, S, V differences against it into sums (else sums
+ * are 0). Same results as shot_hsv_planes_cpu + shot_diff_sums_cpu. */
+void shot_frame_cpu(const uint8_t *rgb, size_t npix, const uint8_t *hsv_prev,
+                    uint8_t *hsv_cur, uint64_t sums[3]);
+
 /* sums[c] = sum over the pixels of |a_c - b_c| for the planes c = H, S, V. */
 void shot_diff_sums_cpu(const uint8_t *hsv_a, const uint8_t *hsv_b, size_t npix,
                         uint64_t sums[3]);

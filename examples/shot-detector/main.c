@@ -126,10 +126,8 @@ static int on_frame(long long frame, const clams_image_t *img, void *data)
         return 0;
     }
 #endif
-    shot_hsv_planes_cpu(img->data, s->npix, s->hsv_cur);
-    uint64_t sums[3] = {0, 0, 0};
-    if (frame > 0)
-        shot_diff_sums_cpu(s->hsv_prev, s->hsv_cur, s->npix, sums);
+    uint64_t sums[3];
+    shot_frame_cpu(img->data, s->npix, frame > 0 ? s->hsv_prev : NULL, s->hsv_cur, sums);
     s->res->scores[frame] = shot_score(sums, s->npix);
     uint8_t *t = s->hsv_prev;
     s->hsv_prev = s->hsv_cur;

@@ -79,6 +79,23 @@ START_TEST(hsv_matches_model)
 }
 END_TEST
 
+/* The CPU path's conversion (reciprocals) against the one the CUDA kernel
+ * runs (divisions), for every colour. */
+START_TEST(hsv_fast_equals_reference_everywhere)
+{
+    for (int r = 0; r < 256; r++)
+        for (int g = 0; g < 256; g++)
+            for (int b = 0; b < 256; b++) {
+                uint8_t h1, s1, v1, h2, s2, v2;
+                shot_rgb_to_hsv(r, g, b, &h1, &s1, &v1);
+                shot_rgb_to_hsv_fast(r, g, b, &h2, &s2, &v2);
+                if (h1 != h2 || s1 != s2 || v1 != v2)
+                    ck_abort_msg("rgb %d %d %d: %d %d %d against %d %d %d", r, g, b, h2, s2,
+                                 v2, h1, s1, v1);
+            }
+}
+END_TEST
+
 START_TEST(diff_sums_and_score)
 {
     enum { N = 1000 };
@@ -105,6 +122,18 @@ START_TEST(diff_sums_and_score)
         ck_assert_uint_eq(sums[c], direct[c]);
     ck_assert_double_eq(shot_score(sums, N),
                         (double)(direct[0] + direct[1] + direct[2]) / (3.0 * N));
+    /* The one-pass frame function gives the same planes and sums. */
+    uint8_t *c = malloc(3 * N), *d = malloc(3 * N);
+    uint64_t fsums[3];
+    shot_frame_cpu(rgb_a, N, NULL, c, fsums);
+    ck_assert(memcmp(c, a, 3 * N) == 0);
+    ck_assert(fsums[0] == 0 && fsums[1] == 0 && fsums[2] == 0);
+    shot_frame_cpu(rgb_b, N, c, d, fsums);
+    ck_assert(memcmp(d, b, 3 * N) == 0);
+    for (int k = 0; k < 3; k++)
+        ck_assert_uint_eq(fsums[k], direct[k]);
+    free(c);
+    free(d);
     shot_diff_sums_cpu(a, a, N, sums);
     ck_assert_double_eq(shot_score(sums, N), 0.0);
     free(rgb_a); free(rgb_b); free(a); free(b);
@@ -213,6 +242,7 @@ int main(void)
     TCase *tc = tcase_create("detect");
     tcase_add_test(tc, hsv_known_colours);
     tcase_add_test(tc, hsv_matches_model);
+    tcase_add_test(tc, hsv_fast_equals_reference_everywhere);
     tcase_add_test(tc, diff_sums_and_score);
     tcase_add_test(tc, analysis_size);
     tcase_add_test(tc, filter_hard_cuts);
