@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The shot detector and the OCR app (examples/shot-detector, examples/ocr),
+# alone and chained.
+# usage: bench/50-pipeline.sh BUILD_DIR
+# Makes, with the ffmpeg tool, a one-minute 640x360 25 fps H.264 video of six
+# 10 s shots (solid colours, testsrc2, SMPTE bars, a Mandelbrot zoom; two
+# carry text drawn with DejaVu Sans), libx264 veryfast, a keyframe every 2 s,
+# and BENCH_VIDEO_MINUTES (default 10) copies of it joined by stream copy.
+# Reports the median of RUNS runs (default 3) of:
+#  - shot-bench decode: every frame decoded and scaled to the analysis size
+#    (256x144 RGB24), nothing else, against shot-bench detect: the same plus
+#    the CPU detector (HSV, differences, cuts), in frames/s;
+#  - OCR seconds per frame: the OCR app in file mode on the shot detector's
+#    output for the long video (one representative frame per shot: decoding
+#    and seeking to it included), wall time / frames read;
+#  - the pipeline, both apps served with --production and 2 workers each
+#    (default recycling: a new worker per request): 4 one-minute videos sent
+#    source -> shot-detector -> ocr over HTTP by 2 concurrent clients; wall
+#    time / 4 = seconds per minute of video.
+# Target (issue 13): detection adds at most 25 % to decoding time.
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+bench=$build/examples/shot-detector/shot-bench
+shots=$build/examples/shot-detector/shot-detector
+ocr=$build/examples/ocr/ocr
+clams=$build/bin/clams
+for b in "$bench" "$shots" "$ocr" "$clams"; do
+    [ -x "$b" ] || { echo "50-pipeline: $b not built (CLAMS_MEDIA off, or no tesseract?)"; exit 0; }
+done
+runs=${RUNS:-3}
+minutes=${BENCH_VIDEO_MINUTES:-10}
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+ff=(ffmpeg -nostdin -y -v error)
+font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.3f", b - a}'; }
+
+t0=$(now)
+txt="fontfile=$font:fontsize=48:fontcolor=white:x=(w-tw)/2:y=(h-th)/2"
+"${ff[@]}" -f lavfi -i "color=c=0x203080:s=640x360:r=25:d=10" \
+    -f lavfi -i "testsrc2=s=640x360:r=25:d=10" -f lavfi -i "color=c=0x802020:s=640x360:r=25:d=10" \
+    -f lavfi -i "smptebars=s=640x360:r=25:d=10" -f lavfi -i "color=c=0x206020:s=640x360:r=25:d=10" \
+    -f lavfi -i "mandelbrot=s=640x360:r=25" \
+    -filter_complex "[0]drawtext=$txt:text='HELLO WORLD'[a];[4]drawtext=$txt:text='CLAMS PIPELINE'[e];[5]trim=end_frame=250[f];[a][1][2][3][e][f]concat=n=6:v=1:a=0,format=yuv420p[v]" \
+    -map "[v]" -c:v libx264 -preset veryfast -g 50 "$work/min1.mp4"
+for _ in $(seq "$minutes"); do echo "file '$work/min1.mp4'"; done > "$work/list.txt"
+"${ff[@]}" -f concat -safe 0 -i "$work/list.txt" -c copy "$work/long.mp4"
+for i in 1 2 3 4; do cp "$work/min1.mp4" "$work/job$i.mp4"; done
+echo "media made in $(since "$t0") s: $minutes min video, $(du -m "$work/long.mp4" | cut -f1) MB"
+
+# 1. Decoding alone against decoding + the CPU detector.
+for mode in decode detect; do
+    for _ in $(seq "$runs"); do "$bench" "$mode" "$work/long.mp4"; done > "$work/$mode.txt"
+    sed -E 's/.*, ([0-9.]+) frames\/s.*/\1/' "$work/$mode.txt" | median > "$work/$mode.fps"
+done
+dec=$(cat "$work/decode.fps"); det=$(cat "$work/detect.fps")
+echo "shot detector, $minutes min 640x360 (analysis 256x144), median of $runs:"
+echo "  decode only:       $dec frames/s   ($(head -1 "$work/decode.txt"))"
+echo "  decode + detector: $det frames/s   ($(sed -E 's/.*, ([0-9]+) cuts.*/\1/' "$work/detect.txt" | head -1) cuts)"
+awk -v a="$dec" -v b="$det" 'BEGIN {printf "  detection adds %.0f %% to decoding time (target <= 25 %%)\n", (a / b - 1) * 100}'
+
+# 2. OCR seconds per frame, file mode, on the shot detector's output.
+"$clams" source "video:$work/long.mp4" > "$work/long.in.mmif"
+"$shots" annotate "$work/long.in.mmif" "$work/long.shots.mmif" --param device=cpu
+nframes=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(len(a["properties"].get("representatives",[])) for v in d["views"] for a in v.get("annotations",[]) if a["@type"].endswith("TimeFrame/v6")))' "$work/long.shots.mmif")
+for _ in $(seq "$runs"); do
+    t=$(now)
+    "$ocr" annotate "$work/long.shots.mmif" "$work/long.ocr.mmif" --param tfLabel=shot
+    since "$t"; echo
+done > "$work/ocr.txt"
+ocr_s=$(median < "$work/ocr.txt")
+ntext=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for a in d["views"][-1]["annotations"] if a["@type"].endswith("TextDocument/v1")))' "$work/long.ocr.mmif")
+echo "OCR (file mode, $nframes frames, one per shot, $ntext with text), median of $runs:"
+awk -v s="$ocr_s" -v n="$nframes" 'BEGIN {printf "  %.3f s in all, %.3f s per frame (decoding and seeking included)\n", s, s / n}'
+
+# 3. The pipeline over HTTP, 2 production workers per app.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+serve() {
+    CLAMS_GUNICORN_WORKERS=2 "$1" --production --host 127.0.0.1 --port "$2" > "$work/$(basename "$1").log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 200); do curl -fsS -o /dev/null "http://127.0.0.1:$2/" 2>/dev/null && return 0; sleep 0.05; done
+    echo "50-pipeline: $1 did not start" >&2; exit 1
+}
+p1=$(free_port); serve "$shots" "$p1"
+p2=$(free_port); serve "$ocr" "$p2"
+job() { # N
+    "$clams" source "video:$work/job$1.mp4" \
+    | curl -fsS -X POST --data-binary @- "http://127.0.0.1:$p1/" \
+    | curl -fsS -X POST --data-binary @- "http://127.0.0.1:$p2/?tfLabel=shot" > "$work/job$1.out.mmif"
+}
+export -f job
+export work p1 p2 clams
+for _ in $(seq "$runs"); do
+    t=$(now)
+    printf '%s\n' 1 2 3 4 | xargs -P 2 -I{} bash -c 'job {}'
+    since "$t"; echo
+done > "$work/pipe.txt"
+pipe_s=$(median < "$work/pipe.txt")
+ok=$(for i in 1 2 3 4; do python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for a in d["views"][-1]["annotations"] if a["@type"].endswith("TextDocument/v1")))' "$work/job$i.out.mmif"; done | tr '\n' ' ')
+echo "pipeline (4 x 1 min, 2 clients, 2 workers per app), median of $runs:"
+awk -v s="$pipe_s" 'BEGIN {printf "  %.3f s for 4 min of video: %.3f s per minute of video\n", s, s / 4}'
+echo "  TextDocuments per job: $ok"
