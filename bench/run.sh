@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark script (bench/NN-*.sh) against a build folder
-# (10-mmif, 15-json-parse, 20-http, 30-production, 40-media).
+# (10-mmif, 15-json-parse, 20-http, 30-production, 40-media, 50-pipeline).
 # Usage: bench/run.sh [BUILD_DIR]. Results go to stdout and to bench/results/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
