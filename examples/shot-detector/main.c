@@ -22,7 +22,9 @@
 #define VIDEO_DOC "http://mmif.clams.ai/vocabulary/VideoDocument/v1"
 #define TIMEFRAME "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
 #define TIMEPOINT "http://mmif.clams.ai/vocabulary/TimePoint/v5"
+#ifndef GPU_BATCH
 #define GPU_BATCH 64 /* frames per GPU batch (two batches in flight) */
+#endif
 
 /* Per-process CUDA state, set by worker_init (after fork) or lazily. */
 static struct {
@@ -219,9 +221,14 @@ static int score_video(clams_video_t *v, const run_opts_t *o, shot_result_t *res
     rc = clams_video_frames(v, frames, n, &fo, on_frame, &s, err);
 #ifdef SHOT_HAVE_CUDA
     if (rc == 0 && o->use_gpu) {
+        /* Queue the partial last batch (the flush collects the batch before
+         * it), then wait for the last one queued, which is in the other slot
+         * whether or not there was a partial batch. */
         rc = gpu_flush(&s);
         if (rc == 0)
-            rc = gpu_collect(&s, s.slot); /* none left after the flush, kept for clarity */
+            rc = gpu_collect(&s, s.slot ^ 1);
+        if (rc == 0)
+            rc = gpu_collect(&s, s.slot);
     }
 #endif
     if (rc != 0 && s.why[0])

@@ -35,6 +35,7 @@ SHOT_PLAN = [
 CUTS = [sum(n for _, n, _ in SHOT_PLAN[:i]) for i in range(1, len(SHOT_PLAN))]
 TOTAL = sum(n for _, n, _ in SHOT_PLAN)
 IMAGE_TEXT = "OPEN ARCHIVES"
+CLIPS = (48, 20, 10)
 V = "http://mmif.clams.ai/vocabulary/"
 TF, TP, TD, TOKEN, BB, AL = (V + "TimeFrame/v6", V + "TimePoint/v5", V + "TextDocument/v1",
                              V + "Token/v1", V + "BoundingBox/v5", V + "Alignment/v1")
@@ -85,6 +86,12 @@ def make_media():
                          "-vf", f"drawtext=fontfile={FONT}:text='{IMAGE_TEXT}':fontsize=30:"
                          "fontcolor=white:x=20:y=40", "-frames:v", "1", w("text.png")],
                    check=True)
+    # Clips for the GPU path's batches (16 frames in the simulated build):
+    # three full batches, one full and a partial one, a partial one alone.
+    for n in CLIPS:
+        subprocess.run(ff + ["-i", w("shots.mp4"), "-vf", "select=gte(n\\,20),setpts=N/25/TB",
+                             "-frames:v", str(n), "-c:v", "libx264", "-preset", "veryfast",
+                             w(f"clip{n}.mp4")], check=True)
     with open(w("not-a-video.mp4"), "w") as f:
         f.write("this is not a video\n")
     out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
@@ -212,6 +219,24 @@ def shots_file_mode():
     rc, auto = run_file(SHOTS, "shots_auto", VIDEO(), ["device=auto", "timeUnit=frames"])
     check(rc == 0 and shots_of(auto)[0] == shots_of(cpu)[0],
           f"shots: device=auto agrees with cpu (warnings {warnings_of(auto)})")
+
+    # The GPU path's host side (batches, the frame carried between batches,
+    # the last partial batch) with shot_gpu_sim.c standing in for CUDA: the
+    # same output as the CPU path. minShotLength=0 makes every frame above
+    # the threshold a cut, so low thresholds expose any score that differs.
+    sim = os.environ.get("SHOT_GPUSIM")
+    check(bool(sim) and os.path.exists(sim), f"shots: the simulated GPU build is there ({sim})")
+    if sim and os.path.exists(sim):
+        for clip in ("shots",) + tuple(f"clip{n}" for n in CLIPS):
+            mmif = mmif_for([doc("VideoDocument", w(clip + ".mp4"), "d1", "video/mp4")])
+            for thr in ("0.5", "2", "27"):
+                params = ["timeUnit=frames", "minShotLength=0", "threshold=" + thr]
+                _, c = run_file(SHOTS, f"sim_{clip}_{thr}_cpu", mmif, params + ["device=cpu"])
+                rc, g = run_file(sim, f"sim_{clip}_{thr}_gpu", mmif, params + ["device=gpu"])
+                cs, gs = shots_of(c)[0], shots_of(g)[0]
+                check(rc == 0 and gs == cs and len(cs) >= 1,
+                      f"shots: {clip} threshold {thr}: simulated GPU path = CPU path "
+                      f"({len(cs)} shots, rc={rc}, {error_of(g)})")
 
 
 # ---- OCR ---------------------------------------------------------------------------------
