@@ -11,10 +11,18 @@
 #define VRAM_SAMPLE_EVERY 0.05 /* seconds between samples of a busy worker */
 
 /* One sample of the worker's GPU memory into its figures. */
+/* By the worker's host PID when it is known (binding.c), else by its own. */
 static bool sample_vram(clams__proc_t *p)
 {
     unsigned long long bytes = 0;
-    if (!p->gpu_uuid || clams__gpu_process_memory(p->gpu_uuid, p->pid, &bytes) != 0)
+    clams__gpu_pm_t method = CLAMS_GPU_PM_NO_NVML;
+    if (!p->gpu_uuid)
+        return false;
+    int rc = p->host_pid ? clams__gpu_process_memory_ex(p->gpu_uuid, (pid_t)p->host_pid,
+                                                        CLAMS_GPU_PID_HOST, &bytes, &method)
+                         : clams__gpu_process_memory_ex(p->gpu_uuid, p->pid, 0, &bytes, &method);
+    p->mem_method = clams__gpu_pm_name(method);
+    if (rc != 0)
         return false;
     p->mem_now = bytes;
     if (bytes > p->mem_peak)

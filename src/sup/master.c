@@ -174,6 +174,14 @@ static void on_ready(clams__master_t *m, clams__proc_t *p)
     snprintf(detail, sizeof(detail), "fork to ready %.3f ms", (now - p->started) * 1000.0);
     clams__worker_to(m, p, CLAMS__W_READY, CLAMS__RECYCLE_NONE, 0, detail);
     p->ready_at = now;
+    unsigned int host = clams__binding_after(m, p);
+    if (host) { /* the worker's own hwFetch asks the driver by this PID */
+        clams__ipc_hdr_t b = {0};
+        b.type = CLAMS__MSG_BIND;
+        b.id = host;
+        if (p->fd >= 0)
+            clams__ipc_send(p->fd, &b, NULL, -1);
+    }
     p->failures = 0;
     if (!m->ever_ready) {
         const json_t *md = clams__app_rt_metadata(m->rt);
@@ -510,7 +518,7 @@ static void timers(clams__master_t *m, double now)
     for (int i = 0; want && i < m->nprocs; i++) {
         clams__proc_t *p = &m->procs[i];
         if (p->state == CLAMS__W_EMPTY && now >= p->next_spawn && slot_may_spawn(m, p) &&
-            clams__spawn(m, p) != 0)
+            !clams__binding_gpu_busy(m, p) && clams__spawn(m, p) != 0)
             p->next_spawn = now + 1.0;
     }
 }
@@ -758,6 +766,7 @@ static void teardown(clams__master_t *m)
             waitpid(m->procs[i].pid, NULL, 0);
         }
         close_worker_fd(m, &m->procs[i]);
+        free(m->procs[i].before);
     }
     if (m->epfd >= 0)
         close(m->epfd);

@@ -75,6 +75,18 @@ static void render_workers(sbuf_t *b, const clams__master_t *m)
         put(b, "clams_worker_gpu_memory_bytes{slot=\"%d\",pid=\"%d\",gpu_uuid=\"%s\"} %llu\n",
             p->slot, (int)p->pid, p->gpu_uuid, p->mem_now);
     }
+    put(b, "# HELP clams_worker_gpu_binding How the GPU driver knows a pinned worker: its "
+           "host PID (0 = unknown), why, and how its memory was last read.\n"
+           "# TYPE clams_worker_gpu_binding gauge\n");
+    for (int i = 0; i < m->nprocs; i++) {
+        const clams__proc_t *p = &m->procs[i];
+        if (p->state == CLAMS__W_EMPTY || !p->gpu_uuid)
+            continue;
+        put(b, "clams_worker_gpu_binding{slot=\"%d\",pid=\"%d\",host_pid=\"%u\","
+               "binding=\"%s\",method=\"%s\"} 1\n",
+            p->slot, (int)p->pid, p->host_pid, p->bind_why,
+            p->mem_method ? p->mem_method : "not sampled");
+    }
     put(b, "# HELP clams_worker_gpu_memory_peak_bytes Highest GPU memory a worker held.\n"
            "# TYPE clams_worker_gpu_memory_peak_bytes gauge\n");
     for (int i = 0; i < m->nprocs; i++) {

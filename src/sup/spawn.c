@@ -99,7 +99,9 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p)
         clams__log(CLAMS_LOG_ERROR, errno, "socketpair for worker slot %d", p->slot);
         return CLAMS_ESYS;
     }
+    clams__binding_before(p);
     double t = clams__now();
+    pid_t master = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
@@ -111,7 +113,7 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p)
     if (pid == 0) {
         clams__signals_child_reset(&m->old_mask);
         close_server_fds(m, sv[1]);
-        clams__worker_run(m->rt, sv[1], p->gpu_uuid);
+        clams__worker_run(m->rt, sv[1], p->gpu_uuid, master);
     }
     close(sv[1]);
     /* Non-blocking: the master drains a dead worker's socket without waiting. */

@@ -25,7 +25,8 @@ enum {
     CLAMS__MSG_INIT_FAILED = 2, /* worker -> master: text = reason */
     CLAMS__MSG_REQUEST = 3,     /* master -> worker: text = encoded query, fd = body */
     CLAMS__MSG_RESPONSE = 4,    /* worker -> master: text = content type, fd = body */
-    CLAMS__MSG_QUIT = 5         /* master -> worker: run worker_fini and exit 0 */
+    CLAMS__MSG_QUIT = 5,        /* master -> worker: run worker_fini and exit 0 */
+    CLAMS__MSG_BIND = 6         /* master -> worker: id = its host PID on its GPU */
 };
 #define CLAMS__MSG_FLAG_LAST 1u /* REQUEST: exit after answering (recycle) */
 #define CLAMS__IPC_TEXT_MAX 65536
@@ -169,6 +170,13 @@ typedef struct clams__proc_s {
     double next_spawn;      /* EMPTY: not before this time (backoff) */
     int failures;           /* consecutive failed starts in this slot */
     unsigned long long mem_now, mem_peak, req_peak;
+    /* binding.c: the PID the GPU driver lists this worker by. */
+    unsigned int host_pid;        /* 0 = unknown */
+    char bind_why[96];            /* "bound", or why not */
+    clams__gpu_proc_t *before;    /* the GPU's processes before the fork */
+    size_t nbefore;
+    bool before_ok;
+    const char *mem_method;       /* how the last VRAM sample was taken (static name) */
     bool typ_logged;
 } clams__proc_t;
 
@@ -233,6 +241,7 @@ typedef struct clams__master_s {
     clams__phase_t phase;
     double drain_deadline;
     bool ever_ready;
+    bool bind_warned;             /* an unknown host PID was logged once */
     int init_fail_row;
     char last_init_error[512];
     unsigned open_reqs;
@@ -272,6 +281,14 @@ clams__recycle_t clams__budget_after_request(clams__master_t *m, clams__proc_t *
 /* When the next VRAM sample of a busy worker is due (0 = not sampled). */
 double clams__budget_next_sample(const clams__master_t *m, const clams__proc_t *p);
 
+/* binding.c: learning a pinned worker's host PID (see there). busy: another
+ * worker of the same GPU is starting (workers of one GPU start one at a
+ * time). before: the GPU's process list, taken just before the fork.
+ * after: at READY; returns the host PID when exactly one process appeared. */
+bool clams__binding_gpu_busy(const clams__master_t *m, const clams__proc_t *p);
+void clams__binding_before(clams__proc_t *p);
+unsigned int clams__binding_after(clams__master_t *m, clams__proc_t *p);
+
 /* spawn.c: forks the worker of slot `p` (state SPAWNING). Returns 0 or
  * CLAMS_ESYS. In the child it never returns. */
 int clams__spawn(clams__master_t *m, clams__proc_t *p);
@@ -280,7 +297,7 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p);
 int clams__fds_snapshot(clams__master_t *m);
 
 /* worker.c: the child side; never returns. */
-void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid)
+void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid, pid_t master)
     __attribute__((noreturn));
 
 /* signals.c */

@@ -112,17 +112,17 @@ static void install_term_handler(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid)
+void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid, pid_t master)
 {
     const clams_app_t *app = clams__app_rt_app(rt);
     /* If the master dies (even by SIGKILL), go too, at once: SIGKILL and not
      * SIGTERM, whose handler only stops the loop between requests, so a
      * worker spinning or hung in annotate would live on, reparented. A master
-     * that died before this call is seen by getppid: no parent-death signal
+     * that died before this call is seen by getppid (master is its pid, taken
+     * before the fork; it may be 1, in a container): no parent-death signal
      * comes for a death that already happened. */
-    pid_t master = getppid();
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != master || master == 1)
+    if (getppid() != master)
         _exit(0);
     if (gpu_uuid)
         setenv("CUDA_VISIBLE_DEVICES", gpu_uuid, 1);
@@ -162,6 +162,10 @@ void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid
             if (fd >= 0)
                 close(fd);
             break;
+        }
+        if (h.type == CLAMS__MSG_BIND) { /* the PID the driver lists us by */
+            clams__gpu_set_self_host_pid((pid_t)h.id);
+            continue;
         }
         if (h.type != CLAMS__MSG_REQUEST) {
             if (fd >= 0)

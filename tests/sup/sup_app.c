@@ -26,9 +26,16 @@ static void sleep_ms(long long ms)
 /* SUP_INIT_FAIL=always: every init fails; SUP_INIT_FAIL_ONCE=<path>: the
  * first init (the one that creates <path>) fails; SUP_INIT_EXIT=<n>: exit(n);
  * SUP_INIT_SLEEP_MS=<ms>: a slow model load. */
+static void fake_alloc(long long bytes);
+
 static int sup_init(void *user, clams_error_t *err)
 {
     (void)user;
+    /* SUP_INIT_GPU_BYTES=<n>: worker_init takes GPU memory, as a CUDA context
+     * does (the fake NVML then lists this process from worker_init on). */
+    const char *ctx = getenv("SUP_INIT_GPU_BYTES");
+    if (ctx && *ctx)
+        fake_alloc(atoll(ctx));
     const char *always = getenv("SUP_INIT_FAIL");
     const char *once = getenv("SUP_INIT_FAIL_ONCE");
     const char *ex = getenv("SUP_INIT_EXIT");

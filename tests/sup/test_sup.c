@@ -863,6 +863,156 @@ START_TEST(overlap_gpu_no_room)
 }
 END_TEST
 
+/* ---- workers in a PID namespace (containers): the host-PID binding ------------ */
+
+#define HOST_OFFSET 400000 /* the fake driver lists a pid as pid + this */
+
+/* The production server with a fake GPU whose driver lists host PIDs (pid +
+ * HOST_OFFSET), a worker_init that takes 300 MiB (its "context"), one
+ * worker: run either plainly or inside a new PID namespace (unshare --pid
+ * --fork --mount-proc; root is needed, the CI machine has it). */
+static char *pidns_start(clams_ts_server_t *s, bool unshare, bool init_context,
+                         const char *const *more_flags)
+{
+    char *dir = fake_gpu_setup("0 " UUID0 " 16384 NVIDIA Test 16G\n");
+    ck_assert_ptr_nonnull(dir);
+    char off[32];
+    snprintf(off, sizeof(off), "%d\n", HOST_OFFSET);
+    ck_assert_int_eq(fake_gpu_write(dir, "pid_offset", off), 0);
+    const char *env[] = {"SUP_GPU_MIN=1000", "SUP_GPU_TYP=2000", "CLAMS_LOGLEVEL=info",
+                         init_context ? "SUP_INIT_GPU_BYTES=314572800" : "SUP_NONE=1", NULL};
+    const char *args[32];
+    int n = 0;
+    if (unshare) {
+        args[n++] = "--pid";
+        args[n++] = "--fork";
+        args[n++] = "--mount-proc";
+        args[n++] = SUP_APP;
+    }
+    args[n++] = "--production";
+    args[n++] = "--workers";
+    args[n++] = "1";
+    for (int i = 0; more_flags && more_flags[i] && n < 30; i++)
+        args[n++] = more_flags[i];
+    args[n] = NULL;
+    int rc = clams_ts_server_start(s, unshare ? "/usr/bin/unshare" : SUP_APP, args, env, 60);
+    ck_assert_msg(rc == 0, "the server did not start%s", unshare ? " under unshare" : "");
+    return dir;
+}
+
+/* Stops a server started under unshare: SIGTERM goes to the master (PID 1
+ * inside, unshare's child outside), and unshare exits with its status. */
+static void stop_ns_ok(clams_ts_server_t *s, bool unshare)
+{
+    if (!unshare) {
+        stop_ok(s);
+        return;
+    }
+    char path[96];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)s->pid, (int)s->pid);
+    FILE *f = fopen(path, "r");
+    int master = 0;
+    ck_assert_msg(f && fscanf(f, "%d", &master) == 1, "no child of unshare %d", (int)s->pid);
+    fclose(f);
+    ck_assert_int_eq(kill(master, SIGTERM), 0);
+    int st = 0;
+    ck_assert_int_eq(clams_ts_wait(s->pid, 60, &st), 0);
+    s->pid = 0;
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the master under unshare exited 0x%x",
+                  st);
+}
+
+/* The binding line of /metrics for the worker that answered (new). */
+static char *binding_of(clams_ts_server_t *s, const char *worker)
+{
+    clams_ts_response_t r;
+    ck_assert_int_eq(get_path(s, "/metrics", &r), 0);
+    char key[64];
+    snprintf(key, sizeof(key), "clams_worker_gpu_binding{slot=\"0\",pid=\"%s\"", worker);
+    char *at = strstr(r.body, key);
+    char *line = at ? strndup(at, strcspn(at, "\n")) : NULL;
+    ck_assert_msg(line, "no binding for worker %s in /metrics:\n%s", worker, r.body);
+    clams_ts_response_free(&r);
+    return line;
+}
+
+static void pidns_budgets(bool unshare)
+{
+    clams_ts_server_t s;
+    const char *flags[] = {"--max-requests", "0", NULL};
+    char *dir = pidns_start(&s, unshare, true, flags);
+    /* hwFetch: the worker's own peak, asked by its host PID. */
+    clams_ts_response_t r;
+    ck_assert_int_eq(post(&s, "hwFetch=true&alloc=1073741824", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(strstr(r.body, "\"peakMethod\":\"nvml-process-sampled\"") ||
+                      strstr(r.body, "\"peakMethod\": \"nvml-process-sampled\""),
+                  "hwFetch without a sampled peak: %.600s", strstr(r.body, "hardware"));
+    char *worker = strdup(r.worker);
+    clams_ts_response_free(&r);
+    char *line = binding_of(&s, worker);
+    char want[64];
+    snprintf(want, sizeof(want), "host_pid=\"%d\",binding=\"bound\"", atoi(worker) + HOST_OFFSET);
+    ck_assert_msg(strstr(line, want), "binding: %s (wanted %s)", line, want);
+    free(line);
+    /* The soft budget (est_gpu_mem_typ 2000 MiB) acts on the host PID's figure. */
+    char *a = pid_of_post(&s, "alloc=3221225472");
+    char *b = pid_of_post(&s, NULL);
+    ck_assert_str_eq(a, worker);
+    ck_assert_str_ne(a, b);
+    ck_assert(metric(&s, "clams_worker_recycles_total{reason=\"vram\"}") >= 1);
+    free(a);
+    free(b);
+    free(worker);
+    stop_ns_ok(&s, unshare);
+    fake_gpu_cleanup(dir);
+}
+
+START_TEST(pidns_offset_budgets) { pidns_budgets(false); }
+END_TEST
+START_TEST(pidns_unshare_budgets) { pidns_budgets(true); }
+END_TEST
+
+/* The hard budget kills a worker known by its host PID, with its 500. */
+START_TEST(pidns_unshare_hard)
+{
+    clams_ts_server_t s;
+    const char *flags[] = {"--max-requests", "0", "--vram-hard-budget", "1024", NULL};
+    char *dir = pidns_start(&s, true, true, flags);
+    clams_ts_response_t r;
+    ck_assert_int_eq(post(&s, "alloc=2147483648&sleep=20000", &r), 0);
+    ck_assert_int_eq(r.status, 500);
+    ck_assert_msg(strstr(r.body, "hard budget of 1024 MiB"), "%s", r.body);
+    clams_ts_response_free(&r);
+    char *p = pid_of_post(&s, NULL);
+    free(p);
+    stop_ns_ok(&s, true);
+    fake_gpu_cleanup(dir);
+}
+END_TEST
+
+/* No process appears while worker_init runs (the app makes its context
+ * later): the binding is unknown and says so, in /metrics and once in the
+ * log; nothing is guessed. */
+START_TEST(pidns_unknown)
+{
+    clams_ts_server_t s;
+    const char *flags[] = {"--max-requests", "0", NULL};
+    char *dir = pidns_start(&s, true, false, flags);
+    char *worker = pid_of_post(&s, NULL);
+    char *line = binding_of(&s, worker);
+    ck_assert_msg(strstr(line, "host_pid=\"0\",binding=\"no process appeared during worker_init\""),
+                  "binding: %s", line);
+    free(line);
+    free(worker);
+    stop_ns_ok(&s, true);
+    char *l = log_of(&s);
+    ck_assert_msg(strstr(l, "its host PID is unknown (no process appeared"), "log:\n%s", l);
+    free(l);
+    fake_gpu_cleanup(dir);
+}
+END_TEST
+
 START_TEST(metrics_format)
 {
     clams_ts_server_t s;
@@ -926,6 +1076,10 @@ int main(int argc, char **argv)
         C(standby_off),
         C(overlap_gpu_room),
         C(overlap_gpu_no_room),
+        C(pidns_offset_budgets),
+        C(pidns_unshare_budgets),
+        C(pidns_unshare_hard),
+        C(pidns_unknown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     /* No real GPU tooling unless a case sets up the fakes. */
