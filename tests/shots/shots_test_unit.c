@@ -3,9 +3,9 @@
  * model of the same definition, the difference sums against a direct count,
  * the analysis size, and the minimum-length filter on score sequences whose
  * cuts are known. The CUDA path calls the same inline conversion and sums
- * the same integers; it cannot run on this host (no GPU), so its check is
- * that it compiles (the build) plus tests/shots/pipeline_cases.py's
- * device=gpu case, which either agrees with the CPU or fails saying so. */
+ * the same integers; it cannot run on this host (no GPU): the kernels are
+ * only compiled, and the host side of the GPU path runs on a host model of
+ * the stream (shot_gpu_sim.c, in pipeline_cases.py's shots_file_mode). */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
