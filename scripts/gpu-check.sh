@@ -8,6 +8,8 @@
 #   (c) recycling (max_requests 1) gives the worker's memory back
 #   (d) soft budget recycles a worker that keeps too much; hard budget kills one
 #   (e) tone-detector: device=gpu output identical to device=cpu
+#   (f) the same server inside a PID namespace (unshare --pid --fork
+#       --mount-proc, as in a container): hwFetch peak, binding, soft budget
 # usage: scripts/gpu-check.sh [--fake] [REPORT]   (default out/gpu-check-report.txt)
 # Environment: GPU_CHECK_BUNDLE (out/gpu-bundle), GPU_CHECK_BIN_DIR (--fake:
 # build/examples), GPU_CHECK_FAKE_BIN_DIR (--fake: build/fake-gpu),
@@ -100,12 +102,15 @@ trap cleanup EXIT
 trap 'say "FAIL run: interrupted (deadline or signal)"; exit 1' TERM INT
 
 # start_server NAME BIN ARGS... (env set by the caller); waits for GET / to answer.
+# With NS=1 the server runs in a new PID namespace (its master is PID 1 there).
 start_server() {
     local name=$1 bin=$2
     shift 2
     PORT=$((PORT + 1))
     LOG=$WORK/$name.log
-    CLAMS_LOGLEVEL=info LD_LIBRARY_PATH=$SERVER_LD "$bin" --production --port "$PORT" --host 127.0.0.1 \
+    local pre=()
+    [ "${NS:-0}" = 1 ] && pre=(unshare --pid --fork --mount-proc --kill-child=SIGTERM)
+    CLAMS_LOGLEVEL=info LD_LIBRARY_PATH=$SERVER_LD "${pre[@]}" "$bin" --production --port "$PORT" --host 127.0.0.1 \
         --graceful-timeout 5 "$@" >"$LOG" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 300); do
@@ -389,11 +394,37 @@ identical: $([ "$cpu" = "$gpu" ] && echo yes || echo no)"
     fi
 }
 
+# ---- (f) inside a PID namespace -------------------------------------------------------
+# The driver lists host PIDs; the master learns each worker's (binding.c).
+check_pidns() {
+    NS=1 start_server pidns "$ALLOC_BIN" --workers 1 --max-requests 0 --vram-soft-budget 2000 ||
+        { result FAIL "(f) PID namespace" "server did not start under unshare"; return; }
+    post "mib=1024&holdMs=1000&hwFetch=true" "$INPUT" pidns1; local s1=$STATUS p1=$WORKER
+    local peak method binding
+    peak=$(json "$(hw gpus "x['peakUsedBytes']")[0]" "$BODY")
+    method=$(json "$(hw gpus "x['peakMethod']")[0]" "$BODY")
+    binding=$(curl -s -m 10 "http://127.0.0.1:$PORT/metrics" | grep '^clams_worker_gpu_binding' | head -1)
+    post "mib=2048&leak=true" "$INPUT" pidns2; local s2=$STATUS p2=$WORKER
+    post "mib=256" "$INPUT" pidns3; local s3=$STATUS p3=$WORKER
+    stop_server
+    local lo=$((1024 * MIB)) hi=$((2048 * MIB))
+    local figs="peak ${peak:-none} B (method ${method:-none}); binding: ${binding:-none}; \
+soft budget: leak by $p2, next $p3; statuses $s1 $s2 $s3"
+    if [ "$s1$s2$s3" = 200200200 ] && [ -n "$peak" ] && [ "$peak" != None ] &&
+        [ "$peak" -gt "$lo" ] && [ "$peak" -le "$hi" ] && [ "$method" = nvml-process-sampled ] &&
+        grep -q 'binding="bound"' <<<"$binding" && [ "$p2" = "$p1" ] && [ "$p3" != "$p2" ]; then
+        result PASS "(f) PID namespace" "$figs"
+    else
+        result FAIL "(f) PID namespace" "$figs"
+    fi
+}
+
 check_pool
 check_hwfetch
 check_recycle
 check_soft
 check_hard
 check_tone
+check_pidns
 say "gpu-check: $FAILS check(s) failed; report in $REPORT; logs in $WORK"
 [ $FAILS = 0 ]
