@@ -318,6 +318,26 @@ def ocr_file_mode():
 
     rc, d = run_file(OCR, "ocr_single", chained, ["tfLabel=shot", "tfSamplingMode=single"])
     check(shot_texts(d, sview) == expected_texts(), "ocr: tfSamplingMode=single reads the same")
+    # TimeFrames without representatives (as pyscenedetect-wrapper writes
+    # them): skipped under representatives, with a warning; under single, the
+    # middle frame (start + end) // 2 is read and gets a new TimePoint.
+    bare = copy.deepcopy(chained)
+    for v in bare["views"]:
+        for a in v.get("annotations", []):
+            a["properties"].pop("representatives", None)
+    rc, d = run_file(OCR, "ocr_bare_reps", bare, ["tfLabel=shot"])
+    check(rc == 0 and not anns(d["views"][-1], TD) and
+          any("6 TimeFrame(s) gave no frame" in x for x in warnings_of(d)),
+          f"ocr: TimeFrames without representatives are skipped, saying so {warnings_of(d)}")
+    rc, d = run_file(OCR, "ocr_bare_single", bare, ["tfLabel=shot", "tfSamplingMode=single"])
+    texts, view = texts_of(d)
+    tps = {a["properties"]["id"]: a["properties"]["timePoint"] for a in anns(view, TP)}
+    b = expected_bounds()
+    want = sorted((ms((b[i] + b[i + 1]) // 2), t) for i, (_, _, t) in enumerate(SHOT_PLAN) if t)
+    got = sorted((tps.get(k), v) for k, v in texts.items())
+    check(rc == 0 and got == want,
+          f"ocr: single without representatives reads each shot's middle frame {got} (want {want})")
+
     rc, d = run_file(OCR, "ocr_label", chained, ["tfLabel=slate"])
     check(rc == 0 and not anns(d["views"][-1], TD) and
           any("tfLabel" in x for x in warnings_of(d)),
