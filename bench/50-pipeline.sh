@@ -18,6 +18,8 @@
 #    source -> shot-detector -> ocr over HTTP by 2 concurrent clients; wall
 #    time / 4 = seconds per minute of video.
 # Target (issue 13): detection adds at most 25 % to decoding time.
+# OMP_THREAD_LIMIT (default 1 here, as examples/pipeline/run.sh) bounds
+# tesseract's OpenMP threads in both OCR measurements.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 bench=$build/examples/shot-detector/shot-bench
@@ -34,6 +36,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 ff=(ffmpeg -nostdin -y -v error)
+export OMP_THREAD_LIMIT=${OMP_THREAD_LIMIT:-1}
 font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s.%N; }
@@ -50,6 +53,7 @@ txt="fontfile=$font:fontsize=48:fontcolor=white:x=(w-tw)/2:y=(h-th)/2"
 for _ in $(seq "$minutes"); do echo "file '$work/min1.mp4'"; done > "$work/list.txt"
 "${ff[@]}" -f concat -safe 0 -i "$work/list.txt" -c copy "$work/long.mp4"
 for i in 1 2 3 4; do cp "$work/min1.mp4" "$work/job$i.mp4"; done
+echo "OMP_THREAD_LIMIT=$OMP_THREAD_LIMIT"
 echo "media made in $(since "$t0") s: $minutes min video, $(du -m "$work/long.mp4" | cut -f1) MB"
 
 # 1. Decoding alone against decoding + the CPU detector.

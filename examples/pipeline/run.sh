@@ -54,6 +54,9 @@ serve() { # BINARY PORT WORKERS LOG
     return 1
 }
 p1=$(free_port); serve "$shots_bin" "$p1" "${SHOT_WORKERS:-2}" "$work/shot-detector.log"
+# One OpenMP thread per tesseract (it is read when libtesseract loads): the
+# workers are the parallelism.
+export OMP_THREAD_LIMIT=${OMP_THREAD_LIMIT:-1}
 p2=$(free_port); serve "$ocr_bin" "$p2" "${OCR_WORKERS:-2}" "$work/ocr.log"
 echo "pipeline: shot-detector on :$p1, ocr on :$p2"
 
