@@ -25,11 +25,11 @@
 #define IMAGE_DOC "http://mmif.clams.ai/vocabulary/ImageDocument/v1"
 #define TIMEFRAME "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
 #define TIMEPOINT "http://mmif.clams.ai/vocabulary/TimePoint/v5"
-#define TEXTDOC "http://mmif.clams.ai/vocabulary/TextDocument/v1"
+#define TEXTDOC   "http://mmif.clams.ai/vocabulary/TextDocument/v1"
 #define PARAGRAPH "http://mmif.clams.ai/vocabulary/Paragraph/v1"
-#define SENTENCE "http://mmif.clams.ai/vocabulary/Sentence/v1"
-#define TOKEN "http://mmif.clams.ai/vocabulary/Token/v1"
-#define BBOX "http://mmif.clams.ai/vocabulary/BoundingBox/v5"
+#define SENTENCE  "http://mmif.clams.ai/vocabulary/Sentence/v1"
+#define TOKEN     "http://mmif.clams.ai/vocabulary/Token/v1"
+#define BBOX      "http://mmif.clams.ai/vocabulary/BoundingBox/v5"
 #define ALIGNMENT "http://mmif.clams.ai/vocabulary/Alignment/v1"
 #define MAX_LANGS 128
 
@@ -90,8 +90,8 @@ static void find_languages(void)
 static const char *iso639_1(const char *tess)
 {
     static const char *const map[][2] = {
-        {"eng", "en"}, {"fra", "fr"}, {"deu", "de"}, {"spa", "es"}, {"ita", "it"},
-        {"por", "pt"}, {"nld", "nl"}, {"rus", "ru"}, {"jpn", "ja"}, {"kor", "ko"},
+        {"eng", "en"},     {"fra", "fr"},     {"deu", "de"}, {"spa", "es"}, {"ita", "it"},
+        {"por", "pt"},     {"nld", "nl"},     {"rus", "ru"}, {"jpn", "ja"}, {"kor", "ko"},
         {"chi_sim", "zh"}, {"chi_tra", "zh"}, {"ara", "ar"}, {"hin", "hi"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i][0], tess) == 0)
@@ -225,8 +225,7 @@ static char *trim(char *s)
 /* Recognises one RGB24 image into page (words at or above min_conf, grouped
  * into tesseract's lines and paragraphs; groups left empty are dropped).
  * Returns 0 or -1 with why. */
-static int ocr_image(const clams_image_t *img, double min_conf, page_t *page, char *why,
-                     size_t ws)
+static int ocr_image(const clams_image_t *img, double min_conf, page_t *page, char *why, size_t ws)
 {
     TessBaseAPISetImage(g_api, img->data, img->width, img->height, 3, img->stride);
     if (TessBaseAPIRecognize(g_api, NULL) != 0) {
@@ -272,8 +271,7 @@ static int ocr_image(const clams_image_t *img, double min_conf, page_t *page, ch
                 rc = -1;
                 break;
             }
-            page->lines[page->nlines++] =
-                (line_t){.para = page->nparas - 1, .first = page->nwords};
+            page->lines[page->nlines++] = (line_t){.para = page->nparas - 1, .first = page->nwords};
             pa->count++;
             new_line = false;
         }
@@ -311,8 +309,7 @@ static json_t *coords(const box_t *b)
 {
     /* Four corners, top-left, top-right, bottom-left, bottom-right, as the
      * MMIF specification's examples; tesseract's box is [l, r) x [t, b). */
-    return json_pack("[[i,i],[i,i],[i,i],[i,i]]", b->l, b->t, b->r, b->t, b->l, b->b, b->r,
-                     b->b);
+    return json_pack("[[i,i],[i,i],[i,i],[i,i]]", b->l, b->t, b->r, b->t, b->l, b->b, b->r, b->b);
 }
 
 static int align(out_t *o, const char *source, const char *target)
@@ -363,8 +360,8 @@ static int buf_add(buf_t *b, const char *s, size_t n)
  * paragraphs by "\n\n", as doctr-wrapper renders a page), its Paragraphs,
  * Sentences (lines) and Tokens with BoundingBoxes, and alignments from each
  * of `sources` (TimePoints or the ImageDocument) to the TextDocument. */
-static int write_page(out_t *o, const page_t *p, const char *media_id,
-                      const char *const *sources, size_t nsources)
+static int write_page(out_t *o, const page_t *p, const char *media_id, const char *const *sources,
+                      size_t nsources)
 {
     buf_t text = {0};
     size_t *wstart = malloc((p->nwords ? p->nwords : 1) * sizeof *wstart);
@@ -389,9 +386,9 @@ static int write_page(out_t *o, const page_t *p, const char *media_id,
         }
     }
     clams_annotation_t *td = clams_view_annotation_new(o->view, TEXTDOC);
-    if (!td || clams_annotation_set_json(td, "text", json_pack("{s:s, s:s}", "@value", text.s,
-                                                               "@language",
-                                                               iso639_1(o->lang))) != 0)
+    if (!td || clams_annotation_set_json(
+                   td, "text",
+                   json_pack("{s:s, s:s}", "@value", text.s, "@language", iso639_1(o->lang))) != 0)
         goto done;
     const char *td_id = clams_annotation_id(td);
     for (size_t i = 0; i < nsources; i++)
@@ -411,11 +408,11 @@ static int write_page(out_t *o, const page_t *p, const char *media_id,
         for (size_t li = pa->first; li < pa->first + pa->count; li++) {
             const line_t *ln = &p->lines[li];
             const word_t *last = &p->words[ln->first + ln->count - 1];
-            size_t ls = wstart[ln->first], le = wstart[ln->first + ln->count - 1] +
-                                                strlen(last->text);
+            size_t ls = wstart[ln->first],
+                   le = wstart[ln->first + ln->count - 1] + strlen(last->text);
             clams_annotation_t *se = clams_view_annotation_new(o->view, SENTENCE);
-            if (!se || json_array_append_new(sentences,
-                                             json_string(clams_annotation_id(se))) != 0 ||
+            if (!se ||
+                json_array_append_new(sentences, json_string(clams_annotation_id(se))) != 0 ||
                 clams_annotation_set_str(se, "document", td_id) != 0 ||
                 clams_annotation_set_strn(se, "text", text.s + ls, le - ls) != 0 ||
                 bbox_for(o, media_id, clams_annotation_id(se), &ln->box) != 0) {
@@ -430,10 +427,10 @@ static int write_page(out_t *o, const page_t *p, const char *media_id,
                 if (!to ||
                     json_array_append_new(tokens, json_string(clams_annotation_id(to))) != 0 ||
                     clams_annotation_set_str(to, "document", td_id) != 0 ||
-                    clams_annotation_set_int(to, "start", (long long)clams_utf8_cp_offset(
-                                                              text.s, text.n, bs)) != 0 ||
-                    clams_annotation_set_int(to, "end", (long long)clams_utf8_cp_offset(
-                                                            text.s, text.n, be)) != 0 ||
+                    clams_annotation_set_int(
+                        to, "start", (long long)clams_utf8_cp_offset(text.s, text.n, bs)) != 0 ||
+                    clams_annotation_set_int(
+                        to, "end", (long long)clams_utf8_cp_offset(text.s, text.n, be)) != 0 ||
                     clams_annotation_set_str(to, "text", w->text) != 0 ||
                     bbox_for(o, media_id, clams_annotation_id(to), &w->box) != 0) {
                     json_decref(tokens);
@@ -563,8 +560,7 @@ static int on_frame(long long frame, const clams_image_t *img, void *data)
     return rc;
 }
 
-static int ocr_video(out_t *o, const clams_mmif_t *mmif, json_t *doc,
-                     const clams_params_t *params)
+static int ocr_video(out_t *o, const clams_mmif_t *mmif, json_t *doc, const clams_params_t *params)
 {
     clams_annotate_ctx_t *ctx = o->ctx;
     const char *vid = clams_document_id(doc);
@@ -601,8 +597,10 @@ static int ocr_video(out_t *o, const clams_mmif_t *mmif, json_t *doc,
         if (ws.timeframes == 0)
             clams_annotate_warn(ctx, "document %s: no TimeFrame has a label in tfLabel", vid);
         if (ws.skipped)
-            clams_annotate_warn(ctx, "document %s: %zu TimeFrame(s) gave no frame under "
-                                     "tfSamplingMode=%s (%s)", vid, ws.skipped, mode_name,
+            clams_annotate_warn(ctx,
+                                "document %s: %zu TimeFrame(s) gave no frame under "
+                                "tfSamplingMode=%s (%s)",
+                                vid, ws.skipped, mode_name,
                                 ws.skip_reason ? ws.skip_reason : "no frame");
     } else {
         long long step = clams_param_int(params, "sampleInterval", 1000);
@@ -656,8 +654,7 @@ static int ocr_image_doc(out_t *o, json_t *doc)
         return clams_annotate_fail(o->ctx, "an ImageDocument without an id");
     clams_error_t err = {0};
     clams_image_t img = {0};
-    if (clams_image_decode(doc, &(clams_frame_opts_t){.format = CLAMS_PIX_RGB24}, &img,
-                           &err) != 0)
+    if (clams_image_decode(doc, &(clams_frame_opts_t){.format = CLAMS_PIX_RGB24}, &img, &err) != 0)
         return clams_annotate_fail(o->ctx, "%s", err.text);
     page_t page = {0};
     int rc = ocr_image(&img, o->min_conf, &page, o->why, sizeof o->why);
@@ -669,8 +666,7 @@ static int ocr_image_doc(out_t *o, json_t *doc)
     return rc == 0 ? 0 : clams_annotate_fail(o->ctx, "document %s: %s", id, o->why);
 }
 
-static int ocr_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
-                        const clams_params_t *params)
+static int ocr_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *params)
 {
     out_t o = {.ctx = ctx,
                .lang = clams_param_string(params, "language", g_default_lang),
@@ -712,10 +708,12 @@ static const char *const no_labels[] = {NULL};
 static clams_param_spec_t ocr_params[] = {
     {"tfLabel", "Labels of the TimeFrames to read (e.g. shot); empty: every TimeFrame.",
      CLAMS_PARAM_STRING, true, NULL, no_labels, NULL},
-    {"sampleInterval", "For a VideoDocument without TimeFrames: read one frame every this "
-     "many milliseconds.", CLAMS_PARAM_INTEGER, false, "1000", NULL, NULL},
-    {"language", "tesseract language (traineddata installed on this host).",
-     CLAMS_PARAM_STRING, false, "eng", NULL, NULL},
+    {"sampleInterval",
+     "For a VideoDocument without TimeFrames: read one frame every this "
+     "many milliseconds.",
+     CLAMS_PARAM_INTEGER, false, "1000", NULL, NULL},
+    {"language", "tesseract language (traineddata installed on this host).", CLAMS_PARAM_STRING,
+     false, "eng", NULL, NULL},
     {"minConfidence", "Words tesseract is less confident of (0-100) are left out.",
      CLAMS_PARAM_NUMBER, false, "60", NULL, NULL},
     {0},
@@ -723,23 +721,30 @@ static clams_param_spec_t ocr_params[] = {
 
 static const clams_kv_t tf_in_props[] = {{"representatives", "?"}, {"label", "*"}, {0}};
 static const clams_io_spec_t ocr_input_docs[] = {
-    {.type = VIDEO_DOC, .description = "Frames chosen by the TimeFrames, or by sampleInterval "
-                                       "when there are none."},
+    {.type = VIDEO_DOC,
+     .description = "Frames chosen by the TimeFrames, or by sampleInterval "
+                    "when there are none."},
     {.type = IMAGE_DOC, .description = "Read whole."},
     {0}};
-static const clams_io_spec_t ocr_input[] = {
-    {.one_of = ocr_input_docs},
-    {.type = TIMEFRAME, .description = "Optional: the frames to read (tfSamplingMode, "
-     "tfLabel).", .properties = tf_in_props, .optional = true},
-    {0}};
+static const clams_io_spec_t ocr_input[] = {{.one_of = ocr_input_docs},
+                                            {.type = TIMEFRAME,
+                                             .description =
+                                                 "Optional: the frames to read (tfSamplingMode, "
+                                                 "tfLabel).",
+                                             .properties = tf_in_props,
+                                             .optional = true},
+                                            {0}};
 static const clams_io_spec_t ocr_output[] = {
-    {.type = TEXTDOC, .description = "One per frame (or image) with text: the text, "
-     "words joined by spaces, lines by newlines, paragraphs by blank lines."},
-    {.type = PARAGRAPH}, {.type = SENTENCE, .description = "A line of text."},
+    {.type = TEXTDOC,
+     .description = "One per frame (or image) with text: the text, "
+                    "words joined by spaces, lines by newlines, paragraphs by blank lines."},
+    {.type = PARAGRAPH},
+    {.type = SENTENCE, .description = "A line of text."},
     {.type = TOKEN, .description = "A word, with start/end in its TextDocument."},
     {.type = BBOX, .description = "Where a Paragraph, Sentence or Token is on the frame."},
-    {.type = ALIGNMENT, .description = "TimePoint (or ImageDocument) to TextDocument; "
-     "Paragraph/Sentence/Token to BoundingBox."},
+    {.type = ALIGNMENT,
+     .description = "TimePoint (or ImageDocument) to TextDocument; "
+                    "Paragraph/Sentence/Token to BoundingBox."},
     {.type = TIMEPOINT, .description = "Made for sampled frames no input TimePoint names."},
     {0}};
 

@@ -61,8 +61,11 @@ int main(int argc, char **argv)
     size_t n = (size_t)info->frame_count, npix = (size_t)fo.width * (size_t)fo.height;
     long long *frames = malloc(n * sizeof *frames);
     shot_result_t res = {.scores = calloc(n, sizeof(double)), .nscores = n};
-    state_t s = {.detect = strcmp(argv[1], "detect") == 0, .npix = npix,
-                 .prev = malloc(3 * npix), .cur = malloc(3 * npix), .scores = res.scores};
+    state_t s = {.detect = strcmp(argv[1], "detect") == 0,
+                 .npix = npix,
+                 .prev = malloc(3 * npix),
+                 .cur = malloc(3 * npix),
+                 .scores = res.scores};
     if (!frames || !res.scores || !s.prev || !s.cur) {
         fprintf(stderr, "shot-bench: out of memory\n");
         return 1;
@@ -77,8 +80,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "shot-bench: %s\n", err.text[0] ? err.text : "failed");
         return 1;
     }
-    printf("%s %zu frames in %.3f s, %.1f frames/s, %zu cuts (%dx%d analysis size)\n", argv[1],
-           n, dt, n / dt, res.ncuts, fo.width, fo.height);
+    printf("%s %zu frames in %.3f s, %.1f frames/s, %zu cuts (%dx%d analysis size)\n", argv[1], n,
+           dt, n / dt, res.ncuts, fo.width, fo.height);
     free(frames);
     free(s.prev);
     free(s.cur);

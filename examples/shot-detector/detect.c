@@ -75,9 +75,10 @@ void shot_rgb_to_hsv_fast(int r, int g, int b, uint8_t *h, uint8_t *s, uint8_t *
  * differences into the running sums. Written out in one function (rather
  * than through hsv_fast's pointers) because gcc -O2 then keeps it branch
  * free: twice as fast, measured with bench/50-pipeline.sh's shot-bench. */
-static inline __attribute__((always_inline)) void
-frame_pass(const uint8_t *restrict rgb, size_t np, const uint8_t *restrict prev,
-           uint8_t *restrict cur, uint64_t *sums, const int with_prev)
+static inline __attribute__((always_inline)) void frame_pass(const uint8_t *restrict rgb, size_t np,
+                                                             const uint8_t *restrict prev,
+                                                             uint8_t *restrict cur, uint64_t *sums,
+                                                             const int with_prev)
 {
     uint64_t dh = 0, ds = 0, dv = 0;
     for (size_t i = 0; i < np; i++) {
@@ -112,8 +113,8 @@ frame_pass(const uint8_t *restrict rgb, size_t np, const uint8_t *restrict prev,
     sums[2] = dv;
 }
 
-void shot_frame_cpu(const uint8_t *rgb, size_t npix, const uint8_t *hsv_prev,
-                    uint8_t *hsv_cur, uint64_t sums[3])
+void shot_frame_cpu(const uint8_t *rgb, size_t npix, const uint8_t *hsv_prev, uint8_t *hsv_cur,
+                    uint64_t sums[3])
 {
     recip_init();
     if (hsv_prev) /* two specialised loops: no test per pixel */
@@ -122,8 +123,7 @@ void shot_frame_cpu(const uint8_t *rgb, size_t npix, const uint8_t *hsv_prev,
         frame_pass(rgb, npix, NULL, hsv_cur, sums, 0);
 }
 
-void shot_diff_sums_cpu(const uint8_t *hsv_a, const uint8_t *hsv_b, size_t npix,
-                        uint64_t sums[3])
+void shot_diff_sums_cpu(const uint8_t *hsv_a, const uint8_t *hsv_b, size_t npix, uint64_t sums[3])
 {
     for (int c = 0; c < 3; c++) {
         const uint8_t *a = hsv_a + (size_t)c * npix, *b = hsv_b + (size_t)c * npix;

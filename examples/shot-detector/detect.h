@@ -31,9 +31,9 @@ extern "C" {
 #define SHOT_HD
 #endif
 
-#define SHOT_SCALE_MAX 256       /* PySceneDetect's auto downscale target */
+#define SHOT_SCALE_MAX         256 /* PySceneDetect's auto downscale target */
 #define SHOT_DEFAULT_THRESHOLD 27.0
-#define SHOT_DEFAULT_MIN_LEN 15  /* frames */
+#define SHOT_DEFAULT_MIN_LEN   15 /* frames */
 
 /* The analysis size of a width x height video: the larger side scaled to
  * SHOT_SCALE_MAX when it is larger (factor max(w, h) / 256, each side
@@ -42,8 +42,7 @@ void shot_analysis_size(int width, int height, int *out_w, int *out_h);
 
 /* RGB (0-255) to HSV with OpenCV's 8-bit ranges: H 0-179 (degrees / 2),
  * S and V 0-255. Integer only; C and CUDA truncate division the same way. */
-static inline SHOT_HD void shot_rgb_to_hsv(int r, int g, int b, uint8_t *h, uint8_t *s,
-                                           uint8_t *v)
+static inline SHOT_HD void shot_rgb_to_hsv(int r, int g, int b, uint8_t *h, uint8_t *s, uint8_t *v)
 {
     int mx = r > g ? (r > b ? r : b) : (g > b ? g : b);
     int mn = r < g ? (r < b ? r : b) : (g < b ? g : b);
@@ -76,12 +75,11 @@ void shot_rgb_to_hsv_fast(int r, int g, int b, uint8_t *h, uint8_t *s, uint8_t *
  * RGB24 pixels) into hsv_cur (three planes) and, when hsv_prev is not NULL,
  * adds up the absolute H, S, V differences against it into sums (else sums
  * are 0). Same results as shot_hsv_planes_cpu + shot_diff_sums_cpu. */
-void shot_frame_cpu(const uint8_t *rgb, size_t npix, const uint8_t *hsv_prev,
-                    uint8_t *hsv_cur, uint64_t sums[3]);
+void shot_frame_cpu(const uint8_t *rgb, size_t npix, const uint8_t *hsv_prev, uint8_t *hsv_cur,
+                    uint64_t sums[3]);
 
 /* sums[c] = sum over the pixels of |a_c - b_c| for the planes c = H, S, V. */
-void shot_diff_sums_cpu(const uint8_t *hsv_a, const uint8_t *hsv_b, size_t npix,
-                        uint64_t sums[3]);
+void shot_diff_sums_cpu(const uint8_t *hsv_a, const uint8_t *hsv_b, size_t npix, uint64_t sums[3]);
 
 /* The frame's score from its integer sums: (dH + dS + dV) / (3 * npix). */
 double shot_score(const uint64_t sums[3], size_t npix);
@@ -112,9 +110,9 @@ long long shot_filter_push(shot_filter_t *f, long long frame, int above);
 
 /* Everything the detector keeps for one video: scores and cuts. */
 typedef struct shot_result_s {
-    double *scores;    /* one per frame (frame 0: 0) */
+    double *scores; /* one per frame (frame 0: 0) */
     size_t nscores;
-    long long *cuts;   /* ascending first frames of shots 2..n */
+    long long *cuts; /* ascending first frames of shots 2..n */
     size_t ncuts, cap_cuts;
 } shot_result_t;
 

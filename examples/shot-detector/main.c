@@ -74,10 +74,10 @@ typedef struct {
     uint8_t *hsv_prev, *hsv_cur; /* CPU path */
 #ifdef SHOT_HAVE_CUDA
     int slot;
-    size_t fill;           /* frames in the current slot */
-    long long first[2];    /* first frame of what each slot holds */
+    size_t fill;        /* frames in the current slot */
+    long long first[2]; /* first frame of what each slot holds */
     size_t count[2];
-    uint64_t *sums;        /* GPU_BATCH * 3 */
+    uint64_t *sums; /* GPU_BATCH * 3 */
 #endif
     char why[512];
 } stream_t;
@@ -114,8 +114,8 @@ static int on_frame(long long frame, const clams_image_t *img, void *data)
 {
     stream_t *s = data;
     if ((size_t)img->width * (size_t)img->height != s->npix || img->format != CLAMS_PIX_RGB24) {
-        snprintf(s->why, sizeof s->why, "frame %lld: unexpected %dx%d image", frame,
-                 img->width, img->height);
+        snprintf(s->why, sizeof s->why, "frame %lld: unexpected %dx%d image", frame, img->width,
+                 img->height);
         return -1;
     }
 #ifdef SHOT_HAVE_CUDA
@@ -144,10 +144,9 @@ static json_t *time_of(const clams_video_t *v, const run_opts_t *o, long long f)
     if (o->frames_unit)
         return json_integer(f);
     const clams_video_info_t *info = clams_video_info(v);
-    double ms = f < info->frame_count
-                    ? clams_video_frame_time_ms(v, f)
-                    : clams_video_frame_time_ms(v, info->frame_count - 1) +
-                          1000.0 * info->fps_den / info->fps_num;
+    double ms = f < info->frame_count ? clams_video_frame_time_ms(v, f)
+                                      : clams_video_frame_time_ms(v, info->frame_count - 1) +
+                                            1000.0 * info->fps_den / info->fps_num;
     return json_integer((json_int_t)llround(ms));
 }
 
@@ -159,11 +158,10 @@ static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *d
         return clams_annotate_fail(ctx, "out of memory creating a view");
     const char *unit = o->frames_unit ? "frames" : "milliseconds";
     if (clams_view_add_contains(view, TIMEFRAME,
-                                json_pack("{s:s, s:s, s:[s]}", "timeUnit", unit, "document",
-                                          doc_id, "labelset", "shot")) != 0 ||
-        clams_view_add_contains(view, TIMEPOINT,
-                                json_pack("{s:s, s:s}", "timeUnit", unit, "document",
-                                          doc_id)) != 0 ||
+                                json_pack("{s:s, s:s, s:[s]}", "timeUnit", unit, "document", doc_id,
+                                          "labelset", "shot")) != 0 ||
+        clams_view_add_contains(
+            view, TIMEPOINT, json_pack("{s:s, s:s}", "timeUnit", unit, "document", doc_id)) != 0 ||
         clams_video_add_properties(view, v) != 0)
         return clams_annotate_fail(ctx, "out of memory filling the view");
     long long total = clams_video_info(v)->frame_count;
@@ -285,8 +283,7 @@ static int choose_device(clams_annotate_ctx_t *ctx, const char *device, run_opts
         o->use_gpu = false;
     } else if (strcmp(device, "gpu") == 0) {
         if (!gpu_state.ok)
-            return clams_annotate_fail(ctx, "device=gpu but no GPU is usable: %s",
-                                       gpu_state.why);
+            return clams_annotate_fail(ctx, "device=gpu but no GPU is usable: %s", gpu_state.why);
         o->use_gpu = true;
     } else {
         o->use_gpu = gpu_state.ok;
@@ -305,8 +302,8 @@ static int shot_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
     run_opts_t o = {
         .threshold = clams_param_number(params, "threshold", SHOT_DEFAULT_THRESHOLD),
         .min_len = clams_param_int(params, "minShotLength", SHOT_DEFAULT_MIN_LEN),
-        .frames_unit = strcmp(clams_param_string(params, "timeUnit", "milliseconds"),
-                              "frames") == 0,
+        .frames_unit =
+            strcmp(clams_param_string(params, "timeUnit", "milliseconds"), "frames") == 0,
     };
     if (!(o.threshold > 0) || o.threshold > 255 || o.min_len < 0)
         return clams_annotate_fail(ctx, "threshold must be in (0, 255] and minShotLength "
@@ -326,8 +323,9 @@ static int shot_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
             char name[64];
             clams_type_short_name(type, name, sizeof name);
             const char *id = clams_document_id(doc);
-            clams_annotate_warn(ctx, "document %s is an %s; shots are found in "
-                                     "VideoDocuments only, so it was skipped",
+            clams_annotate_warn(ctx,
+                                "document %s is an %s; shots are found in "
+                                "VideoDocuments only, so it was skipped",
                                 id ? id : "(no id)", name);
         }
     }
@@ -344,14 +342,16 @@ static const char *const device_choices[] = {"auto", "cpu", "gpu", NULL};
 static const char *const unit_choices[] = {"milliseconds", "frames", NULL};
 
 static const clams_param_spec_t shot_params[] = {
-    {"threshold", "Score (mean absolute HSV difference between consecutive downscaled "
-     "frames, 0-255) from which a frame starts a new shot.", CLAMS_PARAM_NUMBER, false,
-     "27", NULL, NULL},
+    {"threshold",
+     "Score (mean absolute HSV difference between consecutive downscaled "
+     "frames, 0-255) from which a frame starts a new shot.",
+     CLAMS_PARAM_NUMBER, false, "27", NULL, NULL},
     {"minShotLength", "Shortest shot, in frames: cuts closer together are merged.",
      CLAMS_PARAM_INTEGER, false, "15", NULL, NULL},
     {"timeUnit", "Unit of start, end and timePoint in the output.", CLAMS_PARAM_STRING, false,
      "milliseconds", NULL, unit_choices},
-    {"device", "Where the frame differences are computed: auto (the GPU when one is "
+    {"device",
+     "Where the frame differences are computed: auto (the GPU when one is "
      "usable), cpu or gpu (fail without a GPU). Results are identical.",
      CLAMS_PARAM_STRING, false, "auto", NULL, device_choices},
     {0},
@@ -361,8 +361,10 @@ static const clams_kv_t tf_props[] = {{"label", "shot"}, {0}};
 static const clams_io_spec_t shot_input[] = {
     {.type = VIDEO_DOC, .description = "Any video FFmpeg decodes."}, {0}};
 static const clams_io_spec_t shot_output[] = {
-    {.type = TIMEFRAME, .description = "One per shot: start, end (exclusive) and "
-     "representatives (the TimePoint of its middle frame).", .properties = tf_props},
+    {.type = TIMEFRAME,
+     .description = "One per shot: start, end (exclusive) and "
+                    "representatives (the TimePoint of its middle frame).",
+     .properties = tf_props},
     {.type = TIMEPOINT, .description = "The middle frame of each shot."},
     {.type = "http://mmif.clams.ai/vocabulary/Annotation/v6",
      .description = "The video's fps, frameCount and duration."},

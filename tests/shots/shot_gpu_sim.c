@@ -22,9 +22,9 @@
 static size_t g_npix, g_batch;
 static uint8_t *h_rgb[2], *g_prev, *g_cur;
 static unsigned long long *g_sums[2];
-static size_t g_queued[2];    /* frames queued, not computed yet */
-static size_t g_done[2];      /* frames computed, not collected yet */
-static int g_order[2], g_nq;  /* queued slots, oldest first */
+static size_t g_queued[2];   /* frames queued, not computed yet */
+static size_t g_done[2];     /* frames computed, not collected yet */
+static int g_order[2], g_nq; /* queued slots, oldest first */
 static int g_first;
 
 int shot_cuda_init(char *why, size_t why_size)
@@ -79,8 +79,8 @@ static void run_oldest(void)
     for (size_t f = 0; f < g_queued[slot]; f++) {
         const uint8_t *rgb = h_rgb[slot] + f * 3 * npix;
         for (size_t i = 0; i < npix; i++)
-            shot_rgb_to_hsv(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], &g_cur[i],
-                            &g_cur[npix + i], &g_cur[2 * npix + i]);
+            shot_rgb_to_hsv(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], &g_cur[i], &g_cur[npix + i],
+                            &g_cur[2 * npix + i]);
         if (g_first) {
             memcpy(g_prev, g_cur, 3 * npix);
             g_first = 0;

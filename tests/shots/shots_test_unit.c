@@ -40,7 +40,9 @@ START_TEST(hsv_known_colours)
 {
     uint8_t h, s, v;
     shot_rgb_to_hsv(255, 0, 0, &h, &s, &v);
-    ck_assert_int_eq(h, 0); ck_assert_int_eq(s, 255); ck_assert_int_eq(v, 255);
+    ck_assert_int_eq(h, 0);
+    ck_assert_int_eq(s, 255);
+    ck_assert_int_eq(v, 255);
     shot_rgb_to_hsv(0, 255, 0, &h, &s, &v);
     ck_assert_int_eq(h, 60);
     shot_rgb_to_hsv(0, 0, 255, &h, &s, &v);
@@ -50,9 +52,12 @@ START_TEST(hsv_known_colours)
     shot_rgb_to_hsv(255, 0, 255, &h, &s, &v); /* magenta: 300 degrees */
     ck_assert_int_eq(h, 150);
     shot_rgb_to_hsv(128, 128, 128, &h, &s, &v);
-    ck_assert_int_eq(h, 0); ck_assert_int_eq(s, 0); ck_assert_int_eq(v, 128);
+    ck_assert_int_eq(h, 0);
+    ck_assert_int_eq(s, 0);
+    ck_assert_int_eq(v, 128);
     shot_rgb_to_hsv(0, 0, 0, &h, &s, &v);
-    ck_assert_int_eq(s, 0); ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(s, 0);
+    ck_assert_int_eq(v, 0);
 }
 END_TEST
 
@@ -73,8 +78,8 @@ START_TEST(hsv_matches_model)
                     dh = 180 - dh; /* hue wraps */
                 /* One check per colour, Check's macros only on failure (fast under ASan). */
                 if (h >= 180 || dh > 1.0 || fabs(s - ms) > 0.5 + 1e-9 || v != (int)mv)
-                    ck_abort_msg("rgb %d %d %d: hsv %d %d %d, model %.3f %.3f %.0f", r, g, b,
-                                 h, s, v, mh, ms, mv);
+                    ck_abort_msg("rgb %d %d %d: hsv %d %d %d, model %.3f %.3f %.0f", r, g, b, h, s,
+                                 v, mh, ms, mv);
             }
 }
 END_TEST
@@ -90,8 +95,8 @@ START_TEST(hsv_fast_equals_reference_everywhere)
                 shot_rgb_to_hsv(r, g, b, &h1, &s1, &v1);
                 shot_rgb_to_hsv_fast(r, g, b, &h2, &s2, &v2);
                 if (h1 != h2 || s1 != s2 || v1 != v2)
-                    ck_abort_msg("rgb %d %d %d: %d %d %d against %d %d %d", r, g, b, h2, s2,
-                                 v2, h1, s1, v1);
+                    ck_abort_msg("rgb %d %d %d: %d %d %d against %d %d %d", r, g, b, h2, s2, v2, h1,
+                                 s1, v1);
             }
 }
 END_TEST
@@ -136,7 +141,10 @@ START_TEST(diff_sums_and_score)
     free(d);
     shot_diff_sums_cpu(a, a, N, sums);
     ck_assert_double_eq(shot_score(sums, N), 0.0);
-    free(rgb_a); free(rgb_b); free(a); free(b);
+    free(rgb_a);
+    free(rgb_b);
+    free(a);
+    free(b);
 }
 END_TEST
 
@@ -144,15 +152,20 @@ START_TEST(analysis_size)
 {
     int w, h;
     shot_analysis_size(640, 360, &w, &h);
-    ck_assert_int_eq(w, 256); ck_assert_int_eq(h, 144);
+    ck_assert_int_eq(w, 256);
+    ck_assert_int_eq(h, 144);
     shot_analysis_size(1920, 1080, &w, &h);
-    ck_assert_int_eq(w, 256); ck_assert_int_eq(h, 144);
+    ck_assert_int_eq(w, 256);
+    ck_assert_int_eq(h, 144);
     shot_analysis_size(320, 240, &w, &h);
-    ck_assert_int_eq(w, 256); ck_assert_int_eq(h, 192);
+    ck_assert_int_eq(w, 256);
+    ck_assert_int_eq(h, 192);
     shot_analysis_size(360, 640, &w, &h); /* portrait: the height is the larger side */
-    ck_assert_int_eq(w, 144); ck_assert_int_eq(h, 256);
+    ck_assert_int_eq(w, 144);
+    ck_assert_int_eq(h, 256);
     shot_analysis_size(200, 100, &w, &h);
-    ck_assert_int_eq(w, 200); ck_assert_int_eq(h, 100);
+    ck_assert_int_eq(w, 200);
+    ck_assert_int_eq(h, 100);
 }
 END_TEST
 
