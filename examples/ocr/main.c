@@ -130,9 +130,11 @@ static int ocr_worker_init(void *user, clams_error_t *err)
 {
     char why[512];
     if (tess_load(g_default_lang, why, sizeof why) != 0) {
-        if (err)
+        if (err) {
+            err->code = CLAMS_EIO;
             snprintf(err->text, sizeof err->text, "%s", why);
-        return -1;
+        }
+        return CLAMS_EIO;
     }
     return 0;
 }
