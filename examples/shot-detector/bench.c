@@ -3,7 +3,9 @@
  *   shot-bench decode FILE   decode every frame at the analysis size (RGB24,
  *                            libclams-media's scaler), nothing else
  *   shot-bench detect FILE   the same plus the CPU detector (HSV, differences,
- *                            cuts), as the app runs it
+ *                            cuts) on its own thread, as the app runs it
+ *   shot-bench detect1 FILE  the same with the detector on the decoding
+ *                            thread
  * Prints "MODE FRAMES frames in SECONDS s, FPS frames/s, CUTS cuts". */
 #include <clams/media.h>
 
@@ -15,24 +17,13 @@
 #include "detect.h"
 
 typedef struct {
-    int detect;
-    size_t npix;
-    uint8_t *prev, *cur;
-    double *scores;
+    shot_pipe_t *pipe; /* NULL: decode only */
 } state_t;
 
 static int on_frame(long long frame, const clams_image_t *img, void *data)
 {
     state_t *s = data;
-    if (!s->detect)
-        return 0;
-    uint64_t sums[3];
-    shot_frame_cpu(img->data, s->npix, frame > 0 ? s->prev : NULL, s->cur, sums);
-    s->scores[frame] = shot_score(sums, s->npix);
-    uint8_t *t = s->prev;
-    s->prev = s->cur;
-    s->cur = t;
-    return 0;
+    return s->pipe ? shot_pipe_push(s->pipe, frame, img->data) : 0;
 }
 
 static double now(void)
@@ -44,8 +35,10 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "decode") != 0 && strcmp(argv[1], "detect") != 0)) {
-        fprintf(stderr, "usage: shot-bench decode|detect FILE\n");
+    int detect = argc == 3 && strcmp(argv[1], "detect") == 0;
+    int detect1 = argc == 3 && strcmp(argv[1], "detect1") == 0;
+    if (argc != 3 || (strcmp(argv[1], "decode") != 0 && !detect && !detect1)) {
+        fprintf(stderr, "usage: shot-bench decode|detect|detect1 FILE\n");
         return 2;
     }
     double t0 = now();
@@ -61,19 +54,18 @@ int main(int argc, char **argv)
     size_t n = (size_t)info->frame_count, npix = (size_t)fo.width * (size_t)fo.height;
     long long *frames = malloc(n * sizeof *frames);
     shot_result_t res = {.scores = calloc(n, sizeof(double)), .nscores = n};
-    state_t s = {.detect = strcmp(argv[1], "detect") == 0,
-                 .npix = npix,
-                 .prev = malloc(3 * npix),
-                 .cur = malloc(3 * npix),
-                 .scores = res.scores};
-    if (!frames || !res.scores || !s.prev || !s.cur) {
+    state_t s = {0};
+    if (detect || detect1)
+        s.pipe = shot_pipe_new(npix, res.scores, detect);
+    if (!frames || !res.scores || ((detect || detect1) && !s.pipe)) {
         fprintf(stderr, "shot-bench: out of memory\n");
         return 1;
     }
     for (size_t i = 0; i < n; i++)
         frames[i] = (long long)i;
     int rc = clams_video_frames(v, frames, n, &fo, on_frame, &s, &err);
-    if (rc == 0 && s.detect)
+    shot_pipe_finish(s.pipe);
+    if (rc == 0 && s.pipe)
         rc = shot_find_cuts(&res, SHOT_DEFAULT_THRESHOLD, SHOT_DEFAULT_MIN_LEN);
     double dt = now() - t0;
     if (rc != 0) {
@@ -83,8 +75,6 @@ int main(int argc, char **argv)
     printf("%s %zu frames in %.3f s, %.1f frames/s, %zu cuts (%dx%d analysis size)\n", argv[1], n,
            dt, n / dt, res.ncuts, fo.width, fo.height);
     free(frames);
-    free(s.prev);
-    free(s.cur);
     shot_result_free(&res);
     clams_video_close(v);
     return 0;

@@ -2,7 +2,9 @@
 #include "detect.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 void shot_analysis_size(int width, int height, int *out_w, int *out_h)
 {
@@ -206,4 +208,131 @@ void shot_result_free(shot_result_t *r)
     free(r->scores);
     free(r->cuts);
     *r = (shot_result_t){0};
+}
+
+struct shot_pipe_s {
+    size_t npix;
+    double *scores;
+    int threaded;
+    uint8_t *ring[SHOT_PIPE_RING];
+    long long frames[SHOT_PIPE_RING];
+    uint8_t *prev, *cur; /* HSV planes, the worker's */
+    long long next;      /* the frame push expects */
+    size_t head, tail;   /* pushed / computed */
+    int done;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t filled, drained;
+};
+
+static void pipe_compute(shot_pipe_t *p, long long frame, const uint8_t *rgb)
+{
+    uint64_t sums[3];
+    shot_frame_cpu(rgb, p->npix, frame > 0 ? p->prev : NULL, p->cur, sums);
+    p->scores[frame] = shot_score(sums, p->npix);
+    uint8_t *t = p->prev;
+    p->prev = p->cur;
+    p->cur = t;
+}
+
+static void *pipe_worker(void *arg)
+{
+    shot_pipe_t *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->tail == p->head && !p->done)
+            pthread_cond_wait(&p->filled, &p->mu);
+        if (p->tail == p->head)
+            break; /* done and drained */
+        size_t slot = p->tail % SHOT_PIPE_RING;
+        pthread_mutex_unlock(&p->mu);
+        pipe_compute(p, p->frames[slot], p->ring[slot]);
+        pthread_mutex_lock(&p->mu);
+        p->tail++;
+        pthread_cond_signal(&p->drained);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void pipe_free(shot_pipe_t *p)
+{
+    for (int i = 0; i < SHOT_PIPE_RING; i++)
+        free(p->ring[i]);
+    free(p->prev);
+    free(p->cur);
+    free(p);
+}
+
+shot_pipe_t *shot_pipe_new(size_t npix, double *scores, int threaded)
+{
+    shot_pipe_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->npix = npix;
+    p->scores = scores;
+    p->prev = malloc(3 * npix);
+    p->cur = malloc(3 * npix);
+    int ok = p->prev && p->cur;
+    for (int i = 0; ok && threaded && i < SHOT_PIPE_RING; i++)
+        ok = (p->ring[i] = malloc(3 * npix)) != NULL;
+    if (!ok) {
+        pipe_free(p);
+        return NULL;
+    }
+    if (threaded) {
+        pthread_mutex_init(&p->mu, NULL);
+        pthread_cond_init(&p->filled, NULL);
+        pthread_cond_init(&p->drained, NULL);
+        if (pthread_create(&p->thread, NULL, pipe_worker, p) != 0) {
+            pthread_mutex_destroy(&p->mu);
+            pthread_cond_destroy(&p->filled);
+            pthread_cond_destroy(&p->drained);
+            threaded = 0; /* no thread: compute in push */
+        }
+    }
+    p->threaded = threaded;
+    return p;
+}
+
+int shot_pipe_push(shot_pipe_t *p, long long frame, const uint8_t *rgb)
+{
+    if (frame != p->next)
+        return -1;
+    p->next++;
+    if (!p->threaded) {
+        pipe_compute(p, frame, rgb);
+        return 0;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (p->head - p->tail == SHOT_PIPE_RING)
+        pthread_cond_wait(&p->drained, &p->mu);
+    size_t slot = p->head % SHOT_PIPE_RING;
+    pthread_mutex_unlock(&p->mu);
+    /* The slot is free: the worker is done with it and will not touch it
+     * before head moves past it. */
+    memcpy(p->ring[slot], rgb, 3 * p->npix);
+    p->frames[slot] = frame;
+    pthread_mutex_lock(&p->mu);
+    p->head++;
+    pthread_cond_signal(&p->filled);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+void shot_pipe_finish(shot_pipe_t *p)
+{
+    if (!p)
+        return;
+    if (p->threaded) {
+        pthread_mutex_lock(&p->mu);
+        p->done = 1;
+        pthread_cond_signal(&p->filled);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->thread, NULL);
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->filled);
+        pthread_cond_destroy(&p->drained);
+    }
+    pipe_free(p);
 }

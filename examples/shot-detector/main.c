@@ -71,7 +71,7 @@ typedef struct {
     const run_opts_t *o;
     size_t npix;
     shot_result_t *res;
-    uint8_t *hsv_prev, *hsv_cur; /* CPU path */
+    shot_pipe_t *pipe; /* CPU path */
 #ifdef SHOT_HAVE_CUDA
     int slot;
     size_t fill;        /* frames in the current slot */
@@ -128,12 +128,10 @@ static int on_frame(long long frame, const clams_image_t *img, void *data)
         return 0;
     }
 #endif
-    uint64_t sums[3];
-    shot_frame_cpu(img->data, s->npix, frame > 0 ? s->hsv_prev : NULL, s->hsv_cur, sums);
-    s->res->scores[frame] = shot_score(sums, s->npix);
-    uint8_t *t = s->hsv_prev;
-    s->hsv_prev = s->hsv_cur;
-    s->hsv_cur = t;
+    if (shot_pipe_push(s->pipe, frame, img->data) != 0) {
+        snprintf(s->why, sizeof s->why, "frame %lld delivered out of order", frame);
+        return -1;
+    }
     return 0;
 }
 
@@ -211,9 +209,8 @@ static int score_video(clams_video_t *v, const run_opts_t *o, shot_result_t *res
     } else
 #endif
     {
-        s.hsv_prev = malloc(3 * npix);
-        s.hsv_cur = malloc(3 * npix);
-        if (!s.hsv_prev || !s.hsv_cur)
+        /* The per-frame work on its own thread, beside the decoder. */
+        if (!(s.pipe = shot_pipe_new(npix, res->scores, 1)))
             goto oom;
     }
     rc = clams_video_frames(v, frames, n, &fo, on_frame, &s, err);
@@ -243,8 +240,7 @@ fail:
 #endif
 done:
     free(frames);
-    free(s.hsv_prev);
-    free(s.hsv_cur);
+    shot_pipe_finish(s.pipe); /* waits for the last frames' scores */
 #ifdef SHOT_HAVE_CUDA
     free(s.sums);
 #endif
