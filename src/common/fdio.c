@@ -43,3 +43,17 @@ char *clams__read_all(int fd, size_t *len)
     *len = n;
     return buf;
 }
+
+int clams__write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}

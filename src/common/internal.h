@@ -50,6 +50,9 @@ int clams__json_text_failure(const char *text);
  * Returns the bytes (not NUL-terminated; ownership: new, free()) with *len
  * set, or NULL with errno set (ENOMEM, or read's error). */
 char *clams__read_all(int fd, size_t *len);
+/* Writes all len bytes (retrying short writes and EINTR). Returns 0, or -1
+ * with errno set. */
+int clams__write_all(int fd, const char *buf, size_t len);
 
 /* Room for one more element in a growable array. arrp points at the array
  * pointer (e.g. &v->items); n is the element count, *cap the capacity, elem

@@ -446,17 +446,7 @@ int clams_mmif_dump_callback(const clams_mmif_t *mmif, int flags, clams_dump_fn 
 
 static int fd_write_cb(const char *buf, size_t size, void *data)
 {
-    int fd = *(int *)data;
-    while (size > 0) {
-        ssize_t n = write(fd, buf, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        buf += n;
-        size -= (size_t)n;
-    }
-    return 0;
+    return clams__write_all(*(int *)data, buf, size);
 }
 
 int clams_mmif_dump_fd(const clams_mmif_t *mmif, int flags, int fd)

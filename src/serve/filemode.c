@@ -16,20 +16,6 @@
 #include "common/internal.h"
 #include "serve/serve.h"
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* The declared parameter (metadata entry) named by a "--NAME[=VALUE]"
  * argument, or NULL. */
 static const json_t *param_flag(const json_t *params, const char *arg, size_t *name_len)
@@ -195,7 +181,7 @@ int clams__file_mode(const clams__app_rt_t *rt, int argc, char **argv, int first
     } else {
         int out_fd = strcmp(paths[1], "-") ? open(paths[1], O_WRONLY | O_CREAT | O_TRUNC |
                                                   O_CLOEXEC, 0644) : STDOUT_FILENO;
-        if (out_fd < 0 || write_all(out_fd, r.body, r.len) != 0)
+        if (out_fd < 0 || clams__write_all(out_fd, r.body, r.len) != 0)
             fprintf(stderr, "cannot write %s: %s\n", paths[1], strerror(errno));
         else if (r.status == 200)
             status = 0;
