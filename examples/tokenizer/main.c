@@ -116,18 +116,29 @@ static int tokenize_doc(run_t *r, const json_t *doc, const char *id_prefix)
 {
     json_t *props = json_object_get(doc, "properties");
     const char *id = json_string_value(json_object_get(props, "id"));
-    json_t *text = json_object_get(json_object_get(props, "text"), "@value");
-    if (!id || !json_is_string(text)) {
-        clams_annotate_warn(r->ctx, "TextDocument %s has no inline text; skipped",
-                            id ? id : "(no id)");
+    /* Inline text, or the UTF-8 file at the document's location (a
+     * TextDocument made by `clams source text:...`). */
+    char *text = NULL;
+    size_t len = 0;
+    clams_error_t err = {0};
+    int trc = id ? clams_text_document_text(doc, &text, &len, &err) : CLAMS_ENOTFOUND;
+    if (trc == CLAMS_ENOMEM)
+        return CLAMS_ENOMEM;
+    if (trc != 0) {
+        clams_annotate_warn(r->ctx, "TextDocument %s has no readable text (%s); skipped",
+                            id ? id : "(no id)", err.text[0] ? err.text : clams_strerror(trc));
         return 0;
     }
     char *long_id = NULL;
-    if (id_prefix && !strchr(id, ':') && asprintf(&long_id, "%s:%s", id_prefix, id) < 0)
+    if (id_prefix && !strchr(id, ':') && asprintf(&long_id, "%s:%s", id_prefix, id) < 0) {
+        free(text);
         return CLAMS_ENOMEM;
+    }
     r->doc_id = long_id ? long_id : id;
-    r->text = json_string_value(text);
-    int rc = tok_scan(r->text, json_string_length(text), on_token, r);
+    r->text = text;
+    int rc = tok_scan(r->text, len, on_token, r);
+    r->text = NULL;
+    free(text);
     free(long_id);
     return rc < 0 ? rc : 1;
 }

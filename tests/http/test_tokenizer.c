@@ -147,6 +147,47 @@ START_TEST(test_http_nul_in_text)
 }
 END_TEST
 
+/* A TextDocument whose text is a file at its location (what `clams source
+ * text:...` makes) is tokenized, not skipped. */
+START_TEST(test_location_text)
+{
+    char path[] = "/tmp/clams-tok-text-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    const char *text = "Hello there. Café cat.\r\n";
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char *in = NULL;
+    ck_assert(asprintf(&in, "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
+                           "\"documents\": [{\"@type\": \"http://mmif.clams.ai/vocabulary/"
+                           "TextDocument/v1\", \"properties\": {\"id\": \"d1\", \"mime\": "
+                           "\"text/plain\", \"location\": \"file://%s\"}}], \"views\": []}",
+                  path) > 0);
+    const char *argv[] = {TOKENIZER_PATH, "annotate", "-", "-", NULL};
+    char *out = NULL, *err = NULL;
+    int rc = clams_ts_run(argv, NULL, in, strlen(in), 60, &out, &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    json_t *d = json_loads(out, 0, NULL);
+    ck_assert_ptr_nonnull(d);
+    json_t *anns = json_object_get(json_array_get(json_object_get(d, "views"), 0), "annotations");
+    int words = 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach(anns, i, a) {
+        const char *w = json_string_value(json_object_get(json_object_get(a, "properties"),
+                                                          "word"));
+        if (w && (!strcmp(w, "Hello") || !strcmp(w, "Café") || !strcmp(w, "cat")))
+            words++;
+    }
+    ck_assert_msg(words == 3, "the location's text was not tokenized: %s", out);
+    json_decref(d);
+    free(out);
+    free(err);
+    free(in);
+    unlink(path);
+}
+END_TEST
+
 START_TEST(test_http_offsets)
 {
     clams_ts_server_t srv;
@@ -211,6 +252,7 @@ int main(void)
     tcase_add_test(tc, test_blank_line_and_ellipsis);
     tcase_add_test(tc, test_http_offsets);
     tcase_add_test(tc, test_http_nul_in_text);
+    tcase_add_test(tc, test_location_text);
     suite_add_tcase(s, tc);
     return clams_ts_run_suite(s, false);
 }
