@@ -247,7 +247,8 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
     }
     if (rc)
         return rc;
-    qsort(w->picks, w->n, sizeof *w->picks, cmp_pick);
+    if (w->n > 1) /* picks is still NULL when no TimeFrame has given a frame yet */
+        qsort(w->picks, w->n, sizeof *w->picks, cmp_pick);
     if (w->n > w->out_cap) {
         long long *nf = realloc(w->frames, w->n * sizeof *nf);
         if (nf)

@@ -192,6 +192,52 @@ START_TEST(sampling_modes)
 }
 END_TEST
 
+/* A document whose first TimeFrames give no frame (nothing was collected yet
+ * when the first one is sorted): each is reported skipped, the next one
+ * still sampled. Under UBSan this failed in clams_tf_sample (qsort of a NULL
+ * array of 0 picks), found by the OCR app's tests (tests/shots). */
+START_TEST(sampling_skipped_first)
+{
+    const char *text =
+        "{\"metadata\":{\"mmif\":\"http://mmif.clams.ai/1.1.0\"},\"documents\":[{\"@type\":"
+        "\"http://mmif.clams.ai/vocabulary/VideoDocument/v1\",\"properties\":{\"id\":\"d1\","
+        "\"mime\":\"video/mp4\",\"location\":\"/x.mp4\"}}],\"views\":[{\"id\":\"v_0\","
+        "\"metadata\":{\"app\":\"http://apps.clams.ai/t/1\",\"contains\":{"
+        "\"http://mmif.clams.ai/vocabulary/TimeFrame/v6\":{\"timeUnit\":\"frames\","
+        "\"document\":\"d1\"}}},\"annotations\":["
+        "{\"@type\":\"http://mmif.clams.ai/vocabulary/TimeFrame/v6\",\"properties\":"
+        "{\"id\":\"tf_1\",\"start\":0,\"end\":10}},"
+        "{\"@type\":\"http://mmif.clams.ai/vocabulary/TimeFrame/v6\",\"properties\":"
+        "{\"id\":\"tf_2\",\"targets\":[]}},"
+        "{\"@type\":\"http://mmif.clams.ai/vocabulary/TimeFrame/v6\",\"properties\":"
+        "{\"id\":\"tf_3\",\"start\":20,\"end\":23}}]}]}";
+    clams_error_t err = {0};
+    clams_mmif_t *mmif = clams_mmif_load(text, strlen(text), &err);
+    ck_assert_msg(mmif != NULL, "%s", err.text);
+    struct {
+        clams_tf_mode_t mode;
+        const char *want;
+    } cases[] = {
+        {CLAMS_TF_REPRESENTATIVES, "{\"v_0:tf_1\":\"skip\",\"v_0:tf_2\":\"skip\","
+                                   "\"v_0:tf_3\":\"skip\"}"},
+        {CLAMS_TF_ALL, "{\"v_0:tf_1\":[0,1,2,3,4,5,6,7,8,9],\"v_0:tf_2\":\"skip\","
+                       "\"v_0:tf_3\":[20,21,22]}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        collect_t c = {.got = json_object(), .mmif = mmif};
+        ck_assert_int_eq(
+            clams_tf_sample(mmif, NULL, cases[i].mode, 25.0, NULL, on_sample, &c, &err), 0);
+        json_t *want = json_loads(cases[i].want, 0, NULL);
+        char *g = json_dumps(c.got, JSON_SORT_KEYS | JSON_COMPACT);
+        ck_assert_msg(json_equal(c.got, want), "mode %d: got %s", (int)cases[i].mode, g);
+        free(g);
+        json_decref(want);
+        json_decref(c.got);
+    }
+    clams_mmif_free(mmif);
+}
+END_TEST
+
 /* ---- Core helpers ----------------------------------------------------------------------------- */
 
 static void write_file(const char *path, const char *data, size_t n)
@@ -423,6 +469,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, time_table);
     tcase_add_test(tc, iso_table);
     tcase_add_test(tc, sampling_modes);
+    tcase_add_test(tc, sampling_skipped_first);
     tcase_add_test(tc, locations);
     tcase_add_test(tc, text_documents);
     tcase_add_test(tc, navigation_and_time);
