@@ -456,6 +456,8 @@ def bad_input_cases():
                 a["properties"]["representatives"] = ["v_0:tp_99"]
     unreadable = mmif_for([doc("VideoDocument", w("not-a-video.mp4"), "bad1", "video/mp4")])
     image = mmif_for([doc("ImageDocument", w("text.png"), "i1", "image/png")])
+    text_only = mmif_for([{"@type": V + "TextDocument/v1",
+                           "properties": {"id": "t1", "text": {"@value": "hello"}}}])
     return [
         # (name, app, mmif, query, expected status, check on the MMIF)
         ("missing TimePoint", OCR, missing, "?tfLabel=shot", 500,
@@ -467,6 +469,11 @@ def bad_input_cases():
         ("ImageDocument to the shot detector", SHOTS, image, "", 200,
          lambda d: error_of(d) is None and not any(anns(v, TF) for v in d["views"]) and
          any("i1 is an ImageDocument" in x for x in warnings_of(d))),
+        ("language not installed", OCR, VIDEO(), "?language=xyz", 400,
+         lambda d: "language" in (error_of(d) or "") and "xyz" in (error_of(d) or "")),
+        ("no video or image (ocr)", OCR, text_only, "", 200,
+         lambda d: error_of(d) is None and
+         any("no VideoDocument or ImageDocument" in x for x in warnings_of(d))),
     ], shots
 
 
@@ -475,7 +482,8 @@ def pipeline_bad_input():
     # File mode: the same answers (exit status 1 for an error view).
     for name, app, mmif, query, status, ok in cases:
         params = [query[1:]] if query else []
-        rc, d = run_file(app, "bad_" + name.split()[0], mmif, params)
+        rc, d = run_file(app, "bad_" + name.replace(" ", "_").replace("(", "").replace(")", ""),
+                         mmif, params)
         check((rc != 0) == (status != 200) and ok(d),
               f"file mode: {name} -> rc {rc}, {error_of(d) or warnings_of(d)}")
     for label, extra in MODES:
