@@ -381,8 +381,8 @@ static const clams_app_t shot_app = {
     .parameters = shot_params,
     /* MB, CUDA context included. NOT measured on a GPU: no GPU was available
      * when this app was written. Estimate: the CUDA context measured for the
-     * tone detector on an H200 (526 MiB, docs/benchmarks.md, tone_cuda.cu's
-     * app) plus this app's buffers, computed: for 256x144 analysis frames
+     * tone detector on an H200 (526 MiB, its hwFetch peak in docs/gpu-check.md)
+     * plus this app's buffers, computed: for 256x144 analysis frames
      * and batches of 64, 7 MB of RGB on the device, 7 MB of HSV, two pinned
      * host batches of 7 MB (host memory) and 3 KB of sums, so about 15 MB on
      * the device. typ keeps ~100 MiB of headroom. scripts/gpu-check.sh should
