@@ -289,6 +289,14 @@ bool clams__binding_gpu_busy(const clams__master_t *m, const clams__proc_t *p);
 void clams__binding_before(clams__proc_t *p);
 unsigned int clams__binding_after(clams__master_t *m, clams__proc_t *p);
 
+/* setup.c: before and after master.c's loop. */
+void clams__master_resolve_settings(clams__master_t *m);
+int clams__master_setup_pool(clams__master_t *m);
+int clams__master_setup_loop(clams__master_t *m);
+void clams__master_teardown(clams__master_t *m);
+/* master.c: closes a worker's socket and takes it out of the loop's epoll. */
+void clams__master_close_worker_fd(clams__master_t *m, clams__proc_t *p);
+
 /* spawn.c: forks the worker of slot `p` (state SPAWNING). Returns 0 or
  * CLAMS_ESYS. In the child it never returns. */
 int clams__spawn(clams__master_t *m, clams__proc_t *p);
