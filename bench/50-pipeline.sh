@@ -58,8 +58,13 @@ echo "OMP_THREAD_LIMIT=$OMP_THREAD_LIMIT"
 echo "media made in $(since "$t0") s: $minutes min video, $(du -m "$work/long.mp4" | cut -f1) MB"
 
 # 1. Decoding alone against decoding + the CPU detector.
+# Interleaved (decode, detect, detect1, decode, ...) so that a change in the
+# machine's load hits the three alike.
+rm -f "$work"/decode.txt "$work"/detect.txt "$work"/detect1.txt
+for _ in $(seq "$runs"); do
+    for mode in decode detect detect1; do "$bench" "$mode" "$work/long.mp4" >> "$work/$mode.txt"; done
+done
 for mode in decode detect detect1; do
-    for _ in $(seq "$runs"); do "$bench" "$mode" "$work/long.mp4"; done > "$work/$mode.txt"
     sed -E 's/.*, ([0-9.]+) frames\/s.*/\1/' "$work/$mode.txt" | median > "$work/$mode.fps"
 done
 dec=$(cat "$work/decode.fps"); det=$(cat "$work/detect.fps"); det1=$(cat "$work/detect1.fps")
