@@ -14,7 +14,7 @@
 
 #define MAX_ANSWER ((size_t)64 << 20)
 
-static char *answer; /* MAX_ANSWER bytes of filler, shared by every response */
+static char *answer;      /* MAX_ANSWER bytes of filler, shared by every response */
 static size_t fixed_size; /* 0: answer the request's size */
 
 typedef struct {
@@ -22,9 +22,8 @@ typedef struct {
 } req_t;
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version,
-                               const char *upload_data, size_t *upload_data_size,
-                               void **con_cls)
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
 {
     req_t *req = *con_cls;
     if (!req) {
@@ -39,8 +38,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     size_t n = fixed_size ? fixed_size : req->received ? req->received : 2;
     if (n > MAX_ANSWER)
         n = MAX_ANSWER;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(n, answer, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, answer, MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
     MHD_destroy_response(r);

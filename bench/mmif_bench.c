@@ -18,9 +18,6 @@
 
 static int runs = 5;
 
-
-
-
 /* One timed pass; returns seconds, or -1 on failure. */
 typedef double (*pass_fn)(const char *buf, size_t len, int flags, size_t *out_len);
 
@@ -59,8 +56,9 @@ static double pass_tokens(const char *buf, size_t len, int flags, size_t *out_le
     clams_mmif_t *m = clams_mmif_load(buf, len, NULL);
     if (!m)
         return -1;
-    json_t *text = json_object_get(json_object_get(json_object_get(
-                       clams_mmif_document_at(m, 0), "properties"), "text"), "@value");
+    json_t *text = json_object_get(
+        json_object_get(json_object_get(clams_mmif_document_at(m, 0), "properties"), "text"),
+        "@value");
     const char *s = json_string_value(text);
     size_t n = json_string_length(text);
     clams_view_t *v = clams_mmif_view_new(m);
@@ -73,7 +71,8 @@ static double pass_tokens(const char *buf, size_t len, int flags, size_t *out_le
             i++;
         if (i == start)
             break;
-        clams_annotation_t *a = clams_view_annotation_new(v, "http://mmif.clams.ai/vocabulary/Token/v1");
+        clams_annotation_t *a =
+            clams_view_annotation_new(v, "http://mmif.clams.ai/vocabulary/Token/v1");
         clams_annotation_set_int(a, "start", (long long)start);
         clams_annotation_set_int(a, "end", (long long)i);
         clams_annotation_set_str(a, "document", "d1");
@@ -104,9 +103,10 @@ static void run_case(const char *label, const char *path, pass_fn fn, int flags)
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         double med = t[runs / 2];
-        printf("%-34s %-7s in %7.2f MB out %7.2f MB  median %8.4f s  %8.1f MB/s  peak RSS %7.1f MiB\n",
-               label, flags ? "pretty" : "compact", (double)len / 1e6, (double)out_len / 1e6,
-               med, (double)len / 1e6 / med, (double)ru.ru_maxrss / 1024.0);
+        printf(
+            "%-34s %-7s in %7.2f MB out %7.2f MB  median %8.4f s  %8.1f MB/s  peak RSS %7.1f MiB\n",
+            label, flags ? "pretty" : "compact", (double)len / 1e6, (double)out_len / 1e6, med,
+            (double)len / 1e6 / med, (double)ru.ru_maxrss / 1024.0);
         fflush(stdout);
         _exit(0);
     }
@@ -124,7 +124,8 @@ static int generate(const char *out, long n)
     clams_view_t *v = clams_mmif_view_new(m);
     clams_view_set_app(v, "http://apps.clams.ai/bench-generator/v1");
     for (long i = 0; i < n; i++) {
-        clams_annotation_t *a = clams_view_annotation_new(v, "http://mmif.clams.ai/vocabulary/Token/v1");
+        clams_annotation_t *a =
+            clams_view_annotation_new(v, "http://mmif.clams.ai/vocabulary/Token/v1");
         clams_annotation_set_int(a, "start", i * 6);
         clams_annotation_set_int(a, "end", i * 6 + 5);
         clams_annotation_set_str(a, "document", "d1");

@@ -24,8 +24,7 @@
 
 static size_t last_anns;
 
-static int bench_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
-                          const clams_params_t *p)
+static int bench_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *p)
 {
     (void)p;
     clams_view_t *v = clams_annotate_new_view(ctx, mmif);
@@ -72,14 +71,19 @@ static int bench_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
 }
 
 static const clams_param_spec_t params[] = {
-    {.name = "splitSentences", .description = "x", .type = CLAMS_PARAM_BOOLEAN,
+    {.name = "splitSentences",
+     .description = "x",
+     .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "true"},
-    {.name = "lowercase", .description = "x", .type = CLAMS_PARAM_BOOLEAN,
+    {.name = "lowercase",
+     .description = "x",
+     .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
-    {0}};
+    {0},
+};
 static const clams_io_spec_t inputs[] = {{.type = VOCAB "TextDocument/v1"}, {0}};
-static const clams_io_spec_t outputs[] = {{.type = VOCAB "Token/v1"},
-                                          {.type = VOCAB "Sentence/v1"}, {0}};
+static const clams_io_spec_t outputs[] = {
+    {.type = VOCAB "Token/v1"}, {.type = VOCAB "Sentence/v1"}, {0}};
 
 static const clams_app_t app = {
     .name = "pipeline bench",
@@ -94,15 +98,14 @@ static const clams_app_t app = {
     .annotate = bench_annotate,
 };
 
-
-
 static char *small_mmif(size_t *len)
 {
     static const char sentence[] =
         "Archives chain dozens of CLAMS apps into pipelines over thousands of hours. ";
     size_t cap = 24 * sizeof(sentence) + 512;
     char *b = malloc(cap);
-    int n = snprintf(b, cap, "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
+    int n = snprintf(b, cap,
+                     "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
                      "\"documents\": [{\"@type\": \"http://mmif.clams.ai/vocabulary/"
                      "TextDocument/v1\", \"properties\": {\"id\": \"d1\", \"text\": "
                      "{\"@value\": \"");
@@ -112,7 +115,6 @@ static char *small_mmif(size_t *len)
     *len = (size_t)n;
     return b;
 }
-
 
 int main(int argc, char **argv)
 {

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev check
       libcurl4-openssl-dev wrk python3 python3-jsonschema python3-yaml valgrind clang
-      libclang-rt-14-dev
+      libclang-rt-14-dev clang-format
       libsimdjson-dev # libsimdjson-dev: only bench/json_parse_floor.cpp uses it
       # libclams-media (FFmpeg 5.1) and the ffmpeg tool its tests make media with;
       # the DejaVu font is what drawtext writes the test videos' text in

@@ -61,9 +61,10 @@ int main(int argc, char **argv)
         double secs = bench_now() - t0;
         const clams_audio_info_t *info = clams_audio_info(a);
         printf("audio %s: %.1f s of %d Hz %d ch %s to %llu samples at %d Hz in %.2f s (%.0fx "
-               "real time), peak RSS %.1f MiB, sum %llu\n", path, info->duration_ms / 1000.0,
-               info->source_rate, info->source_channels, info->codec, samples, info->rate, secs,
-               info->duration_ms / 1000.0 / secs, peak_mib(), sum);
+               "real time), peak RSS %.1f MiB, sum %llu\n",
+               path, info->duration_ms / 1000.0, info->source_rate, info->source_channels,
+               info->codec, samples, info->rate, secs, info->duration_ms / 1000.0 / secs,
+               peak_mib(), sum);
         clams_audio_close(a);
         return 0;
     }
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
             frames[count++] = i;
     } else {
         double step = argc > 3 ? atof(argv[3]) : 2.0, off = argc > 4 ? atof(argv[4]) : 0.0;
-        for (double t = off; ; t += step) {
+        for (double t = off;; t += step) {
             long long f;
             if (clams_video_frame_at(v, t, "seconds", &f, &err) != 0 || f >= n)
                 break;
@@ -96,8 +97,9 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("%s %s: %zu of %lld frames (%dx%d %s) in %.2f s (open+index %.2f s), %.0f frames/s, "
-           "peak RSS %.1f MiB, sum %llu\n", mode, path, count, n, info->width, info->height,
-           info->codec, secs, t_open, count / secs, peak_mib(), sum);
+           "peak RSS %.1f MiB, sum %llu\n",
+           mode, path, count, n, info->width, info->height, info->codec, secs, t_open, count / secs,
+           peak_mib(), sum);
     free(frames);
     clams_video_close(v);
     return 0;

@@ -18,7 +18,7 @@
 #endif
 
 #define ANNOTATION "http://mmif.clams.ai/vocabulary/Annotation/v6"
-#define MAX_LEAKS 4096
+#define MAX_LEAKS  4096
 
 static struct {
     bool tried, ok, simulated;
@@ -129,10 +129,10 @@ static int alloc_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
 }
 
 static const clams_param_spec_t alloc_params[] = {
-    {"mib", "MiB of device memory to allocate and fill.", CLAMS_PARAM_INTEGER, false, "1024",
+    {"mib", "MiB of device memory to allocate and fill.", CLAMS_PARAM_INTEGER, false, "1024", NULL,
+     NULL},
+    {"holdMs", "Milliseconds to hold the memory before answering.", CLAMS_PARAM_INTEGER, false, "0",
      NULL, NULL},
-    {"holdMs", "Milliseconds to hold the memory before answering.", CLAMS_PARAM_INTEGER, false,
-     "0", NULL, NULL},
     {"leak", "Keep the memory allocated after the request (until the worker exits).",
      CLAMS_PARAM_BOOLEAN, false, "false", NULL, NULL},
     {0},

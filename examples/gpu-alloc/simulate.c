@@ -46,8 +46,7 @@ static int first_gpu(char *name, size_t name_size, char *why, size_t ws)
     }
     fclose(f);
     if (rc != 0)
-        snprintf(why, ws, "simulation: GPU %s not in %s", sim_uuid[0] ? sim_uuid : "(any)",
-                 path);
+        snprintf(why, ws, "simulation: GPU %s not in %s", sim_uuid[0] ? sim_uuid : "(any)", path);
     return rc;
 }
 

@@ -727,15 +727,17 @@ static const clams_io_spec_t ocr_input_docs[] = {
      .description = "Frames chosen by the TimeFrames, or by sampleInterval "
                     "when there are none."},
     {.type = IMAGE_DOC, .description = "Read whole."},
-    {0}};
-static const clams_io_spec_t ocr_input[] = {{.one_of = ocr_input_docs},
-                                            {.type = TIMEFRAME,
-                                             .description =
-                                                 "Optional: the frames to read (tfSamplingMode, "
-                                                 "tfLabel).",
-                                             .properties = tf_in_props,
-                                             .optional = true},
-                                            {0}};
+    {0},
+};
+static const clams_io_spec_t ocr_input[] = {
+    {.one_of = ocr_input_docs},
+    {.type = TIMEFRAME,
+     .description = "Optional: the frames to read (tfSamplingMode, "
+                    "tfLabel).",
+     .properties = tf_in_props,
+     .optional = true},
+    {0},
+};
 static const clams_io_spec_t ocr_output[] = {
     {.type = TEXTDOC,
      .description = "One per frame (or image) with text: the text, "
@@ -748,7 +750,8 @@ static const clams_io_spec_t ocr_output[] = {
      .description = "TimePoint (or ImageDocument) to TextDocument; "
                     "Paragraph/Sentence/Token to BoundingBox."},
     {.type = TIMEPOINT, .description = "Made for sampled frames no input TimePoint names."},
-    {0}};
+    {0},
+};
 
 static clams_app_t ocr_app = {
     .name = "Tesseract OCR",

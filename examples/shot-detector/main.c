@@ -364,7 +364,8 @@ static const clams_io_spec_t shot_output[] = {
     {.type = TIMEPOINT, .description = "The middle frame of each shot."},
     {.type = "http://mmif.clams.ai/vocabulary/Annotation/v6",
      .description = "The video's fps, frameCount and duration."},
-    {0}};
+    {0},
+};
 
 static const clams_app_t shot_app = {
     .name = "Shot Detector",

@@ -8,8 +8,8 @@
 
 #include "tokenize.h"
 
-#define VOCAB "http://mmif.clams.ai/vocabulary/"
-#define TOKEN_TYPE VOCAB "Token/v1"
+#define VOCAB         "http://mmif.clams.ai/vocabulary/"
+#define TOKEN_TYPE    VOCAB "Token/v1"
 #define SENTENCE_TYPE VOCAB "Sentence/v1"
 
 static const clams_io_spec_t inputs[] = {
@@ -17,26 +17,40 @@ static const clams_io_spec_t inputs[] = {
 
 static const clams_kv_t token_props[] = {{"document", "*"}, {0}};
 static const clams_io_spec_t outputs[] = {
-    {.type = TOKEN_TYPE, .description = "One per word or punctuation mark; start/end are "
-     "code-point offsets into the document text, word is the token text.",
+    {.type = TOKEN_TYPE,
+     .description = "One per word or punctuation mark; start/end are "
+                    "code-point offsets into the document text, word is the token text.",
      .properties = token_props},
-    {.type = SENTENCE_TYPE, .description = "One per sentence (when splitSentences is true); "
-     "start/end are code-point offsets, or, when sentenceTargets is true, targets lists the "
-     "token ids instead (one anchor, never both)."},
-    {0}};
+    {.type = SENTENCE_TYPE,
+     .description =
+         "One per sentence (when splitSentences is true); "
+         "start/end are code-point offsets, or, when sentenceTargets is true, targets lists the "
+         "token ids instead (one anchor, never both)."},
+    {0},
+};
 
 static const clams_param_spec_t params[] = {
-    {.name = "splitSentences", .description = "Also add Sentence annotations.",
-     .type = CLAMS_PARAM_BOOLEAN, .default_value = "true"},
-    {.name = "lowercase", .description = "Write the word property in lower case (ASCII "
-     "letters only); offsets are unchanged.", .type = CLAMS_PARAM_BOOLEAN,
+    {.name = "splitSentences",
+     .description = "Also add Sentence annotations.",
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "true"},
+    {.name = "lowercase",
+     .description = "Write the word property in lower case (ASCII "
+                    "letters only); offsets are unchanged.",
+     .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
-    {.name = "sentenceTargets", .description = "Anchor each sentence by the ids of its tokens "
-     "(targets) instead of start/end offsets.", .type = CLAMS_PARAM_BOOLEAN, .default_value = "false"},
-    {.name = "includeViewDocuments", .description = "Also tokenize TextDocuments found inside "
-     "views (for example the output of a speech recognizer).", .type = CLAMS_PARAM_BOOLEAN,
+    {.name = "sentenceTargets",
+     .description = "Anchor each sentence by the ids of its tokens "
+                    "(targets) instead of start/end offsets.",
+     .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
-    {0}};
+    {.name = "includeViewDocuments",
+     .description = "Also tokenize TextDocuments found inside "
+                    "views (for example the output of a speech recognizer).",
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
+    {0},
+};
 
 typedef struct {
     clams_annotate_ctx_t *ctx;

@@ -31,8 +31,8 @@ static uint32_t decode(const unsigned char *s, size_t len, size_t *n)
 
 static bool is_uspace(uint32_t c)
 {
-    return c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200B) || c == 0x2028 ||
-           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+    return c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200B) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
 }
 
 static bool is_upunct(uint32_t c)
@@ -47,8 +47,7 @@ static cls_t classify(uint32_t c)
     if (c < 0x80) {
         if (c == ' ' || (c >= '\t' && c <= '\r'))
             return C_SPACE;
-        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            c == '_')
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
             return C_WORD;
         return C_PUNCT;
     }

@@ -54,8 +54,7 @@ double tone_plan_bin_hz(const tone_plan_t *plan)
     return (double)plan->rate / plan->frame_len;
 }
 
-void tone_spectrum_cpu(const tone_plan_t *plan, const double *x, size_t nframes,
-                       double *power)
+void tone_spectrum_cpu(const tone_plan_t *plan, const double *x, size_t nframes, double *power)
 {
     const unsigned n_len = plan->frame_len;
     for (size_t f = 0; f < nframes; f++) {
@@ -75,8 +74,7 @@ void tone_spectrum_cpu(const tone_plan_t *plan, const double *x, size_t nframes,
     }
 }
 
-void tone_decide(const tone_plan_t *plan, const double *x, const double *power,
-                 tone_frame_t *out)
+void tone_decide(const tone_plan_t *plan, const double *x, const double *power, tone_frame_t *out)
 {
     const unsigned n = plan->frame_len;
     memset(out, 0, sizeof *out);

@@ -15,8 +15,8 @@ extern "C" {
 #endif
 
 #define TONE_FRAME_MS 50.0
-#define TONE_MIN_HZ 50.0
-#define TONE_MAX_HZ 8000.0
+#define TONE_MIN_HZ   50.0
+#define TONE_MAX_HZ   8000.0
 /* A frame is a tone when the peak bin and its two neighbours hold at least
  * this share of the frame's energy; a pure sine gives about 0.9 or more,
  * speech and music well under 0.5, so float noise cannot flip it. */
@@ -41,8 +41,7 @@ double tone_plan_bin_hz(const tone_plan_t *plan);
 
 /* DFT power of each candidate bin of `nframes` consecutive frames of x:
  * power[f * nbins + j] = |sum_n x[f N + n] e^{-2 pi i (kmin + j) n / N}|^2. */
-void tone_spectrum_cpu(const tone_plan_t *plan, const double *x, size_t nframes,
-                       double *power);
+void tone_spectrum_cpu(const tone_plan_t *plan, const double *x, size_t nframes, double *power);
 
 /* What one frame looks like. */
 typedef struct tone_frame_s {
@@ -53,8 +52,7 @@ typedef struct tone_frame_s {
 } tone_frame_t;
 
 /* Classifies one frame from its samples (N of them) and its spectrum. */
-void tone_decide(const tone_plan_t *plan, const double *x, const double *power,
-                 tone_frame_t *out);
+void tone_decide(const tone_plan_t *plan, const double *x, const double *power, tone_frame_t *out);
 
 /* A detected tone, in milliseconds from the start of the audio. */
 typedef struct tone_segment_s {
@@ -69,9 +67,9 @@ typedef struct tone_tracker_s {
     const tone_plan_t *plan;
     double tolerance_hz;
     long long min_duration_ms;
-    size_t frame_index;    /* frames pushed so far */
-    size_t run_first;      /* first frame of the current run */
-    size_t run_len;        /* 0: no run */
+    size_t frame_index; /* frames pushed so far */
+    size_t run_first;   /* first frame of the current run */
+    size_t run_len;     /* 0: no run */
     double run_freq_sum;
     tone_segment_t *segments;
     size_t count, cap;

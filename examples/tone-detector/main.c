@@ -17,9 +17,9 @@
 #include "tone_gpu.h"
 #endif
 
-#define AUDIO_DOC "http://mmif.clams.ai/vocabulary/AudioDocument/v1"
-#define VIDEO_DOC "http://mmif.clams.ai/vocabulary/VideoDocument/v1"
-#define TIMEFRAME "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
+#define AUDIO_DOC    "http://mmif.clams.ai/vocabulary/AudioDocument/v1"
+#define VIDEO_DOC    "http://mmif.clams.ai/vocabulary/VideoDocument/v1"
+#define TIMEFRAME    "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
 #define CHUNK_FRAMES 256 /* frames per spectrum batch: bounds host and GPU memory */
 
 /* Per-process CUDA state, set by worker_init (after fork) or lazily. */
@@ -61,8 +61,8 @@ typedef struct {
     long long min_duration;
 } run_opts_t;
 
-static int spectra(const run_opts_t *o, const tone_plan_t *plan, const double *x,
-                   size_t nframes, double *power, char *why, size_t ws)
+static int spectra(const run_opts_t *o, const tone_plan_t *plan, const double *x, size_t nframes,
+                   double *power, char *why, size_t ws)
 {
 #ifdef TONE_HAVE_CUDA
     if (o->use_gpu)
@@ -148,7 +148,8 @@ static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, json_t
         return clams_annotate_fail(ctx, "a document without an id");
     clams_error_t err = {0};
     /* The file's own rate and channels; the frame length depends on the rate. */
-    clams_audio_opts_t ao = {.sample_rate = CLAMS_AUDIO_KEEP, .channels = CLAMS_AUDIO_KEEP,
+    clams_audio_opts_t ao = {.sample_rate = CLAMS_AUDIO_KEEP,
+                             .channels = CLAMS_AUDIO_KEEP,
                              .format = CLAMS_SAMPLE_FLOAT};
     clams_audio_t *probe = clams_audio_open(doc, &ao, &err);
     if (!probe)
@@ -170,10 +171,14 @@ static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, json_t
     tone_tracker_t tracker;
     tone_tracker_init(&tracker, &plan, o->tolerance, o->min_duration);
     char why[512] = "";
-    stream_t st = {.o = o, .plan = &plan, .tracker = &tracker, .channels = channels,
+    stream_t st = {.o = o,
+                   .plan = &plan,
+                   .tracker = &tracker,
+                   .channels = channels,
                    .x = malloc(ao.chunk_frames * sizeof(double)),
                    .power = malloc(CHUNK_FRAMES * (size_t)plan.nbins * sizeof(double)),
-                   .why = why, .ws = sizeof why};
+                   .why = why,
+                   .ws = sizeof why};
     int rc;
     if (!st.x || !st.power)
         rc = clams_annotate_fail(ctx, "%s: out of memory", id);
@@ -199,8 +204,7 @@ static int choose_device(clams_annotate_ctx_t *ctx, const char *device, run_opts
         o->use_gpu = false;
     } else if (strcmp(device, "gpu") == 0) {
         if (!gpu_state.ok)
-            return clams_annotate_fail(ctx, "device=gpu but no GPU is usable: %s",
-                                       gpu_state.why);
+            return clams_annotate_fail(ctx, "device=gpu but no GPU is usable: %s", gpu_state.why);
         o->use_gpu = true;
     } else {
         o->use_gpu = gpu_state.ok;
@@ -251,13 +255,16 @@ static int tone_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
 static const char *const device_choices[] = {"auto", "cpu", "gpu", NULL};
 
 static const clams_param_spec_t tone_params[] = {
-    {"minDuration", "Shortest tone to report, in milliseconds.", CLAMS_PARAM_INTEGER, false,
-     "2000", NULL, NULL},
-    {"tolerance", "Largest frequency drift (Hz) from a tone's running mean that still "
-     "counts as the same tone.", CLAMS_PARAM_NUMBER, false, "20", NULL, NULL},
-    {"device", "Where the spectra are computed: auto (the GPU when one is usable), cpu "
-     "or gpu (fail without a GPU). Results are identical.", CLAMS_PARAM_STRING, false,
-     "auto", NULL, device_choices},
+    {"minDuration", "Shortest tone to report, in milliseconds.", CLAMS_PARAM_INTEGER, false, "2000",
+     NULL, NULL},
+    {"tolerance",
+     "Largest frequency drift (Hz) from a tone's running mean that still "
+     "counts as the same tone.",
+     CLAMS_PARAM_NUMBER, false, "20", NULL, NULL},
+    {"device",
+     "Where the spectra are computed: auto (the GPU when one is usable), cpu "
+     "or gpu (fail without a GPU). Results are identical.",
+     CLAMS_PARAM_STRING, false, "auto", NULL, device_choices},
     {0},
 };
 
@@ -265,10 +272,13 @@ static const clams_kv_t tf_props[] = {{"timeUnit", "millisecond"}, {"label", "to
 static const clams_io_spec_t tone_input_docs[] = {
     {.type = AUDIO_DOC, .description = "Audio in any format FFmpeg decodes."},
     {.type = VIDEO_DOC, .description = "Its audio track is read."},
-    {0}};
+    {0},
+};
 static const clams_io_spec_t tone_input[] = {{.one_of = tone_input_docs}, {0}};
-static const clams_io_spec_t tone_output[] = {{.type = TIMEFRAME, .properties = tf_props},
-                                              {0}};
+static const clams_io_spec_t tone_output[] = {
+    {.type = TIMEFRAME, .properties = tf_props},
+    {0},
+};
 
 static const clams_app_t tone_app = {
     .name = "Tone Detector",

@@ -22,8 +22,8 @@ const char *tone_cuda_device_name(void);
 
 /* Same contract as tone_spectrum_cpu, on the GPU. Device buffers grow as
  * needed and are kept until tone_cuda_release. Returns 0 or -1. */
-int tone_cuda_spectrum(const tone_plan_t *plan, const double *x, size_t nframes,
-                       double *power, char *why, size_t why_size);
+int tone_cuda_spectrum(const tone_plan_t *plan, const double *x, size_t nframes, double *power,
+                       char *why, size_t why_size);
 
 /* Bytes of device memory held by the buffers at their largest since the last
  * release (what the app reports as its allocator peak). */

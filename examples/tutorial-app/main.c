@@ -8,32 +8,38 @@
 
 #include <clams/clams.h>
 
-#define VOCAB "http://mmif.clams.ai/vocabulary/"
+#define VOCAB     "http://mmif.clams.ai/vocabulary/"
 #define SPAN_TYPE VOCAB "Span/v5"
 
 static const clams_io_spec_t inputs[] = {
     {.type = VOCAB "TextDocument/v1", .description = "Text to search (inline text)."},
-    {0}};
+    {0},
+};
 
 static const clams_io_spec_t outputs[] = {
-    {.type = SPAN_TYPE, .description = "One per keyword occurrence: start and end are "
-     "code point offsets into the text, keyword is the keyword found."},
-    {0}};
+    {.type = SPAN_TYPE,
+     .description = "One per keyword occurrence: start and end are "
+                    "code point offsets into the text, keyword is the keyword found."},
+    {0},
+};
 
 static const clams_param_spec_t params[] = {
-    {.name = "keywords", .description = "Words to look for.",
-     .type = CLAMS_PARAM_STRING, .multivalued = true,
+    {.name = "keywords",
+     .description = "Words to look for.",
+     .type = CLAMS_PARAM_STRING,
+     .multivalued = true,
      .default_values = (const char *const[]){NULL}},
-    {.name = "caseSensitive", .description = "Match upper and lower case exactly.",
-     .type = CLAMS_PARAM_BOOLEAN, .default_value = "false"},
-    {0}};
+    {.name = "caseSensitive",
+     .description = "Match upper and lower case exactly.",
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
+    {0},
+};
 
 /* True when text[at..] starts with word and the match is a whole word. */
-static bool match_at(const char *text, size_t at, const char *word, size_t len,
-                     bool case_sensitive)
+static bool match_at(const char *text, size_t at, const char *word, size_t len, bool case_sensitive)
 {
-    int diff = case_sensitive ? strncmp(text + at, word, len)
-                              : strncasecmp(text + at, word, len);
+    int diff = case_sensitive ? strncmp(text + at, word, len) : strncasecmp(text + at, word, len);
     if (diff != 0)
         return false;
     bool left_ok = at == 0 || !isalnum((unsigned char)text[at - 1]);
@@ -41,8 +47,8 @@ static bool match_at(const char *text, size_t at, const char *word, size_t len,
     return left_ok && right_ok;
 }
 
-static int spot(clams_annotate_ctx_t *ctx, clams_view_t *view, const char *doc_id,
-                const char *text, const char *word, bool case_sensitive)
+static int spot(clams_annotate_ctx_t *ctx, clams_view_t *view, const char *doc_id, const char *text,
+                const char *word, bool case_sensitive)
 {
     size_t len = strlen(word), text_len = strlen(text);
     for (size_t at = 0; len > 0 && text[at]; at++) {
@@ -81,8 +87,8 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
             continue;
         json_t *props = json_object_get(doc, "properties");
         const char *id = json_string_value(json_object_get(props, "id"));
-        const char *text = json_string_value(
-            json_object_get(json_object_get(props, "text"), "@value"));
+        const char *text =
+            json_string_value(json_object_get(json_object_get(props, "text"), "@value"));
         if (!id || !text) {
             clams_annotate_warn(ctx, "document %s has no inline text", id ? id : "?");
             continue;

@@ -118,14 +118,14 @@ struct clams_app_s {
      * gets "/<version>" appended. */
     const char *identifier;
     const char *url;
-    const clams_io_spec_t *input;  /* zero-terminated */
-    const clams_io_spec_t *output; /* zero-terminated */
+    const clams_io_spec_t *input;         /* zero-terminated */
+    const clams_io_spec_t *output;        /* zero-terminated */
     const clams_param_spec_t *parameters; /* zero-terminated (name == NULL) */
     const char *const *dependencies;      /* NULL-terminated */
     const clams_kv_t *more;               /* zero-terminated */
     const char *const *app_tags;          /* NULL-terminated */
-    int est_gpu_mem_min; /* MB; 0 = not declared */
-    int est_gpu_mem_typ; /* MB; 0 = not declared; < min is raised to min */
+    int est_gpu_mem_min;                  /* MB; 0 = not declared */
+    int est_gpu_mem_typ;                  /* MB; 0 = not declared; < min is raised to min */
 
     clams_annotate_fn annotate; /* required */
     clams_worker_init_fn worker_init;
@@ -164,7 +164,7 @@ CLAMS_API clams_view_t *clams_annotate_new_view(clams_annotate_ctx_t *ctx, clams
  * `func` go into the error view's stackTrace together with a native backtrace.
  * Always returns CLAMS_EAPP, so `return clams_annotate_fail(...)` reads well. */
 CLAMS_API int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file, int line,
-                           const char *func, const char *fmt, ...)
+                                     const char *func, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 #define clams_annotate_fail(ctx, ...) \
     clams_annotate_fail_at((ctx), __FILE__, __LINE__, __func__, __VA_ARGS__)
@@ -177,7 +177,7 @@ CLAMS_API int clams_annotate_warn(clams_annotate_ctx_t *ctx, const char *fmt, ..
  * the device `gpu_uuid` (NULL = the worker's GPU) during this request; hwFetch
  * reports the larger of this and what NVML measured. */
 CLAMS_API void clams_annotate_report_gpu_peak(clams_annotate_ctx_t *ctx, const char *gpu_uuid,
-                                    unsigned long long bytes);
+                                              unsigned long long bytes);
 
 /* The app's `user` pointer. Ownership: borrowed (the app's own). */
 CLAMS_API void *clams_annotate_user(const clams_annotate_ctx_t *ctx);
@@ -199,19 +199,22 @@ CLAMS_API const json_t *clams_param_get(const clams_params_t *params, const char
 /* Convenience readers; they return `fallback` when the parameter is missing or
  * of another type. Ownership (the string readers): borrowed from params, valid
  * until annotate returns; a returned fallback is the caller's own pointer. */
-CLAMS_API long long clams_param_int(const clams_params_t *params, const char *name, long long fallback);
-CLAMS_API double clams_param_number(const clams_params_t *params, const char *name, double fallback);
+CLAMS_API long long clams_param_int(const clams_params_t *params, const char *name,
+                                    long long fallback);
+CLAMS_API double clams_param_number(const clams_params_t *params, const char *name,
+                                    double fallback);
 CLAMS_API bool clams_param_bool(const clams_params_t *params, const char *name, bool fallback);
 CLAMS_API const char *clams_param_string(const clams_params_t *params, const char *name,
-                               const char *fallback);
+                                         const char *fallback);
 /* Multivalued: number of values, and the i-th as a string (NULL if absent).
  * Ownership: borrowed from params, valid until annotate returns. */
 CLAMS_API size_t clams_param_count(const clams_params_t *params, const char *name);
-CLAMS_API const char *clams_param_string_at(const clams_params_t *params, const char *name, size_t i);
+CLAMS_API const char *clams_param_string_at(const clams_params_t *params, const char *name,
+                                            size_t i);
 /* Map parameters: the value for `key`, or NULL. Ownership: borrowed from
  * params, valid until annotate returns. */
 CLAMS_API const char *clams_param_map_get(const clams_params_t *params, const char *name,
-                                const char *key);
+                                          const char *key);
 
 #ifdef __cplusplus
 }

@@ -19,22 +19,22 @@ extern "C" {
 #endif
 
 /* One list, expanded into the enum, the names and the messages. */
-#define CLAMS_ERRNO_MAP(XX)                                            \
-    XX(OK, 0, "success")                                               \
-    XX(ENOMEM, -1, "out of memory")                                    \
-    XX(EINVAL, -2, "invalid argument")                                 \
-    XX(EIO, -3, "input/output error")                                  \
-    XX(ESYNTAX, -4, "JSON syntax error")                               \
-    XX(ESCHEMA, -5, "document does not follow the MMIF schema")        \
-    XX(ENOTFOUND, -6, "not found")                                     \
-    XX(EEXIST, -7, "already exists")                                   \
-    XX(EPARAM, -8, "invalid runtime parameter")                        \
-    XX(EAPP, -9, "the app failed")                                     \
-    XX(ETOOBIG, -10, "input too large")                                \
-    XX(EMETADATA, -11, "invalid app metadata")                         \
-    XX(ENOGPU, -12, "GPU information unavailable")                     \
-    XX(ECONFIG, -13, "invalid configuration")                          \
-    XX(EENVELOPE, -14, "invalid request envelope")                     \
+#define CLAMS_ERRNO_MAP(XX)                                     \
+    XX(OK, 0, "success")                                        \
+    XX(ENOMEM, -1, "out of memory")                             \
+    XX(EINVAL, -2, "invalid argument")                          \
+    XX(EIO, -3, "input/output error")                           \
+    XX(ESYNTAX, -4, "JSON syntax error")                        \
+    XX(ESCHEMA, -5, "document does not follow the MMIF schema") \
+    XX(ENOTFOUND, -6, "not found")                              \
+    XX(EEXIST, -7, "already exists")                            \
+    XX(EPARAM, -8, "invalid runtime parameter")                 \
+    XX(EAPP, -9, "the app failed")                              \
+    XX(ETOOBIG, -10, "input too large")                         \
+    XX(EMETADATA, -11, "invalid app metadata")                  \
+    XX(ENOGPU, -12, "GPU information unavailable")              \
+    XX(ECONFIG, -13, "invalid configuration")                   \
+    XX(EENVELOPE, -14, "invalid request envelope")              \
     XX(ESYS, -15, "system call failed")
 
 typedef enum {

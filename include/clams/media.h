@@ -84,17 +84,17 @@ CLAMS_API void clams_image_release(clams_image_t *img);
 typedef struct clams_video_s clams_video_t;
 
 typedef struct clams_video_info_s {
-    int fps_num;            /* exact frame rate fps_num / fps_den (the stream's */
-    int fps_den;            /*   average rate, e.g. 30000/1001) */
-    double fps;             /* fps_num / fps_den */
-    long long frame_count;  /* frames decoding yields (counted, not the header's) */
-    double duration_ms;     /* frame_count / fps * 1000 */
-    double start_time_ms;   /* the first frame's timestamp in the container */
+    int fps_num;           /* exact frame rate fps_num / fps_den (the stream's */
+    int fps_den;           /*   average rate, e.g. 30000/1001) */
+    double fps;            /* fps_num / fps_den */
+    long long frame_count; /* frames decoding yields (counted, not the header's) */
+    double duration_ms;    /* frame_count / fps * 1000 */
+    double start_time_ms;  /* the first frame's timestamp in the container */
     int width;
     int height;
-    char codec[32];         /* FFmpeg's decoder name: "h264", "mpeg4", "vp9" */
-    char path[4096];        /* the file opened */
-    char document[256];     /* the document id ("-" for clams_video_open_file) */
+    char codec[32];     /* FFmpeg's decoder name: "h264", "mpeg4", "vp9" */
+    char path[4096];    /* the file opened */
+    char document[256]; /* the document id ("-" for clams_video_open_file) */
 } clams_video_info_t;
 
 typedef struct clams_video_opts_s {
@@ -113,8 +113,7 @@ typedef struct clams_video_opts_s {
 CLAMS_API clams_video_t *clams_video_open(const json_t *doc, const clams_video_opts_t *opts,
                                           clams_error_t *err);
 /* As clams_video_open for a path (tools, benchmarks). Ownership: new. */
-CLAMS_API clams_video_t *clams_video_open_file(const char *path,
-                                               const clams_video_opts_t *opts,
+CLAMS_API clams_video_t *clams_video_open_file(const char *path, const clams_video_opts_t *opts,
                                                clams_error_t *err);
 /* Closes the video. NULL is ignored. */
 CLAMS_API void clams_video_close(clams_video_t *video);
@@ -146,8 +145,8 @@ typedef int (*clams_frame_fn)(long long frame, const clams_image_t *img, void *d
  * CLAMS_EIO naming it. Returns 0, fn's non-zero value, or a negative code.
  * Ownership: frames borrowed. */
 CLAMS_API int clams_video_frames(clams_video_t *video, const long long *frames, size_t n,
-                                 const clams_frame_opts_t *opts, clams_frame_fn fn,
-                                 void *data, clams_error_t *err);
+                                 const clams_frame_opts_t *opts, clams_frame_fn fn, void *data,
+                                 clams_error_t *err);
 
 /* One frame into a caller's buffer of `size` bytes (at least
  * clams_video_frame_size), described by *img (img->data = buf).
@@ -165,8 +164,7 @@ typedef struct clams_video_stats_s {
 CLAMS_API void clams_video_stats(const clams_video_t *video, clams_video_stats_t *stats);
 
 /* Bytes one frame takes with these options (0 on bad options). */
-CLAMS_API size_t clams_video_frame_size(const clams_video_t *video,
-                                        const clams_frame_opts_t *opts);
+CLAMS_API size_t clams_video_frame_size(const clams_video_t *video, const clams_frame_opts_t *opts);
 
 /* Records the video's properties the way mmif-python does for the next apps
  * (its open_container/capture): one Annotation
@@ -200,7 +198,7 @@ typedef struct clams_tf_sample_s {
     /* For frames taken from TimePoints (representatives, targets): the long
      * id of the TimePoint for each frame, else NULL. */
     const char *const *timepoints;
-    const char *skipped;      /* why count is 0 ("no representatives"), else NULL */
+    const char *skipped; /* why count is 0 ("no representatives"), else NULL */
 } clams_tf_sample_t;
 
 typedef int (*clams_tf_fn)(const clams_tf_sample_t *sample, void *data);
@@ -224,9 +222,9 @@ typedef int (*clams_tf_fn)(const clams_tf_sample_t *sample, void *data);
  * naming it (CLAMS_ENOTFOUND, CLAMS_EINVAL). Returns 0, fn's non-zero value or
  * a negative code. Ownership: the sample and everything in it is borrowed for
  * the duration of the call. */
-CLAMS_API int clams_tf_sample(const clams_mmif_t *mmif, const char *document,
-                              clams_tf_mode_t mode, double fps, const char *const *labels,
-                              clams_tf_fn fn, void *data, clams_error_t *err);
+CLAMS_API int clams_tf_sample(const clams_mmif_t *mmif, const char *document, clams_tf_mode_t mode,
+                              double fps, const char *const *labels, clams_tf_fn fn, void *data,
+                              clams_error_t *err);
 
 /* ---- Audio ------------------------------------------------------------------------- */
 
@@ -239,11 +237,11 @@ typedef enum {
 
 /* Zeroed (or NULL) = 16 kHz mono float32, the input speech engines expect. */
 typedef struct clams_audio_opts_s {
-    int sample_rate;           /* Hz; 0 = 16000; CLAMS_AUDIO_KEEP = the source's */
-    int channels;              /* 0 = 1 (mono, FFmpeg's downmix); CLAMS_AUDIO_KEEP =
+    int sample_rate; /* Hz; 0 = 16000; CLAMS_AUDIO_KEEP = the source's */
+    int channels;    /* 0 = 1 (mono, FFmpeg's downmix); CLAMS_AUDIO_KEEP =
                                   the source's channels, interleaved */
     clams_sample_fmt_t format;
-    size_t chunk_frames;       /* samples per channel a chunk; 0 = 16384 */
+    size_t chunk_frames; /* samples per channel a chunk; 0 = 16384 */
 } clams_audio_opts_t;
 #define CLAMS_AUDIO_KEEP (-1)
 
@@ -251,8 +249,8 @@ typedef struct clams_audio_info_s {
     int source_rate;
     int source_channels;
     char codec[32];
-    double duration_ms;  /* the container's, 0 when unknown */
-    int rate;            /* what is delivered */
+    double duration_ms; /* the container's, 0 when unknown */
+    int rate;           /* what is delivered */
     int channels;
     clams_sample_fmt_t format;
     char path[4096];
@@ -265,8 +263,7 @@ typedef struct clams_audio_info_s {
 CLAMS_API clams_audio_t *clams_audio_open(const json_t *doc, const clams_audio_opts_t *opts,
                                           clams_error_t *err);
 /* As clams_audio_open for a path. Ownership: new. */
-CLAMS_API clams_audio_t *clams_audio_open_file(const char *path,
-                                               const clams_audio_opts_t *opts,
+CLAMS_API clams_audio_t *clams_audio_open_file(const char *path, const clams_audio_opts_t *opts,
                                                clams_error_t *err);
 CLAMS_API void clams_audio_close(clams_audio_t *audio);
 /* Ownership: borrowed (valid until close). */
@@ -275,8 +272,7 @@ CLAMS_API const clams_audio_info_t *clams_audio_info(const clams_audio_t *audio)
 /* Called per chunk: `frames` samples per channel (interleaved, of the opened
  * format) starting at sample `start` (per channel, from the first decoded
  * sample). Valid only during the call; return non-zero to stop. */
-typedef int (*clams_audio_fn)(const void *samples, size_t frames, long long start,
-                              void *data);
+typedef int (*clams_audio_fn)(const void *samples, size_t frames, long long start, void *data);
 
 /* Decodes the whole stream, handing chunks of chunk_frames (the last may be
  * shorter) to fn. A decoding error or a stream that ends well before its

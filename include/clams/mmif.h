@@ -113,10 +113,9 @@ CLAMS_API size_t clams_type_short_name(const char *uri, char *buf, size_t size);
  * returns that value; returns 0 otherwise. Annotations created through this API
  * are visited too (as freshly built JSON, freed after the call).
  * Ownership: `annotation` is borrowed for the duration of the call. */
-typedef int (*clams_annotation_fn)(const clams_view_t *view, json_t *annotation,
-                                   void *data);
+typedef int (*clams_annotation_fn)(const clams_view_t *view, json_t *annotation, void *data);
 CLAMS_API int clams_mmif_foreach_annotation(const clams_mmif_t *mmif, const char *type, int flags,
-                                  clams_annotation_fn fn, void *data);
+                                            clams_annotation_fn fn, void *data);
 
 /* ---- Views --------------------------------------------------------------------- */
 
@@ -152,7 +151,8 @@ CLAMS_API int clams_view_set_app(clams_view_t *view, const char *app);
 CLAMS_API int clams_view_add_contains(clams_view_t *view, const char *type_uri, json_t *props);
 /* Turns the view into an error view: removes contains, annotations and
  * warnings; sets metadata.error = {message, stackTrace (when not NULL)}. */
-CLAMS_API int clams_view_set_error(clams_view_t *view, const char *message, const char *stack_trace);
+CLAMS_API int clams_view_set_error(clams_view_t *view, const char *message,
+                                   const char *stack_trace);
 /* Appends a string to metadata.warnings (creating it, removing contains). */
 CLAMS_API int clams_view_add_warning(clams_view_t *view, const char *warning);
 
@@ -181,7 +181,7 @@ CLAMS_API int clams_annotation_set_bool(clams_annotation_t *ann, const char *key
 CLAMS_API int clams_annotation_set_str(clams_annotation_t *ann, const char *key, const char *value);
 /* As set_str with an explicit length (value need not be NUL-terminated). */
 CLAMS_API int clams_annotation_set_strn(clams_annotation_t *ann, const char *key, const char *value,
-                              size_t len);
+                                        size_t len);
 /* Any JSON value (arrays, objects, null). Ownership: steals value. */
 CLAMS_API int clams_annotation_set_json(clams_annotation_t *ann, const char *key, json_t *value);
 /* The property as JSON, built on demand, or NULL when absent.
@@ -213,10 +213,10 @@ CLAMS_API int clams_mmif_set_vocabulary(clams_mmif_t *mmif, const char *mmif_ver
  * for 1.1.0, http://clams.ai/vocabulary/type/TextDocument/v2 for 1.2.0.
  * Returns 0, CLAMS_EEXIST when the id is taken, or another negative code. */
 CLAMS_API int clams_mmif_add_text_document(clams_mmif_t *mmif, const char *type_uri, const char *id,
-                                 const char *text, const char *language);
+                                           const char *text, const char *language);
 /* Appends a media document (Video/Audio/Image/Text with a location). */
-CLAMS_API int clams_mmif_add_media_document(clams_mmif_t *mmif, const char *type_uri, const char *id,
-                                  const char *mime, const char *location);
+CLAMS_API int clams_mmif_add_media_document(clams_mmif_t *mmif, const char *type_uri,
+                                            const char *id, const char *mime, const char *location);
 
 /* ---- Reading helpers ----------------------------------------------------------
  * What apps read besides their own views: where a document's file is, the text
@@ -240,8 +240,7 @@ CLAMS_API int clams_location_path(const char *location, char **path, clams_error
 /* A resolver for one location scheme (the C counterpart of mmif-python's
  * docloc plugins): returns a new malloc'd local path for `location`, or NULL
  * with a message in err (code CLAMS_ENOTFOUND, CLAMS_EIO...). */
-typedef char *(*clams_location_resolver_fn)(const char *location, void *user,
-                                           clams_error_t *err);
+typedef char *(*clams_location_resolver_fn)(const char *location, void *user, clams_error_t *err);
 /* Registers fn for `scheme` ("s3", lower case, without "://"); a second call
  * for the same scheme replaces the first, fn NULL removes it. At most 16
  * schemes; "file" cannot be replaced. This is process-wide state: register in
@@ -278,18 +277,17 @@ CLAMS_API int clams_text_document_text(const json_t *doc, char **text, size_t *l
  * the document's long id ("v_2:td_1" inside a view). Stops when fn returns
  * non-zero and returns that value; returns 0 otherwise.
  * Ownership: view, id and doc are borrowed for the duration of the call. */
-typedef int (*clams_document_fn)(const clams_view_t *view, const char *id, json_t *doc,
-                                 void *data);
-CLAMS_API int clams_mmif_foreach_document(const clams_mmif_t *mmif, const char *type,
-                                          int flags, clams_document_fn fn, void *data);
+typedef int (*clams_document_fn)(const clams_view_t *view, const char *id, json_t *doc, void *data);
+CLAMS_API int clams_mmif_foreach_document(const clams_mmif_t *mmif, const char *type, int flags,
+                                          clams_document_fn fn, void *data);
 
 /* Calls fn for every Alignment (loaded views) with `id` at either end, in
  * either direction: `other_id` is the long id of the far end and `other` its
  * JSON (NULL when that id resolves to nothing). Short ids inside a view are
  * read as ids of that view. Returns as clams_mmif_foreach_document.
  * Ownership: everything passed to fn is borrowed for the duration of the call. */
-typedef int (*clams_aligned_fn)(const clams_view_t *view, json_t *alignment,
-                                const char *other_id, json_t *other, void *data);
+typedef int (*clams_aligned_fn)(const clams_view_t *view, json_t *alignment, const char *other_id,
+                                json_t *other, void *data);
 CLAMS_API int clams_mmif_foreach_aligned(const clams_mmif_t *mmif, const char *id,
                                          clams_aligned_fn fn, void *data);
 
@@ -328,8 +326,8 @@ CLAMS_API clams_time_unit_t clams_time_unit_parse(const char *unit);
  * decimals). ISO units are refused here (clams_time_from_iso/clams_time_to_iso).
  * An unknown unit is CLAMS_EINVAL naming it; frames with fps <= 0 too.
  * Ownership: none. */
-CLAMS_API int clams_time_convert(double t, const char *in_unit, const char *out_unit,
-                                 double fps, double *out, clams_error_t *err);
+CLAMS_API int clams_time_convert(double t, const char *in_unit, const char *out_unit, double fps,
+                                 double *out, clams_error_t *err);
 
 /* "HH:MM:SS.fff" (the fraction required, 1 to 6 digits; hours 0-23) to whole
  * milliseconds as mmif-python: int(1000 * seconds). Returns 0 or CLAMS_EINVAL. */
@@ -379,7 +377,7 @@ CLAMS_API char *clams_mmif_dumps(const clams_mmif_t *mmif, int flags, size_t *le
  * Returns 0 or a negative code. */
 typedef int (*clams_dump_fn)(const char *buf, size_t size, void *data);
 CLAMS_API int clams_mmif_dump_callback(const clams_mmif_t *mmif, int flags, clams_dump_fn fn,
-                             void *data);
+                                       void *data);
 
 /* Writes the document to a file descriptor. Returns 0 or a negative code. */
 CLAMS_API int clams_mmif_dump_fd(const clams_mmif_t *mmif, int flags, int fd);

@@ -58,8 +58,8 @@ static char *make_trace(const char *file, int line, const char *func)
     return out;
 }
 
-int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file, int line,
-                           const char *func, const char *fmt, ...)
+int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file, int line, const char *func,
+                           const char *fmt, ...)
 {
     if (!ctx || ctx->failed)
         return CLAMS_EAPP;
@@ -129,8 +129,8 @@ void clams__timedelta_str(long long usec, char *buf, size_t size)
     int n = 0;
     if (days)
         n = snprintf(buf, size, "%lld day%s, ", days, days == 1 ? "" : "s");
-    n += snprintf(buf + n, size - (size_t)n, "%lld:%02lld:%02lld", secs / 3600,
-                  (secs / 60) % 60, secs % 60);
+    n += snprintf(buf + n, size - (size_t)n, "%lld:%02lld:%02lld", secs / 3600, (secs / 60) % 60,
+                  secs % 60);
     if (micro)
         snprintf(buf + n, size - (size_t)n, ".%06lld", micro);
 }

@@ -128,8 +128,7 @@ static int check_io_unique(const clams_io_spec_t *list, const char *field, clams
             json_decref(b);
             if (same)
                 return clams__error_set(err, CLAMS_EMETADATA, field, "unique",
-                                        "app metadata: %s lists %s twice", field,
-                                        list[i].type);
+                                        "app metadata: %s lists %s twice", field, list[i].type);
         }
     }
     return 0;
@@ -137,10 +136,14 @@ static int check_io_unique(const clams_io_spec_t *list, const char *field, clams
 
 static int check_required(const clams_app_t *app, clams_error_t *err)
 {
-    const struct { const char *name; const char *value; } req[] = {
-        {"name", app->name}, {"description", app->description},
-        {"app_license", app->app_license}, {"identifier", app->identifier},
-        {"url", app->url}};
+    const struct {
+        const char *name;
+        const char *value;
+    } req[] = {{"name", app->name},
+               {"description", app->description},
+               {"app_license", app->app_license},
+               {"identifier", app->identifier},
+               {"url", app->url}};
     for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++)
         if (!req[i].value || !*req[i].value)
             return clams__error_set(err, CLAMS_EMETADATA, req[i].name, "required",
@@ -164,8 +167,8 @@ static void fix_gpu(clams__app_rt_t *rt)
     if (rt->gpu_min > 0 && rt->gpu_typ > 0 && rt->gpu_typ < rt->gpu_min) {
         clams__log(CLAMS_LOG_WARNING, 0,
                    "app metadata: est_gpu_mem_typ (%d MB) is lower than est_gpu_mem_min "
-                   "(%d MB); using est_gpu_mem_typ = %d", rt->gpu_typ, rt->gpu_min,
-                   rt->gpu_min);
+                   "(%d MB); using est_gpu_mem_typ = %d",
+                   rt->gpu_typ, rt->gpu_min, rt->gpu_min);
         rt->gpu_typ = rt->gpu_min;
     }
 }
@@ -179,9 +182,9 @@ static json_t *build_metadata(clams__app_rt_t *rt, const char *version)
     bad |= json_object_set_new(m, "name", json_string(app->name));
     bad |= json_object_set_new(m, "description", json_string(app->description));
     bad |= json_object_set_new(m, "app_version", json_string(version));
-    bad |= json_object_set_new(m, "mmif_version",
-                               json_string(app->mmif_version ? app->mmif_version
-                                                             : CLAMS_MMIF_SPEC_VERSION));
+    bad |= json_object_set_new(
+        m, "mmif_version",
+        json_string(app->mmif_version ? app->mmif_version : CLAMS_MMIF_SPEC_VERSION));
     if (app->analyzer_version)
         bad |= json_object_set_new(m, "analyzer_version", json_string(app->analyzer_version));
     if (app->analyzer_versions && app->analyzer_versions[0].key)
@@ -274,8 +277,7 @@ int clams__app_rt_gpu_typ(const clams__app_rt_t *rt)
     return rt->gpu_typ;
 }
 
-int clams__app_rt_get(const clams__app_rt_t *rt, const clams__query_t *q,
-                      clams__response_t *out)
+int clams__app_rt_get(const clams__app_rt_t *rt, const clams__query_t *q, clams__response_t *out)
 {
     size_t n;
     const char **vals = clams__query_values(q, "pretty", &n);

@@ -16,14 +16,17 @@ static const clams_param_spec_t universal_params[] = {
     {.name = "pretty",
      .description = "The JSON body of the HTTP response will be re-formatted with 2-space "
                     "indentation",
-     .type = CLAMS_PARAM_BOOLEAN, .default_value = "false"},
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
     {.name = "runningTime",
      .description = "The running time of the app will be recorded in the view metadata",
-     .type = CLAMS_PARAM_BOOLEAN, .default_value = "true"},
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "true"},
     {.name = "hwFetch",
      .description = "The hardware information (architecture, GPU and vRAM) will be recorded "
                     "in the view metadata",
-     .type = CLAMS_PARAM_BOOLEAN, .default_value = "false"},
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
     {.name = "tfSamplingMode",
      .description =
          "Sampling mode for TimeFrame annotations. Has no effect when the app does not process "
@@ -32,9 +35,11 @@ static const clams_param_spec_t universal_params[] = {
          "otherwise extracts an image from the midpoint of the start/end interval (midpoint is "
          "calculated by floor division of the sum of start and end). \"all\" uses all target "
          "timepoints if present, otherwise extracts all images from the time interval.",
-     .type = CLAMS_PARAM_STRING, .default_value = "representatives",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = "representatives",
      .choices = sampling_choices},
-    {0}};
+    {0},
+};
 
 static const char *type_name(clams_param_type_t t)
 {
@@ -73,8 +78,7 @@ static json_t *strings_json(const char *const *v, size_t n)
 }
 
 /* A choice is one scalar (map choices stay strings). */
-static json_t *cast_choices(const clams__pspec_t *p, const char *const *choices,
-                            clams_error_t *err)
+static json_t *cast_choices(const clams__pspec_t *p, const char *const *choices, clams_error_t *err)
 {
     clams__pspec_t scalar = *p;
     scalar.multivalued = true;
@@ -87,7 +91,7 @@ static bool value_in_choices(const json_t *choices, const json_t *v)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(choices, i, c)
+    json_array_foreach (choices, i, c)
         if (json_equal(c, (json_t *)v))
             return true;
     return false;
@@ -105,14 +109,15 @@ static int add_spec(clams__pspecs_t *out, const clams_param_spec_t *ps, clams_er
         return clams__error_set(err, CLAMS_EMETADATA, ps->name, "unique",
                                 "parameter \"%s\" is declared more than once (the universal "
                                 "parameters pretty, runningTime, hwFetch and tfSamplingMode "
-                                "are added by the SDK)", ps->name);
+                                "are added by the SDK)",
+                                ps->name);
     clams__pspec_t *p = &out->items[out->count];
     memset(p, 0, sizeof(*p));
     p->name = ps->name;
     p->description = ps->description ? ps->description : "";
     p->type = ps->type;
-    p->multivalued = ps->type == CLAMS_PARAM_MAP ||
-                     (ps->type != CLAMS_PARAM_BOOLEAN && ps->multivalued);
+    p->multivalued =
+        ps->type == CLAMS_PARAM_MAP || (ps->type != CLAMS_PARAM_BOOLEAN && ps->multivalued);
     out->count++;
     clams_error_t cerr = {0};
     if (ps->choices && !(p->choices = cast_choices(p, ps->choices, &cerr)) &&
@@ -120,11 +125,12 @@ static int add_spec(clams__pspecs_t *out, const clams_param_spec_t *ps, clams_er
         return clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
     if (ps->choices && !p->choices)
         return clams__error_set(err, CLAMS_EMETADATA, ps->name, "choices",
-                                "parameter \"%s\": a choice does not fit its type: %s",
-                                ps->name, cerr.text);
+                                "parameter \"%s\": a choice does not fit its type: %s", ps->name,
+                                cerr.text);
     const char *one[2] = {ps->default_value, NULL};
-    const char *const *defs = ps->default_values ? ps->default_values
-                              : ps->default_value ? one : NULL;
+    const char *const *defs = ps->default_values  ? ps->default_values
+                              : ps->default_value ? one
+                                                  : NULL;
     if (!defs) {
         p->required = true;
         return 0;
@@ -134,13 +140,14 @@ static int add_spec(clams__pspecs_t *out, const clams_param_spec_t *ps, clams_er
         return clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
     if (!p->def_config)
         return clams__error_set(err, CLAMS_EMETADATA, ps->name, "default",
-                                "parameter \"%s\": the default does not fit its type: %s",
-                                ps->name, cerr.text);
-    p->def_meta = p->type == CLAMS_PARAM_MAP ? strings_json(defs, n)
-                                             : json_incref(p->def_config);
+                                "parameter \"%s\": the default does not fit its type: %s", ps->name,
+                                cerr.text);
+    p->def_meta = p->type == CLAMS_PARAM_MAP ? strings_json(defs, n) : json_incref(p->def_config);
     if (p->choices && !p->multivalued && !value_in_choices(p->choices, p->def_config))
-        clams__log(CLAMS_LOG_WARNING, 0, "parameter \"%s\": its default is not one of its "
-                   "choices", ps->name);
+        clams__log(CLAMS_LOG_WARNING, 0,
+                   "parameter \"%s\": its default is not one of its "
+                   "choices",
+                   ps->name);
     return p->def_meta ? 0 : CLAMS_ENOMEM;
 }
 
@@ -216,7 +223,7 @@ static int check_choices(const clams__pspec_t *p, const json_t *v, const char *c
     } else if (json_is_array(v)) {
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e)
+        json_array_foreach (v, i, e)
             ok = ok && value_in_choices(p->choices, e);
     } else {
         ok = value_in_choices(p->choices, v);
@@ -324,8 +331,10 @@ int clams__params_undefined_warnings(const clams__pspecs_t *specs, const clams__
         const char **vals = clams__query_values(q, key, &n);
         char *repr = vals ? clams__py_repr_list(vals, n) : NULL;
         char *msg = NULL;
-        if (repr && asprintf(&msg, "An undefined parameter \"%s\" (value: \"%s\") was passed "
-                             "and ignored", key, repr) < 0)
+        if (repr && asprintf(&msg,
+                             "An undefined parameter \"%s\" (value: \"%s\") was passed "
+                             "and ignored",
+                             key, repr) < 0)
             msg = NULL;
         int rc = msg ? json_array_append_new(warnings, json_string(msg)) : CLAMS_ENOMEM;
         free(msg);
@@ -349,9 +358,7 @@ static char *py_str(const json_t *v)
     case JSON_INTEGER:
         snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return strdup(buf);
-    case JSON_REAL:
-        clams__py_float_str(json_real_value(v), buf, sizeof(buf));
-        return strdup(buf);
+    case JSON_REAL: clams__py_float_str(json_real_value(v), buf, sizeof(buf)); return strdup(buf);
     default: /* nested containers: their JSON text is the closest useful spelling */
         return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     }
@@ -363,23 +370,25 @@ static int add_normalised(clams__query_t *out, const char *key, const json_t *v)
     if (json_is_array(v)) {
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e) {
+        json_array_foreach (v, i, e) {
             char *s = py_str(e);
             rc = s ? clams__query_add(out, key, s) : CLAMS_ENOMEM;
             free(s);
-            if (rc) return rc;
+            if (rc)
+                return rc;
         }
     } else if (json_is_object(v)) {
         const char *k;
         json_t *e;
-        json_object_foreach((json_t *)v, k, e) {
+        json_object_foreach ((json_t *)v, k, e) {
             char *s = py_str(e), *kv = NULL;
             if (s && asprintf(&kv, "%s:%s", k, s) < 0)
                 kv = NULL;
             rc = kv ? clams__query_add(out, key, kv) : CLAMS_ENOMEM;
             free(s);
             free(kv);
-            if (rc) return rc;
+            if (rc)
+                return rc;
         }
     } else {
         char *s = py_str(v);
@@ -403,7 +412,7 @@ int clams__params_merge_envelope(const json_t *env_params, const clams__query_t 
     const char *key;
     json_t *v;
     int rc = 0;
-    json_object_foreach((json_t *)env_params, key, v) {
+    json_object_foreach ((json_t *)env_params, key, v) {
         if (query_has(q, key)) {
             for (size_t i = 0; rc == 0 && i < q->count; i++)
                 if (strcmp(q->items[i].key, key) == 0)
@@ -450,8 +459,7 @@ bool clams_param_bool(const clams_params_t *params, const char *name, bool fallb
     return json_is_boolean(v) ? json_is_true(v) : fallback;
 }
 
-const char *clams_param_string(const clams_params_t *params, const char *name,
-                               const char *fallback)
+const char *clams_param_string(const clams_params_t *params, const char *name, const char *fallback)
 {
     const json_t *v = clams_param_get(params, name);
     return json_is_string(v) ? json_string_value(v) : fallback;
@@ -475,8 +483,7 @@ const char *clams_param_string_at(const clams_params_t *params, const char *name
     return i == 0 ? json_string_value(v) : NULL;
 }
 
-const char *clams_param_map_get(const clams_params_t *params, const char *name,
-                                const char *key)
+const char *clams_param_map_get(const clams_params_t *params, const char *name, const char *key)
 {
     const json_t *v = clams_param_get(params, name);
     return json_is_object(v) && key ? json_string_value(json_object_get(v, key)) : NULL;

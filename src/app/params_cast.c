@@ -99,10 +99,16 @@ static bool float_grammar(const char *p)
     if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0 || strcasecmp(p, "nan") == 0)
         return true;
     size_t int_digits = 0, frac_digits = 0;
-    while (is_digit(*p)) { p++; int_digits++; }
+    while (is_digit(*p)) {
+        p++;
+        int_digits++;
+    }
     if (*p == '.') {
         p++;
-        while (is_digit(*p)) { p++; frac_digits++; }
+        while (is_digit(*p)) {
+            p++;
+            frac_digits++;
+        }
     }
     if (int_digits + frac_digits == 0)
         return false;
@@ -145,8 +151,14 @@ json_t *clams__number_json(double v)
 
 void clams__py_float_str(double v, char *buf, size_t size)
 {
-    if (isnan(v)) { snprintf(buf, size, "nan"); return; }
-    if (isinf(v)) { snprintf(buf, size, v > 0 ? "inf" : "-inf"); return; }
+    if (isnan(v)) {
+        snprintf(buf, size, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, size, v > 0 ? "inf" : "-inf");
+        return;
+    }
     char e[40];
     int p;
     for (p = 1; p <= 17; p++) {
@@ -157,7 +169,8 @@ void clams__py_float_str(double v, char *buf, size_t size)
     /* e is "[-]d[.ddd]e[+-]XX": split into sign, digits and exponent. */
     const char *q = e;
     bool neg = *q == '-';
-    if (neg) q++;
+    if (neg)
+        q++;
     char digits[24];
     size_t nd = 0;
     for (; *q && *q != 'e'; q++)
@@ -170,21 +183,26 @@ void clams__py_float_str(double v, char *buf, size_t size)
     char *w = buf;
     size_t left = size;
     int n = snprintf(w, left, "%s", neg ? "-" : "");
-    w += n; left -= (size_t)n;
+    w += n;
+    left -= (size_t)n;
     if (exp10 >= -4 && exp10 < 16) {
         if (exp10 < 0) {
             snprintf(w, left, "0.");
             size_t k = 2;
-            for (int z = 0; z < -exp10 - 1 && k + 1 < left; z++) w[k++] = '0';
-            for (size_t d = 0; d < nd && k + 1 < left; d++) w[k++] = digits[d];
+            for (int z = 0; z < -exp10 - 1 && k + 1 < left; z++)
+                w[k++] = '0';
+            for (size_t d = 0; d < nd && k + 1 < left; d++)
+                w[k++] = digits[d];
             w[k] = '\0';
         } else {
             size_t k = 0;
             for (int d = 0; d <= exp10 && k + 1 < left; d++)
                 w[k++] = (size_t)d < nd ? digits[d] : '0';
-            if (k + 1 < left) w[k++] = '.';
+            if (k + 1 < left)
+                w[k++] = '.';
             if ((size_t)exp10 + 1 < nd)
-                for (size_t d = (size_t)exp10 + 1; d < nd && k + 1 < left; d++) w[k++] = digits[d];
+                for (size_t d = (size_t)exp10 + 1; d < nd && k + 1 < left; d++)
+                    w[k++] = digits[d];
             else if (k + 1 < left)
                 w[k++] = '0';
             w[k] = '\0';
@@ -201,21 +219,33 @@ static size_t repr_str(char *out, const char *s)
     bool has_sq = strchr(s, '\'') != NULL, has_dq = strchr(s, '"') != NULL;
     char quote = (has_sq && !has_dq) ? '"' : '\'';
     size_t n = 0;
-#define PUT(c) do { if (out) out[n] = (c); n++; } while (0)
+#define PUT(c)            \
+    do {                  \
+        if (out)          \
+            out[n] = (c); \
+        n++;              \
+    } while (0)
     PUT(quote);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         if (c == '\\' || c == (unsigned char)quote) {
-            PUT('\\'); PUT((char)c);
+            PUT('\\');
+            PUT((char)c);
         } else if (c == '\n') {
-            PUT('\\'); PUT('n');
+            PUT('\\');
+            PUT('n');
         } else if (c == '\r') {
-            PUT('\\'); PUT('r');
+            PUT('\\');
+            PUT('r');
         } else if (c == '\t') {
-            PUT('\\'); PUT('t');
+            PUT('\\');
+            PUT('t');
         } else if (c < 0x20 || c == 0x7f) {
             static const char hex[] = "0123456789abcdef";
-            PUT('\\'); PUT('x'); PUT(hex[c >> 4]); PUT(hex[c & 15]);
+            PUT('\\');
+            PUT('x');
+            PUT(hex[c >> 4]);
+            PUT(hex[c & 15]);
         } else {
             PUT((char)c);
         }
@@ -268,8 +298,7 @@ static json_t *made(json_t *v, const char *text, clams_error_t *err)
 static json_t *cast_scalar(const clams__pspec_t *p, const char *s, clams_error_t *err)
 {
     switch (p->type) {
-    case CLAMS_PARAM_BOOLEAN:
-        return json_boolean(clams__cast_bool(s)); /* a static singleton */
+    case CLAMS_PARAM_BOOLEAN: return json_boolean(clams__cast_bool(s)); /* a static singleton */
     case CLAMS_PARAM_INTEGER: {
         long long v;
         int rc = clams__cast_int(s, &v);
@@ -292,8 +321,7 @@ static json_t *cast_scalar(const clams__pspec_t *p, const char *s, clams_error_t
                          "Parameter \"%s\" expects a number, got '%s'", p->name, s);
         return NULL;
     }
-    default:
-        return made(json_string(s), s, err);
+    default: return made(json_string(s), s, err);
     }
 }
 
@@ -315,10 +343,11 @@ static json_t *cast_map(const clams__pspec_t *p, const char *const *values, size
         if (strchr(colon + 1, ':'))
             clams__log(CLAMS_LOG_WARNING, 0,
                        "parameter \"%s\": '%s' has more than one colon; the key ends at the "
-                       "first one", p->name, values[i]);
+                       "first one",
+                       p->name, values[i]);
         char *key = strndup(values[i], (size_t)(colon - values[i]));
-        if (!key || json_object_set_new(obj, key, made(json_string(colon + 1), colon + 1, err))
-                        != 0) {
+        if (!key ||
+            json_object_set_new(obj, key, made(json_string(colon + 1), colon + 1, err)) != 0) {
             if (key)
                 made(NULL, key, err); /* the key's fault, or memory's */
             else

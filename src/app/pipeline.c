@@ -35,7 +35,8 @@ static const char *json_type_name(const json_t *v)
     case JSON_STRING: return "string";
     case JSON_INTEGER: return "integer";
     case JSON_REAL: return "number";
-    case JSON_TRUE: case JSON_FALSE: return "boolean";
+    case JSON_TRUE:
+    case JSON_FALSE: return "boolean";
     default: return "null";
     }
 }
@@ -77,8 +78,8 @@ static json_t *unwrap_envelope(json_t *root, const clams__query_t *q, input_t *i
         snprintf(in->detail, sizeof(in->detail), "out of memory");
     else if (!inner)
         snprintf(in->detail, sizeof(in->detail),
-                 "Envelope error: \"mmif\" is not JSON: %s: line %d column %d (char %d)",
-                 jerr.text, jerr.line, jerr.column, jerr.position);
+                 "Envelope error: \"mmif\" is not JSON: %s: line %d column %d (char %d)", jerr.text,
+                 jerr.line, jerr.column, jerr.position);
     return inner;
 }
 
@@ -114,15 +115,14 @@ static int load_input(const char *body, size_t len, const clams__query_t *q, inp
             snprintf(in->detail, sizeof(in->detail), "%s (at %s%s%s)", err.text, err.path,
                      err.rule[0] ? ", rule " : "", err.rule);
         else
-            snprintf(in->detail, sizeof(in->detail), "%s", err.text[0] ? err.text
-                                                       : clams_strerror(err.code));
+            snprintf(in->detail, sizeof(in->detail), "%s",
+                     err.text[0] ? err.text : clams_strerror(err.code));
         return err.code ? err.code : CLAMS_ESCHEMA;
     }
     return 0;
 }
 
-static int text_response(clams__response_t *out, int status, const char *prefix,
-                         const char *detail)
+static int text_response(clams__response_t *out, int status, const char *prefix, const char *detail)
 {
     out->status = status;
     out->content_type = "text/plain; charset=utf-8";
@@ -136,22 +136,21 @@ static int text_response(clams__response_t *out, int status, const char *prefix,
 
 /* Key order of clams-python's view metadata, so outputs read alike. */
 /* clams-python's key order in a view's metadata. */
-static const char *const metadata_order[] = {"appProfiling", "timestamp", "app", "contains",
-                                             "parameters", "appConfiguration", "appTags",
-                                             "error", "warnings", NULL};
+static const char *const metadata_order[] = {
+    "appProfiling",     "timestamp", "app",   "contains", "parameters",
+    "appConfiguration", "appTags",   "error", "warnings", NULL};
 
 /* Adds an error view to in->mmif and dumps it (pretty) as the answer. */
 static int error_view_response(const clams__app_rt_t *rt, input_t *in, int status,
-                               const char *message, const char *trace,
-                               clams__response_t *out)
+                               const char *message, const char *trace, clams__response_t *out)
 {
     const clams__pspecs_t *specs = &rt->specs;
     clams_view_t *v = clams_mmif_view_new(in->mmif);
     json_t *raw = clams__params_raw(specs, &in->query);
     char ts[40];
     clams__iso_now(ts, sizeof(ts));
-    int rc = !v || (!raw && in->query.count > 0) ? CLAMS_ENOMEM
-                                                  : clams__sign_view(rt, v, raw, NULL);
+    int rc =
+        !v || (!raw && in->query.count > 0) ? CLAMS_ENOMEM : clams__sign_view(rt, v, raw, NULL);
     json_decref(raw);
     /* Messages are cut to fixed buffers and may quote client bytes: a cut can
      * split a UTF-8 sequence, which JSON cannot hold, so both are made valid. */
@@ -174,8 +173,7 @@ static int error_view_response(const clams__app_rt_t *rt, input_t *in, int statu
 }
 
 /* Stamps every view created in this request; 0 or CLAMS_ENOMEM. */
-static int stamp_new_views(clams_mmif_t *mmif, size_t first, const char *ts,
-                           json_t *profiling)
+static int stamp_new_views(clams_mmif_t *mmif, size_t first, const char *ts, json_t *profiling)
 {
     size_t n = clams_mmif_view_count(mmif);
     int rc = 0;
@@ -218,8 +216,10 @@ static int check_new_views(clams_mmif_t *mmif, size_t first, char *msg, size_t s
     if (rc == CLAMS_ENOMEM)
         snprintf(msg, size, "out of memory while checking the new views");
     else if (rc != 0)
-        snprintf(msg, size, "The app produced a view that does not follow the MMIF schema: "
-                 "%s (at %s)", err.text, err.path);
+        snprintf(msg, size,
+                 "The app produced a view that does not follow the MMIF schema: "
+                 "%s (at %s)",
+                 err.text, err.path);
     json_decref(doc);
     return rc;
 }
@@ -244,7 +244,7 @@ static int add_warnings_view(clams_annotate_ctx_t *ctx, input_t *in)
         size_t i;
         json_t *w;
         rc = v ? 0 : CLAMS_ENOMEM;
-        json_array_foreach(all, i, w)
+        json_array_foreach (all, i, w)
             if (rc == 0)
                 rc = clams_view_add_warning(v, json_string_value(w));
     }
@@ -276,8 +276,8 @@ static int app_failure(const clams__app_rt_t *rt, const clams__query_t *q, const
 }
 
 /* Runs annotate and finishes the document; 0, or the failure message. */
-static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
-                   char *msg, size_t size)
+static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing, char *msg,
+                   size_t size)
 {
     const clams_app_t *app = ctx->rt->app;
     size_t first = clams_mmif_view_count(in->mmif);
@@ -285,16 +285,17 @@ static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
     ctx->prof = clams__hwprof_begin(hw);
     long long t0 = now_usec();
     /* What the SDK adds by default follows the MMIF version the app declares. */
-    clams_mmif_set_vocabulary(in->mmif, json_string_value(json_object_get(ctx->rt->metadata,
-                                                                          "mmif_version")));
+    clams_mmif_set_vocabulary(
+        in->mmif, json_string_value(json_object_get(ctx->rt->metadata, "mmif_version")));
     int rc = app->annotate(ctx, in->mmif, &params);
     long long elapsed = now_usec() - t0;
     json_t *hardware = clams__hwprof_end(ctx->prof, &ctx->gpu_peak);
     ctx->prof = NULL;
     if (rc != 0 || ctx->failed) {
         json_decref(hardware);
-        snprintf(msg, size, "%s", ctx->fail_message ? ctx->fail_message
-                 : "annotate returned an error without a message");
+        snprintf(msg, size, "%s",
+                 ctx->fail_message ? ctx->fail_message
+                                   : "annotate returned an error without a message");
         return rc ? rc : CLAMS_EAPP;
     }
     rc = add_warnings_view(ctx, in);
@@ -327,8 +328,8 @@ static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
     return check_new_views(in->mmif, first, msg, size);
 }
 
-int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q,
-                           const char *body, size_t len, clams__response_t *out)
+int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, const char *body,
+                           size_t len, clams__response_t *out)
 {
     memset(out, 0, sizeof(*out));
     input_t in;
@@ -357,7 +358,9 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q,
         input_free(&in);
         return rc;
     }
-    clams_annotate_ctx_t ctx = {.rt = rt, .config = config, .warnings = json_array(),
+    clams_annotate_ctx_t ctx = {.rt = rt,
+                                .config = config,
+                                .warnings = json_array(),
                                 .raw_params = clams__params_raw(&rt->specs, &in.query)};
     if (!ctx.warnings || (!ctx.raw_params && in.query.count > 0)) {
         ctx_free(&ctx);

@@ -62,15 +62,14 @@ int clams__app_rt_gpu_min(const clams__app_rt_t *rt);
 int clams__app_rt_gpu_typ(const clams__app_rt_t *rt);
 
 /* GET /: the metadata, pretty when the query says pretty=true. */
-int clams__app_rt_get(const clams__app_rt_t *rt, const clams__query_t *q,
-                      clams__response_t *out);
+int clams__app_rt_get(const clams__app_rt_t *rt, const clams__query_t *q, clams__response_t *out);
 
 /* POST/PUT /: runs the whole pipeline (envelope, parse, validate, refine,
  * annotate, sign, warnings, profiling, check, dump) and always fills `out`
  * with the HTTP answer (200, 400 text/plain or error view, 500 error view).
  * Returns 0 when out is filled, CLAMS_ENOMEM when even that failed. */
-int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q,
-                           const char *body, size_t len, clams__response_t *out);
+int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, const char *body,
+                           size_t len, clams__response_t *out);
 
 /* Builds the 500 error-view answer for a request whose worker died or timed
  * out: the input is re-read from body (when it parses), a new view is added

@@ -29,9 +29,12 @@ int clams__query_add(clams__query_t *q, const char *key, const char *value)
 
 static int hexval(int c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -61,8 +64,7 @@ int clams__query_parse(clams__query_t *q, const char *raw)
         return CLAMS_ENOMEM;
     int rc = 0;
     char *save = NULL;
-    for (char *tok = strtok_r(copy, "&", &save); tok && rc == 0;
-         tok = strtok_r(NULL, "&", &save)) {
+    for (char *tok = strtok_r(copy, "&", &save); tok && rc == 0; tok = strtok_r(NULL, "&", &save)) {
         char *eq = strchr(tok, '=');
         const char *val = "";
         if (eq) {
@@ -91,7 +93,8 @@ static size_t encode_into(char *out, const char *s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
             *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-            if (out) out[n] = (char)*p;
+            if (out)
+                out[n] = (char)*p;
             n++;
         } else {
             if (out) {

@@ -16,9 +16,9 @@
 struct clams__app_rt_s {
     const clams_app_t *app;
     clams__pspecs_t specs;
-    json_t *metadata;   /* as served by GET / */
-    char *identifier;   /* resolved, with the version */
-    json_t *app_tags;   /* array of strings, or NULL when the app has none */
+    json_t *metadata; /* as served by GET / */
+    char *identifier; /* resolved, with the version */
+    json_t *app_tags; /* array of strings, or NULL when the app has none */
     int gpu_min, gpu_typ;
 };
 

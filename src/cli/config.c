@@ -43,26 +43,30 @@ int clams_cli_install_prefix(char *out, size_t size)
 
 void clams_cli_config_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: clams config [--cflags] [--libs] [--static] [--prefix] [--libdir]\n\n"
-            "Prints the flags that build an app against the clams-c installation this\n"
-            "tool belongs to (found from the tool's own location):\n"
-            "  --cflags   -I for the headers\n"
-            "  --libs     -L, a run path (-Wl,-rpath) and -lclams -ljansson\n"
-            "  --static   with --libs: link libclams.a and what it needs instead\n"
-            "  --prefix   the installation prefix;  --libdir  its library folder\n\n"
-            "  cc -o app app.c $(clams config --cflags --libs)\n");
+    fprintf(out, "usage: clams config [--cflags] [--libs] [--static] [--prefix] [--libdir]\n\n"
+                 "Prints the flags that build an app against the clams-c installation this\n"
+                 "tool belongs to (found from the tool's own location):\n"
+                 "  --cflags   -I for the headers\n"
+                 "  --libs     -L, a run path (-Wl,-rpath) and -lclams -ljansson\n"
+                 "  --static   with --libs: link libclams.a and what it needs instead\n"
+                 "  --prefix   the installation prefix;  --libdir  its library folder\n\n"
+                 "  cc -o app app.c $(clams config --cflags --libs)\n");
 }
 
 int clams_cli_config(int argc, char **argv)
 {
     bool cflags = false, libs = false, stat = false, prefix = false, libdir = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--cflags")) cflags = true;
-        else if (!strcmp(argv[i], "--libs")) libs = true;
-        else if (!strcmp(argv[i], "--static")) stat = true;
-        else if (!strcmp(argv[i], "--prefix")) prefix = true;
-        else if (!strcmp(argv[i], "--libdir")) libdir = true;
+        if (!strcmp(argv[i], "--cflags"))
+            cflags = true;
+        else if (!strcmp(argv[i], "--libs"))
+            libs = true;
+        else if (!strcmp(argv[i], "--static"))
+            stat = true;
+        else if (!strcmp(argv[i], "--prefix"))
+            prefix = true;
+        else if (!strcmp(argv[i], "--libdir"))
+            libdir = true;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             clams_cli_config_usage(stdout);
             return 0;

@@ -107,7 +107,7 @@ static char *py_str(json_t *v)
     json_t *items = json_array();
     size_t i;
     json_t *e;
-    json_array_foreach(v, i, e) {
+    json_array_foreach (v, i, e) {
         if (json_is_string(e))
             py_repr(items, json_string_value(e));
         else {
@@ -117,11 +117,12 @@ static char *py_str(json_t *v)
         }
     }
     size_t len = 2;
-    json_array_foreach(items, i, e) len += json_string_length(e) + 2;
+    json_array_foreach (items, i, e)
+        len += json_string_length(e) + 2;
     char *s = malloc(len + 1), *p = s;
     if (s) {
         *p++ = '[';
-        json_array_foreach(items, i, e) {
+        json_array_foreach (items, i, e) {
             p += sprintf(p, "%s%s", i ? ", " : "", json_string_value(e));
         }
         strcpy(p, "]");
@@ -143,7 +144,7 @@ static void param_hash(json_t *params, char out[33])
     const char *key;
     json_t *val;
     if (n && pairs) {
-        json_object_foreach(params, key, val) {
+        json_object_foreach (params, key, val) {
             char *v = py_str(val);
             if (asprintf(&pairs[k], "%s=%s", key, v ? v : "") < 0)
                 pairs[k] = NULL;
@@ -230,7 +231,8 @@ static bool count_total(json_t *counts)
     json_int_t total = 0;
     const char *k;
     json_t *v;
-    json_object_foreach(counts, k, v) total += json_integer_value(v);
+    json_object_foreach (counts, k, v)
+        total += json_integer_value(v);
     if (total > 0)
         json_object_set_new(counts, "total", json_integer(total));
     return total > 0;
@@ -250,8 +252,8 @@ static void add_run(summary_t *s, const vref_t *b, const vref_t *e)
     split_app(b->app, name, version, sizeof(name));
     param_hash(meta_get(first, "parameters"), hash);
     char *seg = NULL;
-    if (asprintf(&seg, "%s/%s/%s", name[0] ? name : "unknown",
-                 version[0] ? version : "unversioned", hash) >= 0)
+    if (asprintf(&seg, "%s/%s/%s", name[0] ? name : "unknown", version[0] ? version : "unversioned",
+                 hash) >= 0)
         json_array_append_new(s->wf_segments, json_string(seg));
     free(seg);
 
@@ -270,12 +272,13 @@ static void add_run(summary_t *s, const vref_t *b, const vref_t *e)
         json_object_set_new(s->done_ids, id, json_true());
     }
     json_t *conf = meta_get(first, "appConfiguration");
-    json_t *app = json_pack("{s:s, s:o, s:o, s:o}", "app", b->app, "viewIds", ids,
-                            "appConfiguration", conf ? json_incref(conf) : json_object(),
-                            "appProfiling", profiling(first));
+    json_t *app =
+        json_pack("{s:s, s:o, s:o, s:o}", "app", b->app, "viewIds", ids, "appConfiguration",
+                  conf ? json_incref(conf) : json_object(), "appProfiling", profiling(first));
     const char *k;
     json_t *v;
-    json_object_foreach(counts, k, v) count_add(s->totals, k, json_integer_value(v));
+    json_object_foreach (counts, k, v)
+        count_add(s->totals, k, json_integer_value(v));
     if (count_total(counts))
         json_object_set(app, "annotationCountByType", counts);
     json_decref(counts);
@@ -286,9 +289,10 @@ static char *join_segments(json_t *segs)
 {
     size_t len = 1, i;
     json_t *e;
-    json_array_foreach(segs, i, e) len += json_string_length(e) + 1;
+    json_array_foreach (segs, i, e)
+        len += json_string_length(e) + 1;
     char *s = calloc(len, 1);
-    json_array_foreach(segs, i, e) {
+    json_array_foreach (segs, i, e) {
         if (s && i)
             strcat(s, "/");
         if (s)
@@ -352,10 +356,10 @@ json_t *clams_cli_describe_mmif(const clams_mmif_t *m)
     json_decref(unassigned);
     count_total(s.totals);
     char *wf = join_segments(s.wf_segments);
-    json_t *out = json_pack("{s:s, s:{s:I, s:o, s:o, s:o, s:o}, s:o}", "workflowId",
-                            wf ? wf : "", "stats", "appCount", app_count, "errorViews", errors,
-                            "warningViews", warnings, "emptyViews", s.empty,
-                            "annotationCountByType", s.totals, "apps", s.apps);
+    json_t *out =
+        json_pack("{s:s, s:{s:I, s:o, s:o, s:o, s:o}, s:o}", "workflowId", wf ? wf : "", "stats",
+                  "appCount", app_count, "errorViews", errors, "warningViews", warnings,
+                  "emptyViews", s.empty, "annotationCountByType", s.totals, "apps", s.apps);
     free(wf);
     json_decref(s.wf_segments);
     json_decref(s.done_ids);

@@ -109,7 +109,7 @@ static void add_summary(collection_t *c, const char *name, json_t *summary)
     json_array_append_new(json_object_get(wf, "mmifs"), json_string(name));
     const char *k;
     json_t *v;
-    json_object_foreach(json_object_get(stats, "annotationCountByType"), k, v) {
+    json_object_foreach (json_object_get(stats, "annotationCountByType"), k, v) {
         if (strcmp(k, "total") != 0) {
             json_int_t old = json_integer_value(json_object_get(c->counts, k));
             json_object_set_new(c->counts, k, json_integer(old + json_integer_value(v)));
@@ -117,7 +117,7 @@ static void add_summary(collection_t *c, const char *name, json_t *summary)
     }
     size_t i;
     json_t *run;
-    json_array_foreach(json_object_get(summary, "apps"), i, run) {
+    json_array_foreach (json_object_get(summary, "apps"), i, run) {
         const char *uri = json_string_value(json_object_get(run, "app"));
         if (!uri || !*uri || strcmp(uri, CLAMS_CLI_NO_APP) == 0)
             continue;
@@ -141,7 +141,7 @@ static json_t *time_stats(json_t *times)
     json_int_t sum = 0, lo = 0, hi = 0;
     long double sq = 0;
     json_t *t;
-    json_array_foreach(times, i, t) {
+    json_array_foreach (times, i, t) {
         json_int_t x = json_integer_value(t);
         sum += x;
         sq += (long double)x * x;
@@ -169,7 +169,7 @@ static const char **sorted_keys(json_t *obj, size_t *n)
     const char **keys = calloc(*n + 1, sizeof(*keys)), *k;
     size_t i = 0;
     json_t *v;
-    json_object_foreach(obj, k, v) {
+    json_object_foreach (obj, k, v) {
         if (keys)
             keys[i++] = k;
     }
@@ -187,9 +187,9 @@ static json_t *workflow_entry(const char *id, json_t *wf)
         json_t *app = json_object_get(json_object_get(wf, "apps"), uris[i]);
         json_t *conf = json_object_get(app, "conf");
         json_t *cfg = json_is_null(conf) ? json_object() : json_incref(conf);
-        json_array_append_new(apps, json_pack("{s:s, s:o, s:o}", "app", uris[i], "appConfiguration",
-                                              cfg, "appProfiling",
-                                              time_stats(json_object_get(app, "times"))));
+        json_array_append_new(apps,
+                              json_pack("{s:s, s:o, s:o}", "app", uris[i], "appConfiguration", cfg,
+                                        "appProfiling", time_stats(json_object_get(app, "times"))));
     }
     free(uris);
     return json_pack("{s:s, s:O, s:I, s:o}", "workflowId", id, "mmifs", mmifs, "mmifCount",
@@ -208,7 +208,8 @@ static json_t *finish(collection_t *c)
     json_int_t total = 0;
     const char *k;
     json_t *v;
-    json_object_foreach(c->counts, k, v) total += json_integer_value(v);
+    json_object_foreach (c->counts, k, v)
+        total += json_integer_value(v);
     if (total > 0)
         json_object_set_new(c->counts, "total", json_integer(total));
     return json_pack("{s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:O}", "mmifCountByStatus", "total",

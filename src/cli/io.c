@@ -17,8 +17,8 @@ clams_mmif_t *clams_cli_load(const char *cmd, const char *path)
     if (!m) {
         const char *why = err.text[0] ? err.text : clams_strerror(err.code);
         if (err.code == CLAMS_ESCHEMA)
-            fprintf(stderr, "clams %s: %s: %s (rule: %s)\n", cmd, std_in ? "<stdin>" : path,
-                    why, err.rule);
+            fprintf(stderr, "clams %s: %s: %s (rule: %s)\n", cmd, std_in ? "<stdin>" : path, why,
+                    err.rule);
         else
             fprintf(stderr, "clams %s: %s: %s\n", cmd, std_in ? "<stdin>" : path, why);
     }

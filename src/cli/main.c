@@ -13,11 +13,11 @@ static const clams_cli_cmd_t commands[] = {
      clams_cli_source_usage},
     {"describe", "summarise the workflow recorded in a MMIF as JSON", clams_cli_describe,
      clams_cli_describe_usage},
-    {"rewind", "remove the last views (or the views of the last apps) of a MMIF",
-     clams_cli_rewind, clams_cli_rewind_usage},
+    {"rewind", "remove the last views (or the views of the last apps) of a MMIF", clams_cli_rewind,
+     clams_cli_rewind_usage},
     {"new", "create a new CLAMS app project in C", clams_cli_new, clams_cli_new_usage},
-    {"config", "print the flags that build an app against this installation",
-     clams_cli_config, clams_cli_config_usage},
+    {"config", "print the flags that build an app against this installation", clams_cli_config,
+     clams_cli_config_usage},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

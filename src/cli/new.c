@@ -238,8 +238,10 @@ int clams_cli_new(int argc, char **argv)
         }
     }
     if (!name || !valid_name(name)) {
-        fprintf(stderr, "clams new: %s\n", name ? "NAME may hold letters, digits, '-' and '_' "
-                                                  "and starts with a letter" : "NAME is missing");
+        fprintf(stderr, "clams new: %s\n",
+                name ? "NAME may hold letters, digits, '-' and '_' "
+                       "and starts with a letter"
+                     : "NAME is missing");
         clams_cli_new_usage(stderr);
         return 2;
     }

@@ -12,17 +12,16 @@
 
 void clams_cli_rewind_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: clams rewind [IN|-] [OUT|-] -n N [-m view|app] [-p] [-o OUT]\n\n"
-            "Removes the last N views of a MMIF (mode view, the default) or every view of\n"
-            "the last N producer apps (mode app; consecutive views of one app count as one)\n"
-            "and prints the result. IN defaults to standard input, OUT to standard output.\n\n"
-            "options:\n"
-            "  -n, --number N    how many views or apps to remove; required, at least 1\n"
-            "                    (the Python tool prompts when N is 0; this one does not)\n"
-            "  -m, --mode MODE   view (default) or app\n"
-            "  -o, --output OUT  same as the OUT argument\n"
-            "  -p, --pretty      indent the output\n");
+    fprintf(out, "usage: clams rewind [IN|-] [OUT|-] -n N [-m view|app] [-p] [-o OUT]\n\n"
+                 "Removes the last N views of a MMIF (mode view, the default) or every view of\n"
+                 "the last N producer apps (mode app; consecutive views of one app count as one)\n"
+                 "and prints the result. IN defaults to standard input, OUT to standard output.\n\n"
+                 "options:\n"
+                 "  -n, --number N    how many views or apps to remove; required, at least 1\n"
+                 "                    (the Python tool prompts when N is 0; this one does not)\n"
+                 "  -m, --mode MODE   view (default) or app\n"
+                 "  -o, --output OUT  same as the OUT argument\n"
+                 "  -p, --pretty      indent the output\n");
 }
 
 static const char *view_app(json_t *view)

@@ -25,7 +25,10 @@ void clams_cli_source_usage(FILE *out)
             CLAMS_MMIF_SPEC_VERSION);
 }
 
-static const struct { const char *major; const char *type; } doc_types[] = {
+static const struct {
+    const char *major;
+    const char *type;
+} doc_types[] = {
     {"video", "http://mmif.clams.ai/vocabulary/VideoDocument/v1"},
     {"audio", "http://mmif.clams.ai/vocabulary/AudioDocument/v1"},
     {"image", "http://mmif.clams.ai/vocabulary/ImageDocument/v1"},
@@ -53,8 +56,7 @@ static int bad(const char *fmt, const char *arg)
 }
 
 /* Adds the document for one TYPE:PATH argument. Returns an exit status. */
-static int add_one(clams_mmif_t *m, const char *arg, int n, const char *prefix,
-                   const char *scheme)
+static int add_one(clams_mmif_t *m, const char *arg, int n, const char *prefix, const char *scheme)
 {
     const char *colon = strchr(arg, ':');
     if (!colon || colon == arg || colon[1] == '\0')
@@ -63,8 +65,8 @@ static int add_one(clams_mmif_t *m, const char *arg, int n, const char *prefix,
     const char *path = colon + 1;
     const char *type = mime ? doc_type_for(mime) : NULL;
     if (!type) {
-        int rc = bad("unknown document type in '%s' (video, audio, image, text or a MIME type)",
-                     arg);
+        int rc =
+            bad("unknown document type in '%s' (video, audio, image, text or a MIME type)", arg);
         free(mime);
         return rc;
     }
@@ -101,8 +103,10 @@ static int add_one(clams_mmif_t *m, const char *arg, int n, const char *prefix,
 int clams_cli_source(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"prefix", required_argument, NULL, 'p'}, {"scheme", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"prefix", required_argument, NULL, 'p'},
+        {"scheme", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *prefix = NULL, *scheme = "file", *output = NULL;

@@ -9,9 +9,10 @@
 
 void clams_cli_validate_usage(FILE *out)
 {
-    fprintf(out, "usage: clams validate FILE...\n\n"
-                 "Checks each FILE (\"-\" for standard input) against the MMIF %s schema.\n"
-                 "Exit status: 0 when all are valid, 1 when any is not, 2 on bad usage.\n",
+    fprintf(out,
+            "usage: clams validate FILE...\n\n"
+            "Checks each FILE (\"-\" for standard input) against the MMIF %s schema.\n"
+            "Exit status: 0 when all are valid, 1 when any is not, 2 on bad usage.\n",
             CLAMS_MMIF_SPEC_VERSION);
 }
 

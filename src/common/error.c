@@ -6,7 +6,8 @@
 const char *clams_strerror(int code)
 {
     switch (code) {
-#define XX(name, val, msg) case val: return msg;
+#define XX(name, val, msg) \
+    case val: return msg;
         CLAMS_ERRNO_MAP(XX)
 #undef XX
     }
@@ -16,7 +17,8 @@ const char *clams_strerror(int code)
 const char *clams_err_name(int code)
 {
     switch (code) {
-#define XX(name, val, msg) case val: return "CLAMS_" #name;
+#define XX(name, val, msg) \
+    case val: return "CLAMS_" #name;
         CLAMS_ERRNO_MAP(XX)
 #undef XX
     }

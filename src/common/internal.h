@@ -21,8 +21,14 @@ int clams__error_set(clams_error_t *err, int code, const char *path, const char 
  * NOTICE sits above WARNING on purpose: it is for the few lines an operator
  * must see at the default level (a server is ready, and how it was sized)
  * without their being warnings; only CLAMS_LOGLEVEL=error or above hides them. */
-enum { CLAMS_LOG_DEBUG = 10, CLAMS_LOG_INFO = 20, CLAMS_LOG_WARNING = 30,
-       CLAMS_LOG_NOTICE = 35, CLAMS_LOG_ERROR = 40, CLAMS_LOG_CRITICAL = 50 };
+enum {
+    CLAMS_LOG_DEBUG = 10,
+    CLAMS_LOG_INFO = 20,
+    CLAMS_LOG_WARNING = 30,
+    CLAMS_LOG_NOTICE = 35,
+    CLAMS_LOG_ERROR = 40,
+    CLAMS_LOG_CRITICAL = 50
+};
 
 /* Reads CLAMS_LOGLEVEL. Returns 0, or CLAMS_ECONFIG when the value is not a
  * known level (the threshold then stays at warning). */

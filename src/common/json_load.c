@@ -208,14 +208,11 @@ static bool well_formed(const char *buf, size_t len)
 bool clams__json_failed_for_memory(const json_error_t *jerr, const char *buf, size_t len)
 {
     switch (json_error_code(jerr)) {
-    case json_error_out_of_memory:
-        return true;
+    case json_error_out_of_memory: return true;
     case json_error_unknown:
     case json_error_invalid_syntax:
     case json_error_premature_end_of_input:
-    case json_error_end_of_input_expected:
-        return well_formed(buf, len);
-    default:
-        return false;
+    case json_error_end_of_input_expected: return well_formed(buf, len);
+    default: return false;
     }
 }

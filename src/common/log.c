@@ -13,11 +13,13 @@
 
 static int log_threshold = CLAMS_LOG_WARNING;
 
-static const struct { const char *name; int level; } levels[] = {
-    {"debug", CLAMS_LOG_DEBUG},     {"info", CLAMS_LOG_INFO},
-    {"warning", CLAMS_LOG_WARNING}, {"warn", CLAMS_LOG_WARNING},
-    {"notice", CLAMS_LOG_NOTICE},
-    {"error", CLAMS_LOG_ERROR},     {"critical", CLAMS_LOG_CRITICAL},
+static const struct {
+    const char *name;
+    int level;
+} levels[] = {
+    {"debug", CLAMS_LOG_DEBUG},       {"info", CLAMS_LOG_INFO},     {"warning", CLAMS_LOG_WARNING},
+    {"warn", CLAMS_LOG_WARNING},      {"notice", CLAMS_LOG_NOTICE}, {"error", CLAMS_LOG_ERROR},
+    {"critical", CLAMS_LOG_CRITICAL},
 };
 
 int clams__log_init(void)
@@ -46,11 +48,16 @@ int clams__log_level(void)
 
 static const char *level_name(int level)
 {
-    if (level >= CLAMS_LOG_CRITICAL) return "CRITICAL";
-    if (level >= CLAMS_LOG_ERROR) return "ERROR";
-    if (level >= CLAMS_LOG_NOTICE) return "NOTICE";
-    if (level >= CLAMS_LOG_WARNING) return "WARNING";
-    if (level >= CLAMS_LOG_INFO) return "INFO";
+    if (level >= CLAMS_LOG_CRITICAL)
+        return "CRITICAL";
+    if (level >= CLAMS_LOG_ERROR)
+        return "ERROR";
+    if (level >= CLAMS_LOG_NOTICE)
+        return "NOTICE";
+    if (level >= CLAMS_LOG_WARNING)
+        return "WARNING";
+    if (level >= CLAMS_LOG_INFO)
+        return "INFO";
     return "DEBUG";
 }
 
@@ -65,8 +72,8 @@ void clams__log(int level, int errnum, const char *fmt, ...)
     gettimeofday(&tv, NULL);
     localtime_r(&tv.tv_sec, &tm);
     int n = (int)strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-    n += snprintf(line + n, sizeof(line) - (size_t)n, ".%03ld %s [%ld] ",
-                  (long)(tv.tv_usec / 1000), level_name(level), (long)getpid());
+    n += snprintf(line + n, sizeof(line) - (size_t)n, ".%03ld %s [%ld] ", (long)(tv.tv_usec / 1000),
+                  level_name(level), (long)getpid());
     va_list ap;
     va_start(ap, fmt);
     if (n < (int)sizeof(line))

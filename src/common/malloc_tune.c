@@ -37,7 +37,8 @@ int clams__malloc_tune(void)
         return 0;
     /* Setting either threshold also turns off glibc's dynamic adjustment,
      * which would otherwise move them after the first big request. */
-    if (!mallopt(M_MMAP_THRESHOLD, CLAMS__MMAP_FROM) || !mallopt(M_TRIM_THRESHOLD, CLAMS__TRIM_KEEP))
+    if (!mallopt(M_MMAP_THRESHOLD, CLAMS__MMAP_FROM) ||
+        !mallopt(M_TRIM_THRESHOLD, CLAMS__TRIM_KEEP))
         return -1;
     return 1;
 }

@@ -17,14 +17,26 @@ static size_t valid_seq(const unsigned char *s)
         return 1;
     size_t n;
     unsigned int lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c == 0xE0) { n = 3; lo = 0xA0; }
-    else if (c == 0xED) { n = 3; hi = 0x9F; }
-    else if (c >= 0xE1 && c <= 0xEF) n = 3;
-    else if (c == 0xF0) { n = 4; lo = 0x90; }
-    else if (c == 0xF4) { n = 4; hi = 0x8F; }
-    else if (c >= 0xF1 && c <= 0xF3) n = 4;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c == 0xE0) {
+        n = 3;
+        lo = 0xA0;
+    } else if (c == 0xED) {
+        n = 3;
+        hi = 0x9F;
+    } else if (c >= 0xE1 && c <= 0xEF)
+        n = 3;
+    else if (c == 0xF0) {
+        n = 4;
+        lo = 0x90;
+    } else if (c == 0xF4) {
+        n = 4;
+        hi = 0x8F;
+    } else if (c >= 0xF1 && c <= 0xF3)
+        n = 4;
+    else
+        return 0;
     if (s[1] < lo || s[1] > hi)
         return 0;
     for (size_t i = 2; i < n; i++)
@@ -79,10 +91,20 @@ bool clams__utf8_valid(const char *s, size_t n)
         }
         size_t need;
         unsigned min;
-        if ((c & 0xE0) == 0xC0) { need = 1; min = 0x80; c &= 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { need = 2; min = 0x800; c &= 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { need = 3; min = 0x10000; c &= 0x07; }
-        else return false;
+        if ((c & 0xE0) == 0xC0) {
+            need = 1;
+            min = 0x80;
+            c &= 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            need = 2;
+            min = 0x800;
+            c &= 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            need = 3;
+            min = 0x10000;
+            c &= 0x07;
+        } else
+            return false;
         if ((size_t)(end - p) <= need)
             return false;
         for (size_t k = 1; k <= need; k++) {

@@ -8,21 +8,19 @@
 #include "gpu/gpu.h"
 
 typedef struct clams__gpu_backend_s {
-    const char *name;             /* "nvml", "nvidia-smi" */
+    const char *name; /* "nvml", "nvidia-smi" */
     clams__gpu_source_t source;
     /* Fills out with every device the backend sees, in its own index order,
      * unfiltered. Returns 0, or a negative code with out->why set. */
     int (*list)(clams__gpu_list_t *out);
     /* Device-wide memory by UUID; NULL when the backend cannot (nvidia-smi). */
-    int (*memory_info)(const char *uuid, unsigned long long *total,
-                       unsigned long long *free_bytes);
+    int (*memory_info)(const char *uuid, unsigned long long *total, unsigned long long *free_bytes);
     /* Every process listed on a device by UUID, one entry per pid (figures
      * merged as clams__gpu_process_memory_ex describes; `visible` not set).
      * Returns 0 with a malloc'd array in *out (NULL when *n is 0), or a
      * negative code with *why set (unavailable-no-nvml when the backend
      * cannot be used at all: the next one is tried). */
-    int (*processes)(const char *uuid, clams__gpu_proc_t **out, size_t *n,
-                     clams__gpu_pm_t *why);
+    int (*processes)(const char *uuid, clams__gpu_proc_t **out, size_t *n, clams__gpu_pm_t *why);
 } clams__gpu_backend_t;
 
 extern const clams__gpu_backend_t clams__gpu_backend_nvml;

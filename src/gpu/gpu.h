@@ -13,7 +13,7 @@
 
 #define CLAMS_GPU_NAME_LEN 96
 #define CLAMS_GPU_UUID_LEN 96
-#define CLAMS_GPU_MAX 64
+#define CLAMS_GPU_MAX      64
 
 /* Where a figure came from. */
 typedef enum {
@@ -26,14 +26,14 @@ typedef enum {
  * GPU in MIG mode (which then stands for that GPU: the GPU itself is not
  * listed, since CUDA cannot use it as a whole). */
 typedef struct clams__gpu_s {
-    int index;                       /* NVML / nvidia-smi index (of the parent GPU for a slice) */
-    bool mig;                        /* a MIG slice (false: a whole GPU) */
-    int mig_index;                   /* a slice's NVML MIG device index under its GPU */
-    char name[CLAMS_GPU_NAME_LEN];   /* "NVIDIA H200", "NVIDIA H200 MIG 1g.18gb" */
-    char uuid[CLAMS_GPU_UUID_LEN];   /* "GPU-..." or "MIG-..." */
+    int index;                     /* NVML / nvidia-smi index (of the parent GPU for a slice) */
+    bool mig;                      /* a MIG slice (false: a whole GPU) */
+    int mig_index;                 /* a slice's NVML MIG device index under its GPU */
+    char name[CLAMS_GPU_NAME_LEN]; /* "NVIDIA H200", "NVIDIA H200 MIG 1g.18gb" */
+    char uuid[CLAMS_GPU_UUID_LEN]; /* "GPU-..." or "MIG-..." */
     char parent_uuid[CLAMS_GPU_UUID_LEN]; /* a slice's GPU ("GPU-..."); "" for a whole GPU */
-    unsigned long long total_bytes;  /* the slice's own memory for a slice */
-    unsigned long long free_bytes;   /* at probe time */
+    unsigned long long total_bytes;       /* the slice's own memory for a slice */
+    unsigned long long free_bytes;        /* at probe time */
     bool free_valid;
 } clams__gpu_t;
 
@@ -61,12 +61,12 @@ void clams__gpu_probe(clams__gpu_list_t *out);
 typedef struct clams__pool_plan_s {
     int cpus;
     char cpu_origin[256];
-    int cpu_workers;   /* cpus * 2 + 1 */
-    int vram_workers;  /* 0 when not applicable */
-    int workers;       /* the result */
-    bool overridden;   /* CLAMS_GUNICORN_WORKERS or --workers */
-    bool use_gpu;      /* false: workers are not pinned */
-    bool capped;       /* the override asked for more workers than the GPUs
+    int cpu_workers;  /* cpus * 2 + 1 */
+    int vram_workers; /* 0 when not applicable */
+    int workers;      /* the result */
+    bool overridden;  /* CLAMS_GUNICORN_WORKERS or --workers */
+    bool use_gpu;     /* false: workers are not pinned */
+    bool capped;      /* the override asked for more workers than the GPUs
                         * hold; workers was lowered to the total capacity and
                         * log_line says so (log it at warning level) */
     /* Placement: slot i of the pool runs on gpu_of_slot[i] (an index into
@@ -90,21 +90,21 @@ int clams__pool_plan(int est_gpu_mem_min, int est_gpu_mem_typ, int workers_flag,
 /* How a per-process figure was measured, or why there is none: one list,
  * expanded into the enum and the names that logs, /metrics and hwFetch's
  * peakMethod show. docs/gpu-probing.md describes each. */
-#define CLAMS__GPU_PM_LIST(X)                                                                \
-    X(NVML, "nvml")                       /* NVML's per-process lists */                     \
-    X(NVIDIA_SMI, "nvidia-smi")           /* nvidia-smi --query-compute-apps */              \
-    X(NO_NVML, "unavailable-no-nvml")     /* neither NVML nor nvidia-smi can be used */      \
-    X(PID_NAMESPACE, "unavailable-pid-namespace") /* listed pids are not ours to see */      \
-    X(NOT_LISTED, "unavailable-not-listed")       /* CLAMS_GPU_PID_LISTED: pid not listed */ \
-    X(NOT_REPORTED, "unavailable-not-reported")   /* listed without a figure (WDDM, N/A) */  \
-    X(UNKNOWN_GPU, "unavailable-unknown-gpu")     /* no device has this UUID */              \
+#define CLAMS__GPU_PM_LIST(X)                                                                   \
+    X(NVML, "nvml")                               /* NVML's per-process lists */                \
+    X(NVIDIA_SMI, "nvidia-smi")                   /* nvidia-smi --query-compute-apps */         \
+    X(NO_NVML, "unavailable-no-nvml")             /* neither NVML nor nvidia-smi can be used */ \
+    X(PID_NAMESPACE, "unavailable-pid-namespace") /* listed pids are not ours to see */         \
+    X(NOT_LISTED, "unavailable-not-listed")       /* CLAMS_GPU_PID_LISTED: pid not listed */    \
+    X(NOT_REPORTED, "unavailable-not-reported")   /* listed without a figure (WDDM, N/A) */     \
+    X(UNKNOWN_GPU, "unavailable-unknown-gpu")     /* no device has this UUID */                 \
     X(QUERY_FAILED, "unavailable-query-failed")   /* an NVML error, nvidia-smi broken */
 
 typedef enum {
 #define CLAMS__GPU_PM_ENUM_(id, name) CLAMS_GPU_PM_##id,
     CLAMS__GPU_PM_LIST(CLAMS__GPU_PM_ENUM_)
 #undef CLAMS__GPU_PM_ENUM_
-    CLAMS_GPU_PM_COUNT_
+        CLAMS_GPU_PM_COUNT_
 } clams__gpu_pm_t;
 
 /* "nvml", "unavailable-pid-namespace", ...; never NULL (out of range: "unavailable"). */

@@ -147,8 +147,7 @@ clams__hwprof_t *clams__hwprof_begin(bool enabled)
     return p;
 }
 
-void clams__hwprof_report_peak(clams__hwprof_t *prof, const char *uuid,
-                               unsigned long long bytes)
+void clams__hwprof_report_peak(clams__hwprof_t *prof, const char *uuid, unsigned long long bytes)
 {
     if (!prof || prof->count == 0)
         return;
@@ -167,8 +166,9 @@ void clams__hwprof_report_peak(clams__hwprof_t *prof, const char *uuid,
 
 static const char *source_method(clams__gpu_source_t s)
 {
-    return s == CLAMS_GPU_SRC_NVML ? "nvml" : s == CLAMS_GPU_SRC_NVIDIA_SMI ? "nvidia-smi"
-                                                                          : "unavailable";
+    return s == CLAMS_GPU_SRC_NVML         ? "nvml"
+           : s == CLAMS_GPU_SRC_NVIDIA_SMI ? "nvidia-smi"
+                                           : "unavailable";
 }
 
 static json_t *gpu_entry(const clams__hwprof_t *p, const prof_gpu_t *g, json_t *cuda,
@@ -207,10 +207,8 @@ static json_t *gpu_entry(const clams__hwprof_t *p, const prof_gpu_t *g, json_t *
     json_array_append_new(cuda, json_string(line));
     const char *m = source_method(p->source);
     return json_pack("{s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s}", "name", g->gpu.name, "uuid",
-                     g->gpu.uuid, "totalBytes", (json_int_t)g->gpu.total_bytes,
-                     "availableBytes",
-                     g->gpu.free_valid ? json_integer((json_int_t)g->gpu.free_bytes)
-                                       : json_null(),
+                     g->gpu.uuid, "totalBytes", (json_int_t)g->gpu.total_bytes, "availableBytes",
+                     g->gpu.free_valid ? json_integer((json_int_t)g->gpu.free_bytes) : json_null(),
                      "peakUsedBytes", have_peak ? json_integer((json_int_t)peak) : json_null(),
                      "totalMethod", m, "availableMethod", g->gpu.free_valid ? m : "unavailable",
                      "peakMethod", peak_method);

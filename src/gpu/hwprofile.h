@@ -20,8 +20,7 @@ typedef struct clams__hwprof_s clams__hwprof_t;
 clams__hwprof_t *clams__hwprof_begin(bool enabled);
 
 /* An app-reported peak (bytes) for a GPU (uuid NULL = the first visible GPU). */
-void clams__hwprof_report_peak(clams__hwprof_t *prof, const char *uuid,
-                               unsigned long long bytes);
+void clams__hwprof_report_peak(clams__hwprof_t *prof, const char *uuid, unsigned long long bytes);
 
 /* Stops sampling and returns appProfiling.hardware:
  *   {"cpu": "x86_64, 2 cores", "cuda": ["<name>, 79.65 GiB total, ...", ...],

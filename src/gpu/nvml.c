@@ -28,17 +28,22 @@ enum {
     NVML_ERR_ARGUMENT_VERSION_MISMATCH = 25
 };
 #define NVML_VALUE_NOT_AVAILABLE_ULL (~0ULL)
-#define NVML_DEVICE_MIG_ENABLE 1U
+#define NVML_DEVICE_MIG_ENABLE       1U
 /* NVML_MAX_MIG_DEVICES_PER_GPU is 8 in nvml.h; a driver answering more is
  * not believed beyond this. */
 #define MIG_MAX_PER_GPU 16U
 
-typedef struct { unsigned long long total, free, used; } nvml_memory_v1_t;
+typedef struct {
+    unsigned long long total, free, used;
+} nvml_memory_v1_t;
 typedef struct {
     unsigned int version;
     unsigned long long total, reserved, free, used;
 } nvml_memory_v2_t;
-typedef struct { unsigned int pid; unsigned long long used; } nvml_proc_v1_t;
+typedef struct {
+    unsigned int pid;
+    unsigned long long used;
+} nvml_proc_v1_t;
 typedef struct {
     unsigned int pid;
     unsigned long long used;
@@ -71,9 +76,9 @@ typedef nvml_ret_t (*proc_fn_t)(nvml_device_t, unsigned int *, void *);
 
 typedef struct {
     void *dl;
-    pid_t pid;          /* the process whose nvmlInit this is */
+    pid_t pid; /* the process whose nvmlInit this is */
     bool tried, ok;
-    char errmsg[256];   /* why the session is not usable */
+    char errmsg[256]; /* why the session is not usable */
     nvml_ret_t (*init)(void);
     nvml_ret_t (*shutdown)(void);
     const char *(*error_string)(nvml_ret_t);
@@ -83,7 +88,7 @@ typedef struct {
     nvml_ret_t (*get_uuid)(nvml_device_t, char *, unsigned int);
     nvml_ret_t (*mem_v1)(nvml_device_t, nvml_memory_v1_t *);
     nvml_ret_t (*mem_v2)(nvml_device_t, nvml_memory_v2_t *); /* optional */
-    proc_fn_t compute, graphics;                              /* optional */
+    proc_fn_t compute, graphics;                             /* optional */
     /* MIG (optional, all three or none): a GPU in MIG mode is replaced by
      * its MIG device handles, each with its own name, UUID, memory and
      * process lists. */
@@ -117,15 +122,14 @@ static void *sym_first(const char *const *names, int *which)
     return NULL;
 }
 
-#define REQUIRE(field, ...)                                                         \
-    do {                                                                            \
-        static const char *const n_[] = {__VA_ARGS__, NULL};                        \
-        *(void **)&lib.field = sym_first(n_, NULL);                                 \
-        if (!lib.field) {                                                           \
-            clams__gpu_setf(lib.errmsg, sizeof(lib.errmsg), "%s: symbol %s missing", path, \
-                     n_[0]);                                                        \
-            goto fail;                                                              \
-        }                                                                           \
+#define REQUIRE(field, ...)                                                                        \
+    do {                                                                                           \
+        static const char *const n_[] = {__VA_ARGS__, NULL};                                       \
+        *(void **)&lib.field = sym_first(n_, NULL);                                                \
+        if (!lib.field) {                                                                          \
+            clams__gpu_setf(lib.errmsg, sizeof(lib.errmsg), "%s: symbol %s missing", path, n_[0]); \
+            goto fail;                                                                             \
+        }                                                                                          \
     } while (0)
 
 static void resolve_procs(proc_fn_t *fn, int *stride, bool *v3, const char *base)
@@ -196,7 +200,7 @@ static nvml_lib_t *session_lock(char *why, size_t why_size)
         if (r != NVML_OK) {
             lib.ok = false;
             clams__gpu_setf(lib.errmsg, sizeof(lib.errmsg), "nvmlInit after fork failed: %s",
-                     nvml_err(r));
+                            nvml_err(r));
         }
     }
     if (!lib.ok) {
@@ -272,8 +276,7 @@ static int find_device(const char *uuid, nvml_device_t *dev)
         unsigned int slots = mig_slots(d);
         for (unsigned int j = 0; j < slots; j++) {
             nvml_device_t m;
-            if (lib.mig_by_index(d, j, &m) != NVML_OK ||
-                lib.get_uuid(m, u, sizeof(u)) != NVML_OK)
+            if (lib.mig_by_index(d, j, &m) != NVML_OK || lib.get_uuid(m, u, sizeof(u)) != NVML_OK)
                 continue; /* NOT_FOUND: an empty slot */
             if (strcmp(u, uuid) == 0) {
                 *dev = m;
@@ -419,8 +422,8 @@ static int merge_list(nvml_device_t dev, proc_fn_t fn, int stride, bool v3,
 
 /* Adds one device (a GPU or a MIG device) to the list; false when it cannot
  * be read (NO_PERMISSION: not ours; no total: useless for planning). */
-static bool add_device(clams__gpu_list_t *out, nvml_device_t d, unsigned int index,
-                       int mig_index, const char *parent_uuid)
+static bool add_device(clams__gpu_list_t *out, nvml_device_t d, unsigned int index, int mig_index,
+                       const char *parent_uuid)
 {
     if (out->count >= CLAMS_GPU_MAX)
         return false;
@@ -489,8 +492,7 @@ static int nvml_list(clams__gpu_list_t *out)
         clams__gpu_setf(out->why, sizeof(out->why), "NVML reports no GPU");
     else if (out->count == 0 && empty_mig > 0)
         clams__gpu_setf(out->why, sizeof(out->why),
-                        "NVML reports %u GPU(s), %u in MIG mode without MIG devices", n,
-                        empty_mig);
+                        "NVML reports %u GPU(s), %u in MIG mode without MIG devices", n, empty_mig);
     else if (out->count == 0)
         clams__gpu_setf(out->why, sizeof(out->why), "NVML reports %u GPU(s), none readable", n);
     session_unlock();

@@ -13,7 +13,7 @@
 #include "gpu/backend.h"
 
 #define POOL_MAX ((int)(sizeof(((clams__pool_plan_t *)0)->gpu_of_slot) / sizeof(int)))
-#define MIB (1024ULL * 1024ULL)
+#define MIB      (1024ULL * 1024ULL)
 
 /* A strictly positive decimal integer, nothing else (no sign, no spaces). */
 static int parse_workers(const char *v, int *out)
@@ -31,8 +31,7 @@ static int parse_workers(const char *v, int *out)
     return 0;
 }
 
-static int override_workers(int workers_flag, int *workers, const char **from,
-                            clams_error_t *err)
+static int override_workers(int workers_flag, int *workers, const char **from, clams_error_t *err)
 {
     if (workers_flag != 0) {
         if (workers_flag < 0 || workers_flag > POOL_MAX)
@@ -90,7 +89,7 @@ static void log_gpus(clams__pool_plan_t *plan, int min, int typ)
     char *L = plan->log_line;
     size_t LS = sizeof(plan->log_line);
     const clams__gpu_list_t *gl = &plan->gpus;
-    const char *src = gl->source == CLAMS_GPU_SRC_NVML           ? "nvml"
+    const char *src = gl->source == CLAMS_GPU_SRC_NVML         ? "nvml"
                       : gl->source == CLAMS_GPU_SRC_NVIDIA_SMI ? "nvidia-smi"
                                                                : "none";
     clams__gpu_appendf(L, LS, "; gpus(%s)=%zu", src, gl->count);
@@ -101,8 +100,8 @@ static void log_gpus(clams__pool_plan_t *plan, int min, int typ)
         unsigned long long mib = d->total_bytes / MIB;
         char id[32];
         device_id(d, id, sizeof(id));
-        clams__gpu_appendf(L, LS, " [#%s \"%s\" %s %llu MiB capacity %d%s]", id, d->name,
-                           d->uuid, mib, plan->capacity_of_gpu[g],
+        clams__gpu_appendf(L, LS, " [#%s \"%s\" %s %llu MiB capacity %d%s]", id, d->name, d->uuid,
+                           mib, plan->capacity_of_gpu[g],
                            min > 0 && mib < (unsigned long long)min ? " (below est_gpu_mem_min)"
                                                                     : "");
     }
@@ -156,8 +155,8 @@ int clams__pool_plan(int est_gpu_mem_min, int est_gpu_mem_typ, int workers_flag,
     plan->overridden = ov == 1;
     char *L = plan->log_line;
     size_t LS = sizeof(plan->log_line);
-    clams__gpu_appendf(L, LS, "pool: cpus=%d (%s) -> cpu_workers=%d", plan->cpus,
-                       plan->cpu_origin, plan->cpu_workers);
+    clams__gpu_appendf(L, LS, "pool: cpus=%d (%s) -> cpu_workers=%d", plan->cpus, plan->cpu_origin,
+                       plan->cpu_workers);
     int total_cap = 0;
     if (typ > 0) {
         clams__gpu_probe(&plan->gpus);

@@ -53,7 +53,7 @@ static int match_token(const clams__gpu_list_t *list, const char *tok, bool *hit
     }
     bool mig = strncmp(tok, "MIG-", 4) == 0;
     if ((!mig && strncmp(tok, "GPU-", 4) != 0) || strlen(tok) <= 4)
-        return -1; /* anything else stops the list */
+        return -1;            /* anything else stops the list */
     const char *first = NULL; /* the one device (GPU or slice) the prefix may name */
     for (size_t i = 0; i < list->count; i++) {
         const clams__gpu_t *g = &list->gpus[i];
@@ -110,7 +110,7 @@ static void apply_list(clams__gpu_list_t *list, const char *var, const char *val
     }
     if (n == 0 && list->count > 0)
         clams__gpu_setf(list->why, sizeof(list->why), "%s=\"%s\" names no usable GPU%s%s", var,
-                 value, stopped ? "; stopped at " : "", stopped ? stopped : "");
+                        value, stopped ? "; stopped at " : "", stopped ? stopped : "");
     memcpy(list->gpus, kept, n * sizeof(kept[0]));
     list->count = n;
 }
@@ -159,8 +159,8 @@ void clams__gpu_probe(clams__gpu_list_t *out)
         clams__gpu_list_t *l = out;
         memset(l, 0, sizeof(*l));
         int rc = backends[b]->list(l);
-        clams__gpu_appendf(why, sizeof(why), "%s%s: %s", why[0] ? "; " : "",
-                           backends[b]->name, l->why[0] ? l->why : "ok");
+        clams__gpu_appendf(why, sizeof(why), "%s%s: %s", why[0] ? "; " : "", backends[b]->name,
+                           l->why[0] ? l->why : "ok");
         if (rc == 0) {
             /* A working backend is the answer, even with zero devices. */
             l->source = backends[b]->source;

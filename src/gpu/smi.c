@@ -22,15 +22,15 @@
 
 extern char **environ;
 
-#define SMI_OUT_MAX (64 * 1024)
+#define SMI_OUT_MAX     (64 * 1024)
 #define SMI_DEADLINE_MS 5000
 /* The compute-apps query may run on the master's loop: a shorter deadline,
  * and a longer pause after a timeout so a hung nvidia-smi costs that loop
  * little. */
 #define APPS_DEADLINE_MS 2000
-#define APPS_REFRESH_MS 100
-#define APPS_BACKOFF_MS 10000
-#define APPS_MAX 1024
+#define APPS_REFRESH_MS  100
+#define APPS_BACKOFF_MS  10000
+#define APPS_MAX         1024
 
 static long long now_ms(void)
 {
@@ -317,8 +317,8 @@ int clams__gpu_smi_memory_info(const char *uuid, unsigned long long *total,
         mem_cache.rc = CLAMS_ENOMEM;
         if (mem_cache.list) {
             memset(mem_cache.list, 0, sizeof(*mem_cache.list));
-            mem_cache.rc = smi_query_list(mem_cache.list, deadline_ms(APPS_DEADLINE_MS),
-                                          &timed_out);
+            mem_cache.rc =
+                smi_query_list(mem_cache.list, deadline_ms(APPS_DEADLINE_MS), &timed_out);
         }
         mem_cache.valid = true;
         mem_cache.next_ms = now_ms() + (timed_out ? APPS_BACKOFF_MS : APPS_REFRESH_MS);
@@ -352,12 +352,12 @@ typedef struct {
 static struct {
     pthread_mutex_t lock;
     bool valid;
-    long long next_ms;       /* refresh from this time on */
-    int rc;                  /* of the last run */
-    clams__gpu_pm_t why;     /* when rc != 0 */
+    long long next_ms;   /* refresh from this time on */
+    int rc;              /* of the last run */
+    clams__gpu_pm_t why; /* when rc != 0 */
     app_t *apps;
     size_t count;
-    char detail[256];        /* what went wrong, for debugging */
+    char detail[256]; /* what went wrong, for debugging */
 } apps_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* "pid, used_memory, gpu_uuid". used_memory "[N/A]" (or any bracketed
@@ -448,8 +448,7 @@ static void apps_refresh(void)
     apps_cache.next_ms = now_ms() + pause;
 }
 
-static int smi_processes(const char *uuid, clams__gpu_proc_t **out, size_t *n,
-                         clams__gpu_pm_t *why)
+static int smi_processes(const char *uuid, clams__gpu_proc_t **out, size_t *n, clams__gpu_pm_t *why)
 {
     *out = NULL;
     *n = 0;

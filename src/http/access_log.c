@@ -12,10 +12,10 @@
 #include "http/http.h"
 
 #define LINE_MAX_BYTES 4096
-#define TARGET_MAX 3000 /* leaves room for every other field */
+#define TARGET_MAX     3000 /* leaves room for every other field */
 
-void clams__http_access_log(const char *addr, const char *method, const char *target,
-                            int status, size_t bytes, double seconds, long worker)
+void clams__http_access_log(const char *addr, const char *method, const char *target, int status,
+                            size_t bytes, double seconds, long worker)
 {
     char line[LINE_MAX_BYTES], tgt[TARGET_MAX + 8], wk[24] = "-";
     if (worker > 0)
@@ -27,8 +27,8 @@ void clams__http_access_log(const char *addr, const char *method, const char *ta
     else
         snprintf(tgt, sizeof(tgt), "%s", target ? target : "-");
     int n = snprintf(line, sizeof(line), "%s \"%.15s %s\" %d %zu %.6fs worker=%s\n",
-                     addr && *addr ? addr : "-", method ? method : "-", tgt, status, bytes,
-                     seconds, wk);
+                     addr && *addr ? addr : "-", method ? method : "-", tgt, status, bytes, seconds,
+                     wk);
     if (n < 0)
         return;
     if ((size_t)n >= sizeof(line)) /* cannot happen with the bounds above; stay safe */
@@ -48,6 +48,5 @@ void clams__http_client_addr(struct MHD_Connection *c, char *buf, size_t size)
     if (sa->sa_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)size);
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
-                  (socklen_t)size);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)size);
 }

@@ -30,8 +30,7 @@ int clams__http_body_feed(clams__http_body_t *b, const char *data, size_t size)
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + size + 1)
             cap *= 2;
-        if (b->budget && b->budget->limit &&
-            b->budget->used - b->cap + cap > b->budget->limit)
+        if (b->budget && b->budget->limit && b->budget->used - b->cap + cap > b->budget->limit)
             return CLAMS__HTTP_EBUDGET;
         char *d = realloc(b->data, cap);
         if (!d)
@@ -147,8 +146,8 @@ static void tracked_free(void *cls)
 }
 
 enum MHD_Result clams__http_queue_tracked(struct MHD_Connection *c, clams__response_t *r,
-                                          const char *const *headers,
-                                          void (*done)(void *), void *done_cls)
+                                          const char *const *headers, void (*done)(void *),
+                                          void *done_cls)
 {
     tracked_t *t = calloc(1, sizeof(*t));
     struct MHD_Response *resp = NULL;
@@ -201,10 +200,10 @@ static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NUL
 
 bool clams__http_has_body(struct MHD_Connection *c)
 {
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     return te || (cl && strspn(cl, "0") != strlen(cl));
 }
 
@@ -266,9 +265,9 @@ static enum MHD_Result queue_404(struct MHD_Connection *c, clams__http_req_t *re
 {
     /* Answered before the body: say the connection ends, or a pipelined
      * request behind an unread body would be lost without a word. */
-    return clams__http_queue_message(c, req, 404, cfg->not_found ? cfg->not_found
-                                     : "Not found: this app serves \"/\".",
-                                     clams__http_has_body(c) ? close_hdr : NULL);
+    return clams__http_queue_message(
+        c, req, 404, cfg->not_found ? cfg->not_found : "Not found: this app serves \"/\".",
+        clams__http_has_body(c) ? close_hdr : NULL);
 }
 
 static enum MHD_Result queue_405(struct MHD_Connection *c, clams__http_req_t *req)
@@ -276,13 +275,13 @@ static enum MHD_Result queue_405(struct MHD_Connection *c, clams__http_req_t *re
     static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, CLAMS__HTTP_ALLOW, NULL};
     static const char *const allow_close[] = {MHD_HTTP_HEADER_ALLOW, CLAMS__HTTP_ALLOW,
                                               MHD_HTTP_HEADER_CONNECTION, "close", NULL};
-    return clams__http_queue_message(c, req, 405, "Method not allowed: \"/\" accepts GET, "
+    return clams__http_queue_message(c, req, 405,
+                                     "Method not allowed: \"/\" accepts GET, "
                                      "HEAD, POST and PUT.",
                                      clams__http_has_body(c) ? allow_close : allow);
 }
 
-static enum MHD_Result queue_413(struct MHD_Connection *c, clams__http_req_t *req,
-                                 size_t max_body)
+static enum MHD_Result queue_413(struct MHD_Connection *c, clams__http_req_t *req, size_t max_body)
 {
     char msg[128];
     snprintf(msg, sizeof(msg), "Request body too large: the limit is %zu bytes.", max_body);
@@ -292,11 +291,13 @@ static enum MHD_Result queue_413(struct MHD_Connection *c, clams__http_req_t *re
 static enum MHD_Result queue_busy(struct MHD_Connection *c, clams__http_req_t *req,
                                   const clams__http_config_t *cfg)
 {
-    static const char *const busy[] = {MHD_HTTP_HEADER_RETRY_AFTER, "1",
-                                       MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+    static const char *const busy[] = {MHD_HTTP_HEADER_RETRY_AFTER, "1", MHD_HTTP_HEADER_CONNECTION,
+                                       "close", NULL};
     char msg[200];
-    snprintf(msg, sizeof(msg), "Server busy: the request bodies it holds at once would pass "
-             "%zu bytes (--max-body-total); retry later.", cfg->max_body_total);
+    snprintf(msg, sizeof(msg),
+             "Server busy: the request bodies it holds at once would pass "
+             "%zu bytes (--max-body-total); retry later.",
+             cfg->max_body_total);
     return clams__http_queue_message(c, req, 503, msg, busy);
 }
 
@@ -310,8 +311,8 @@ static enum MHD_Result queue_414(struct MHD_Connection *c, clams__http_req_t *re
 
 static bool declared_too_big(struct MHD_Connection *c, size_t max)
 {
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!cl || !max)
         return false;
     char *end;
@@ -339,8 +340,8 @@ static size_t request_head_size(struct MHD_Connection *c, const char *url)
     return n;
 }
 
-static int step_first(struct MHD_Connection *c, const char *url, const char *method,
-                      void **con_cls, const clams__http_config_t *lim, enum MHD_Result *ret)
+static int step_first(struct MHD_Connection *c, const char *url, const char *method, void **con_cls,
+                      const clams__http_config_t *lim, enum MHD_Result *ret)
 {
     clams__http_req_t *req = calloc(1, sizeof(*req));
     if (!req) {
@@ -359,14 +360,15 @@ static int step_first(struct MHD_Connection *c, const char *url, const char *met
     if (clams__http_framing_check(c, req, ret) != 0)
         return CLAMS__HTTP_ANSWERED;
     if (req->route == CLAMS__ROUTE_NOT_FOUND || req->route == CLAMS__ROUTE_BAD_METHOD) {
-        *ret = req->route == CLAMS__ROUTE_NOT_FOUND ? queue_404(c, req, lim)
-                                                    : queue_405(c, req);
+        *ret = req->route == CLAMS__ROUTE_NOT_FOUND ? queue_404(c, req, lim) : queue_405(c, req);
         return CLAMS__HTTP_ANSWERED;
     }
     if (request_head_size(c, url) > lim->max_header) {
         char msg[160];
-        snprintf(msg, sizeof(msg), "Request header fields too large: the target and headers "
-                 "may take %zu bytes (--max-header-size).", lim->max_header);
+        snprintf(msg, sizeof(msg),
+                 "Request header fields too large: the target and headers "
+                 "may take %zu bytes (--max-header-size).",
+                 lim->max_header);
         *ret = clams__http_queue_message(c, req, 431, msg, close_hdr);
         return CLAMS__HTTP_ANSWERED;
     }

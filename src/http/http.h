@@ -40,15 +40,15 @@ typedef struct clams__http_budget_s {
  * --host, --port, --max-body, --max-header-size, --client-timeout,
  * --max-connections and --reuse-port (src/serve/options.c fills it). */
 typedef struct clams__http_config_s {
-    const char *host;       /* name or address; NULL = all interfaces (0.0.0.0) */
-    int port;               /* 0 = any free port */
-    size_t max_body;        /* bytes of body; above: 413 */
-    size_t max_header;      /* bytes of request line + headers; above: 431 */
-    double client_timeout;  /* idle seconds before a client is dropped; 0 = never */
-    int max_connections;    /* open client connections */
-    bool reuse_port;        /* SO_REUSEPORT: several servers share the port on purpose */
-    const char *not_found;  /* the 404 message (the paths this server serves); NULL: "/" */
-    size_t max_body_total;  /* --max-body-total: bytes of bodies held at once; 0 = no limit */
+    const char *host;             /* name or address; NULL = all interfaces (0.0.0.0) */
+    int port;                     /* 0 = any free port */
+    size_t max_body;              /* bytes of body; above: 413 */
+    size_t max_header;            /* bytes of request line + headers; above: 431 */
+    double client_timeout;        /* idle seconds before a client is dropped; 0 = never */
+    int max_connections;          /* open client connections */
+    bool reuse_port;              /* SO_REUSEPORT: several servers share the port on purpose */
+    const char *not_found;        /* the 404 message (the paths this server serves); NULL: "/" */
+    size_t max_body_total;        /* --max-body-total: bytes of bodies held at once; 0 = no limit */
     clams__http_budget_t *budget; /* the server's own count against max_body_total */
 } clams__http_config_t;
 
@@ -56,7 +56,7 @@ typedef struct clams__http_config_s {
  * and headers must fit in it, with one record (~50 bytes) per header and per
  * query argument ("a&b&c..." is 2 bytes an argument), next to a read buffer
  * for the body. Pages are touched only as they are used. */
-#define CLAMS__HTTP_READ_BUFFER ((size_t)32 << 10)
+#define CLAMS__HTTP_READ_BUFFER      ((size_t)32 << 10)
 #define clams__http_conn_memory(cfg) ((cfg)->max_header * 4 + CLAMS__HTTP_READ_BUFFER)
 /* The idle timeout in whole seconds, as libmicrohttpd takes it. */
 #define clams__http_client_timeout_s(cfg) ((unsigned int)((cfg)->client_timeout + 0.999))
@@ -76,15 +76,14 @@ enum {
 /* The methods "/" accepts, for the Allow header of a 405. */
 #define CLAMS__HTTP_ALLOW "GET, HEAD, POST, PUT"
 
-
 /* A request body collected up to a cap. */
 typedef struct clams__http_body_s {
     char *data; /* NUL-terminated when len > 0 */
     size_t len;
     size_t cap;
     size_t max;
-    bool too_big; /* the cap was passed; later data is dropped */
-    bool over_budget; /* dropped for the server's total, not this body's size */
+    bool too_big;                 /* the cap was passed; later data is dropped */
+    bool over_budget;             /* dropped for the server's total, not this body's size */
     clams__http_budget_t *budget; /* where cap is counted (may be NULL) */
 } clams__http_body_t;
 
@@ -99,7 +98,7 @@ void clams__http_body_free(clams__http_body_t *b);
 /* Per-connection state kept in MHD's con_cls. */
 typedef struct clams__http_req_s {
     int route;
-    int answered; /* the status of a response already queued (404, 405, 413, 414,
+    int answered;        /* the status of a response already queued (404, 405, 413, 414,
                    * 431), or of one the server queued itself; 0 = none yet */
     size_t answered_len; /* its body bytes as sent (0 for HEAD) */
     bool head;           /* a HEAD request: no body goes out */
@@ -109,7 +108,7 @@ typedef struct clams__http_req_s {
     clams__query_t query; /* every query argument, collected with the headers */
     char *query_enc;      /* the same, encoded (clams__query_encode) */
     double started;       /* clams__now() at the first call */
-    void *user;     /* for the server using these helpers */
+    void *user;           /* for the server using these helpers */
 } clams__http_req_t;
 
 enum { CLAMS__HTTP_CONTINUE = 0, CLAMS__HTTP_READY = 1, CLAMS__HTTP_ANSWERED = 2 };
@@ -141,8 +140,8 @@ enum MHD_Result clams__http_queue(struct MHD_Connection *c, clams__response_t *r
  * dropped) the response and freed its body: lets a server bound how many
  * big bodies are alive at once. */
 enum MHD_Result clams__http_queue_tracked(struct MHD_Connection *c, clams__response_t *r,
-                                          const char *const *headers,
-                                          void (*done)(void *), void *done_cls);
+                                          const char *const *headers, void (*done)(void *),
+                                          void *done_cls);
 /* Queues {"message": message} as application/json with status, and
  * records the answer in req (may be NULL) for the access log. */
 enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, clams__http_req_t *req,
@@ -183,8 +182,8 @@ struct MHD_Daemon *clams__http_start(const clams__http_config_t *cfg, unsigned i
 
 /* access_log.c: one access-log line on stdout (see there for the format).
  * worker: the pid that answered, 0 for the server itself. */
-void clams__http_access_log(const char *addr, const char *method, const char *target,
-                            int status, size_t bytes, double seconds, long worker);
+void clams__http_access_log(const char *addr, const char *method, const char *target, int status,
+                            size_t bytes, double seconds, long worker);
 /* The client's numeric address ("" when unknown). */
 void clams__http_client_addr(struct MHD_Connection *c, char *buf, size_t size);
 

@@ -19,7 +19,7 @@
 
 #include "media_internal.h"
 
-#define DEFAULT_RATE 16000
+#define DEFAULT_RATE  16000
 #define DEFAULT_CHUNK 16384
 
 struct clams_audio_s {
@@ -39,8 +39,8 @@ struct clams_audio_s {
     size_t fill;        /* sample frames in buf */
     long long delivered;
     long long decoded_in; /* source sample frames decoded */
-    uint8_t *tmp;       /* swr output scratch */
-    size_t tmp_cap;     /* in sample frames */
+    uint8_t *tmp;         /* swr output scratch */
+    size_t tmp_cap;       /* in sample frames */
     AVPacket *pkt;
     AVFrame *frame;
     bool used;
@@ -70,7 +70,8 @@ static int check_wav(clams_audio_t *a, clams_error_t *err)
                 if (len != 0xFFFFFFFFull && len != 0 && (long long)len > have)
                     rc = cm_fail(err, CLAMS_EIO,
                                  "document %s (%s): truncated: the WAV header declares %llu "
-                                 "bytes of samples, the file holds %lld", AUD(a), len, have);
+                                 "bytes of samples, the file holds %lld",
+                                 AUD(a), len, have);
                 break;
             }
             at += 8 + (long long)len + (long long)(len & 1);
@@ -114,8 +115,8 @@ static clams_audio_t *open_path(const char *id, const char *path, const clams_au
     else if (a->fmt->duration > 0)
         a->info.duration_ms = a->fmt->duration / 1000.0;
     if (a->info.source_rate <= 0 || a->info.source_channels <= 0) {
-        cm_fail(err, CLAMS_EIO, "document %s (%s): the audio stream has no rate or channels",
-                id, path);
+        cm_fail(err, CLAMS_EIO, "document %s (%s): the audio stream has no rate or channels", id,
+                path);
         goto fail;
     }
     int rate = o ? o->sample_rate : 0, ch = o ? o->channels : 0;
@@ -190,13 +191,14 @@ const clams_audio_info_t *clams_audio_info(const clams_audio_t *a)
 static int setup_swr(clams_audio_t *a, AVFrame *f, clams_error_t *err)
 {
     char eb[128];
-    int r = swr_alloc_set_opts2(&a->swr, &a->out_layout, a->out_fmt, a->info.rate,
-                                &f->ch_layout, f->format, f->sample_rate, 0, NULL);
+    int r = swr_alloc_set_opts2(&a->swr, &a->out_layout, a->out_fmt, a->info.rate, &f->ch_layout,
+                                f->format, f->sample_rate, 0, NULL);
     if (r >= 0)
         r = swr_init(a->swr);
     if (r < 0)
         return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot convert %s audio at %d Hz: %s",
-                       AUD(a), av_get_sample_fmt_name(f->format) ? av_get_sample_fmt_name(f->format) : "?",
+                       AUD(a),
+                       av_get_sample_fmt_name(f->format) ? av_get_sample_fmt_name(f->format) : "?",
                        f->sample_rate, cm_averr(r, eb, sizeof eb));
     av_channel_layout_uninit(&a->in_layout);
     av_channel_layout_copy(&a->in_layout, &f->ch_layout);
@@ -226,8 +228,7 @@ static int emit(clams_audio_t *a, const uint8_t *src, size_t n, clams_audio_fn f
 }
 
 /* Runs frame f (NULL: flush) through the resampler. */
-static int convert(clams_audio_t *a, AVFrame *f, clams_audio_fn fn, void *data,
-                   clams_error_t *err)
+static int convert(clams_audio_t *a, AVFrame *f, clams_audio_fn fn, void *data, clams_error_t *err)
 {
     char eb[128];
     if (f && (!a->swr || f->sample_rate != a->in_rate || f->format != a->in_fmt ||
@@ -235,8 +236,8 @@ static int convert(clams_audio_t *a, AVFrame *f, clams_audio_fn fn, void *data,
         if (a->swr)
             return cm_fail(err, CLAMS_EIO,
                            "document %s (%s): the audio format changes in the middle of the "
-                           "stream (at %.3f s)", AUD(a),
-                           a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0);
+                           "stream (at %.3f s)",
+                           AUD(a), a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0);
         int rc = setup_swr(a, f, err);
         if (rc)
             return rc;
@@ -255,8 +256,8 @@ static int convert(clams_audio_t *a, AVFrame *f, clams_audio_fn fn, void *data,
         a->tmp_cap = (size_t)out_max;
     }
     uint8_t *out[1] = {a->tmp};
-    int got = swr_convert(a->swr, out, out_max, f ? (const uint8_t **)f->extended_data : NULL,
-                          in_n);
+    int got =
+        swr_convert(a->swr, out, out_max, f ? (const uint8_t **)f->extended_data : NULL, in_n);
     if (got < 0)
         return cm_fail(err, CLAMS_EIO, "document %s (%s): resampling failed: %s", AUD(a),
                        cm_averr(got, eb, sizeof eb));
@@ -272,9 +273,9 @@ static int receive_all(clams_audio_t *a, clams_audio_fn fn, void *data, clams_er
         if (r == AVERROR(EAGAIN) || r == AVERROR_EOF)
             return 0;
         if (r < 0)
-            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode the audio at %.3f s: %s",
-                           AUD(a), a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0,
-                           cm_averr(r, eb, sizeof eb));
+            return cm_fail(
+                err, CLAMS_EIO, "document %s (%s): cannot decode the audio at %.3f s: %s", AUD(a),
+                a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0, cm_averr(r, eb, sizeof eb));
         int rc = convert(a, a->frame, fn, data, err);
         av_frame_unref(a->frame);
         if (rc)
@@ -288,8 +289,7 @@ int clams_audio_read(clams_audio_t *a, clams_audio_fn fn, void *data, clams_erro
     if (!a || !fn)
         return CLAMS_EINVAL;
     if (a->used)
-        return cm_fail(err, CLAMS_EINVAL, "document %s (%s): the audio was already read",
-                       AUD(a));
+        return cm_fail(err, CLAMS_EINVAL, "document %s (%s): the audio was already read", AUD(a));
     a->used = true;
     int rc = 0, r;
     while ((r = av_read_frame(a->fmt, a->pkt)) >= 0) {
@@ -298,8 +298,8 @@ int clams_audio_read(clams_audio_t *a, clams_audio_fn fn, void *data, clams_erro
             if (r < 0 && r != AVERROR(EAGAIN)) {
                 av_packet_unref(a->pkt);
                 return cm_fail(err, CLAMS_EIO,
-                               "document %s (%s): cannot decode the audio at %.3f s: %s",
-                               AUD(a), a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0,
+                               "document %s (%s): cannot decode the audio at %.3f s: %s", AUD(a),
+                               a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0,
                                cm_averr(r, eb, sizeof eb));
             }
         }
@@ -308,8 +308,8 @@ int clams_audio_read(clams_audio_t *a, clams_audio_fn fn, void *data, clams_erro
             return rc;
     }
     if (r != AVERROR_EOF)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): reading the file failed: %s",
-                       AUD(a), cm_averr(r, eb, sizeof eb));
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): reading the file failed: %s", AUD(a),
+                       cm_averr(r, eb, sizeof eb));
     avcodec_send_packet(a->dec, NULL);
     if ((rc = receive_all(a, fn, data, err)) || (rc = convert(a, NULL, fn, data, err)))
         return rc;
@@ -333,7 +333,8 @@ int clams_audio_read(clams_audio_t *a, clams_audio_fn fn, void *data, clams_erro
         if (declared - got > 0.1 && got < declared * 0.99)
             return cm_fail(err, CLAMS_EIO,
                            "document %s (%s): truncated: the header declares %.3f s of audio, "
-                           "the file holds %.3f s", AUD(a), declared, got);
+                           "the file holds %.3f s",
+                           AUD(a), declared, got);
     }
     return 0;
 }
@@ -363,9 +364,9 @@ static int collect(const void *samples, size_t frames, long long start, void *da
     return 0;
 }
 
-int clams_audio_decode_all(const json_t *doc, const clams_audio_opts_t *opts,
-                           size_t max_frames, void **samples, size_t *frames,
-                           clams_audio_info_t *info, clams_error_t *err)
+int clams_audio_decode_all(const json_t *doc, const clams_audio_opts_t *opts, size_t max_frames,
+                           void **samples, size_t *frames, clams_audio_info_t *info,
+                           clams_error_t *err)
 {
     if (!samples || !frames)
         return CLAMS_EINVAL;

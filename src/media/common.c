@@ -47,8 +47,7 @@ int cm_check_file(const char *id, const char *path, clams_error_t *err)
     struct stat st;
     if (stat(path, &st) != 0)
         return cm_fail(err, errno == ENOENT ? CLAMS_ENOTFOUND : CLAMS_EIO,
-                       "document %s (%s): cannot open the file: %s", id, path,
-                       strerror(errno));
+                       "document %s (%s): cannot open the file: %s", id, path, strerror(errno));
     if (!S_ISREG(st.st_mode))
         return cm_fail(err, CLAMS_EIO, "document %s (%s): not a regular file", id, path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -61,8 +60,8 @@ int cm_check_file(const char *id, const char *path, clams_error_t *err)
     return 0;
 }
 
-int cm_document_file(const json_t *doc, const char *want, char *id, size_t idsize,
-                     char **path, clams_error_t *err)
+int cm_document_file(const json_t *doc, const char *want, char *id, size_t idsize, char **path,
+                     clams_error_t *err)
 {
     *path = NULL;
     const char *did = clams_document_id(doc);
@@ -93,21 +92,21 @@ int cm_document_file(const json_t *doc, const char *want, char *id, size_t idsiz
     return rc;
 }
 
-int cm_open_input(const char *id, const char *path, enum AVMediaType type,
-                  AVFormatContext **fmt, int *stream, clams_error_t *err)
+int cm_open_input(const char *id, const char *path, enum AVMediaType type, AVFormatContext **fmt,
+                  int *stream, clams_error_t *err)
 {
     char eb[128];
     cm_quiet_ffmpeg();
     *fmt = NULL;
     int r = avformat_open_input(fmt, path, NULL, NULL);
     if (r < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): not a media file FFmpeg can open: %s",
-                       id, path, cm_averr(r, eb, sizeof eb));
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): not a media file FFmpeg can open: %s", id,
+                       path, cm_averr(r, eb, sizeof eb));
     r = avformat_find_stream_info(*fmt, NULL);
     if (r < 0) {
         avformat_close_input(fmt);
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot read stream information: %s",
-                       id, path, cm_averr(r, eb, sizeof eb));
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot read stream information: %s", id,
+                       path, cm_averr(r, eb, sizeof eb));
     }
     r = av_find_best_stream(*fmt, type, -1, -1, NULL, 0);
     if (r < 0) {
@@ -119,8 +118,8 @@ int cm_open_input(const char *id, const char *path, enum AVMediaType type,
     return 0;
 }
 
-int cm_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx,
-                    int threads, AVCodecContext **dec, clams_error_t *err)
+int cm_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx, int threads,
+                    AVCodecContext **dec, clams_error_t *err)
 {
     char eb[128];
     AVCodecParameters *par = fmt->streams[idx]->codecpar;
@@ -139,8 +138,8 @@ int cm_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int 
     }
     if (r < 0) {
         avcodec_free_context(dec);
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot open the %s decoder: %s", id,
-                       path, codec->name, cm_averr(r, eb, sizeof eb));
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot open the %s decoder: %s", id, path,
+                       codec->name, cm_averr(r, eb, sizeof eb));
     }
     return 0;
 }

@@ -56,8 +56,8 @@ static int decode_first(const char *id, const char *path, AVFormatContext *fmt, 
     }
     av_packet_free(&pkt);
     if (r < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode the image: %s", id,
-                       path, cm_averr(r, eb, sizeof eb));
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode the image: %s", id, path,
+                       cm_averr(r, eb, sizeof eb));
     return 0;
 }
 
@@ -110,8 +110,7 @@ int clams_image_decode(const json_t *doc, const clams_frame_opts_t *o, clams_ima
     uint8_t *data = sws ? malloc(stride * H) : NULL;
     if (!data) {
         rc = sws ? cm_fail(err, CLAMS_ENOMEM, "out of memory")
-                 : cm_fail(err, CLAMS_EIO, "document %s (%s): cannot convert the image", id,
-                           path);
+                 : cm_fail(err, CLAMS_EIO, "document %s (%s): cannot convert the image", id, path);
         goto out;
     }
     uint8_t *planes[4] = {data, NULL, NULL, NULL};
@@ -122,8 +121,11 @@ int clams_image_decode(const json_t *doc, const clams_frame_opts_t *o, clams_ima
         rc = cm_fail(err, CLAMS_EIO, "document %s (%s): converting the image failed", id, path);
         goto out;
     }
-    *img = (clams_image_t){.width = W, .height = H, .stride = (int)stride,
-                           .format = gray ? CLAMS_PIX_GRAY8 : CLAMS_PIX_RGB24, .data = data,
+    *img = (clams_image_t){.width = W,
+                           .height = H,
+                           .stride = (int)stride,
+                           .format = gray ? CLAMS_PIX_GRAY8 : CLAMS_PIX_RGB24,
+                           .data = data,
                            .size = stride * H};
 out:
     sws_freeContext(sws);

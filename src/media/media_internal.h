@@ -19,8 +19,8 @@ const char *cm_averr(int e, char *buf, size_t size);
  * resolves its location and checks the file (exists, regular, readable, not
  * empty). Fills id (at most idsize) and *path (new). Errors name the
  * document and the file. */
-int cm_document_file(const json_t *doc, const char *want, char *id, size_t idsize,
-                     char **path, clams_error_t *err);
+int cm_document_file(const json_t *doc, const char *want, char *id, size_t idsize, char **path,
+                     clams_error_t *err);
 
 /* The same checks for a bare path. */
 int cm_check_file(const char *id, const char *path, clams_error_t *err);
@@ -29,11 +29,11 @@ int cm_check_file(const char *id, const char *path, clams_error_t *err);
 void cm_quiet_ffmpeg(void);
 
 /* Opens path and finds the best stream of `type`; fills *fmt and *stream. */
-int cm_open_input(const char *id, const char *path, enum AVMediaType type,
-                  AVFormatContext **fmt, int *stream, clams_error_t *err);
+int cm_open_input(const char *id, const char *path, enum AVMediaType type, AVFormatContext **fmt,
+                  int *stream, clams_error_t *err);
 
 /* Opens a decoder for stream `idx` of fmt. */
-int cm_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx,
-                    int threads, AVCodecContext **dec, clams_error_t *err);
+int cm_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx, int threads,
+                    AVCodecContext **dec, clams_error_t *err);
 
 #endif

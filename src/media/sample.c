@@ -52,8 +52,7 @@ static const char *prop_str(const json_t *ann, const char *key)
 }
 
 /* A property of the annotation, else of its type in the view's contains. */
-static const char *prop_or_contains(const clams_view_t *view, const json_t *ann,
-                                    const char *key)
+static const char *prop_or_contains(const clams_view_t *view, const json_t *ann, const char *key)
 {
     const char *v = prop_str(ann, key);
     if (v)
@@ -62,7 +61,7 @@ static const char *prop_or_contains(const clams_view_t *view, const json_t *ann,
     json_t *contains = json_object_get(clams_view_metadata(view), "contains");
     const char *k;
     json_t *val;
-    json_object_foreach(contains, k, val) {
+    json_object_foreach (contains, k, val) {
         if (type && clams_type_matches(k, type, 0)) {
             v = json_string_value(json_object_get(val, key));
             if (v)
@@ -107,8 +106,7 @@ static int tp_frame(walk_t *w, const clams_view_t *view, const char *tfid, const
 {
     json_t *tp = clams_mmif_resolve(w->mmif, view, id);
     if (!tp)
-        return cm_fail(w->err, CLAMS_ENOTFOUND, "TimeFrame %s: TimePoint %s not found", tfid,
-                       id);
+        return cm_fail(w->err, CLAMS_ENOTFOUND, "TimeFrame %s: TimePoint %s not found", tfid, id);
     /* The TimePoint's own view holds its unit. */
     const clams_view_t *tv = view;
     const char *colon = strchr(id, ':');
@@ -162,8 +160,8 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
     if (w->document) {
         const char *doc = prop_or_contains(view, tf, "document");
         if (!doc && json_array_size(targets) > 0) {
-            json_t *t0 = clams_mmif_resolve(w->mmif, view, json_string_value(
-                                                             json_array_get(targets, 0)));
+            json_t *t0 =
+                clams_mmif_resolve(w->mmif, view, json_string_value(json_array_get(targets, 0)));
             doc = t0 ? prop_or_contains(view, t0, "document") : NULL;
         }
         if (!doc || strcmp(doc, w->document) != 0)
@@ -182,8 +180,10 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         for (size_t i = 0; rc == 0 && i < nreps; i++) {
             const char *r = json_string_value(json_array_get(reps, i));
             if (!r)
-                return cm_fail(w->err, CLAMS_EINVAL, "TimeFrame %s: a representative is not "
-                               "an id", idbuf);
+                return cm_fail(w->err, CLAMS_EINVAL,
+                               "TimeFrame %s: a representative is not "
+                               "an id",
+                               idbuf);
             if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0)
                 rc = add_pick(w, f, view, r);
         }
@@ -194,8 +194,10 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         if (nreps > 0) {
             const char *r = json_string_value(json_array_get(reps, nreps / 2));
             if (!r)
-                return cm_fail(w->err, CLAMS_EINVAL, "TimeFrame %s: a representative is not "
-                               "an id", idbuf);
+                return cm_fail(w->err, CLAMS_EINVAL,
+                               "TimeFrame %s: a representative is not "
+                               "an id",
+                               idbuf);
             if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0)
                 rc = add_pick(w, f, view, r);
         } else if (timeless) {
@@ -268,9 +270,14 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         w->tps[k] = w->picks[i].tp;
         k++;
     }
-    clams_tf_sample_t s = {.view = view, .id = idbuf, .timeframe = tf, .label = label,
-                           .frames = k ? w->frames : NULL, .count = k,
-                           .timepoints = k ? w->tps : NULL, .skipped = k ? NULL : skipped};
+    clams_tf_sample_t s = {.view = view,
+                           .id = idbuf,
+                           .timeframe = tf,
+                           .label = label,
+                           .frames = k ? w->frames : NULL,
+                           .count = k,
+                           .timepoints = k ? w->tps : NULL,
+                           .skipped = k ? NULL : skipped};
     if (k == 0 && !s.skipped)
         s.skipped = "no frame";
     rc = w->fn(&s, w->data);
@@ -285,8 +292,14 @@ int clams_tf_sample(const clams_mmif_t *mmif, const char *document, clams_tf_mod
 {
     if (!mmif || !fn || mode < CLAMS_TF_REPRESENTATIVES || mode > CLAMS_TF_ALL)
         return CLAMS_EINVAL;
-    walk_t w = {.mmif = mmif, .document = document, .mode = mode, .fps = fps,
-                .labels = labels, .fn = fn, .data = data, .err = err};
+    walk_t w = {.mmif = mmif,
+                .document = document,
+                .mode = mode,
+                .fps = fps,
+                .labels = labels,
+                .fn = fn,
+                .data = data,
+                .err = err};
     int rc = clams_mmif_foreach_annotation(mmif, "TimeFrame", 0, on_timeframe, &w);
     free(w.picks);
     free(w.frames);

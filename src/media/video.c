@@ -34,23 +34,23 @@ struct clams_video_s {
     AVRational tb;
     int64_t *pts; /* frame timestamps, ascending: frame N is pts[N] */
     size_t n;
-    int64_t *key; /* keyframe timestamps, ascending */
+    int64_t *key;      /* keyframe timestamps, ascending */
     int64_t *key_seek; /* the timestamp to seek to for each (its DTS when known:
                           MP4 and MPEG-TS seek by DTS) */
     size_t nkey;
     AVPacket *pkt;
     AVFrame *frame;
-    bool have_frame;  /* frame holds the last decoded frame */
-    long long pos;    /* frame number of the last decoded frame; -1 at the start */
-    bool fresh;       /* positioned at the start of the file (no seek yet) */
-    bool drained;     /* the NULL packet was sent */
-    int64_t want;     /* timestamp of the frame being looked for */
-    bool pending;     /* v->pkt holds a packet read after a seek, not yet sent */
+    bool have_frame; /* frame holds the last decoded frame */
+    long long pos;   /* frame number of the last decoded frame; -1 at the start */
+    bool fresh;      /* positioned at the start of the file (no seek yet) */
+    bool drained;    /* the NULL packet was sent */
+    int64_t want;    /* timestamp of the frame being looked for */
+    bool pending;    /* v->pkt holds a packet read after a seek, not yet sent */
     clams_video_stats_t stats;
     char last_err[160];
     struct SwsContext *sws;
     int sws_key[7];
-    uint8_t *conv;    /* packed output of one frame */
+    uint8_t *conv; /* packed output of one frame */
     size_t conv_cap;
 };
 
@@ -132,26 +132,27 @@ static int build_index(clams_video_t *v, clams_error_t *err)
     if (r == AVERROR(ENOMEM))
         return cm_fail(err, CLAMS_ENOMEM, "out of memory indexing %s", v->info.path);
     if (r < 0 && r != AVERROR_EOF)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): reading the file failed: %s",
-                       VID(v), cm_averr(r, eb, sizeof eb));
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): reading the file failed: %s", VID(v),
+                       cm_averr(r, eb, sizeof eb));
     if (no_ts)
         return cm_fail(err, CLAMS_EIO,
                        "document %s (%s): video packets without timestamps (a raw "
-                       "elementary stream?); remux it into a container first", VID(v));
-    if (v->n == 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): the video stream has no frames",
+                       "elementary stream?); remux it into a container first",
                        VID(v));
+    if (v->n == 0)
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): the video stream has no frames", VID(v));
     if (declared > 0 && (int64_t)(v->n + discarded) < declared)
         return cm_fail(err, CLAMS_EIO,
                        "document %s (%s): truncated or damaged: the header declares %lld "
-                       "frames, the file holds %zu", VID(v), (long long)declared, v->n);
+                       "frames, the file holds %zu",
+                       VID(v), (long long)declared, v->n);
     qsort(v->pts, v->n, sizeof *v->pts, cmp_i64);
     /* Duplicate timestamps cannot be told apart: frame numbers would be ambiguous. */
     for (size_t i = 1; i < v->n; i++)
         if (v->pts[i] == v->pts[i - 1])
             return cm_fail(err, CLAMS_EIO,
-                           "document %s (%s): two video frames share timestamp %lld",
-                           VID(v), (long long)v->pts[i]);
+                           "document %s (%s): two video frames share timestamp %lld", VID(v),
+                           (long long)v->pts[i]);
     if (v->nkey == 0 || v->key[0] > v->pts[0]) {
         /* No keyframe flag on the first frame (some codecs): key 0 is the
          * start of the file, which is reached by reopening it. */
@@ -163,8 +164,8 @@ static int build_index(clams_video_t *v, clams_error_t *err)
     return 0;
 }
 
-static clams_video_t *open_path(const char *id, const char *path,
-                                const clams_video_opts_t *opts, clams_error_t *err)
+static clams_video_t *open_path(const char *id, const char *path, const clams_video_opts_t *opts,
+                                clams_error_t *err)
 {
     clams_video_t *v = calloc(1, sizeof *v);
     if (!v) {
@@ -354,8 +355,8 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
             /* Frames before the target that no other frame refers to need
              * not be decoded (their skipping changes no other frame). */
             int64_t pts = v->pkt->pts != AV_NOPTS_VALUE ? v->pkt->pts : v->pkt->dts;
-            v->dec->skip_frame = pts != AV_NOPTS_VALUE && pts < v->want ? AVDISCARD_NONREF
-                                                                         : AVDISCARD_DEFAULT;
+            v->dec->skip_frame =
+                pts != AV_NOPTS_VALUE && pts < v->want ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
             r = avcodec_send_packet(v->dec, v->pkt);
             if (r < 0 && r != AVERROR(EAGAIN))
                 snprintf(v->last_err, sizeof v->last_err, "%s", cm_averr(r, eb, sizeof eb));
@@ -494,11 +495,10 @@ static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
             continue;
         }
         if (r == 0)
-            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld: %s",
-                           VID(v), n,
-                           v->last_err[0] ? v->last_err : "the video ended before it");
-        int64_t ts = v->frame->pts != AV_NOPTS_VALUE ? v->frame->pts
-                                                     : v->frame->best_effort_timestamp;
+            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld: %s", VID(v),
+                           n, v->last_err[0] ? v->last_err : "the video ended before it");
+        int64_t ts =
+            v->frame->pts != AV_NOPTS_VALUE ? v->frame->pts : v->frame->best_effort_timestamp;
         if (ts == AV_NOPTS_VALUE)
             continue;
         long long fn = frame_of(v, ts);
@@ -513,8 +513,8 @@ static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
          * seek to its keyframe, then one keyframe earlier each time, down to
          * the first; from there the frame is really missing. */
         if ((seeked && k == 0) || tries > 64)
-            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld%s%s",
-                           VID(v), n, v->last_err[0] ? ": " : "",
+            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld%s%s", VID(v),
+                           n, v->last_err[0] ? ": " : "",
                            v->last_err[0] ? v->last_err
                                           : (corrupt ? ": the frame is damaged" : ""));
         if (seeked)
@@ -561,21 +561,24 @@ static int convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, 
                    clams_error_t *err)
 {
     AVFrame *f = v->frame;
-    enum AVPixelFormat df = (o && o->format == CLAMS_PIX_GRAY8) ? AV_PIX_FMT_GRAY8
-                                                                 : AV_PIX_FMT_RGB24;
-    int key[7] = {f->width, f->height, f->format, w, h, (int)df,
+    enum AVPixelFormat df =
+        (o && o->format == CLAMS_PIX_GRAY8) ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
+    int key[7] = {f->width,
+                  f->height,
+                  f->format,
+                  w,
+                  h,
+                  (int)df,
                   (int)f->colorspace * 8 + (int)f->color_range};
     if (!v->sws || memcmp(key, v->sws_key, sizeof key) != 0) {
         sws_freeContext(v->sws);
         /* Bicubic, as the scaler the ffmpeg tool inserts: pixel-identical output. */
-        v->sws = sws_getContext(f->width, f->height, f->format, w, h, df, SWS_BICUBIC, NULL,
-                                NULL, NULL);
+        v->sws =
+            sws_getContext(f->width, f->height, f->format, w, h, df, SWS_BICUBIC, NULL, NULL, NULL);
         if (!v->sws)
-            return cm_fail(err, CLAMS_EIO,
-                           "document %s (%s): cannot convert %dx%d %s frames", VID(v),
-                           f->width, f->height,
-                           av_get_pix_fmt_name(f->format) ? av_get_pix_fmt_name(f->format)
-                                                          : "?");
+            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot convert %dx%d %s frames",
+                           VID(v), f->width, f->height,
+                           av_get_pix_fmt_name(f->format) ? av_get_pix_fmt_name(f->format) : "?");
         /* The frame's colour matrix and range, as ffmpeg's scale filter reads them. */
         int *inv, *tbl, src_range, dst_range, bri, con, sat;
         if (sws_getColorspaceDetails(v->sws, &inv, &src_range, &tbl, &dst_range, &bri, &con,
@@ -592,25 +595,24 @@ static int convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, 
     }
     uint8_t *planes[4] = {dst, NULL, NULL, NULL};
     int strides[4] = {w * (df == AV_PIX_FMT_GRAY8 ? 1 : 3), 0, 0, 0};
-    int r = sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
-                      planes, strides);
+    int r = sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes,
+                      strides);
     if (r != h)
         return cm_fail(err, CLAMS_EIO, "document %s (%s): converting a frame failed", VID(v));
     return 0;
 }
 
-static int check_list(const clams_video_t *v, const long long *frames, size_t n,
-                      clams_error_t *err)
+static int check_list(const clams_video_t *v, const long long *frames, size_t n, clams_error_t *err)
 {
     for (size_t i = 0; i < n; i++) {
         if (frames[i] < 0 || frames[i] >= (long long)v->n)
             return cm_fail(err, CLAMS_ENOTFOUND,
                            "document %s (%s): frame %lld is out of range (the video has %zu "
-                           "frames, 0 to %zu)", VID(v), frames[i], v->n, v->n - 1);
+                           "frames, 0 to %zu)",
+                           VID(v), frames[i], v->n, v->n - 1);
         if (i > 0 && frames[i] < frames[i - 1])
-            return cm_fail(err, CLAMS_EINVAL,
-                           "frame numbers must be ascending (%lld after %lld)", frames[i],
-                           frames[i - 1]);
+            return cm_fail(err, CLAMS_EINVAL, "frame numbers must be ascending (%lld after %lld)",
+                           frames[i], frames[i - 1]);
     }
     return 0;
 }
@@ -636,9 +638,11 @@ int clams_video_frames(clams_video_t *v, const long long *frames, size_t n,
         v->conv = nb;
         v->conv_cap = size;
     }
-    clams_image_t img = {.width = w, .height = h,
+    clams_image_t img = {.width = w,
+                         .height = h,
                          .format = o ? o->format : CLAMS_PIX_RGB24,
-                         .data = v->conv, .size = size};
+                         .data = v->conv,
+                         .size = size};
     img.stride = (int)(size / (size_t)h);
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || frames[i] != frames[i - 1]) {
@@ -651,8 +655,8 @@ int clams_video_frames(clams_video_t *v, const long long *frames, size_t n,
     return 0;
 }
 
-int clams_video_frame(clams_video_t *v, long long frame, const clams_frame_opts_t *o,
-                      uint8_t *buf, size_t size, clams_image_t *img, clams_error_t *err)
+int clams_video_frame(clams_video_t *v, long long frame, const clams_frame_opts_t *o, uint8_t *buf,
+                      size_t size, clams_image_t *img, clams_error_t *err)
 {
     if (!v || !buf || !img)
         return CLAMS_EINVAL;
@@ -665,8 +669,11 @@ int clams_video_frame(clams_video_t *v, long long frame, const clams_frame_opts_
     int rc = check_list(v, &frame, 1, err);
     if (rc || (rc = goto_frame(v, frame, err)) || (rc = convert(v, o, buf, w, h, err)))
         return rc;
-    *img = (clams_image_t){.width = w, .height = h, .stride = (int)(need / (size_t)h),
-                           .format = o ? o->format : CLAMS_PIX_RGB24, .data = buf,
+    *img = (clams_image_t){.width = w,
+                           .height = h,
+                           .stride = (int)(need / (size_t)h),
+                           .format = o ? o->format : CLAMS_PIX_RGB24,
+                           .data = buf,
                            .size = need};
     return 0;
 }

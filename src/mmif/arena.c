@@ -13,7 +13,7 @@ struct mmif_chunk_s {
 };
 
 #define CHUNK_MIN ((size_t)256 * 1024)
-#define ALIGN 8
+#define ALIGN     8
 
 static size_t round_up(size_t n)
 {
@@ -85,7 +85,6 @@ size_t clams__utf8_len(const char *s, size_t n)
         cps += ((unsigned char)s[i] & 0xC0) != 0x80;
     return cps;
 }
-
 
 size_t clams__fmt_u64(char *out, unsigned long long v)
 {

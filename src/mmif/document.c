@@ -31,7 +31,7 @@ static clams_mmif_t *wrap_root(json_t *root, clams_error_t *err)
     json_t *views = json_object_get(root, "views");
     size_t i;
     json_t *vj;
-    json_array_foreach(views, i, vj) {
+    json_array_foreach (views, i, vj) {
         clams_view_t *v = calloc(1, sizeof(*v));
         if (!v || add_view_handle(m, v) != 0) {
             free(v);
@@ -137,8 +137,7 @@ clams_mmif_t *clams_mmif_new(const char *spec_version)
     json_t *ver = strstr(spec_version, "://")
                       ? json_string(spec_version)
                       : json_sprintf("http://mmif.clams.ai/%s", spec_version);
-    json_t *root = json_pack("{s:{s:o},s:[],s:[]}", "metadata", "mmif", ver, "documents",
-                             "views");
+    json_t *root = json_pack("{s:{s:o},s:[],s:[]}", "metadata", "mmif", ver, "documents", "views");
     if (!root)
         return NULL;
     return wrap_root(root, NULL);
@@ -209,8 +208,7 @@ clams_view_t *clams_mmif_view_new(clams_mmif_t *mmif)
         return NULL;
     v->mmif = mmif;
     v->is_new = true;
-    v->json = json_pack("{s:s,s:{s:{}},s:[]}", "id", id, "metadata", "contains",
-                        "annotations");
+    v->json = json_pack("{s:s,s:{s:{}},s:[]}", "id", id, "metadata", "contains", "annotations");
     if (!v->json || add_view_handle(mmif, v) != 0) {
         json_decref(v->json);
         free(v);
@@ -225,8 +223,9 @@ static bool document_id_taken(const clams_mmif_t *m, const char *id)
     json_t *docs = json_object_get(m->root, "documents");
     size_t i;
     json_t *d;
-    json_array_foreach(docs, i, d) {
-        const char *did = json_string_value(json_object_get(json_object_get(d, "properties"), "id"));
+    json_array_foreach (docs, i, d) {
+        const char *did =
+            json_string_value(json_object_get(json_object_get(d, "properties"), "id"));
         if (did && strcmp(did, id) == 0)
             return true;
     }
@@ -261,8 +260,8 @@ int clams_mmif_add_text_document(clams_mmif_t *mmif, const char *type_uri, const
     }
     if (!tv)
         return CLAMS_EINVAL; /* text not UTF-8 */
-    return append_document(mmif, json_pack("{s:s,s:{s:s,s:o}}", "@type", type_uri,
-                                           "properties", "id", id, "text", tv));
+    return append_document(mmif, json_pack("{s:s,s:{s:s,s:o}}", "@type", type_uri, "properties",
+                                           "id", id, "text", tv));
 }
 
 int clams_mmif_add_media_document(clams_mmif_t *mmif, const char *type_uri, const char *id,

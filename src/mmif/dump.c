@@ -16,9 +16,9 @@
 typedef struct {
     char *buf;
     size_t len, cap;
-    clams_dump_fn fn;   /* NULL: keep everything in buf */
+    clams_dump_fn fn; /* NULL: keep everything in buf */
     void *data;
-    int failed;         /* a negative clams code */
+    int failed; /* a negative clams code */
     bool pretty;
 } writer_t;
 
@@ -78,10 +78,9 @@ static void w_newline(writer_t *w, int depth)
 
 /* 1 for bytes that JSON strings must escape. */
 static const unsigned char needs_escape[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
 /* Writes s quoted and escaped. Control characters become \u00xx; hex is
@@ -177,8 +176,7 @@ static void w_json_object(writer_t *w, const json_t *v, int depth, int nest)
             W_LIT(w, ",");
         first = false;
         w_newline(w, depth + 1);
-        w_string_x(w, json_object_iter_key(it), json_object_iter_key_len(it),
-                   "0123456789ABCDEF");
+        w_string_x(w, json_object_iter_key(it), json_object_iter_key_len(it), "0123456789ABCDEF");
         if (w->pretty)
             W_LIT(w, ": ");
         else
@@ -336,8 +334,7 @@ static void w_value(writer_t *w, const mmif_prop_t *p, int depth)
     }
 }
 
-static void w_annotation(writer_t *w, const clams_annotation_t *a, const pieces_t *p,
-                         int depth)
+static void w_annotation(writer_t *w, const clams_annotation_t *a, const pieces_t *p, int depth)
 {
     w_piece(w, p, a->type);
     w_string(w, a->id, a->id_len);
@@ -480,8 +477,7 @@ json_t *clams_mmif_to_json(const clams_mmif_t *mmif)
         json_decref(views);
         return NULL;
     }
-    if (
-        json_object_set_new(root, "metadata",
+    if (json_object_set_new(root, "metadata",
                             json_deep_copy(json_object_get(mmif->root, "metadata"))) != 0 ||
         json_object_set_new(root, "documents",
                             json_deep_copy(json_object_get(mmif->root, "documents"))) != 0 ||

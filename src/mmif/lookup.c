@@ -61,7 +61,7 @@ static bool build_index(clams_mmif_t *m)
     m->index_cap = cap;
     size_t i;
     json_t *d;
-    json_array_foreach(docs, i, d) {
+    json_array_foreach (docs, i, d) {
         const char *id = ann_id(d);
         if (id)
             index_put(m, id, d);
@@ -73,7 +73,7 @@ static bool build_index(clams_mmif_t *m)
         const char *vid = clams_view_id(view);
         size_t vlen = vid ? strlen(vid) : 0;
         json_t *a;
-        json_array_foreach(json_object_get(view->json, "annotations"), i, a) {
+        json_array_foreach (json_object_get(view->json, "annotations"), i, a) {
             const char *id = ann_id(a);
             if (!id)
                 continue;
@@ -117,8 +117,8 @@ json_t *clams_mmif_lookup(const clams_mmif_t *mmif, const char *id)
     return NULL;
 }
 
-static int walk_new_view(const clams_view_t *v, const char *type, int flags,
-                         clams_annotation_fn fn, void *data)
+static int walk_new_view(const clams_view_t *v, const char *type, int flags, clams_annotation_fn fn,
+                         void *data)
 {
     /* Decide per type slot once, not per annotation. */
     unsigned char *match = calloc(v->ntypes ? v->ntypes : 1, 1);
@@ -158,7 +158,7 @@ int clams_mmif_foreach_annotation(const clams_mmif_t *mmif, const char *type, in
         }
         size_t i;
         json_t *a;
-        json_array_foreach(json_object_get(view->json, "annotations"), i, a) {
+        json_array_foreach (json_object_get(view->json, "annotations"), i, a) {
             const char *t = json_string_value(json_object_get(a, "@type"));
             if (type && !clams_type_matches(t, type, flags))
                 continue;

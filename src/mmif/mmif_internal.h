@@ -28,14 +28,14 @@ void clams__arena_free(mmif_arena_t *a);
 /* ---- Compact annotations ---- */
 enum { PROP_INT = 0, PROP_REAL, PROP_BOOL, PROP_STR, PROP_JSON };
 #define PROP_KIND_SHIFT 28
-#define PROP_KEY_MASK ((1u << PROP_KIND_SHIFT) - 1)
+#define PROP_KEY_MASK   ((1u << PROP_KIND_SHIFT) - 1)
 
 #define MMIF_KEYCACHE 16
 
 /* 16 bytes: the kind lives in the key's top bits. */
 typedef struct {
-    uint32_t key;  /* interned key index | kind << PROP_KIND_SHIFT */
-    uint32_t len;  /* string length (PROP_STR) */
+    uint32_t key; /* interned key index | kind << PROP_KIND_SHIFT */
+    uint32_t len; /* string length (PROP_STR) */
     union {
         long long i;
         double d;
@@ -46,29 +46,29 @@ typedef struct {
 
 /* One type used in a new view: its URI, prefix and id counter. */
 typedef struct {
-    const char *uri;    /* arena copy */
+    const char *uri; /* arena copy */
     char prefix[24];
-    char name[64];      /* short name, truncated */
-    uint32_t counter;   /* used on the slot that owns the prefix */
-    uint32_t owner;     /* slot whose prefix and counter this URI shares */
+    char name[64];    /* short name, truncated */
+    uint32_t counter; /* used on the slot that owns the prefix */
+    uint32_t owner;   /* slot whose prefix and counter this URI shares */
     uint32_t uri_len;
     uint32_t idpre_len;
-    const char *idpre;  /* arena: "<view id>:<owner's prefix>_", ids append the counter */
+    const char *idpre; /* arena: "<view id>:<owner's prefix>_", ids append the counter */
 } mmif_vtype_t;
 
 struct clams_annotation_s {
     clams_view_t *view;
-    const char *id;     /* arena */
+    const char *id;       /* arena */
     const char *type_uri; /* arena (shared by the view's annotations of a type) */
-    mmif_prop_t *props; /* arena */
+    mmif_prop_t *props;   /* arena */
     uint32_t nprops, cap;
-    uint32_t type;      /* index into view->types */
+    uint32_t type; /* index into view->types */
     uint32_t id_len;
 };
 
 struct clams_view_s {
     clams_mmif_t *mmif;
-    json_t *json;       /* the view object; for new views "annotations" stays [] */
+    json_t *json; /* the view object; for new views "annotations" stays [] */
     bool is_new;
     /* new views only */
     mmif_arena_t arena;
@@ -76,10 +76,10 @@ struct clams_view_s {
     size_t nanns, capanns;
     mmif_vtype_t *types;
     size_t ntypes, captypes;
-    const char **keys;  /* interned keys, arena copies */
+    const char **keys; /* interned keys, arena copies */
     uint32_t *keylens;
     size_t nkeys, capkeys;
-    uint32_t *keyhash;  /* open addressing: key index + 1, 0 empty */
+    uint32_t *keyhash; /* open addressing: key index + 1, 0 empty */
     size_t keyhash_cap;
     /* Apps pass the same key literals for every annotation: a small cache
      * from the caller's pointer to the key index (checked with strcmp, since
@@ -94,7 +94,7 @@ typedef struct {
 } mmif_index_slot_t;
 
 struct clams_mmif_s {
-    json_t *root;       /* {"metadata":..., "documents":[...], "views":[loaded views]} */
+    json_t *root; /* {"metadata":..., "documents":[...], "views":[loaded views]} */
     clams_view_t **views;
     size_t nviews, capviews;
     /* lazy id index */

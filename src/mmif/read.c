@@ -41,8 +41,8 @@ int clams_location_register(const char *scheme, clams_location_resolver_fn fn, v
         strcasecmp(scheme, "file") == 0)
         return CLAMS_EINVAL;
     for (const char *p = scheme; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' ||
-              *p == '-' || *p == '.'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' ||
+              *p == '.'))
             return CLAMS_EINVAL;
     int free_slot = -1;
     for (int i = 0; i < MAX_RESOLVERS; i++) {
@@ -121,14 +121,14 @@ int clams_location_path(const char *location, char **path, clams_error_t *err)
                     (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
     }
     if (!scheme_ok)
-        return fail(err, CLAMS_EINVAL,
-                    "location \"%s\" is neither an absolute path nor a URI", location);
+        return fail(err, CLAMS_EINVAL, "location \"%s\" is neither an absolute path nor a URI",
+                    location);
     char scheme[32];
     if (slen >= sizeof scheme)
         return fail(err, CLAMS_EINVAL, "location \"%s\": scheme too long", location);
     for (size_t i = 0; i < slen; i++)
-        scheme[i] = (char)((location[i] >= 'A' && location[i] <= 'Z') ? location[i] + 32
-                                                                      : location[i]);
+        scheme[i] =
+            (char)((location[i] >= 'A' && location[i] <= 'Z') ? location[i] + 32 : location[i]);
     scheme[slen] = '\0';
     if (strcmp(scheme, "file") == 0) {
         const char *rest = colon + 1;
@@ -143,14 +143,12 @@ int clams_location_path(const char *location, char **path, clams_error_t *err)
             rest += hlen;
         }
         if (rest[0] != '/')
-            return fail(err, CLAMS_EINVAL, "location \"%s\": not an absolute file path",
-                        location);
+            return fail(err, CLAMS_EINVAL, "location \"%s\": not an absolute file path", location);
         size_t n = strcspn(rest, "?#");
         int bad = 0;
         *path = percent_decode(rest, n, &bad);
         if (!*path)
-            return bad ? fail(err, CLAMS_EINVAL, "location \"%s\": bad percent escape",
-                              location)
+            return bad ? fail(err, CLAMS_EINVAL, "location \"%s\": bad percent escape", location)
                        : fail(err, CLAMS_ENOMEM, "out of memory");
         return 0;
     }
@@ -462,15 +460,22 @@ clams_time_unit_t clams_time_unit_parse(const char *u)
         const char *name;
         clams_time_unit_t unit;
     } names[] = {
-        {"m", CLAMS_TIME_MILLISECONDS},  {"ms", CLAMS_TIME_MILLISECONDS},
-        {"msec", CLAMS_TIME_MILLISECONDS}, {"millisecond", CLAMS_TIME_MILLISECONDS},
+        {"m", CLAMS_TIME_MILLISECONDS},
+        {"ms", CLAMS_TIME_MILLISECONDS},
+        {"msec", CLAMS_TIME_MILLISECONDS},
+        {"millisecond", CLAMS_TIME_MILLISECONDS},
         {"milliseconds", CLAMS_TIME_MILLISECONDS},
-        {"s", CLAMS_TIME_SECONDS},       {"se", CLAMS_TIME_SECONDS},
-        {"sec", CLAMS_TIME_SECONDS},     {"second", CLAMS_TIME_SECONDS},
+        {"s", CLAMS_TIME_SECONDS},
+        {"se", CLAMS_TIME_SECONDS},
+        {"sec", CLAMS_TIME_SECONDS},
+        {"second", CLAMS_TIME_SECONDS},
         {"seconds", CLAMS_TIME_SECONDS},
-        {"f", CLAMS_TIME_FRAMES},        {"fr", CLAMS_TIME_FRAMES},
-        {"frame", CLAMS_TIME_FRAMES},    {"frames", CLAMS_TIME_FRAMES},
-        {"i", CLAMS_TIME_ISO},           {"iso", CLAMS_TIME_ISO},
+        {"f", CLAMS_TIME_FRAMES},
+        {"fr", CLAMS_TIME_FRAMES},
+        {"frame", CLAMS_TIME_FRAMES},
+        {"frames", CLAMS_TIME_FRAMES},
+        {"i", CLAMS_TIME_ISO},
+        {"iso", CLAMS_TIME_ISO},
         {"isoformat", CLAMS_TIME_ISO},
     };
     if (!u)
@@ -490,8 +495,8 @@ static double round3(double x)
     return strtod(buf, NULL);
 }
 
-int clams_time_convert(double t, const char *in_unit, const char *out_unit, double fps,
-                       double *out, clams_error_t *err)
+int clams_time_convert(double t, const char *in_unit, const char *out_unit, double fps, double *out,
+                       clams_error_t *err)
 {
     clams_time_unit_t in = clams_time_unit_parse(in_unit);
     clams_time_unit_t to = clams_time_unit_parse(out_unit);
@@ -528,8 +533,7 @@ int clams_time_from_iso(const char *iso, double *ms, clams_error_t *err)
 {
     int h, m, s, n = 0;
     char frac[8] = "";
-    if (!iso || !ms ||
-        sscanf(iso, "%2d:%2d:%2d.%7[0-9]%n", &h, &m, &s, frac, &n) != 4 ||
+    if (!iso || !ms || sscanf(iso, "%2d:%2d:%2d.%7[0-9]%n", &h, &m, &s, frac, &n) != 4 ||
         iso[n] != '\0' || strlen(frac) > 6 || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 ||
         s > 59 || !(iso[0] >= '0' && iso[0] <= '9'))
         return fail(err, CLAMS_EINVAL,
@@ -550,8 +554,8 @@ int clams_time_to_iso(double ms, char *buf, size_t size)
     if (!buf || size < 13 || !(ms >= 0) || ms > 9e15)
         return CLAMS_EINVAL;
     long long t = (long long)ms % (24LL * 3600 * 1000);
-    snprintf(buf, size, "%02lld:%02lld:%02lld.%03lld", t / 3600000, t / 60000 % 60,
-             t / 1000 % 60, t % 1000);
+    snprintf(buf, size, "%02lld:%02lld:%02lld.%03lld", t / 3600000, t / 60000 % 60, t / 1000 % 60,
+             t % 1000);
     return 0;
 }
 
@@ -566,7 +570,7 @@ const char *clams_annotation_time_unit(const clams_view_t *view, const json_t *a
         json_t *contains = json_object_get(clams_view_metadata(view), "contains");
         const char *key;
         json_t *val;
-        json_object_foreach(contains, key, val) {
+        json_object_foreach (contains, key, val) {
             if (!clams_type_matches(key, type, 0))
                 continue;
             u = json_string_value(json_object_get(val, "timeUnit"));
@@ -635,7 +639,7 @@ static int ann_time(const clams_mmif_t *mmif, const clams_view_t *view, const js
         double lo = INFINITY, hi = -INFINITY;
         size_t i;
         json_t *t;
-        json_array_foreach(targets, i, t) {
+        json_array_foreach (targets, i, t) {
             const char *tid = json_string_value(t);
             json_t *ta = tid ? clams_mmif_resolve(mmif, view, tid) : NULL;
             if (!ta)
@@ -644,8 +648,7 @@ static int ann_time(const clams_mmif_t *mmif, const clams_view_t *view, const js
             char tbuf[512];
             const clams_view_t *tv = view_of(mmif, long_id(view, tid, tbuf, sizeof tbuf));
             double ts, te;
-            if ((rc = ann_time(mmif, tv ? tv : view, ta, out_unit, fps, &ts, &te, depth + 1,
-                               err)))
+            if ((rc = ann_time(mmif, tv ? tv : view, ta, out_unit, fps, &ts, &te, depth + 1, err)))
                 return rc;
             lo = ts < lo ? ts : lo;
             hi = te > hi ? te : hi;
@@ -655,13 +658,13 @@ static int ann_time(const clams_mmif_t *mmif, const clams_view_t *view, const js
             *end = hi;
         return 0;
     }
-    return fail(err, CLAMS_EINVAL,
-                "annotation %s has no time (no timePoint, start/end or targets)", lid);
+    return fail(err, CLAMS_EINVAL, "annotation %s has no time (no timePoint, start/end or targets)",
+                lid);
 }
 
-int clams_annotation_time(const clams_mmif_t *mmif, const clams_view_t *view,
-                          const json_t *ann, const char *out_unit, double fps, double *start,
-                          double *end, clams_error_t *err)
+int clams_annotation_time(const clams_mmif_t *mmif, const clams_view_t *view, const json_t *ann,
+                          const char *out_unit, double fps, double *start, double *end,
+                          clams_error_t *err)
 {
     if (!mmif || !ann || !start)
         return CLAMS_EINVAL;

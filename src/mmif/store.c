@@ -109,8 +109,8 @@ static int set_id_prefix(clams_view_t *v, mmif_vtype_t *t, const char *prefix)
 static long cached_key(clams_view_t *v, const char *key)
 {
     /* Fibonacci hashing: literals sit a few bytes apart in .rodata. */
-    size_t h = (size_t)(((uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ull) >> 60) &
-               (MMIF_KEYCACHE - 1);
+    size_t h =
+        (size_t)(((uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ull) >> 60) & (MMIF_KEYCACHE - 1);
     if (v->keycache_ptr[h] == key && strcmp(v->keys[v->keycache_idx[h]], key) == 0)
         return v->keycache_idx[h];
     long k = intern_key(v, key);
@@ -181,8 +181,7 @@ clams_annotation_t *clams_view_annotation_new(clams_view_t *view, const char *ty
      * clams__arena_extend can grow them in place. */
     size_t rec = (sizeof(clams_annotation_t) + 7) & ~(size_t)7;
     size_t idn = (t->idpre_len + 21 + 7) & ~(size_t)7;
-    char *block =
-        clams__arena_alloc(&view->arena, rec + idn + INITIAL_PROPS * sizeof(mmif_prop_t));
+    char *block = clams__arena_alloc(&view->arena, rec + idn + INITIAL_PROPS * sizeof(mmif_prop_t));
     if (!block)
         return NULL;
     clams_annotation_t *a = (clams_annotation_t *)block;

@@ -16,16 +16,37 @@ static const char *const clams_bases[] = {
 
 /* Vocabulary types in mmif-python's instantiation order with the prefixes
  * that order gives them ("Token" is "to" because Thing took "t"). */
-static const struct { const char *name; const char *prefix; } vocab[] = {
-    {"Thing", "t"},          {"Annotation", "a"},     {"Region", "r"},
-    {"TimePoint", "tp"},     {"Interval", "i"},       {"Span", "s"},
-    {"Token", "to"},         {"Sentence", "se"},      {"Paragraph", "p"},
-    {"NamedEntity", "ne"},   {"NounChunk", "nc"},     {"VerbChunk", "vc"},
-    {"TimeFrame", "tf"},     {"Chapter", "c"},        {"Polygon", "po"},
-    {"BoundingBox", "bb"},   {"VideoObject", "vo"},   {"Relation", "re"},
-    {"GenericRelation", "gr"}, {"SemanticRole", "sr"}, {"Constituent", "co"},
-    {"Dependency", "de"},    {"Document", "d"},       {"VideoDocument", "vd"},
-    {"AudioDocument", "ad"}, {"ImageDocument", "id"}, {"TextDocument", "td"},
+static const struct {
+    const char *name;
+    const char *prefix;
+} vocab[] = {
+    {"Thing", "t"},
+    {"Annotation", "a"},
+    {"Region", "r"},
+    {"TimePoint", "tp"},
+    {"Interval", "i"},
+    {"Span", "s"},
+    {"Token", "to"},
+    {"Sentence", "se"},
+    {"Paragraph", "p"},
+    {"NamedEntity", "ne"},
+    {"NounChunk", "nc"},
+    {"VerbChunk", "vc"},
+    {"TimeFrame", "tf"},
+    {"Chapter", "c"},
+    {"Polygon", "po"},
+    {"BoundingBox", "bb"},
+    {"VideoObject", "vo"},
+    {"Relation", "re"},
+    {"GenericRelation", "gr"},
+    {"SemanticRole", "sr"},
+    {"Constituent", "co"},
+    {"Dependency", "de"},
+    {"Document", "d"},
+    {"VideoDocument", "vd"},
+    {"AudioDocument", "ad"},
+    {"ImageDocument", "id"},
+    {"TextDocument", "td"},
     {"Alignment", "al"},
 };
 #define NVOCAB (sizeof(vocab) / sizeof(vocab[0]))
@@ -34,11 +55,11 @@ enum { FAM_SHORT, FAM_CLAMS, FAM_OTHER };
 
 typedef struct {
     int family;
-    const char *name;   /* short name */
+    const char *name; /* short name */
     size_t name_len;
-    const char *ver;    /* "vN" or NULL */
+    const char *ver; /* "vN" or NULL */
     size_t ver_len;
-    size_t base_len;    /* FAM_OTHER: length of the URI without "/vN" */
+    size_t base_len; /* FAM_OTHER: length of the URI without "/vN" */
 } parsed_type_t;
 
 static bool is_version(const char *s, size_t n)
@@ -114,8 +135,7 @@ bool clams_type_matches(const char *uri, const char *query, int flags)
     parse_type(query, &b);
     if (a.family == FAM_OTHER || b.family == FAM_OTHER) {
         /* Outside the CLAMS vocabulary only the same URI (modulo version) matches. */
-        if (a.family != b.family || a.base_len != b.base_len ||
-            memcmp(uri, query, a.base_len) != 0)
+        if (a.family != b.family || a.base_len != b.base_len || memcmp(uri, query, a.base_len) != 0)
             return false;
     } else if (a.name_len != b.name_len || memcmp(a.name, b.name, a.name_len) != 0) {
         return false;

@@ -48,9 +48,8 @@ static void pop(vctx_t *c, size_t old)
 
 static int fail(vctx_t *c, const char *rule, const char *msg, const char *arg)
 {
-    return clams__error_set(c->err, CLAMS_ESCHEMA, c->len ? c->path : "", rule,
-                            "%s%s%s%s", c->len ? c->path : "(root)", ": ", msg,
-                            arg ? arg : "");
+    return clams__error_set(c->err, CLAMS_ESCHEMA, c->len ? c->path : "", rule, "%s%s%s%s",
+                            c->len ? c->path : "(root)", ": ", msg, arg ? arg : "");
 }
 
 static const char *type_name(const json_t *v)
@@ -91,23 +90,23 @@ static int check_string(vctx_t *c, const json_t *v, size_t min)
         return fail_type(c, v, "a string");
     if (min && clams__utf8_len(json_string_value(v), json_string_length(v)) < min) {
         char msg[96];
-        snprintf(msg, sizeof(msg), "string shorter than %zu character%s", min,
-                 min == 1 ? "" : "s");
+        snprintf(msg, sizeof(msg), "string shorter than %zu character%s", min, min == 1 ? "" : "s");
         return fail(c, "minLength", msg, NULL);
     }
     return 0;
 }
 
 /* Checks obj[key] with fn when present. */
-#define CHILD(c, obj, key, call)                                   \
-    do {                                                           \
-        json_t *child_ = json_object_get((obj), (key));            \
-        if (child_) {                                              \
-            size_t old_ = push((c), (key));                        \
-            int rc_ = call;                                        \
-            if (rc_) return rc_;                                   \
-            pop((c), old_);                                        \
-        }                                                          \
+#define CHILD(c, obj, key, call)                        \
+    do {                                                \
+        json_t *child_ = json_object_get((obj), (key)); \
+        if (child_) {                                   \
+            size_t old_ = push((c), (key));             \
+            int rc_ = call;                             \
+            if (rc_)                                    \
+                return rc_;                             \
+            pop((c), old_);                             \
+        }                                               \
     } while (0)
 
 static int check_required(vctx_t *c, const json_t *obj, const char *const *keys, size_t n)
@@ -125,7 +124,7 @@ static int check_no_extra(vctx_t *c, const json_t *obj, const char *const *keys,
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach ((json_t *)obj, k, v) {
         size_t i = 0;
         while (i < n && strcmp(k, keys[i]) != 0)
             i++;
@@ -163,7 +162,7 @@ static int check_each(vctx_t *c, const json_t *arr, item_check_fn item)
         return rc;
     size_t i;
     json_t *a;
-    json_array_foreach(arr, i, a) {
+    json_array_foreach (arr, i, a) {
         size_t old = push_index(c, i);
         if ((rc = item(c, a)))
             return rc;
@@ -199,10 +198,9 @@ static int check_contains(vctx_t *c, const json_t *obj)
         return rc;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach ((json_t *)obj, k, v) {
         if (!is_http_key(k))
-            return fail(c, "additionalProperties",
-                        "key does not match ^https?:// : ", k);
+            return fail(c, "additionalProperties", "key does not match ^https?:// : ", k);
         size_t old = push(c, k);
         if ((rc = check_object(c, v)))
             return rc;
@@ -238,7 +236,7 @@ static int check_str_str_map(vctx_t *c, const json_t *obj)
         return rc;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach ((json_t *)obj, k, v) {
         if (!matches_dot_plus(k))
             continue;
         size_t old = push(c, k);
@@ -248,10 +246,12 @@ static int check_str_str_map(vctx_t *c, const json_t *obj)
                             type_name(v));
             size_t i;
             json_t *s;
-            json_array_foreach(v, i, s)
+            json_array_foreach (v, i, s)
                 if (!json_is_string(s))
-                    return fail(c, "anyOf", "expected a string or an array of strings, "
-                                "found an array holding ", type_name(s));
+                    return fail(c, "anyOf",
+                                "expected a string or an array of strings, "
+                                "found an array holding ",
+                                type_name(s));
         }
         pop(c, old);
     }
@@ -271,9 +271,9 @@ static int check_view_metadata(vctx_t *c, const json_t *md)
     CHILD(c, md, "parameters", check_str_str_map(c, child_));
     CHILD(c, md, "appConfiguration", check_object(c, child_));
     bool app = json_object_get(md, "app") != NULL;
-    int n = app * ((json_object_get(md, "contains") != NULL) +
-                   (json_object_get(md, "warnings") != NULL) +
-                   (json_object_get(md, "error") != NULL));
+    int n =
+        app * ((json_object_get(md, "contains") != NULL) +
+               (json_object_get(md, "warnings") != NULL) + (json_object_get(md, "error") != NULL));
     if (n != 1)
         return fail(c, "oneOf",
                     n == 0 ? "needs \"app\" and one of \"contains\", \"warnings\", \"error\""

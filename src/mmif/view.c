@@ -63,7 +63,7 @@ int clams_view_reorder_metadata(clams_view_t *view, const char *const *order)
     }
     const char *k;
     json_t *v;
-    json_object_foreach(md, k, v)
+    json_object_foreach (md, k, v)
         if (!bad && !json_object_get(nm, k))
             bad |= json_object_set(nm, k, v);
     if (bad) {

@@ -17,48 +17,52 @@ typedef struct {
     const char *uri;
 } vtype_t;
 
-#define V110(t, v) {t, "http://mmif.clams.ai/vocabulary/" t "/" v}
-#define V120(t, v) {t, "http://clams.ai/vocabulary/type/" t "/" v}
+#define V110(t, v)                                    \
+    {                                                 \
+        t, "http://mmif.clams.ai/vocabulary/" t "/" v \
+    }
+#define V120(t, v)                                    \
+    {                                                 \
+        t, "http://clams.ai/vocabulary/type/" t "/" v \
+    }
 
-static const vtype_t v110[] = {
-    V110("Thing", "v1"),
-    V110("Annotation", "v6"),
-    V110("Region", "v5"),
-    V110("TimePoint", "v5"),
-    V110("Interval", "v5"),
-    V110("Span", "v5"),
-    V110("Token", "v1"),
-    V110("Sentence", "v1"),
-    V110("Paragraph", "v1"),
-    V110("NamedEntity", "v1"),
-    V110("NounChunk", "v1"),
-    V110("VerbChunk", "v1"),
-    V110("TimeFrame", "v6"),
-    V110("Chapter", "v6"),
-    V110("Polygon", "v5"),
-    V110("BoundingBox", "v5"),
-    V110("VideoObject", "v5"),
-    V110("Relation", "v5"),
-    V110("GenericRelation", "v1"),
-    V110("SemanticRole", "v1"),
-    V110("Constituent", "v1"),
-    V110("Dependency", "v1"),
-    V110("Document", "v1"),
-    V110("VideoDocument", "v1"),
-    V110("AudioDocument", "v1"),
-    V110("ImageDocument", "v1"),
-    V110("TextDocument", "v1"),
-    V110("Alignment", "v1"),
-    {NULL, NULL}};
+static const vtype_t v110[] = {V110("Thing", "v1"),
+                               V110("Annotation", "v6"),
+                               V110("Region", "v5"),
+                               V110("TimePoint", "v5"),
+                               V110("Interval", "v5"),
+                               V110("Span", "v5"),
+                               V110("Token", "v1"),
+                               V110("Sentence", "v1"),
+                               V110("Paragraph", "v1"),
+                               V110("NamedEntity", "v1"),
+                               V110("NounChunk", "v1"),
+                               V110("VerbChunk", "v1"),
+                               V110("TimeFrame", "v6"),
+                               V110("Chapter", "v6"),
+                               V110("Polygon", "v5"),
+                               V110("BoundingBox", "v5"),
+                               V110("VideoObject", "v5"),
+                               V110("Relation", "v5"),
+                               V110("GenericRelation", "v1"),
+                               V110("SemanticRole", "v1"),
+                               V110("Constituent", "v1"),
+                               V110("Dependency", "v1"),
+                               V110("Document", "v1"),
+                               V110("VideoDocument", "v1"),
+                               V110("AudioDocument", "v1"),
+                               V110("ImageDocument", "v1"),
+                               V110("TextDocument", "v1"),
+                               V110("Alignment", "v1"),
+                               {NULL, NULL}};
 
-static const vtype_t v120[] = {
-    V120("TextDocument", "v2"),
-    V120("VideoDocument", "v2"),
-    V120("AudioDocument", "v2"),
-    V120("TimeFrame", "v6"),
-    V120("TimePoint", "v5"),
-    V120("Alignment", "v1"),
-    {NULL, NULL}};
+static const vtype_t v120[] = {V120("TextDocument", "v2"),
+                               V120("VideoDocument", "v2"),
+                               V120("AudioDocument", "v2"),
+                               V120("TimeFrame", "v6"),
+                               V120("TimePoint", "v5"),
+                               V120("Alignment", "v1"),
+                               {NULL, NULL}};
 
 /* "1.2.0", "1.2", "http://mmif.clams.ai/1.2.0": 1 for a 1.2 vocabulary,
  * 0 for 1.0/1.1, -1 otherwise. */

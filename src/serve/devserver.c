@@ -27,9 +27,9 @@ typedef struct {
     const clams__app_rt_t *rt;
     clams__http_config_t cfg; /* the flags' config, with this server's 404 text */
     pthread_mutex_t lock;
-    size_t unsent;                 /* bytes of annotate answers queued, not yet freed */
+    size_t unsent; /* bytes of annotate answers queued, not yet freed */
     bool stopping;
-    bool warned;                   /* the wait was logged (once per episode) */
+    bool warned;                     /* the wait was logged (once per episode) */
     struct MHD_Connection **waiting; /* suspended, in arrival order */
     size_t n_waiting, cap_waiting;
 } dev_server_t;
@@ -67,14 +67,15 @@ static bool must_wait(dev_server_t *dev, struct MHD_Connection *c)
     if (dev->unsent >= DEV_UNSENT_MAX && !dev->stopping) {
         if (!dev->warned) {
             dev->warned = true;
-            clams__log(CLAMS_LOG_WARNING, 0, "development server: %zu MiB of answers are not "
+            clams__log(CLAMS_LOG_WARNING, 0,
+                       "development server: %zu MiB of answers are not "
                        "taken by their clients yet (limit %zu MiB): new annotate requests wait; "
                        "--client-timeout drops a client that stopped reading",
                        dev->unsent >> 20, DEV_UNSENT_MAX >> 20);
         }
         /* Out of memory: this request runs now instead of waiting. */
-        if (clams__grow(&dev->waiting, &dev->cap_waiting, dev->n_waiting,
-                        sizeof(*dev->waiting), 16) == 0) {
+        if (clams__grow(&dev->waiting, &dev->cap_waiting, dev->n_waiting, sizeof(*dev->waiting),
+                        16) == 0) {
             dev->waiting[dev->n_waiting++] = c;
             wait = true;
         }
@@ -95,14 +96,17 @@ static enum MHD_Result service_path(struct MHD_Connection *c, clams__http_req_t 
         static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD", NULL};
         static const char *const allow_close[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD",
                                                   MHD_HTTP_HEADER_CONNECTION, "close", NULL};
-        return clams__http_queue_message(c, req, 405, "Method not allowed: this path accepts "
+        return clams__http_queue_message(c, req, 405,
+                                         "Method not allowed: this path accepts "
                                          "GET and HEAD.",
                                          clams__http_has_body(c) ? allow_close : allow);
     }
     static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
     const char *text = strcmp(url, "/healthz") == 0 ? "ok\n" : "ready\n";
-    clams__response_t r = {.status = 200, .content_type = "text/plain; charset=utf-8",
-                           .body = strdup(text), .len = strlen(text)};
+    clams__response_t r = {.status = 200,
+                           .content_type = "text/plain; charset=utf-8",
+                           .body = strdup(text),
+                           .len = strlen(text)};
     if (!r.body)
         return MHD_NO;
     clams__http_answered(req, 200, r.len);
@@ -115,9 +119,8 @@ static bool is_service_path(const char *url)
 }
 
 static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **con_cls)
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
 {
     dev_server_t *dev = cls;
     clams__http_req_t *req;
@@ -140,8 +143,8 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
         *upload_data_size = 0; /* a body sent to a service path: ignored */
         return MHD_YES;
     }
-    if (clams__http_step(c, url, method, upload_data, upload_data_size, con_cls, &dev->cfg,
-                         &req, &ret) != CLAMS__HTTP_READY)
+    if (clams__http_step(c, url, method, upload_data, upload_data_size, con_cls, &dev->cfg, &req,
+                         &ret) != CLAMS__HTTP_READY)
         return ret;
     if (req->route == CLAMS__ROUTE_ANNOTATE && must_wait(dev, c))
         return MHD_YES;
@@ -180,8 +183,8 @@ static void dev_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (req && req->answered > CLAMS__HTTP_BY_SERVER) {
         char addr[64];
         clams__http_client_addr(c, addr, sizeof(addr));
-        clams__http_access_log(addr, req->method, req->target, req->answered,
-                               req->answered_len, clams__now() - req->started, 0);
+        clams__http_access_log(addr, req->method, req->target, req->answered, req->answered_len,
+                               clams__now() - req->started, 0);
     }
     clams__http_req_free(req);
     *con_cls = NULL;
@@ -228,7 +231,8 @@ int clams__dev_serve(const clams__app_rt_t *rt, const clams__http_config_t *cfg)
         clams__log(CLAMS_LOG_ERROR, 0, "%s", why);
     if (d) {
         const json_t *md = clams__app_rt_metadata(rt);
-        clams__log(CLAMS_LOG_NOTICE, 0, "%s %s ready: development server on http://%s:%d/ "
+        clams__log(CLAMS_LOG_NOTICE, 0,
+                   "%s %s ready: development server on http://%s:%d/ "
                    "(one process, annotate in-process, requests one at a time; clams-c %s)",
                    json_string_value(json_object_get(md, "name")),
                    json_string_value(json_object_get(md, "app_version")),

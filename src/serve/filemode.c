@@ -26,7 +26,7 @@ static const json_t *param_flag(const json_t *params, const char *arg, size_t *n
     size_t n = eq ? (size_t)(eq - name) : strlen(name);
     size_t i;
     const json_t *p;
-    json_array_foreach(params, i, p) {
+    json_array_foreach (params, i, p) {
         const char *pn = json_string_value(json_object_get(p, "name"));
         if (pn && strlen(pn) == n && strncmp(pn, name, n) == 0) {
             *name_len = n;
@@ -43,7 +43,7 @@ void clams__print_params(FILE *f, const json_t *metadata)
                "?NAME=VALUE):\n");
     size_t i;
     const json_t *p;
-    json_array_foreach(params, i, p) {
+    json_array_foreach (params, i, p) {
         const char *type = json_string_value(json_object_get(p, "type"));
         bool multi = json_is_true(json_object_get(p, "multivalued"));
         char left[128];
@@ -67,11 +67,13 @@ void clams__print_params(FILE *f, const json_t *metadata)
 
 static void annotate_usage(const clams__app_rt_t *rt, const char *prog, FILE *f)
 {
-    fprintf(f, "Usage: %s annotate [IN|-] [OUT|-] [--NAME VALUE...] [--param NAME=VALUE...]\n"
-               "Reads MMIF from IN (default stdin) and writes the annotated MMIF to OUT\n"
-               "(default stdout). Exit status: 0, 1 when the app or a parameter failed (the\n"
-               "error view is written) or the input is not MMIF (the reason on stderr), 2 for\n"
-               "bad usage.\n\n", prog);
+    fprintf(f,
+            "Usage: %s annotate [IN|-] [OUT|-] [--NAME VALUE...] [--param NAME=VALUE...]\n"
+            "Reads MMIF from IN (default stdin) and writes the annotated MMIF to OUT\n"
+            "(default stdout). Exit status: 0, 1 when the app or a parameter failed (the\n"
+            "error view is written) or the input is not MMIF (the reason on stderr), 2 for\n"
+            "bad usage.\n\n",
+            prog);
     clams__print_params(f, clams__app_rt_metadata(rt));
 }
 
@@ -137,8 +139,10 @@ int clams__file_mode(const clams__app_rt_t *rt, int argc, char **argv, int first
             clams__query_add(&q, key, eq + 1);
             free(key);
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "annotate: unknown option '%s' (not a parameter of this app; see "
-                    "%s annotate --help)\n", a, argv[0]);
+            fprintf(stderr,
+                    "annotate: unknown option '%s' (not a parameter of this app; see "
+                    "%s annotate --help)\n",
+                    a, argv[0]);
             goto out;
         } else if (npaths < 2) {
             paths[npaths++] = a;
@@ -179,15 +183,15 @@ int clams__file_mode(const clams__app_rt_t *rt, int argc, char **argv, int first
     } else if (strncmp(r.content_type, "text/plain", 10) == 0) {
         fprintf(stderr, "%.*s\n", (int)r.len, r.body);
     } else {
-        int out_fd = strcmp(paths[1], "-") ? open(paths[1], O_WRONLY | O_CREAT | O_TRUNC |
-                                                  O_CLOEXEC, 0644) : STDOUT_FILENO;
+        int out_fd = strcmp(paths[1], "-")
+                         ? open(paths[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+                         : STDOUT_FILENO;
         if (out_fd < 0 || clams__write_all(out_fd, r.body, r.len) != 0)
             fprintf(stderr, "cannot write %s: %s\n", paths[1], strerror(errno));
         else if (r.status == 200)
             status = 0;
         else
-            fprintf(stderr, "annotate failed (HTTP %d); the error view was written\n",
-                    r.status);
+            fprintf(stderr, "annotate failed (HTTP %d); the error view was written\n", r.status);
         if (out_fd >= 0 && out_fd != STDOUT_FILENO)
             close(out_fd);
     }

@@ -42,8 +42,7 @@ static int print_describe(const clams__app_rt_t *rt)
 static int print_version(const clams__app_rt_t *rt)
 {
     const json_t *m = clams__app_rt_metadata(rt);
-    printf("%s %s (clams-c %s, MMIF %s)\n",
-           json_string_value(json_object_get(m, "name")),
+    printf("%s %s (clams-c %s, MMIF %s)\n", json_string_value(json_object_get(m, "name")),
            json_string_value(json_object_get(m, "app_version")), clams_version_str(),
            json_string_value(json_object_get(m, "mmif_version")));
     return 0;
@@ -62,8 +61,10 @@ static clams__app_rt_t *make_rt(const clams_app_t *app)
 int clams_main(const clams_app_t *app, int argc, char **argv)
 {
     if (clams__log_init() != 0) {
-        fprintf(stderr, "CLAMS_LOGLEVEL='%s' is not a log level (use debug, info, warning, "
-                "notice, error or critical)\n", getenv("CLAMS_LOGLEVEL"));
+        fprintf(stderr,
+                "CLAMS_LOGLEVEL='%s' is not a log level (use debug, info, warning, "
+                "notice, error or critical)\n",
+                getenv("CLAMS_LOGLEVEL"));
         return 2;
     }
     const char *prog = argc > 0 ? argv[0] : "app";
@@ -83,11 +84,16 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
         }
         if (rc == 1)
             continue;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) mode = HELP;
-        else if (!strcmp(argv[i], "--version")) mode = VERSION;
-        else if (!strcmp(argv[i], "--describe")) mode = DESCRIBE;
-        else if (!strcmp(argv[i], "annotate") && i == 1) { mode = ANNOTATE; annotate_at = 2; }
-        else {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            mode = HELP;
+        else if (!strcmp(argv[i], "--version"))
+            mode = VERSION;
+        else if (!strcmp(argv[i], "--describe"))
+            mode = DESCRIBE;
+        else if (!strcmp(argv[i], "annotate") && i == 1) {
+            mode = ANNOTATE;
+            annotate_at = 2;
+        } else {
             fprintf(stderr, "unknown argument '%s' (see %s --help)\n", argv[i], prog);
             return 2;
         }
@@ -111,7 +117,8 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
     case ANNOTATE: status = clams__file_mode(rt, argc, argv, annotate_at); break;
     default:
         if (clams__malloc_tune() < 0)
-            clams__log(CLAMS_LOG_DEBUG, 0, "mallopt refused the heap thresholds "
+            clams__log(CLAMS_LOG_DEBUG, 0,
+                       "mallopt refused the heap thresholds "
                        "(not glibc's allocator?); its defaults stay");
         status = opts.production ? clams__production_serve(rt, &opts.http, &opts.sup)
                                  : clams__dev_serve(rt, &opts.http);

@@ -22,8 +22,8 @@ void clams__options_defaults(clams__options_t *o, const struct clams_app_s *app)
     /* A quarter of the machine's memory for bodies in flight, all requests
      * together: past it, new uploads get 503 and Retry-After. */
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    o->http.max_body_total = pages > 0 && page > 0 ? (size_t)pages * (size_t)page / 4
-                                                   : (size_t)1 << 30;
+    o->http.max_body_total =
+        pages > 0 && page > 0 ? (size_t)pages * (size_t)page / 4 : (size_t)1 << 30;
     o->http.max_header = (size_t)64 << 10;
     o->http.client_timeout = 60;
     o->http.max_connections = 1024;
@@ -78,9 +78,12 @@ static int parse_size(const char *s, size_t *out)
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     int shift = 0;
-    if (*end == 'K' || *end == 'k') shift = 10;
-    else if (*end == 'M' || *end == 'm') shift = 20;
-    else if (*end == 'G' || *end == 'g') shift = 30;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
     if (shift)
         end++;
     if (errno || end == s || *end || v == 0 || v > (ULLONG_MAX >> shift))
@@ -108,8 +111,7 @@ typedef struct {
 
 static const flag_t flags[] = {
     {"Options:", "--help", NULL, K_NONE, 0, 0, 0, NULL, "print this help and exit"},
-    {NULL, "--version", NULL, K_NONE, 0, 0, 0, NULL,
-     "print the app and SDK versions and exit"},
+    {NULL, "--version", NULL, K_NONE, 0, 0, 0, NULL, "print the app and SDK versions and exit"},
     {NULL, "--describe", NULL, K_NONE, 0, 0, 0, NULL,
      "print the app metadata (pretty JSON) and exit"},
     {NULL, "--host", "ADDR", K_STRING, AT(http.host), 0, 0, "a host name or an IP address",
@@ -158,12 +160,13 @@ static const flag_t flags[] = {
      "MiB (0 = off, -1 = est_gpu_mem_typ)",
      "recycle a worker after a request above this GPU\nmemory (default: est_gpu_mem_typ; "
      "0 = off)"},
-    {NULL, "--vram-hard-budget", "MIB", K_LONG, AT(sup.vram_hard_mib), 0, LONG_MAX,
-     "MiB (0 = off)", "fail a request above this GPU memory (default 0 = off)"},
+    {NULL, "--vram-hard-budget", "MIB", K_LONG, AT(sup.vram_hard_mib), 0, LONG_MAX, "MiB (0 = off)",
+     "fail a request above this GPU memory (default 0 = off)"},
     {NULL, "--no-standby", NULL, K_BOOL, AT(sup.no_standby), 0, 0, "",
      "CPU apps: no replacement forked and initialised\nahead of a recycle (on by default)"},
     {NULL, "--no-overlap", NULL, K_BOOL, AT(sup.no_overlap), 0, 0, "",
-     "GPU apps: a replacement never starts before the\nold worker exits (by default it may, when the\n"
+     "GPU apps: a replacement never starts before the\nold worker exits (by default it may, when "
+     "the\n"
      "GPU's free memory holds est_gpu_mem_typ)"},
     {NULL, "--worker-rss-budget", "MIB", K_LONG, AT(sup.rss_budget_mib), 0, LONG_MAX,
      "MiB (0 = off)",
@@ -171,7 +174,7 @@ static const flag_t flags[] = {
      "(default 0 = off)"},
 };
 
-#define NFLAGS (sizeof(flags) / sizeof(flags[0]))
+#define NFLAGS      (sizeof(flags) / sizeof(flags[0]))
 #define HELP_COLUMN 30
 
 void clams__options_usage(FILE *f)
@@ -200,9 +203,7 @@ static int store(clams__options_t *o, const flag_t *fl, const char *val)
     double dv = 0;
     size_t sv = 0;
     switch (fl->kind) {
-    case K_BOOL:
-        *(bool *)at = true;
-        return 0;
+    case K_BOOL: *(bool *)at = true; return 0;
     case K_INT:
         if (parse_long(val, fl->min, fl->max, &iv) != 0)
             return -1;
@@ -228,8 +229,7 @@ static int store(clams__options_t *o, const flag_t *fl, const char *val)
             return -1;
         *(const char **)at = val;
         return 0;
-    case K_NONE:
-        break;
+    case K_NONE: break;
     }
     return -1;
 }
@@ -255,8 +255,8 @@ int clams__options_parse_flag(clams__options_t *o, int argc, char **argv, int *i
         const char *val = arg[n] == '=' ? arg + n + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
         if (!val || store(o, fl, val) != 0) {
             snprintf(msg, msg_size, "%s: %s%s%s expected %s", fl->name,
-                     val ? "invalid value '" : "missing value", val ? val : "",
-                     val ? "';" : ";", fl->accepts);
+                     val ? "invalid value '" : "missing value", val ? val : "", val ? "';" : ";",
+                     fl->accepts);
             return CLAMS_ECONFIG;
         }
         return 1;

@@ -59,8 +59,8 @@ unsigned int clams__binding_after(clams__master_t *m, clams__proc_t *p)
     size_t na = 0;
     clams__gpu_pm_t method;
     if (!after || clams__gpu_process_list(p->gpu_uuid, after, LIST_CAP, &na, &method) != 0) {
-        snprintf(p->bind_why, sizeof(p->bind_why), "%s", after ? clams__gpu_pm_name(method)
-                                                               : "out of memory");
+        snprintf(p->bind_why, sizeof(p->bind_why), "%s",
+                 after ? clams__gpu_pm_name(method) : "out of memory");
         free(after);
         return 0;
     }
@@ -74,11 +74,14 @@ unsigned int clams__binding_after(clams__master_t *m, clams__proc_t *p)
                    p->gpu_uuid);
         return host;
     }
-    snprintf(p->bind_why, sizeof(p->bind_why), k == 0 ? "no process appeared during worker_init"
-             : "%zu processes appeared during worker_init", k);
+    snprintf(p->bind_why, sizeof(p->bind_why),
+             k == 0 ? "no process appeared during worker_init"
+                    : "%zu processes appeared during worker_init",
+             k);
     if (!m->bind_warned) { /* once per server: the metrics show it per worker */
         m->bind_warned = true;
-        clams__log(CLAMS_LOG_WARNING, 0, "worker %d on %s: its host PID is unknown (%s): its "
+        clams__log(CLAMS_LOG_WARNING, 0,
+                   "worker %d on %s: its host PID is unknown (%s): its "
                    "VRAM budgets and hwFetch peak use its own PID, which the driver lists only "
                    "outside a PID namespace; /metrics shows each worker's binding",
                    (int)p->pid, p->gpu_uuid, p->bind_why);

@@ -85,15 +85,17 @@ static bool over_rss_budget(const clams__master_t *m, const clams__proc_t *p, ch
     long kib = worker_rss_kib(p->pid);
     if (kib < 0 || kib <= budget * 1024)
         return false;
-    snprintf(msg, msg_size, "worker %d holds %ld MiB of host memory (RSS), above its budget "
-             "of %ld MiB: recycling it", (int)p->pid, kib / 1024, budget);
+    snprintf(msg, msg_size,
+             "worker %d holds %ld MiB of host memory (RSS), above its budget "
+             "of %ld MiB: recycling it",
+             (int)p->pid, kib / 1024, budget);
     return true;
 }
 
 /* The request's peak is the highest of the master's samples during it and
  * the peak the worker measured for this very request (hwFetch). */
-static bool over_soft_budget(clams__master_t *m, clams__proc_t *p,
-                             unsigned long long response_peak, char *msg, size_t msg_size)
+static bool over_soft_budget(clams__master_t *m, clams__proc_t *p, unsigned long long response_peak,
+                             char *msg, size_t msg_size)
 {
     if (!p->gpu_uuid)
         return false;
@@ -112,8 +114,10 @@ static bool over_soft_budget(clams__master_t *m, clams__proc_t *p,
     }
     if (m->soft_bytes_mib <= 0 || p->mem_now <= (unsigned long long)m->soft_bytes_mib << 20)
         return false;
-    snprintf(msg, msg_size, "worker %d holds %llu MiB of GPU memory, above its soft budget "
-             "of %ld MiB: recycling it", (int)p->pid, p->mem_now >> 20, m->soft_bytes_mib);
+    snprintf(msg, msg_size,
+             "worker %d holds %llu MiB of GPU memory, above its soft budget "
+             "of %ld MiB: recycling it",
+             (int)p->pid, p->mem_now >> 20, m->soft_bytes_mib);
     return true;
 }
 

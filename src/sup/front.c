@@ -49,8 +49,7 @@ void clams__front_worker_failed(clams__master_t *m, clams__sreq_t *r, pid_t pid,
         body = map == MAP_FAILED ? "" : map;
     }
     size_t len = (map && map != MAP_FAILED) ? r->body_len : 0;
-    if (clams__app_rt_error_response(m->rt, &r->query, body, len, message, &out) == 0 &&
-        out.body) {
+    if (clams__app_rt_error_response(m->rt, &r->query, body, len, message, &out) == 0 && out.body) {
         take_response(r, &out);
     } else {
         clams__front_text(r, 500, message);
@@ -62,9 +61,8 @@ void clams__front_worker_failed(clams__master_t *m, clams__sreq_t *r, pid_t pid,
     r->worker = pid;
 }
 
-static clams__sreq_t *new_req(clams__master_t *m, struct MHD_Connection *c,
-                              clams__http_req_t *hr, const char *url, const char *method,
-                              double t0)
+static clams__sreq_t *new_req(clams__master_t *m, struct MHD_Connection *c, clams__http_req_t *hr,
+                              const char *url, const char *method, double t0)
 {
     clams__sreq_t *r = calloc(1, sizeof(*r));
     if (!r)
@@ -116,8 +114,9 @@ static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
     r->phase = CLAMS__REQ_ANSWERED;
     if (!get && master_path(url)) {
         /* The same shape as the 405 of "/" (docs/http-api.md). */
-        clams__front_text(r, 405, "{\"message\": \"Method not allowed: this path accepts GET "
-                                  "and HEAD.\"}");
+        clams__front_text(r, 405,
+                          "{\"message\": \"Method not allowed: this path accepts GET "
+                          "and HEAD.\"}");
         snprintf(r->ctype, sizeof(r->ctype), "application/json");
         r->allow_get = true;
     } else if (strcmp(url, "/healthz") == 0) {
@@ -125,8 +124,10 @@ static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
          * restart this server (its probe sees a 503 and the reason). */
         if (m->init_fail_row >= 3 && ready_workers(m) == 0) {
             char msg[600];
-            snprintf(msg, sizeof(msg), "unhealthy: workers cannot start (%d failures in a row; "
-                     "last: %s)\n", m->init_fail_row, m->last_init_error);
+            snprintf(msg, sizeof(msg),
+                     "unhealthy: workers cannot start (%d failures in a row; "
+                     "last: %s)\n",
+                     m->init_fail_row, m->last_init_error);
             clams__front_text(r, 503, msg);
         } else {
             clams__front_text(r, 200, "ok\n");
@@ -135,8 +136,8 @@ static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
         if (!clams__master_draining(m) && ready_workers(m) > 0)
             clams__front_text(r, 200, "ready\n");
         else
-            clams__front_text(r, 503, clams__master_draining(m) ? "shutting down\n"
-                                                                : "no worker ready\n");
+            clams__front_text(r, 503,
+                              clams__master_draining(m) ? "shutting down\n" : "no worker ready\n");
     } else if (strcmp(url, "/metrics") == 0) {
         size_t len = 0;
         char *txt = clams__metrics_render(m, &len);
@@ -242,11 +243,11 @@ static void submit_annotate(clams__master_t *m, clams__http_req_t *hr, clams__sr
         r->body_fd = clams__memfd_new("clams-req", hr->body.data, hr->body.len);
         if (r->body_fd < 0) {
             int e = errno;
-            clams__log(CLAMS_LOG_ERROR, e, "memfd for a request body of %zu bytes",
-                       hr->body.len);
+            clams__log(CLAMS_LOG_ERROR, e, "memfd for a request body of %zu bytes", hr->body.len);
             if (e == EFBIG)
-                clams__front_text(r, 413, "the request body is larger than this server may "
-                                          "store (its file size limit, ulimit -f)\n");
+                clams__front_text(r, 413,
+                                  "the request body is larger than this server may "
+                                  "store (its file size limit, ulimit -f)\n");
             else
                 clams__front_text(r, 500, "the server could not store the request body\n");
             r->close_conn = true;
@@ -274,9 +275,8 @@ static enum MHD_Result on_parked(clams__sreq_t *r, struct MHD_Connection *c,
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     clams__master_t *m = cls;
     clams__http_req_t *hr = *con_cls;
@@ -305,8 +305,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     bool first = hr == NULL;
     enum MHD_Result ret = MHD_YES;
-    int st = clams__http_step(c, url, method, upload_data, upload_data_size, con_cls, m->http,
-                              &hr, &ret);
+    int st = clams__http_step(c, url, method, upload_data, upload_data_size, con_cls, m->http, &hr,
+                              &ret);
     if (first && hr) {
         hr->user = r = new_req(m, c, hr, url, method, hr->started);
         if (!r)
@@ -350,8 +350,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
     if (r->phase == CLAMS__REQ_ANSWERED) {
         double now = clams__now();
-        size_t sent = r->by_step ? r->sent_len
-                      : strcmp(r->method, "HEAD") == 0 ? 0 : r->resp_len;
+        size_t sent = r->by_step ? r->sent_len : strcmp(r->method, "HEAD") == 0 ? 0 : r->resp_len;
         clams__http_access_log(r->addr, r->method, r->path, r->status, sent, now - r->t0,
                                (long)r->worker);
         clams__stats_request(&m->stats, r->status, now - r->t0);

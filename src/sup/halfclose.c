@@ -29,9 +29,9 @@
 
 struct clams__conn_s {
     int fd;
-    clams__sreq_t *req;           /* the connection's request, from its headers to its end */
-    bool peer_done;               /* EPOLLRDHUP seen */
-    clams__conn_t *prev, *next;   /* in m->half_closed while peer_done and not shut */
+    clams__sreq_t *req;         /* the connection's request, from its headers to its end */
+    bool peer_done;             /* EPOLLRDHUP seen */
+    clams__conn_t *prev, *next; /* in m->half_closed while peer_done and not shut */
 };
 
 int clams__hc_open(clams__master_t *m)

@@ -71,8 +71,7 @@ void clams__worker_to(clams__master_t *m, clams__proc_t *p, clams__wstate_t to,
         break;
     case CLAMS__W_READY:
     case CLAMS__W_BUSY:
-    case CLAMS__W_COUNT:
-        break;
+    case CLAMS__W_COUNT: break;
     }
     p->state = to;
     if (to == CLAMS__W_EXITING || to == CLAMS__W_EMPTY)

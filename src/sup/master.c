@@ -20,9 +20,9 @@
 #include "sup/sup.h"
 #include "sup/sup_internal.h"
 
-#define INIT_FAILURES_FATAL 5   /* failed starts in a row, no worker ever ready */
-#define STOP_KILL_AFTER 5.0     /* seconds between TERM and KILL at shutdown */
-#define EXIT_KILL_AFTER 10.0    /* a retiring worker must be gone by then */
+#define INIT_FAILURES_FATAL 5    /* failed starts in a row, no worker ever ready */
+#define STOP_KILL_AFTER     5.0  /* seconds between TERM and KILL at shutdown */
+#define EXIT_KILL_AFTER     10.0 /* a retiring worker must be gone by then */
 
 static double backoff(int failures)
 {
@@ -185,7 +185,8 @@ static void on_ready(clams__master_t *m, clams__proc_t *p)
     p->failures = 0;
     if (!m->ever_ready) {
         const json_t *md = clams__app_rt_metadata(m->rt);
-        clams__log(CLAMS_LOG_NOTICE, 0, "%s %s ready: production server on http://%s:%d/ "
+        clams__log(CLAMS_LOG_NOTICE, 0,
+                   "%s %s ready: production server on http://%s:%d/ "
                    "(%d workers, max_requests %ld; %s)",
                    json_string_value(json_object_get(md, "name")),
                    json_string_value(json_object_get(md, "app_version")),
@@ -213,9 +214,10 @@ static void on_response(clams__master_t *m, clams__proc_t *p, const clams__ipc_h
         /* The body's memfd never arrived (the master is out of fds): a 500
          * that says so, never a 200 with h->len bytes from nowhere. */
         char msg[256];
-        snprintf(msg, sizeof(msg), "the answer of worker %d (%llu bytes) could not be "
-                 "received: the server had no file descriptor left for it", (int)p->pid,
-                 (unsigned long long)h->len);
+        snprintf(msg, sizeof(msg),
+                 "the answer of worker %d (%llu bytes) could not be "
+                 "received: the server had no file descriptor left for it",
+                 (int)p->pid, (unsigned long long)h->len);
         clams__log(CLAMS_LOG_ERROR, 0, "%s", msg);
         clams__front_worker_failed(m, r, p->pid, msg);
     } else {
@@ -230,8 +232,8 @@ static void on_response(clams__master_t *m, clams__proc_t *p, const clams__ipc_h
     bool told = p->retire || clams__master_stopping(m);
     char why[256];
     /* h->peak is this request's own peak (0 when it measured none). */
-    clams__recycle_t over = clams__budget_after_request(m, p, h->peak, !last && !told, why,
-                                                        sizeof(why));
+    clams__recycle_t over =
+        clams__budget_after_request(m, p, h->peak, !last && !told, why, sizeof(why));
     if (last) {
         /* The worker was told this was its last request and exits by itself. */
         clams__worker_to(m, p, CLAMS__W_EXITING, CLAMS__RECYCLE_MAX_REQUESTS, EXIT_KILL_AFTER,
@@ -239,8 +241,7 @@ static void on_response(clams__master_t *m, clams__proc_t *p, const clams__ipc_h
     } else if (told) {
         retire(m, p, CLAMS__RECYCLE_RELOAD);
     } else if (over != CLAMS__RECYCLE_NONE) {
-        clams__log(over == CLAMS__RECYCLE_VRAM ? CLAMS_LOG_INFO : CLAMS_LOG_WARNING, 0, "%s",
-                   why);
+        clams__log(over == CLAMS__RECYCLE_VRAM ? CLAMS_LOG_INFO : CLAMS_LOG_WARNING, 0, "%s", why);
         retire(m, p, over);
     } else {
         clams__worker_to(m, p, CLAMS__W_READY, CLAMS__RECYCLE_NONE, 0, NULL);
@@ -281,8 +282,7 @@ static bool on_worker_event(clams__master_t *m, clams__proc_t *p)
         on_response(m, p, &h, text, fd);
         fd = -1;
         break;
-    default:
-        break;
+    default: break;
     }
     if (fd >= 0)
         close(fd);
@@ -294,8 +294,7 @@ static bool on_worker_event(clams__master_t *m, clams__proc_t *p)
 static void describe_status(int st, char *buf, size_t size)
 {
     if (WIFSIGNALED(st))
-        snprintf(buf, size, "was killed by signal %d (%s)", WTERMSIG(st),
-                 strsignal(WTERMSIG(st)));
+        snprintf(buf, size, "was killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
     else if (WIFEXITED(st))
         snprintf(buf, size, "exited with status %d", WEXITSTATUS(st));
     else
@@ -324,8 +323,8 @@ static void reaped(clams__master_t *m, clams__proc_t *p, int st)
         p->failures++;
         m->init_fail_row++;
         why = CLAMS__RECYCLE_INIT;
-        snprintf(m->last_init_error, sizeof(m->last_init_error),
-                 "worker %d %s during worker_init", (int)p->pid, how);
+        snprintf(m->last_init_error, sizeof(m->last_init_error), "worker %d %s during worker_init",
+                 (int)p->pid, how);
         clams__log(CLAMS_LOG_ERROR, 0, "%s", m->last_init_error);
     } else if (p->reason == CLAMS__RECYCLE_NONE) {
         clams__log(CLAMS_LOG_WARNING, 0, "worker %d %s while idle", (int)p->pid, how);
@@ -337,11 +336,12 @@ static void reaped(clams__master_t *m, clams__proc_t *p, int st)
     clams__worker_to(m, p, CLAMS__W_EMPTY, why, 0, how);
     p->next_spawn = now + backoff(p->failures);
     if (code2 && !clams__master_stopping(m))
-        fatal(m, "worker %d exited with status 2 (do not restart): stopping the server",
-              (int)pid);
+        fatal(m, "worker %d exited with status 2 (do not restart): stopping the server", (int)pid);
     else if (!m->ever_ready && m->init_fail_row >= INIT_FAILURES_FATAL)
-        fatal(m, "the app cannot start: worker_init failed %d times in a row and no worker "
-              "ever became ready (last error: %s)", m->init_fail_row, m->last_init_error);
+        fatal(m,
+              "the app cannot start: worker_init failed %d times in a row and no worker "
+              "ever became ready (last error: %s)",
+              m->init_fail_row, m->last_init_error);
 }
 
 static void reap(clams__master_t *m)
@@ -398,8 +398,7 @@ static void abandon_requests(clams__master_t *m, const char *why)
         if (!p->req)
             continue;
         char msg[256];
-        snprintf(msg, sizeof(msg), "worker %d was stopped while annotating: %s", (int)p->pid,
-                 why);
+        snprintf(msg, sizeof(msg), "worker %d was stopped while annotating: %s", (int)p->pid, why);
         kill(p->pid, SIGKILL);
         r = p->req;
         p->req = NULL;
@@ -471,9 +470,10 @@ static bool slot_may_spawn(clams__master_t *m, const clams__proc_t *p)
     if (clams__gpu_memory_info(p->gpu_uuid, &total, &free_bytes) != 0 ||
         free_bytes < (unsigned long long)typ << 20)
         return false;
-    clams__log(CLAMS_LOG_DEBUG, 0, "slot %d starts while worker %d still exits: %llu MiB free "
-               "on %s, est_gpu_mem_typ %d MiB", p->slot, (int)q->pid, free_bytes >> 20,
-               p->gpu_uuid, typ);
+    clams__log(CLAMS_LOG_DEBUG, 0,
+               "slot %d starts while worker %d still exits: %llu MiB free "
+               "on %s, est_gpu_mem_typ %d MiB",
+               p->slot, (int)q->pid, free_bytes >> 20, p->gpu_uuid, typ);
     return true;
 }
 
@@ -485,8 +485,10 @@ static void timers(clams__master_t *m, double now)
         clams__proc_t *p = &m->procs[i];
         if (p->state == CLAMS__W_BUSY && p->deadline > 0 && now >= p->deadline) {
             char msg[256];
-            snprintf(msg, sizeof(msg), "worker %d passed the request timeout of %g s and was "
-                     "killed while annotating", (int)p->pid, m->cfg->timeout);
+            snprintf(msg, sizeof(msg),
+                     "worker %d passed the request timeout of %g s and was "
+                     "killed while annotating",
+                     (int)p->pid, m->cfg->timeout);
             kill_busy_worker(m, p, CLAMS__RECYCLE_TIMEOUT, msg);
         }
         char msg[512];
@@ -506,15 +508,16 @@ static void timers(clams__master_t *m, double now)
            now - head->queued_at >= m->cfg->queue_timeout) {
         clams__queue_pop(&m->queue);
         char msg[160];
-        snprintf(msg, sizeof(msg), "no worker took this request within %g s (--queue-timeout)"
-                 "%s\n", m->cfg->queue_timeout,
-                 m->init_fail_row ? "; workers are failing to start" : "");
+        snprintf(msg, sizeof(msg),
+                 "no worker took this request within %g s (--queue-timeout)"
+                 "%s\n",
+                 m->cfg->queue_timeout, m->init_fail_row ? "; workers are failing to start" : "");
         clams__front_text(head, 503, msg);
         head->retry_after = true;
         clams__front_answer(m, head);
     }
-    bool want = m->phase == CLAMS__PHASE_RUNNING ||
-                (m->phase == CLAMS__PHASE_DRAINING && m->queue.len > 0);
+    bool want =
+        m->phase == CLAMS__PHASE_RUNNING || (m->phase == CLAMS__PHASE_DRAINING && m->queue.len > 0);
     for (int i = 0; want && i < m->nprocs; i++) {
         clams__proc_t *p = &m->procs[i];
         if (p->state == CLAMS__W_EMPTY && now >= p->next_spawn && slot_may_spawn(m, p) &&
@@ -526,7 +529,11 @@ static void timers(clams__master_t *m, double now)
 static int next_timeout_ms(clams__master_t *m, double now)
 {
     double t = now + 1.0;
-#define EARLIER(x) do { if ((x) > 0 && (x) < t) t = (x); } while (0)
+#define EARLIER(x)              \
+    do {                        \
+        if ((x) > 0 && (x) < t) \
+            t = (x);            \
+    } while (0)
     for (int i = 0; i < m->nprocs; i++) {
         const clams__proc_t *p = &m->procs[i];
         if (p->state == CLAMS__W_EMPTY && !clams__master_stopping(m))
@@ -610,8 +617,10 @@ static void loop(clams__master_t *m)
             if (m->queue.len == 0 && busy_count(m) == 0) {
                 stop_workers(m);
             } else if (now >= m->drain_deadline) {
-                clams__log(CLAMS_LOG_WARNING, 0, "graceful timeout passed with %zu queued and "
-                           "%d in workers", m->queue.len, busy_count(m));
+                clams__log(CLAMS_LOG_WARNING, 0,
+                           "graceful timeout passed with %zu queued and "
+                           "%d in workers",
+                           m->queue.len, busy_count(m));
                 abandon_requests(m, "the server shut down before this request was done\n");
                 stop_workers(m);
             }
@@ -636,7 +645,8 @@ static void loop(clams__master_t *m)
                 read_signals(m, &chld, &term, &hup);
             } else if (tag == CLAMS__TAG_HALF_CLOSED) {
                 clams__hc_events(m);
-            } else if (tag >= CLAMS__TAG_WORKER0 && tag - CLAMS__TAG_WORKER0 < (uint64_t)m->nprocs) {
+            } else if (tag >= CLAMS__TAG_WORKER0 &&
+                       tag - CLAMS__TAG_WORKER0 < (uint64_t)m->nprocs) {
                 clams__proc_t *p = &m->procs[tag - CLAMS__TAG_WORKER0];
                 if (p->fd >= 0)
                     on_worker_event(m, p);

@@ -82,8 +82,9 @@ static void render_workers(sbuf_t *b, const clams__master_t *m)
         const clams__proc_t *p = &m->procs[i];
         if (p->state == CLAMS__W_EMPTY || !p->gpu_uuid)
             continue;
-        put(b, "clams_worker_gpu_binding{slot=\"%d\",pid=\"%d\",host_pid=\"%u\","
-               "binding=\"%s\",method=\"%s\"} 1\n",
+        put(b,
+            "clams_worker_gpu_binding{slot=\"%d\",pid=\"%d\",host_pid=\"%u\","
+            "binding=\"%s\",method=\"%s\"} 1\n",
             p->slot, (int)p->pid, p->host_pid, p->bind_why,
             p->mem_method ? p->mem_method : "not sampled");
     }
@@ -141,10 +142,13 @@ char *clams__metrics_render(const clams__master_t *m, size_t *len)
     put(&b, "clams_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
     put(&b, "clams_request_duration_seconds_sum %.6f\n", s->dur_sum);
     put(&b, "clams_request_duration_seconds_count %llu\n", s->dur_count);
-    put(&b, "# HELP clams_queue_length Requests waiting for a worker.\n"
-            "# TYPE clams_queue_length gauge\nclams_queue_length %zu\n", m->queue.len);
-    put(&b, "# HELP clams_queue_rejected_total Requests answered 503 because the queue was full.\n"
-            "# TYPE clams_queue_rejected_total counter\nclams_queue_rejected_total %llu\n",
+    put(&b,
+        "# HELP clams_queue_length Requests waiting for a worker.\n"
+        "# TYPE clams_queue_length gauge\nclams_queue_length %zu\n",
+        m->queue.len);
+    put(&b,
+        "# HELP clams_queue_rejected_total Requests answered 503 because the queue was full.\n"
+        "# TYPE clams_queue_rejected_total counter\nclams_queue_rejected_total %llu\n",
         s->rejected_full);
     put(&b, "# HELP clams_worker_recycles_total Workers replaced, by reason.\n"
             "# TYPE clams_worker_recycles_total counter\n");

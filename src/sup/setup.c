@@ -23,11 +23,11 @@ void clams__master_resolve_settings(clams__master_t *m)
     long mr = o->max_requests;
     if (mr < 0) /* not given: the app's default, else 1 */
         mr = app->production.max_requests == CLAMS_MAX_REQUESTS_NEVER ? 0
-             : app->production.max_requests > 0 ? app->production.max_requests
-                                                : 1;
+             : app->production.max_requests > 0                       ? app->production.max_requests
+                                                                      : 1;
     m->max_requests = mr;
-    m->jitter = o->max_requests_jitter > 0 ? o->max_requests_jitter
-                                           : app->production.max_requests_jitter;
+    m->jitter =
+        o->max_requests_jitter > 0 ? o->max_requests_jitter : app->production.max_requests_jitter;
     int typ = clams__app_rt_gpu_typ(m->rt);
     m->soft_bytes_mib = o->vram_soft_mib < 0 ? typ : o->vram_soft_mib;
     m->hard_bytes_mib = o->vram_hard_mib > 0 ? o->vram_hard_mib : 0;
@@ -106,10 +106,11 @@ int clams__master_setup_loop(clams__master_t *m)
     ev.data.u64 = CLAMS__TAG_SIGNALS;
     if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->sigfd, &ev) != 0)
         return CLAMS_ESYS;
-    clams__log(CLAMS_LOG_INFO, 0, "production server listening on %s:%d (%d workers, "
+    clams__log(CLAMS_LOG_INFO, 0,
+               "production server listening on %s:%d (%d workers, "
                "max_requests %ld, queue %d, timeout %g s)",
-               clams__http_host_label(m->http), m->port, m->nserve, m->max_requests,
-               m->cfg->queue, m->cfg->timeout);
+               clams__http_host_label(m->http), m->port, m->nserve, m->max_requests, m->cfg->queue,
+               m->cfg->timeout);
     return 0;
 }
 
@@ -136,4 +137,3 @@ void clams__master_teardown(clams__master_t *m)
     free(m->plan);
     free(m->keep_fds);
 }
-

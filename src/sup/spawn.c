@@ -60,7 +60,8 @@ static void close_span(unsigned lo, unsigned hi)
         return;
     struct rlimit rl;
     unsigned top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-                       ? (unsigned)rl.rlim_cur : 1u << 20;
+                       ? (unsigned)rl.rlim_cur
+                       : 1u << 20;
     for (unsigned fd = lo; fd <= hi && fd < top; fd++)
         close((int)fd);
 }
@@ -122,10 +123,10 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p)
     p->fd = sv[0];
     clams__worker_to(m, p, CLAMS__W_SPAWNING, CLAMS__RECYCLE_NONE, 0, NULL);
     p->served = 0;
-    p->limit = m->max_requests > 0
-                   ? (unsigned long)(m->max_requests +
-                                     (m->jitter > 0 ? random() % (m->jitter + 1) : 0))
-                   : 0;
+    p->limit =
+        m->max_requests > 0
+            ? (unsigned long)(m->max_requests + (m->jitter > 0 ? random() % (m->jitter + 1) : 0))
+            : 0;
     p->started = t;
     p->ready_at = 0;
     p->req = NULL;

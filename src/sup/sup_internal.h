@@ -29,7 +29,7 @@ enum {
     CLAMS__MSG_BIND = 6         /* master -> worker: id = its host PID on its GPU */
 };
 #define CLAMS__MSG_FLAG_LAST 1u /* REQUEST: exit after answering (recycle) */
-#define CLAMS__IPC_TEXT_MAX 65536
+#define CLAMS__IPC_TEXT_MAX  65536
 
 typedef struct clams__ipc_hdr_s {
     uint32_t type;
@@ -67,30 +67,30 @@ typedef struct clams__sreq_s {
     uint64_t id;
     struct MHD_Connection *conn;
     char method[12];
-    char *path;          /* path?query as received, for the access log */
+    char *path; /* path?query as received, for the access log */
     char addr[64];
-    double t0;           /* monotonic seconds at arrival */
-    double queued_at;    /* when it entered the queue (0: never queued) */
+    double t0;        /* monotonic seconds at arrival */
+    double queued_at; /* when it entered the queue (0: never queued) */
     clams__query_t query;
-    char *query_enc;     /* clams__query_encode, sent to the worker */
-    int body_fd;         /* memfd with the upload (-1 until the first byte) */
+    char *query_enc; /* clams__query_encode, sent to the worker */
+    int body_fd;     /* memfd with the upload (-1 until the first byte) */
     size_t body_len;
     clams__http_budget_t *budget; /* counts body_len while the memfd lives */
     bool too_big;
-    bool annotate;       /* POST/PUT / */
+    bool annotate; /* POST/PUT / */
     bool suspended;
-    bool by_step;        /* answered by the shared http helpers (404/405/413) */
+    bool by_step; /* answered by the shared http helpers (404/405/413) */
     clams__req_phase_t phase;
     /* The answer. */
     int status;
     char ctype[96];
-    int resp_fd;         /* from a worker (memfd), or -1 */
-    char *resp_buf;      /* malloc'd body, or NULL */
+    int resp_fd;    /* from a worker (memfd), or -1 */
+    char *resp_buf; /* malloc'd body, or NULL */
     size_t resp_len;
-    size_t sent_len;     /* body bytes sent by the shared helpers (by_step) */
-    pid_t worker;        /* 0 = answered by the master */
+    size_t sent_len; /* body bytes sent by the shared helpers (by_step) */
+    pid_t worker;    /* 0 = answered by the master */
     bool retry_after;
-    bool allow_get;         /* a 405 on a service path: Allow: GET, HEAD */
+    bool allow_get; /* a 405 on a service path: Allow: GET, HEAD */
     bool close_conn;
 } clams__sreq_t;
 
@@ -116,36 +116,36 @@ void clams__sreq_free(clams__sreq_t *r);
 
 /* A worker's states and why a worker is replaced, each written once: the
  * enums and the names in logs and /metrics are expanded from these lists. */
-#define CLAMS__WSTATE_LIST(X)                                                  \
-    X(EMPTY, "empty")       /* no process in this slot */                      \
-    X(SPAWNING, "spawning") /* forked, worker_init running */                  \
-    X(READY, "ready")       /* idle */                                         \
-    X(BUSY, "busy")         /* a request is in it */                           \
+#define CLAMS__WSTATE_LIST(X)                                 \
+    X(EMPTY, "empty")       /* no process in this slot */     \
+    X(SPAWNING, "spawning") /* forked, worker_init running */ \
+    X(READY, "ready")       /* idle */                        \
+    X(BUSY, "busy")         /* a request is in it */          \
     X(EXITING, "exiting")   /* told to go, killed, or died; waiting for the reap */
 
-#define CLAMS__RECYCLE_LIST(X)                                                 \
-    X(NONE, "none")                 /* not decided (yet) */                    \
-    X(MAX_REQUESTS, "max_requests") /* served its max_requests */              \
-    X(VRAM, "vram")                 /* over a VRAM budget (soft or hard) */    \
-    X(CRASH, "crash")               /* died without being asked to */          \
-    X(TIMEOUT, "timeout")           /* passed --timeout in a request */        \
-    X(RELOAD, "reload")             /* SIGHUP */                               \
-    X(INIT, "init")                 /* worker_init failed */                   \
-    X(SHUTDOWN, "shutdown")         /* the server is stopping */               \
+#define CLAMS__RECYCLE_LIST(X)                                              \
+    X(NONE, "none")                 /* not decided (yet) */                 \
+    X(MAX_REQUESTS, "max_requests") /* served its max_requests */           \
+    X(VRAM, "vram")                 /* over a VRAM budget (soft or hard) */ \
+    X(CRASH, "crash")               /* died without being asked to */       \
+    X(TIMEOUT, "timeout")           /* passed --timeout in a request */     \
+    X(RELOAD, "reload")             /* SIGHUP */                            \
+    X(INIT, "init")                 /* worker_init failed */                \
+    X(SHUTDOWN, "shutdown")         /* the server is stopping */            \
     X(MEMORY, "memory")             /* over --worker-rss-budget */
 
 typedef enum {
 #define CLAMS__X_ENUM_(name, text) CLAMS__W_##name,
     CLAMS__WSTATE_LIST(CLAMS__X_ENUM_)
 #undef CLAMS__X_ENUM_
-    CLAMS__W_COUNT
+        CLAMS__W_COUNT
 } clams__wstate_t;
 
 typedef enum {
 #define CLAMS__X_ENUM_(name, text) CLAMS__RECYCLE_##name,
     CLAMS__RECYCLE_LIST(CLAMS__X_ENUM_)
 #undef CLAMS__X_ENUM_
-    CLAMS__RECYCLE_COUNT
+        CLAMS__RECYCLE_COUNT
 } clams__recycle_t;
 
 const char *clams__wstate_name(clams__wstate_t s);
@@ -154,35 +154,35 @@ const char *clams__recycle_name(clams__recycle_t r);
 typedef struct clams__proc_s {
     pid_t pid;
     int slot;
-    int fd;                 /* master end of the socketpair, -1 when closed */
+    int fd; /* master end of the socketpair, -1 when closed */
     clams__wstate_t state;
     unsigned long served;
-    unsigned long limit;    /* requests before recycling, 0 = never */
-    const char *gpu_uuid;   /* NULL = not pinned */
+    unsigned long limit;  /* requests before recycling, 0 = never */
+    const char *gpu_uuid; /* NULL = not pinned */
     double started, ready_at;
-    clams__sreq_t *req;     /* the request in it (BUSY) */
-    double deadline;        /* request timeout, 0 = none */
-    double kill_at;         /* SIGKILL when still alive then, 0 = none (EXITING only) */
-    double next_sample;     /* next VRAM sample while busy */
-    bool retire;            /* replace after the current request (SIGHUP) */
+    clams__sreq_t *req;      /* the request in it (BUSY) */
+    double deadline;         /* request timeout, 0 = none */
+    double kill_at;          /* SIGKILL when still alive then, 0 = none (EXITING only) */
+    double next_sample;      /* next VRAM sample while busy */
+    bool retire;             /* replace after the current request (SIGHUP) */
     clams__recycle_t reason; /* why it is EXITING (NONE until known) */
-    bool counted;           /* its recycle is in the metrics (counted when decided) */
-    double next_spawn;      /* EMPTY: not before this time (backoff) */
-    int failures;           /* consecutive failed starts in this slot */
+    bool counted;            /* its recycle is in the metrics (counted when decided) */
+    double next_spawn;       /* EMPTY: not before this time (backoff) */
+    int failures;            /* consecutive failed starts in this slot */
     unsigned long long mem_now, mem_peak, req_peak;
     /* binding.c: the PID the GPU driver lists this worker by. */
-    unsigned int host_pid;        /* 0 = unknown */
-    char bind_why[96];            /* "bound", or why not */
-    clams__gpu_proc_t *before;    /* the GPU's processes before the fork */
+    unsigned int host_pid;     /* 0 = unknown */
+    char bind_why[96];         /* "bound", or why not */
+    clams__gpu_proc_t *before; /* the GPU's processes before the fork */
     size_t nbefore;
     bool before_ok;
-    const char *mem_method;       /* how the last VRAM sample was taken (static name) */
+    const char *mem_method; /* how the last VRAM sample was taken (static name) */
     bool typ_logged;
 } clams__proc_t;
 
 /* ---- the master ------------------------------------------------------------ */
 
-#define CLAMS__DUR_BUCKETS 12
+#define CLAMS__DUR_BUCKETS  12
 #define CLAMS__STATUS_KINDS 8
 
 typedef struct clams__stats_s {
@@ -196,10 +196,10 @@ typedef struct clams__stats_s {
 
 /* What an event in the master's epoll is about (epoll_event.data.u64). */
 enum {
-    CLAMS__TAG_MHD = 0,          /* libmicrohttpd's own epoll fd */
-    CLAMS__TAG_SIGNALS = 1,      /* the signalfd */
-    CLAMS__TAG_HALF_CLOSED = 2,  /* the half-close watch (halfclose.c) */
-    CLAMS__TAG_WORKER0 = 3       /* + slot: a worker's socket */
+    CLAMS__TAG_MHD = 0,         /* libmicrohttpd's own epoll fd */
+    CLAMS__TAG_SIGNALS = 1,     /* the signalfd */
+    CLAMS__TAG_HALF_CLOSED = 2, /* the half-close watch (halfclose.c) */
+    CLAMS__TAG_WORKER0 = 3      /* + slot: a worker's socket */
 };
 
 /* A client connection as the master watches it for half-close (halfclose.c). */
@@ -219,7 +219,7 @@ typedef struct clams__master_s {
     clams__http_config_t http_cfg;    /* the flags' config, with this server's 404 text */
     clams__http_budget_t body_budget; /* bodies held: upload buffers and memfds */
     const clams__sup_config_t *cfg;
-    int port;                   /* the port bound (http->port 0 picks one) */
+    int port; /* the port bound (http->port 0 picks one) */
     clams__pool_plan_t *plan;
     struct MHD_Daemon *mhd;
     int epfd, sigfd;
@@ -227,21 +227,21 @@ typedef struct clams__master_s {
     clams__conn_t *half_closed; /* half-closed connections not yet shut down */
     sigset_t old_mask;
     clams__proc_t *procs;
-    int nprocs;             /* slots: nserve, or 2 x nserve with standby or overlap */
-    int nserve;             /* the pool size: workers that may be busy at once */
+    int nprocs; /* slots: nserve, or 2 x nserve with standby or overlap */
+    int nserve; /* the pool size: workers that may be busy at once */
     enum { CLAMS__SPARE_NONE, CLAMS__SPARE_STANDBY, CLAMS__SPARE_OVERLAP } spare;
     clams__queue_t queue;
-    long max_requests;      /* resolved: 0 = never */
+    long max_requests; /* resolved: 0 = never */
     long jitter;
-    long soft_bytes_mib;    /* resolved soft VRAM budget, 0 = off */
+    long soft_bytes_mib; /* resolved soft VRAM budget, 0 = off */
     long hard_bytes_mib;
-    int *keep_fds;  /* fds above stdio open before the server started (the app's,
+    int *keep_fds; /* fds above stdio open before the server started (the app's,
                      * kept in workers), sorted */
     int keep_fds_n;
     clams__phase_t phase;
     double drain_deadline;
     bool ever_ready;
-    bool bind_warned;             /* an unknown host PID was logged once */
+    bool bind_warned; /* an unknown host PID was logged once */
     int init_fail_row;
     char last_init_error[512];
     unsigned open_reqs;
@@ -344,7 +344,6 @@ void clams__front_worker_failed(clams__master_t *m, clams__sreq_t *r, pid_t pid,
                                 const char *message);
 /* Fills a small text answer (takes nothing). */
 void clams__front_text(clams__sreq_t *r, int status, const char *text);
-
 
 /* metrics.c: GET /metrics body (malloc'd). */
 char *clams__metrics_render(const clams__master_t *m, size_t *len);

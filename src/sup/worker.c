@@ -53,7 +53,8 @@ static int answer(int sock, const clams__ipc_hdr_t *req, const clams__response_t
         /* Out of fds or of room for the body: the answer cannot travel. Exit,
          * so the master answers the request with a 500 error view naming the
          * exit and replaces this worker, instead of waiting for ever. */
-        clams__log(CLAMS_LOG_ERROR, errno, "worker: memfd for the response; exiting so the "
+        clams__log(CLAMS_LOG_ERROR, errno,
+                   "worker: memfd for the response; exiting so the "
                    "master answers 500 and replaces this worker");
         _exit(4);
     }
@@ -63,8 +64,8 @@ static int answer(int sock, const clams__ipc_hdr_t *req, const clams__response_t
     h.status = resp->status;
     h.len = resp->len;
     h.peak = resp->gpu_peak; /* this request's, 0 when it did not measure one */
-    int rc = clams__ipc_send(sock, &h, resp->content_type ? resp->content_type
-                                                          : "application/json", fd);
+    int rc =
+        clams__ipc_send(sock, &h, resp->content_type ? resp->content_type : "application/json", fd);
     close(fd);
     return rc;
 }
@@ -94,7 +95,8 @@ static void serve_one(const clams__app_rt_t *rt, int sock, const clams__ipc_hdr_
     if (map)
         munmap(map, (size_t)h->len);
     if (answer(sock, h, &resp) != 0) {
-        clams__log(CLAMS_LOG_ERROR, errno, "worker: sending the answer; exiting so the master "
+        clams__log(CLAMS_LOG_ERROR, errno,
+                   "worker: sending the answer; exiting so the master "
                    "answers 500 and replaces this worker");
         _exit(4);
     }

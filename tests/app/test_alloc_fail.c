@@ -97,9 +97,18 @@ static void *got(void *p)
     return p;
 }
 
-void *__wrap_malloc(size_t n) { return should_fail() ? NULL : got(__real_malloc(n)); }
-void *__wrap_calloc(size_t n, size_t m) { return should_fail() ? NULL : got(__real_calloc(n, m)); }
-char *__wrap_strdup(const char *s) { return should_fail() ? NULL : got(__real_strdup(s)); }
+void *__wrap_malloc(size_t n)
+{
+    return should_fail() ? NULL : got(__real_malloc(n));
+}
+void *__wrap_calloc(size_t n, size_t m)
+{
+    return should_fail() ? NULL : got(__real_calloc(n, m));
+}
+char *__wrap_strdup(const char *s)
+{
+    return should_fail() ? NULL : got(__real_strdup(s));
+}
 char *__wrap_strndup(const char *s, size_t n)
 {
     return should_fail() ? NULL : got(__real_strndup(s, n));
@@ -166,8 +175,14 @@ json_t *__wrap_json_loads(const char *str, size_t flags, json_error_t *e)
     return r;
 }
 
-static void *json_alloc(size_t n) { return __wrap_malloc(n); }
-static void json_release(void *p) { __wrap_free(p); }
+static void *json_alloc(size_t n)
+{
+    return __wrap_malloc(n);
+}
+static void json_release(void *p)
+{
+    __wrap_free(p);
+}
 
 /* ---- scenarios --------------------------------------------------------------- */
 
@@ -277,18 +292,26 @@ static int app_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const cla
     return 0;
 }
 
-static const clams_io_spec_t app_in[] = {{.type = "http://mmif.clams.ai/vocabulary/TextDocument/v1"},
-                                         {0}};
+static const clams_io_spec_t app_in[] = {
+    {.type = "http://mmif.clams.ai/vocabulary/TextDocument/v1"},
+    {0},
+};
 static const clams_io_spec_t app_out[] = {{.type = TOKEN}, {0}};
 static const clams_param_spec_t app_params[] = {
     {.name = "count", .description = "tokens", .type = CLAMS_PARAM_INTEGER, .default_value = "3"},
     {.name = "word", .description = "text", .type = CLAMS_PARAM_STRING, .default_value = "w"},
-    {0}};
-static const clams_app_t app = {.name = "Alloc test", .description = "d",
-                                .app_version = "v1", .app_license = "MIT",
-                                .identifier = "alloc-test", .url = "https://example.org",
-                                .input = app_in, .output = app_out,
-                                .parameters = app_params, .annotate = app_annotate};
+    {0},
+};
+static const clams_app_t app = {.name = "Alloc test",
+                                .description = "d",
+                                .app_version = "v1",
+                                .app_license = "MIT",
+                                .identifier = "alloc-test",
+                                .url = "https://example.org",
+                                .input = app_in,
+                                .output = app_out,
+                                .parameters = app_params,
+                                .annotate = app_annotate};
 
 static int pipeline_scenario(void)
 {
@@ -320,7 +343,7 @@ static int pipeline_scenario(void)
     }
     clams__query_t q = {0};
     int rc = clams__query_parse(&q, "count=4&word=caf%C3%A9&pretty=true&hwFetch=true"
-                                     "&undeclared=1");
+                                    "&undeclared=1");
     if (rc == 0) {
         clams__response_t r = {0};
         rc = clams__app_rt_annotate(rt, &q, input, strlen(input), &r);
@@ -365,13 +388,14 @@ static void every_n(int (*scenario)(void), const char *name)
         ck_assert_msg(injected == 1, "%s, allocation %ld: not reached", name, n);
         ck_assert_msg(rc == 0 || rc == CLAMS_ENOMEM,
                       "%s with allocation %ld of %ld failing: returned %d, not 0 or "
-                      "CLAMS_ENOMEM", name, n, total, rc);
-        ck_assert_msg(left == 0, "%s with allocation %ld of %ld failing: %ld blocks leaked",
-                      name, n, total, left);
+                      "CLAMS_ENOMEM",
+                      name, n, total, rc);
+        ck_assert_msg(left == 0, "%s with allocation %ld of %ld failing: %ld blocks leaked", name,
+                      n, total, left);
         if (output && failed_in_parser && strcmp(output, reference) != 0) {
             jansson_dropped++; /* jansson's lexer, not libclams (see the top) */
-            printf("%s, allocation %ld (in jansson's parser): parsed with a byte dropped\n",
-                   name, n);
+            printf("%s, allocation %ld (in jansson's parser): parsed with a byte dropped\n", name,
+                   n);
             __real_free(output);
             output = NULL;
         } else if (output) {
@@ -379,16 +403,19 @@ static void every_n(int (*scenario)(void), const char *name)
             while (output[at] && output[at] == reference[at])
                 at++;
             size_t from = at > 20 ? at - 20 : 0;
-            ck_assert_msg(strcmp(output, reference) == 0, "%s with allocation %ld failing "
+            ck_assert_msg(strcmp(output, reference) == 0,
+                          "%s with allocation %ld failing "
                           "succeeded with another output, from byte %zu:\n%.200s\nwanted:\n"
-                          "%.200s", name, n, at, output + from, reference + from);
+                          "%.200s",
+                          name, n, at, output + from, reference + from);
             __real_free(output);
             output = NULL;
         }
     }
     __real_free(reference);
     printf("%s: %ld allocations, each failed once: no crash, no leak, every success "
-           "identical (%ld with jansson's dropped byte)\n", name, total, jansson_dropped);
+           "identical (%ld with jansson's dropped byte)\n",
+           name, total, jansson_dropped);
 }
 
 START_TEST(test_mmif_every_allocation)

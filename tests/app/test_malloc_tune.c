@@ -37,8 +37,7 @@ END_TEST
 
 START_TEST(operator_malloc_env_wins)
 {
-    const char *names[] = {"MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_",
-                           "MALLOC_TOP_PAD_"};
+    const char *names[] = {"MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_"};
     for (size_t i = 0; i < 3; i++) {
         clear_env();
         setenv(names[i], "4096", 1);

@@ -15,18 +15,29 @@ static int noop(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_param
     return 0;
 }
 
-static const clams_io_spec_t in_td[] = {{.type = "http://mmif.clams.ai/vocabulary/TextDocument/v1",
-                                         .description = "text", .optional = true,
-                                         .properties = (const clams_kv_t[]){{"lang", "*"}, {0}}},
-                                        {0}};
-static const clams_io_spec_t out_tf[] = {{.type = "http://mmif.clams.ai/vocabulary/TimeFrame/v6"},
-                                         {0}};
+static const clams_io_spec_t in_td[] = {
+    {.type = "http://mmif.clams.ai/vocabulary/TextDocument/v1",
+     .description = "text",
+     .optional = true,
+     .properties = (const clams_kv_t[]){{"lang", "*"}, {0}}},
+    {0},
+};
+static const clams_io_spec_t out_tf[] = {
+    {.type = "http://mmif.clams.ai/vocabulary/TimeFrame/v6"},
+    {0},
+};
 
 static clams_app_t base_app(void)
 {
-    clams_app_t a = {.name = "n", .description = "d", .app_version = "1.2", .app_license = "MIT",
-                     .identifier = "my-app", .url = "https://example.org", .input = in_td,
-                     .output = out_tf, .annotate = noop};
+    clams_app_t a = {.name = "n",
+                     .description = "d",
+                     .app_version = "1.2",
+                     .app_license = "MIT",
+                     .identifier = "my-app",
+                     .url = "https://example.org",
+                     .input = in_td,
+                     .output = out_tf,
+                     .annotate = noop};
     return a;
 }
 
@@ -74,15 +85,28 @@ START_TEST(test_optional_fields_order)
     clams_error_t err = {0};
     clams__app_rt_t *rt = clams__app_rt_new(&a, &err);
     ck_assert_ptr_nonnull(rt);
-    const char *order[] = {"name", "description", "app_version", "mmif_version",
-                           "analyzer_version", "analyzer_versions", "app_license",
-                           "analyzer_license", "identifier", "url", "input", "output",
-                           "parameters", "dependencies", "more", "app_tags", "est_gpu_mem_min",
+    const char *order[] = {"name",
+                           "description",
+                           "app_version",
+                           "mmif_version",
+                           "analyzer_version",
+                           "analyzer_versions",
+                           "app_license",
+                           "analyzer_license",
+                           "identifier",
+                           "url",
+                           "input",
+                           "output",
+                           "parameters",
+                           "dependencies",
+                           "more",
+                           "app_tags",
+                           "est_gpu_mem_min",
                            "est_gpu_mem_typ"};
     size_t i = 0;
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)clams__app_rt_metadata(rt), key, v) {
+    json_object_foreach ((json_t *)clams__app_rt_metadata(rt), key, v) {
         ck_assert_msg(i < 18, "extra key %s", key);
         ck_assert_str_eq(key, order[i]);
         i++;
@@ -156,14 +180,14 @@ START_TEST(test_master_error_response)
     const char *body = "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
                        "\"documents\": [], \"views\": []}";
     clams__response_t r;
-    ck_assert_int_eq(clams__app_rt_error_response(rt, &q, body, strlen(body), "worker died",
-                                                  &r), 0);
+    ck_assert_int_eq(clams__app_rt_error_response(rt, &q, body, strlen(body), "worker died", &r),
+                     0);
     ck_assert_int_eq(r.status, 500);
     ck_assert_str_eq(r.content_type, "application/json");
     json_t *d = json_loadb(r.body, r.len, 0, NULL);
     json_t *md = json_object_get(json_array_get(json_object_get(d, "views"), 0), "metadata");
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "error"),
-                                                       "message")), "worker died");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "error"), "message")),
+                     "worker died");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "parameters"), "x")),
                      "1");
     json_decref(d);

@@ -17,20 +17,33 @@ static const char *const mode_choices[] = {"fast", "slow", NULL};
 static const char *const ab_choices[] = {"A", "B", NULL};
 
 static const clams_param_spec_t app_params[] = {
-    {.name = "raise_error", .description = "d", .type = CLAMS_PARAM_BOOLEAN,
+    {.name = "raise_error",
+     .description = "d",
+     .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
-    {.name = "labels", .description = "d", .type = CLAMS_PARAM_STRING, .multivalued = true,
+    {.name = "labels",
+     .description = "d",
+     .type = CLAMS_PARAM_STRING,
+     .multivalued = true,
      .default_values = labels_def},
     {.name = "labelMap", .description = "d", .type = CLAMS_PARAM_MAP, .default_values = map_def},
-    {.name = "mode", .description = "d", .type = CLAMS_PARAM_STRING, .default_value = "fast",
+    {.name = "mode",
+     .description = "d",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = "fast",
      .choices = mode_choices},
     {.name = "count", .description = "d", .type = CLAMS_PARAM_INTEGER, .default_value = "3"},
     {.name = "ratio", .description = "d", .type = CLAMS_PARAM_NUMBER, .default_value = "0.5"},
-    {.name = "tags", .description = "d", .type = CLAMS_PARAM_STRING, .multivalued = true,
-     .default_values = (const char *const[]){NULL}, .choices = ab_choices},
+    {.name = "tags",
+     .description = "d",
+     .type = CLAMS_PARAM_STRING,
+     .multivalued = true,
+     .default_values = (const char *const[]){NULL},
+     .choices = ab_choices},
     {.name = "req", .description = "d", .type = CLAMS_PARAM_STRING},
     {.name = "strnum", .description = "d", .type = CLAMS_PARAM_STRING, .default_value = "1"},
-    {0}};
+    {0},
+};
 
 static clams__pspecs_t specs;
 
@@ -66,13 +79,18 @@ END_TEST
 START_TEST(test_int)
 {
     long long v;
-    ck_assert_int_eq(clams__cast_int("42", &v), 0); ck_assert_int_eq(v, 42);
-    ck_assert_int_eq(clams__cast_int("  -7\n", &v), 0); ck_assert_int_eq(v, -7);
-    ck_assert_int_eq(clams__cast_int("+8", &v), 0); ck_assert_int_eq(v, 8);
-    ck_assert_int_eq(clams__cast_int("1_000", &v), 0); ck_assert_int_eq(v, 1000);
-    ck_assert_int_eq(clams__cast_int("007", &v), 0); ck_assert_int_eq(v, 7);
-    const char *bad[] = {"1.0", "abc", "", " ", "_1", "1_", "1__0", "0x10", "1e3", "+", "- 1",
-                         "99999999999999999999"};
+    ck_assert_int_eq(clams__cast_int("42", &v), 0);
+    ck_assert_int_eq(v, 42);
+    ck_assert_int_eq(clams__cast_int("  -7\n", &v), 0);
+    ck_assert_int_eq(v, -7);
+    ck_assert_int_eq(clams__cast_int("+8", &v), 0);
+    ck_assert_int_eq(v, 8);
+    ck_assert_int_eq(clams__cast_int("1_000", &v), 0);
+    ck_assert_int_eq(v, 1000);
+    ck_assert_int_eq(clams__cast_int("007", &v), 0);
+    ck_assert_int_eq(v, 7);
+    const char *bad[] = {"1.0",  "abc",  "",    " ", "_1",  "1_",
+                         "1__0", "0x10", "1e3", "+", "- 1", "99999999999999999999"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(clams__cast_int(bad[i], &v) == CLAMS_EPARAM, "'%s' accepted", bad[i]);
 }
@@ -81,13 +99,20 @@ END_TEST
 START_TEST(test_number)
 {
     double v;
-    ck_assert_int_eq(clams__cast_number("1e3", &v), 0); ck_assert(v == 1000.0);
-    ck_assert_int_eq(clams__cast_number(" .5 ", &v), 0); ck_assert(v == 0.5);
-    ck_assert_int_eq(clams__cast_number("5.", &v), 0); ck_assert(v == 5.0);
-    ck_assert_int_eq(clams__cast_number("-1_0.2_5", &v), 0); ck_assert(v == -10.25);
-    ck_assert_int_eq(clams__cast_number("inf", &v), 0); ck_assert(isinf(v) && v > 0);
-    ck_assert_int_eq(clams__cast_number("-Infinity", &v), 0); ck_assert(isinf(v) && v < 0);
-    ck_assert_int_eq(clams__cast_number("NaN", &v), 0); ck_assert(isnan(v));
+    ck_assert_int_eq(clams__cast_number("1e3", &v), 0);
+    ck_assert(v == 1000.0);
+    ck_assert_int_eq(clams__cast_number(" .5 ", &v), 0);
+    ck_assert(v == 0.5);
+    ck_assert_int_eq(clams__cast_number("5.", &v), 0);
+    ck_assert(v == 5.0);
+    ck_assert_int_eq(clams__cast_number("-1_0.2_5", &v), 0);
+    ck_assert(v == -10.25);
+    ck_assert_int_eq(clams__cast_number("inf", &v), 0);
+    ck_assert(isinf(v) && v > 0);
+    ck_assert_int_eq(clams__cast_number("-Infinity", &v), 0);
+    ck_assert(isinf(v) && v < 0);
+    ck_assert_int_eq(clams__cast_number("NaN", &v), 0);
+    ck_assert(isnan(v));
     const char *bad[] = {"abc", "", "0x1p3", "1e", ".", "1.2.3", "infx", "1_.5", "e5"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(clams__cast_number(bad[i], &v) == CLAMS_EPARAM, "'%s' accepted", bad[i]);
@@ -96,9 +121,12 @@ END_TEST
 
 START_TEST(test_py_float_str)
 {
-    const struct { double v; const char *s; } cases[] = {
-        {1.0, "1.0"}, {0.1, "0.1"}, {1e16, "1e+16"}, {1e15, "1000000000000000.0"},
-        {1.5e-7, "1.5e-07"}, {0.0001, "0.0001"}, {-2.5, "-2.5"}, {123.456, "123.456"}};
+    const struct {
+        double v;
+        const char *s;
+    } cases[] = {
+        {1.0, "1.0"},        {0.1, "0.1"},       {1e16, "1e+16"}, {1e15, "1000000000000000.0"},
+        {1.5e-7, "1.5e-07"}, {0.0001, "0.0001"}, {-2.5, "-2.5"},  {123.456, "123.456"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char buf[64];
         clams__py_float_str(cases[i].v, buf, sizeof(buf));
@@ -121,8 +149,7 @@ START_TEST(test_defaults_typed)
     /* required: no default key; universal ones appended last */
     ck_assert_ptr_nonnull(strstr(s, "{\"name\":\"req\",\"description\":\"d\",\"type\":"
                                     "\"string\",\"multivalued\":false}"));
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(meta, 9), "name")),
-                     "pretty");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(meta, 9), "name")), "pretty");
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(meta, 12), "name")),
                      "tfSamplingMode");
     ck_assert(json_is_true(json_object_get(json_array_get(meta, 10), "default")));
@@ -135,7 +162,8 @@ START_TEST(test_duplicate_rejected)
 {
     const clams_param_spec_t dup[] = {
         {.name = "a", .type = CLAMS_PARAM_STRING, .default_value = "x"},
-        {.name = "a", .type = CLAMS_PARAM_STRING, .default_value = "y"}, {0}};
+        {.name = "a", .type = CLAMS_PARAM_STRING, .default_value = "y"},
+        {0}};
     const clams_param_spec_t univ[] = {
         {.name = "pretty", .type = CLAMS_PARAM_BOOLEAN, .default_value = "true"}, {0}};
     const clams_param_spec_t baddef[] = {
@@ -205,11 +233,11 @@ static void expect_refine_error(const char *raw, const char *needle)
 
 START_TEST(test_refine_errors)
 {
-    expect_refine_error("count=3", "\"req\"");                   /* required missing */
-    expect_refine_error("req=r&count=abc", "abc");               /* bad cast */
+    expect_refine_error("count=3", "\"req\"");     /* required missing */
+    expect_refine_error("req=r&count=abc", "abc"); /* bad cast */
     expect_refine_error("req=r&ratio=x1", "ratio");
-    expect_refine_error("req=r&mode=medium", "must be one of");  /* choices */
-    expect_refine_error("req=r&labelMap=nocolon", "nocolon");    /* map without colon */
+    expect_refine_error("req=r&mode=medium", "must be one of");   /* choices */
+    expect_refine_error("req=r&labelMap=nocolon", "nocolon");     /* map without colon */
     expect_refine_error("req=r&tags=A&tags=C", "must be one of"); /* element-wise */
     expect_refine_error("req=r&tfSamplingMode=some", "tfSamplingMode");
 }
@@ -255,7 +283,8 @@ START_TEST(test_envelope_merge)
 {
     json_t *env = json_loads("{\"count\": 9, \"labels\": [\"x\", 2], \"labelMap\": {\"k\": "
                              "\"v\"}, \"pretty\": true, \"ratio\": 1.0, \"mode\": null, "
-                             "\"req\": \"e\"}", 0, NULL);
+                             "\"req\": \"e\"}",
+                             0, NULL);
     ck_assert_ptr_nonnull(env);
     clams__query_t q = query_of("req=q1&req=q2&extra=1");
     clams__query_t out = {0};

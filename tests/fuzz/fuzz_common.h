@@ -9,14 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_CHECK(cond, ...)                                                     \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            fprintf(stderr, "invariant broken at %s:%d: ", __FILE__, __LINE__);   \
-            fprintf(stderr, __VA_ARGS__);                                         \
-            fputc('\n', stderr);                                                  \
-            abort();                                                              \
-        }                                                                         \
+#define FUZZ_CHECK(cond, ...)                                                   \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            fprintf(stderr, "invariant broken at %s:%d: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                                       \
+            fputc('\n', stderr);                                                \
+            abort();                                                            \
+        }                                                                       \
     } while (0)
 
 /* A malloc'd copy with a terminating NUL (libFuzzer's buffer has none). */

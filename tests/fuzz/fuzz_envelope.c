@@ -65,8 +65,7 @@ static clams__app_rt_t *rt;
 static void check_answer(const clams__response_t *r)
 {
     FUZZ_CHECK(r->body != NULL && r->content_type != NULL, "empty answer");
-    FUZZ_CHECK(r->status == 200 || r->status == 400 || r->status == 500, "status %d",
-               r->status);
+    FUZZ_CHECK(r->status == 200 || r->status == 400 || r->status == 500, "status %d", r->status);
     bool text = strncmp(r->content_type, "text/plain", 10) == 0;
     if (text) {
         FUZZ_CHECK(r->status == 400, "text/plain answer with status %d", r->status);

@@ -23,8 +23,7 @@ static void reload_same(const clams_mmif_t *m, int flags)
     FUZZ_CHECK(strlen(out) == len, "dump length %zu vs strlen %zu", len, strlen(out));
     clams_error_t err = {0};
     clams_mmif_t *again = clams_mmif_load(out, len, &err);
-    FUZZ_CHECK(again != NULL, "our own dump does not load: %s (%s) [%s]", err.text, err.path,
-               out);
+    FUZZ_CHECK(again != NULL, "our own dump does not load: %s (%s) [%s]", err.text, err.path, out);
     json_t *a = clams_mmif_to_json(m), *b = clams_mmif_to_json(again);
     FUZZ_CHECK(a && b && json_equal(a, b), "dump/load changed the document");
     json_decref(a);

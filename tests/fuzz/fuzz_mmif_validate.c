@@ -20,8 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clams_error_t err2 = {0};
     clams_mmif_t *m = clams_mmif_load((const char *)data, size, &err2);
     if (json_is_object(root))
-        FUZZ_CHECK((m != NULL) == (rc == 0), "load (%d) and validate (%d) disagree", m != NULL,
-                   rc);
+        FUZZ_CHECK((m != NULL) == (rc == 0), "load (%d) and validate (%d) disagree", m != NULL, rc);
     clams_mmif_free(m);
     json_decref(root);
     return 0;

@@ -54,8 +54,8 @@ static void check_casts(const char *s)
 
 static void same_query(const clams__query_t *a, const clams__query_t *b, const char *enc)
 {
-    FUZZ_CHECK(a->count == b->count, "encode/parse changed the count %zu -> %zu (%s)",
-               a->count, b->count, enc);
+    FUZZ_CHECK(a->count == b->count, "encode/parse changed the count %zu -> %zu (%s)", a->count,
+               b->count, enc);
     for (size_t i = 0; i < a->count; i++) {
         FUZZ_CHECK(strcmp(a->items[i].key, b->items[i].key) == 0, "key %zu changed", i);
         FUZZ_CHECK(strcmp(a->items[i].value, b->items[i].value) == 0, "value %zu changed", i);

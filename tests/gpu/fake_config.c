@@ -158,8 +158,8 @@ static int kinds_of(const char *w)
     return FAKE_KIND_COMPUTE;
 }
 
-static int read_proc_file(const char *path, unsigned int pid, const char *uuid,
-                          fake_proc_t *out, int n, int max)
+static int read_proc_file(const char *path, unsigned int pid, const char *uuid, fake_proc_t *out,
+                          int n, int max)
 {
     FILE *f = fopen(path, "re");
     if (!f)

@@ -7,18 +7,18 @@
 
 #include <stdbool.h>
 
-#define FAKE_MAX_GPUS 64
+#define FAKE_MAX_GPUS  64
 #define FAKE_MAX_PROCS 256
 
 enum { FAKE_KIND_COMPUTE = 1, FAKE_KIND_GRAPHICS = 2 };
 
 typedef struct {
-    int index;              /* a GPU's index; a MIG slice's position under its GPU */
+    int index; /* a GPU's index; a MIG slice's position under its GPU */
     char uuid[96];
     unsigned long long total_mib;
     char name[96];
-    int parent;             /* -1 for a GPU; for a slice, the `index` of its GPU */
-    bool mig_mode;          /* a GPU in MIG mode (it has slices or a migmode line) */
+    int parent;    /* -1 for a GPU; for a slice, the `index` of its GPU */
+    bool mig_mode; /* a GPU in MIG mode (it has slices or a migmode line) */
 } fake_gpu_t;
 
 typedef struct {

@@ -64,10 +64,10 @@ static int parse_args(int argc, char **argv, query_t *q)
 
 static bool known(const char *f, bool apps)
 {
-    static const char *const gpu_names[] = {"index", "uuid", "name", "gpu_name", "memory.total",
-                                             "memory.free", "memory.used", NULL};
-    static const char *const app_names[] = {"pid", "used_memory", "used_gpu_memory", "gpu_uuid",
-                                             "process_name", NULL};
+    static const char *const gpu_names[] = {
+        "index", "uuid", "name", "gpu_name", "memory.total", "memory.free", "memory.used", NULL};
+    static const char *const app_names[] = {"pid",      "used_memory",  "used_gpu_memory",
+                                            "gpu_uuid", "process_name", NULL};
     const char *const *names = apps ? app_names : gpu_names;
     for (int i = 0; names[i]; i++)
         if (strcmp(f, names[i]) == 0)

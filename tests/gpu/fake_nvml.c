@@ -30,20 +30,42 @@
 
 typedef int nvmlReturn_t;
 /* A handle is a position in the device list (GPUs and MIG slices alike). */
-typedef struct fake_dev_s { int slot; } *nvmlDevice_t;
+typedef struct fake_dev_s {
+    int slot;
+} * nvmlDevice_t;
 
 enum {
-    OK = 0, UNINITIALIZED = 1, INVALID_ARGUMENT = 2, NOT_SUPPORTED = 3, NOT_FOUND = 6,
-    INSUFFICIENT_SIZE = 7, DRIVER_NOT_LOADED = 9, ARGUMENT_VERSION_MISMATCH = 25,
+    OK = 0,
+    UNINITIALIZED = 1,
+    INVALID_ARGUMENT = 2,
+    NOT_SUPPORTED = 3,
+    NOT_FOUND = 6,
+    INSUFFICIENT_SIZE = 7,
+    DRIVER_NOT_LOADED = 9,
+    ARGUMENT_VERSION_MISMATCH = 25,
     UNKNOWN = 999
 };
 
-typedef struct { unsigned long long total, free, used; } mem_v1_t;
-typedef struct { unsigned int version; unsigned long long total, reserved, free, used; } mem_v2_t;
-typedef struct { unsigned int pid; unsigned long long used; } proc_v1_t;
-typedef struct { unsigned int pid; unsigned long long used; unsigned int gi, ci; } proc_v2_t;
 typedef struct {
-    unsigned int pid; unsigned long long used; unsigned int gi, ci;
+    unsigned long long total, free, used;
+} mem_v1_t;
+typedef struct {
+    unsigned int version;
+    unsigned long long total, reserved, free, used;
+} mem_v2_t;
+typedef struct {
+    unsigned int pid;
+    unsigned long long used;
+} proc_v1_t;
+typedef struct {
+    unsigned int pid;
+    unsigned long long used;
+    unsigned int gi, ci;
+} proc_v2_t;
+typedef struct {
+    unsigned int pid;
+    unsigned long long used;
+    unsigned int gi, ci;
     unsigned long long cc;
 } proc_v3_t;
 _Static_assert(sizeof(mem_v2_t) == 40, "nvmlMemory_v2_t ABI");
@@ -63,11 +85,15 @@ API nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t d, char *buf, unsigned int len);
 API nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char *buf, unsigned int len);
 API nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, mem_v1_t *m);
 API nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t d, mem_v2_t *m);
-API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(nvmlDevice_t d, unsigned int *n, proc_v1_t *p);
-API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t d, unsigned int *n, proc_v2_t *p);
+API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(nvmlDevice_t d, unsigned int *n,
+                                                      proc_v1_t *p);
+API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t d, unsigned int *n,
+                                                         proc_v2_t *p);
 API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int *n, void *p);
-API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses(nvmlDevice_t d, unsigned int *n, proc_v1_t *p);
-API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v2(nvmlDevice_t d, unsigned int *n, proc_v2_t *p);
+API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses(nvmlDevice_t d, unsigned int *n,
+                                                       proc_v1_t *p);
+API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v2(nvmlDevice_t d, unsigned int *n,
+                                                          proc_v2_t *p);
 API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t d, unsigned int *n, void *p);
 API nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t d, unsigned int *cur, unsigned int *pending);
 API nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t d, unsigned int *n);
@@ -91,7 +117,10 @@ nvmlReturn_t nvmlInit_v2(void)
     return OK;
 }
 
-nvmlReturn_t nvmlInit(void) { return nvmlInit_v2(); }
+nvmlReturn_t nvmlInit(void)
+{
+    return nvmlInit_v2();
+}
 
 nvmlReturn_t nvmlShutdown(void)
 {
@@ -134,7 +163,10 @@ static nvmlReturn_t handle_at(int slot, nvmlDevice_t *d)
     return OK;
 }
 
-nvmlReturn_t nvmlDeviceGetCount(unsigned int *n) { return nvmlDeviceGetCount_v2(n); }
+nvmlReturn_t nvmlDeviceGetCount(unsigned int *n)
+{
+    return nvmlDeviceGetCount_v2(n);
+}
 
 nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int i, nvmlDevice_t *d)
 {

@@ -30,8 +30,8 @@ static void show_list(const char *title)
     printf("%s: source=%d count=%zu why=\"%s\"\n", title, (int)l.source, l.count, l.why);
     for (size_t i = 0; i < l.count; i++)
         printf("  #%d%s%.0d %s %s total=%llu free=%llu (%s)%s%s\n", l.gpus[i].index,
-               l.gpus[i].mig ? "/mig" : "", l.gpus[i].mig ? l.gpus[i].mig_index : 0,
-               l.gpus[i].name, l.gpus[i].uuid, l.gpus[i].total_bytes, l.gpus[i].free_bytes,
+               l.gpus[i].mig ? "/mig" : "", l.gpus[i].mig ? l.gpus[i].mig_index : 0, l.gpus[i].name,
+               l.gpus[i].uuid, l.gpus[i].total_bytes, l.gpus[i].free_bytes,
                l.gpus[i].free_valid ? "valid" : "unknown", l.gpus[i].mig ? " of " : "",
                l.gpus[i].parent_uuid);
 }
@@ -80,18 +80,16 @@ static void show_procs(const char *uuid)
                procs[i].pid == (unsigned int)getpid() ? " (us)" : "", procs[i].bytes,
                procs[i].visible ? "" : " (not visible here)");
     unsigned long long b = 0;
-    rc = clams__gpu_process_memory_ex(uuid, getpid(), CLAMS_GPU_PID_HOST | CLAMS_GPU_PID_LISTED,
-                                      &b, &m);
-    printf("own memory as a host PID: rc=%d bytes=%llu method=%s\n", rc, b,
-           clams__gpu_pm_name(m));
+    rc = clams__gpu_process_memory_ex(uuid, getpid(), CLAMS_GPU_PID_HOST | CLAMS_GPU_PID_LISTED, &b,
+                                      &m);
+    printf("own memory as a host PID: rc=%d bytes=%llu method=%s\n", rc, b, clams__gpu_pm_name(m));
     clams__gpu_proc_t *smi = NULL;
     n = 0;
     m = CLAMS_GPU_PM_QUERY_FAILED;
     rc = clams__gpu_backend_smi.processes(uuid, &smi, &n, &m);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (smi[i].pid == (unsigned int)getpid())
-            printf("nvidia-smi compute apps: our pid holds %llu bytes (whole MiB)\n",
-                   smi[i].bytes);
+            printf("nvidia-smi compute apps: our pid holds %llu bytes (whole MiB)\n", smi[i].bytes);
     if (rc != 0)
         printf("nvidia-smi compute apps: rc=%d %s\n", rc, clams__gpu_pm_name(m));
     free(smi);

@@ -23,7 +23,10 @@ static int affinity(void)
     return CPU_COUNT(&set);
 }
 
-static int min_int(int a, int b) { return a < b ? a : b; }
+static int min_int(int a, int b)
+{
+    return a < b ? a : b;
+}
 
 /* A cgroup root holding the given files (name, content pairs, NULL ended). */
 static char *cg_root(const char *n1, const char *c1, const char *n2, const char *c2)

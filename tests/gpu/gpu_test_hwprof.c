@@ -16,10 +16,10 @@
 #include "gpu/hwprofile.h"
 #include "../support/check_run.h"
 
-#define GIB (1024ULL * 1024ULL * 1024ULL)
-#define MIB (1024ULL * 1024ULL)
-#define U0 "GPU-00000000-aaaa-0000-0000-000000000000"
-#define U1 "GPU-11111111-bbbb-0000-0000-000000000000"
+#define GIB  (1024ULL * 1024ULL * 1024ULL)
+#define MIB  (1024ULL * 1024ULL)
+#define U0   "GPU-00000000-aaaa-0000-0000-000000000000"
+#define U1   "GPU-11111111-bbbb-0000-0000-000000000000"
 #define H100 "0 " U0 " 81559 NVIDIA H100 80GB HBM3\n"
 
 static char *dir;
@@ -101,12 +101,9 @@ START_TEST(scripted_peak_is_found)
     ck_assert_ptr_nonnull(hw);
     json_t *g = gpu0(hw);
     ck_assert_uint_eq(json_integer_value(json_object_get(g, "totalBytes")), 81559 * MIB);
-    ck_assert_uint_eq(json_integer_value(json_object_get(g, "availableBytes")),
-                      81559 * MIB - GIB);
-    ck_assert_uint_eq(json_integer_value(json_object_get(g, "peakUsedBytes")),
-                      3 * GIB + GIB / 2);
-    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")),
-                     "nvml-process-sampled");
+    ck_assert_uint_eq(json_integer_value(json_object_get(g, "availableBytes")), 81559 * MIB - GIB);
+    ck_assert_uint_eq(json_integer_value(json_object_get(g, "peakUsedBytes")), 3 * GIB + GIB / 2);
+    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")), "nvml-process-sampled");
     ck_assert_str_eq(json_string_value(json_object_get(g, "totalMethod")), "nvml");
     ck_assert_str_eq(json_string_value(json_object_get(g, "availableMethod")), "nvml");
     ck_assert_str_eq(json_string_value(json_object_get(g, "uuid")), U0);
@@ -157,8 +154,7 @@ START_TEST(app_reported_smaller_loses)
     json_t *hw = clams__hwprof_end(p, NULL);
     json_t *g = gpu0(hw);
     ck_assert_uint_eq(json_integer_value(json_object_get(g, "peakUsedBytes")), 2 * GIB);
-    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")),
-                     "nvml-process-sampled");
+    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")), "nvml-process-sampled");
     json_decref(hw);
 }
 END_TEST
@@ -196,8 +192,7 @@ START_TEST(smi_fallback_peak_from_compute_apps)
     ck_assert_uint_eq(json_integer_value(json_object_get(g, "peakUsedBytes")), GIB);
     ck_assert_uint_eq(peak, GIB);
     ck_assert_ptr_nonnull(strstr(cuda0(hw), ", 1.00 GiB peak used"));
-    ck_assert_uint_eq(json_integer_value(json_object_get(g, "availableBytes")),
-                      81559 * MIB - GIB);
+    ck_assert_uint_eq(json_integer_value(json_object_get(g, "availableBytes")), 81559 * MIB - GIB);
     json_decref(hw);
 }
 END_TEST
@@ -237,7 +232,9 @@ START_TEST(identical_gpus_not_merged)
                          "1 " U1 " 24564 NVIDIA GeForce RTX 4090\n");
     json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), NULL);
     ck_assert_uint_eq(json_array_size(json_object_get(hw, "cuda")), 2);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(hw, "gpus"), 1), "uuid")), U1);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(json_object_get(hw, "gpus"), 1), "uuid")),
+        U1);
     /* Nothing held: a real zero, not unknown. */
     ck_assert_ptr_nonnull(strstr(cuda0(hw), ", 0.0 MiB peak used"));
     json_decref(hw);

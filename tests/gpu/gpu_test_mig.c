@@ -15,25 +15,25 @@
 #include "gpu/hwprofile.h"
 #include "../support/check_run.h"
 
-#define MIB (1024ULL * 1024ULL)
+#define MIB  (1024ULL * 1024ULL)
 #define H200 "GPU-20020000-aaaa-0000-0000-000000000000"
 #define H100 "GPU-10010000-bbbb-0000-0000-000000000000"
-#define S0 "MIG-5a000000-0000-0000-0000-000000000000"
-#define S1 "MIG-5a000001-0000-0000-0000-000000000000"
-#define S2 "MIG-5a000002-0000-0000-0000-000000000000"
-#define BIG "MIG-b1000000-0000-0000-0000-000000000000"
+#define S0   "MIG-5a000000-0000-0000-0000-000000000000"
+#define S1   "MIG-5a000001-0000-0000-0000-000000000000"
+#define S2   "MIG-5a000002-0000-0000-0000-000000000000"
+#define BIG  "MIG-b1000000-0000-0000-0000-000000000000"
 /* An H200 (143771 MiB) as three 1g.18gb slices and one 3g.71gb slice. */
-#define H200_MIG                                          \
-    "0 " H200 " 143771 NVIDIA H200\n"                     \
-    "mig 0 " S0 " 16384 NVIDIA H200 MIG 1g.18gb\n"        \
-    "mig 0 " S1 " 16384 NVIDIA H200 MIG 1g.18gb\n"        \
-    "mig 0 " S2 " 16384 NVIDIA H200 MIG 1g.18gb\n"        \
+#define H200_MIG                                   \
+    "0 " H200 " 143771 NVIDIA H200\n"              \
+    "mig 0 " S0 " 16384 NVIDIA H200 MIG 1g.18gb\n" \
+    "mig 0 " S1 " 16384 NVIDIA H200 MIG 1g.18gb\n" \
+    "mig 0 " S2 " 16384 NVIDIA H200 MIG 1g.18gb\n" \
     "mig 0 " BIG " 71680 NVIDIA H200 MIG 3g.71gb\n"
 /* A whole H100 first, then the H200 in MIG mode with two slices. */
-#define MIXED                                             \
-    "0 " H100 " 81559 NVIDIA H100 80GB HBM3\n"            \
-    "1 " H200 " 143771 NVIDIA H200\n"                     \
-    "mig 1 " S0 " 16384 NVIDIA H200 MIG 1g.18gb\n"        \
+#define MIXED                                      \
+    "0 " H100 " 81559 NVIDIA H100 80GB HBM3\n"     \
+    "1 " H200 " 143771 NVIDIA H200\n"              \
+    "mig 1 " S0 " 16384 NVIDIA H200 MIG 1g.18gb\n" \
     "mig 1 " BIG " 71680 NVIDIA H200 MIG 3g.71gb\n"
 
 static char *dir;
@@ -196,11 +196,10 @@ START_TEST(pool_counts_each_slice_with_its_memory)
     for (int g = 0; g < 4; g++)
         ck_assert_int_le(per[g], plan.capacity_of_gpu[g]);
     const char *L = plan.log_line;
-    static const char *const parts[] = {"gpus(nvml)=4", "[#0/mig0 \"NVIDIA H200 MIG 1g.18gb\" " S0
-                                        " 16384 MiB capacity 2]",
-                                        "[#0/mig3 \"NVIDIA H200 MIG 3g.71gb\" " BIG
-                                        " 71680 MiB capacity 8]",
-                                        "vram_workers=14", "placement=0/mig"};
+    static const char *const parts[] = {
+        "gpus(nvml)=4", "[#0/mig0 \"NVIDIA H200 MIG 1g.18gb\" " S0 " 16384 MiB capacity 2]",
+        "[#0/mig3 \"NVIDIA H200 MIG 3g.71gb\" " BIG " 71680 MiB capacity 8]", "vram_workers=14",
+        "placement=0/mig"};
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
         ck_assert_msg(strstr(L, parts[i]), "\"%s\" missing from: %s", parts[i], L);
 }
@@ -272,8 +271,7 @@ START_TEST(hwfetch_names_the_slice)
                      "2.00 GiB peak used");
     json_t *g = json_array_get(json_object_get(hw, "gpus"), 0);
     ck_assert_str_eq(json_string_value(json_object_get(g, "uuid")), BIG);
-    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")),
-                     "nvml-process-sampled");
+    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")), "nvml-process-sampled");
     ck_assert_uint_eq(peak, 2147483648ULL);
     json_decref(hw);
 }

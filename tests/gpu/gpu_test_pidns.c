@@ -23,7 +23,7 @@
 #include "gpu/hwprofile.h"
 #include "../support/check_run.h"
 
-#define U0 "GPU-00000000-aaaa-0000-0000-000000000000"
+#define U0   "GPU-00000000-aaaa-0000-0000-000000000000"
 #define HELD 2147483648ULL
 
 static char self_exe[4096];
@@ -37,12 +37,12 @@ static void sleep_ms(long ms)
 
 /* ---- Inside the namespace ------------------------------------------------ */
 
-#define EXPECT(cond)                                                        \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
+#define EXPECT(cond)                                                                 \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
             fprintf(stderr, "inner: %s:%d: %s failed\n", __FILE__, __LINE__, #cond); \
-            return 1;                                                       \
-        }                                                                   \
+            return 1;                                                                \
+        }                                                                            \
     } while (0)
 
 static int inner(void)

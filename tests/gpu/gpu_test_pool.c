@@ -47,7 +47,10 @@ static void setup_gpus(const char *gpus, int cpus)
     setenv("CLAMS_TEST_CGROUP_ROOT", dir, 1);
 }
 
-static int cpus_expected(int quota) { return quota < affinity() ? quota : affinity(); }
+static int cpus_expected(int quota)
+{
+    return quota < affinity() ? quota : affinity();
+}
 
 static void assert_within_capacity(const clams__pool_plan_t *p)
 {
@@ -91,7 +94,8 @@ START_TEST(mixed_sizes_with_min)
 {
     setup_gpus("0 " U0 " 24576 Mid GPU\n"
                "1 " U1 " 81920 Big GPU\n"
-               "2 " U2 " 8192 Small GPU\n", 64);
+               "2 " U2 " 8192 Small GPU\n",
+               64);
     ck_assert_int_eq(clams__pool_plan(10000, 20000, 0, &plan, NULL), 0);
     ck_assert_int_eq(plan.capacity_of_gpu[0], 1);
     ck_assert_int_eq(plan.capacity_of_gpu[1], 4);
@@ -253,11 +257,23 @@ START_TEST(log_line_has_every_input)
     setup_gpus("0 " U0 " 81559 NVIDIA H100 80GB HBM3\n1 " U1 " 8192 Small GPU\n", 1);
     ck_assert_int_eq(clams__pool_plan(10000, 20000, 0, &plan, NULL), 0);
     const char *L = plan.log_line;
-    static const char *const parts[] = {
-        "cpus=1", "cgroup v2", "cpu_workers=3", "gpus(nvml)=2", "NVIDIA H100 80GB HBM3", U0,
-        "81559 MiB", "capacity 4", "Small GPU", U1, "8192 MiB", "capacity 0",
-        "est_gpu_mem_min=10000", "est_gpu_mem_typ=20000", "vram_workers=4", "workers=3",
-        "placement=0,0,0"};
+    static const char *const parts[] = {"cpus=1",
+                                        "cgroup v2",
+                                        "cpu_workers=3",
+                                        "gpus(nvml)=2",
+                                        "NVIDIA H100 80GB HBM3",
+                                        U0,
+                                        "81559 MiB",
+                                        "capacity 4",
+                                        "Small GPU",
+                                        U1,
+                                        "8192 MiB",
+                                        "capacity 0",
+                                        "est_gpu_mem_min=10000",
+                                        "est_gpu_mem_typ=20000",
+                                        "vram_workers=4",
+                                        "workers=3",
+                                        "placement=0,0,0"};
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
         ck_assert_msg(strstr(L, parts[i]), "\"%s\" missing from: %s", parts[i], L);
     ck_assert_ptr_null(strchr(L, '\n'));

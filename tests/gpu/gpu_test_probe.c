@@ -16,12 +16,12 @@
 #include "../support/check_run.h"
 
 #define MIB (1024ULL * 1024ULL)
-#define U0 "GPU-00000000-aaaa-0000-0000-000000000000"
-#define U1 "GPU-11111111-bbbb-0000-0000-000000000000"
-#define U2 "GPU-11112222-cccc-0000-0000-000000000000"
-#define THREE_GPUS                              \
-    "0 " U0 " 81559 NVIDIA H100 80GB HBM3\n"    \
-    "1 " U1 " 24564 NVIDIA GeForce RTX 4090\n"  \
+#define U0  "GPU-00000000-aaaa-0000-0000-000000000000"
+#define U1  "GPU-11111111-bbbb-0000-0000-000000000000"
+#define U2  "GPU-11112222-cccc-0000-0000-000000000000"
+#define THREE_GPUS                             \
+    "0 " U0 " 81559 NVIDIA H100 80GB HBM3\n"   \
+    "1 " U1 " 24564 NVIDIA GeForce RTX 4090\n" \
     "2 " U2 " 24564 NVIDIA GeForce RTX 4090\n"
 
 static char *dir;
@@ -221,7 +221,7 @@ START_TEST(smi_filtered_by_cuda_visible)
 {
     dir = fake_gpu_setup(THREE_GPUS);
     setenv("CLAMS_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
-    setenv("CUDA_VISIBLE_DEVICES", "GPU-1111",1);
+    setenv("CUDA_VISIBLE_DEVICES", "GPU-1111", 1);
     clams__gpu_list_t l;
     clams__gpu_probe(&l);
     ck_assert_uint_eq(l.count, 0); /* ambiguous prefix */
@@ -284,13 +284,25 @@ static void smi_mode_gives_none(const char *mode, const char *why_part)
     ck_assert_msg(strstr(l.why, why_part), "why=\"%s\" lacks \"%s\"", l.why, why_part);
 }
 
-START_TEST(smi_broken) { smi_mode_gives_none("smi_broken\n", "exit status 1"); }
+START_TEST(smi_broken)
+{
+    smi_mode_gives_none("smi_broken\n", "exit status 1");
+}
 END_TEST
-START_TEST(smi_garbage) { smi_mode_gives_none("smi_garbage\n", "unparseable"); }
+START_TEST(smi_garbage)
+{
+    smi_mode_gives_none("smi_garbage\n", "unparseable");
+}
 END_TEST
-START_TEST(smi_empty) { smi_mode_gives_none("smi_empty\n", "empty"); }
+START_TEST(smi_empty)
+{
+    smi_mode_gives_none("smi_empty\n", "empty");
+}
 END_TEST
-START_TEST(smi_hang) { smi_mode_gives_none("smi_hang\n", "no answer within 300 ms"); }
+START_TEST(smi_hang)
+{
+    smi_mode_gives_none("smi_hang\n", "no answer within 300 ms");
+}
 END_TEST
 
 START_TEST(memory_info_is_live)
@@ -423,12 +435,14 @@ START_TEST(fake_smi_answers_queries)
     fake_gpu_set_proc(dir, getpid(), U1 " 1073741824\n");
     char out[2048];
     ck_assert_int_eq(run_capture("--query-gpu=memory.used,name,index,memory.free "
-                                 "--format=csv,noheader,nounits -i 1", out, sizeof(out)), 0);
+                                 "--format=csv,noheader,nounits -i 1",
+                                 out, sizeof(out)),
+                     0);
     ck_assert_str_eq(out, "1024, NVIDIA GeForce RTX 4090, 1, 23540\n");
-    ck_assert_int_eq(run_capture("--query-gpu=uuid,memory.total --format=csv", out,
-                                 sizeof(out)), 0);
-    ck_assert_str_eq(out, "uuid, memory.total [MiB]\n" U0 ", 81559 MiB\n" U1 ", 24564 MiB\n"
-                          U2 ", 24564 MiB\n");
+    ck_assert_int_eq(run_capture("--query-gpu=uuid,memory.total --format=csv", out, sizeof(out)),
+                     0);
+    ck_assert_str_eq(out, "uuid, memory.total [MiB]\n" U0 ", 81559 MiB\n" U1 ", 24564 MiB\n" U2
+                          ", 24564 MiB\n");
     ck_assert_int_ne(run_capture("--query-gpu=bogus --format=csv", out, sizeof(out)), 0);
 }
 END_TEST

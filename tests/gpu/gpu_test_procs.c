@@ -19,10 +19,10 @@
 
 #define MIB (1024ULL * 1024ULL)
 #define GIB (1024ULL * MIB)
-#define U0 "GPU-00000000-aaaa-0000-0000-000000000000"
-#define U1 "GPU-11111111-bbbb-0000-0000-000000000000"
-#define TWO_GPUS                                \
-    "0 " U0 " 81559 NVIDIA H100 80GB HBM3\n"    \
+#define U0  "GPU-00000000-aaaa-0000-0000-000000000000"
+#define U1  "GPU-11111111-bbbb-0000-0000-000000000000"
+#define TWO_GPUS                             \
+    "0 " U0 " 81559 NVIDIA H100 80GB HBM3\n" \
     "1 " U1 " 24564 NVIDIA GeForce RTX 4090\n"
 #define OFFSET 3000000U /* above any pid_max: never a pid of this machine */
 
@@ -74,10 +74,14 @@ static unsigned long long counter(const char *name)
 
 START_TEST(names_are_distinct)
 {
-    static const char *const want[] = {
-        "nvml", "nvidia-smi", "unavailable-no-nvml", "unavailable-pid-namespace",
-        "unavailable-not-listed", "unavailable-not-reported", "unavailable-unknown-gpu",
-        "unavailable-query-failed"};
+    static const char *const want[] = {"nvml",
+                                       "nvidia-smi",
+                                       "unavailable-no-nvml",
+                                       "unavailable-pid-namespace",
+                                       "unavailable-not-listed",
+                                       "unavailable-not-reported",
+                                       "unavailable-unknown-gpu",
+                                       "unavailable-query-failed"};
     ck_assert_int_eq(CLAMS_GPU_PM_COUNT_, (int)(sizeof(want) / sizeof(want[0])));
     for (int i = 0; i < CLAMS_GPU_PM_COUNT_; i++) {
         ck_assert_str_eq(clams__gpu_pm_name((clams__gpu_pm_t)i), want[i]);
@@ -147,17 +151,16 @@ START_TEST(host_pids)
     ck_assert_str_eq(clams__gpu_pm_name(m), "unavailable-pid-namespace");
     ck_assert_int_eq(clams__gpu_process_memory(U0, getpid(), &b), CLAMS_ENOTFOUND);
     /* The host PID, said to be one: the figure. */
-    ck_assert_int_eq(clams__gpu_process_memory_ex(U0, (pid_t)host, CLAMS_GPU_PID_HOST, &b, &m),
-                     0);
+    ck_assert_int_eq(clams__gpu_process_memory_ex(U0, (pid_t)host, CLAMS_GPU_PID_HOST, &b, &m), 0);
     ck_assert_uint_eq(b, 2147483648ULL);
     ck_assert_int_eq(m, CLAMS_GPU_PM_NVML);
     /* A host PID not listed holds nothing, unless the caller insists it must be listed. */
-    ck_assert_int_eq(clams__gpu_process_memory_ex(U0, (pid_t)host + 1, CLAMS_GPU_PID_HOST, &b,
-                                                  &m), 0);
+    ck_assert_int_eq(clams__gpu_process_memory_ex(U0, (pid_t)host + 1, CLAMS_GPU_PID_HOST, &b, &m),
+                     0);
     ck_assert_uint_eq(b, 0);
-    ck_assert_int_eq(clams__gpu_process_memory_ex(U0, (pid_t)host + 1,
-                                                  CLAMS_GPU_PID_HOST | CLAMS_GPU_PID_LISTED, &b,
-                                                  &m), CLAMS_ENOTFOUND);
+    ck_assert_int_eq(clams__gpu_process_memory_ex(
+                         U0, (pid_t)host + 1, CLAMS_GPU_PID_HOST | CLAMS_GPU_PID_LISTED, &b, &m),
+                     CLAMS_ENOTFOUND);
     ck_assert_str_eq(clams__gpu_pm_name(m), "unavailable-not-listed");
     /* On the other GPU nothing is listed: 0, whatever the pid. */
     ck_assert_int_eq(clams__gpu_process_memory_ex(U1, getpid(), 0, &b, &m), 0);
@@ -271,8 +274,7 @@ START_TEST(self_host_pid)
     unsigned long long peak = 0;
     json_t *hw = clams__hwprof_end(clams__hwprof_begin(true), &peak);
     json_t *g = json_array_get(json_object_get(hw, "gpus"), 0);
-    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")),
-                     "nvml-process-sampled");
+    ck_assert_str_eq(json_string_value(json_object_get(g, "peakMethod")), "nvml-process-sampled");
     ck_assert_uint_eq(peak, 3221225472ULL);
     json_decref(hw);
     /* A forked child is another process: it does not inherit the binding. */
@@ -448,8 +450,8 @@ START_TEST(smi_apps_answers)
         /* one good line, one bad: the whole answer is refused */
         {"%d, 1024, " U0 "\nnonsense\n", 0, CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
         /* a NUL would hide the rest of the answer */
-        {"4242, 1024, " U0 "\n\0junk\n", sizeof("4242, 1024, " U0 "\n\0junk\n") - 1,
-         CLAMS_ENOGPU, 0, CLAMS_GPU_PM_QUERY_FAILED},
+        {"4242, 1024, " U0 "\n\0junk\n", sizeof("4242, 1024, " U0 "\n\0junk\n") - 1, CLAMS_ENOGPU,
+         0, CLAMS_GPU_PM_QUERY_FAILED},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         setup();

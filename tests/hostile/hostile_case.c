@@ -11,9 +11,12 @@
 
 static int hexv(int ch)
 {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
     return -1;
 }
 
@@ -26,14 +29,19 @@ static int gen_string(const char **p, raw_buf_t *out)
         char ch = *s++;
         if (ch == '\\') {
             char e = *s++;
-            if (e == 'n') ch = '\n';
-            else if (e == 'r') ch = '\r';
-            else if (e == 't') ch = '\t';
-            else if (e == '0') ch = '\0';
+            if (e == 'n')
+                ch = '\n';
+            else if (e == 'r')
+                ch = '\r';
+            else if (e == 't')
+                ch = '\t';
+            else if (e == '0')
+                ch = '\0';
             else if (e == 'x' && hexv(s[0]) >= 0 && hexv(s[1]) >= 0) {
                 ch = (char)(hexv(s[0]) * 16 + hexv(s[1]));
                 s += 2;
-            } else if (e == '\\' || e == '"') ch = e;
+            } else if (e == '\\' || e == '"')
+                ch = e;
             else {
                 raw_buf_free(&lit);
                 return -1;
@@ -104,32 +112,51 @@ static int add_body(hcase_t *c, const char *v, int mode)
 /* Applies one "key: value" line. */
 static int apply(hcase_t *c, const char *key, const char *v, const char *base, size_t base_len)
 {
-    if (!strcmp(key, "method")) snprintf(c->method, sizeof(c->method), "%s", v);
-    else if (!strcmp(key, "target")) raw_buf_add(&c->target, v, strlen(v));
-    else if (!strcmp(key, "target-gen")) return hcase_gen(v, base, base_len, &c->target);
-    else if (!strcmp(key, "header")) return raw_buf_printf(&c->headers, "%s\r\n", v);
+    if (!strcmp(key, "method"))
+        snprintf(c->method, sizeof(c->method), "%s", v);
+    else if (!strcmp(key, "target"))
+        raw_buf_add(&c->target, v, strlen(v));
+    else if (!strcmp(key, "target-gen"))
+        return hcase_gen(v, base, base_len, &c->target);
+    else if (!strcmp(key, "header"))
+        return raw_buf_printf(&c->headers, "%s\r\n", v);
     else if (!strcmp(key, "header-gen")) {
-        if (hcase_gen(v, base, base_len, &c->headers) != 0) return -1;
+        if (hcase_gen(v, base, base_len, &c->headers) != 0)
+            return -1;
         raw_buf_add(&c->headers, "\r\n", 2);
     } else if (!strcmp(key, "gen")) {
         c->payload.len = 0;
         return hcase_gen(v, base, base_len, &c->payload);
-    } else if (!strcmp(key, "raw")) c->raw = !strcmp(v, "yes");
-    else if (!strcmp(key, "timeout")) c->timeout = atof(v);
-    else if (!strcmp(key, "half-close")) c->half_close = !strcmp(v, "yes");
+    } else if (!strcmp(key, "raw"))
+        c->raw = !strcmp(v, "yes");
+    else if (!strcmp(key, "timeout"))
+        c->timeout = atof(v);
+    else if (!strcmp(key, "half-close"))
+        c->half_close = !strcmp(v, "yes");
     else if (!strcmp(key, "content-length"))
         c->content_length = !strcmp(v, "auto") ? -1 : !strcmp(v, "none") ? -2 : atol(v);
-    else if (!strcmp(key, "chunked")) c->chunked = (size_t)atol(v);
-    else if (!strcmp(key, "only")) snprintf(c->only, sizeof(c->only), "%s", v);
-    else if (!strcmp(key, "known")) snprintf(c->known, sizeof(c->known), "%s", v);
-    else if (!strcmp(key, "expect-status")) return set_status(c->status[0], v);
-    else if (!strcmp(key, "expect-status-dev")) return set_status(c->status[1], v);
-    else if (!strcmp(key, "expect-status-prod")) return set_status(c->status[2], v);
-    else if (!strcmp(key, "expect-ctype")) snprintf(c->ctype, sizeof(c->ctype), "%s", v);
-    else if (!strcmp(key, "expect-body")) return add_body(c, v, 0);
-    else if (!strcmp(key, "expect-body-dev")) return add_body(c, v, 1);
-    else if (!strcmp(key, "expect-body-prod")) return add_body(c, v, 2);
-    else if (strcmp(key, "note") != 0) return -1;
+    else if (!strcmp(key, "chunked"))
+        c->chunked = (size_t)atol(v);
+    else if (!strcmp(key, "only"))
+        snprintf(c->only, sizeof(c->only), "%s", v);
+    else if (!strcmp(key, "known"))
+        snprintf(c->known, sizeof(c->known), "%s", v);
+    else if (!strcmp(key, "expect-status"))
+        return set_status(c->status[0], v);
+    else if (!strcmp(key, "expect-status-dev"))
+        return set_status(c->status[1], v);
+    else if (!strcmp(key, "expect-status-prod"))
+        return set_status(c->status[2], v);
+    else if (!strcmp(key, "expect-ctype"))
+        snprintf(c->ctype, sizeof(c->ctype), "%s", v);
+    else if (!strcmp(key, "expect-body"))
+        return add_body(c, v, 0);
+    else if (!strcmp(key, "expect-body-dev"))
+        return add_body(c, v, 1);
+    else if (!strcmp(key, "expect-body-prod"))
+        return add_body(c, v, 2);
+    else if (strcmp(key, "note") != 0)
+        return -1;
     return 0;
 }
 
@@ -200,8 +227,8 @@ int hcase_request(const hcase_t *c, int port, raw_buf_t *out)
 {
     if (c->raw)
         return raw_buf_add(out, c->payload.data ? c->payload.data : "", c->payload.len);
-    raw_buf_printf(out, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n",
-                   c->method, c->target.data, port);
+    raw_buf_printf(out, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n", c->method,
+                   c->target.data, port);
     if (c->headers.len)
         raw_buf_add(out, c->headers.data, c->headers.len);
     if (c->chunked) {
@@ -240,15 +267,18 @@ bool hcase_check(const hcase_t *c, const char *mode, const raw_resp_t *r, char *
     const char *spec = c->status[m][0] ? c->status[m] : c->status[0];
     if (!status_matches(spec, r->status)) {
         snprintf(why, why_size, "status %d%s, expected %s; body: %.300s", r->status,
-                 r->timed_out ? " (timed out)" : r->reset ? " (no answer, connection closed)" : "",
+                 r->timed_out ? " (timed out)"
+                 : r->reset   ? " (no answer, connection closed)"
+                              : "",
                  spec, r->body ? r->body : "");
         return false;
     }
     /* A client that shut its sending side has said all it will: the server
      * answers or closes then, not when its idle timeout comes. */
     if (c->half_close && r->timed_out) {
-        snprintf(why, why_size, "the server held the half-closed connection until the client "
-                                "gave up");
+        snprintf(why, why_size,
+                 "the server held the half-closed connection until the client "
+                 "gave up");
         return false;
     }
     if (c->ctype[0] && strncmp(r->ctype, c->ctype, strlen(c->ctype)) != 0) {

@@ -13,8 +13,8 @@
 typedef struct hcase_s {
     char method[32];
     raw_buf_t target;
-    raw_buf_t headers;   /* "Name: value\r\n" lines */
-    raw_buf_t payload;   /* the body, or the whole request when raw */
+    raw_buf_t headers; /* "Name: value\r\n" lines */
+    raw_buf_t payload; /* the body, or the whole request when raw */
     bool raw;
     bool half_close;     /* shut the sending side once the request is out; the
                           * server must answer or close before `timeout` */

@@ -71,8 +71,9 @@ static char **list_cases(const char *dir, size_t *n)
 static bool probe(int port, const char *base, size_t base_len, char *why, size_t why_size)
 {
     raw_buf_t req = {0};
-    raw_buf_printf(&req, "POST / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
-                         "application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+    raw_buf_printf(&req,
+                   "POST / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
+                   "application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
                    port, base_len);
     raw_buf_add(&req, base, base_len);
     raw_resp_t r;
@@ -80,7 +81,10 @@ static bool probe(int port, const char *base, size_t base_len, char *why, size_t
     bool ok = r.status == 200 && strstr(r.body, "rel-test") != NULL;
     if (!ok)
         snprintf(why, why_size, "probe got status %d%s: %.300s", r.status,
-                 r.timed_out ? " (timed out)" : r.reset ? " (connection reset)" : "", r.body);
+                 r.timed_out ? " (timed out)"
+                 : r.reset   ? " (connection reset)"
+                             : "",
+                 r.body);
     raw_resp_free(&r);
     raw_buf_free(&req);
     return ok;
@@ -120,11 +124,16 @@ static int parse_args(int argc, char **argv, opts_t *o, const char **only)
 {
     memset(o, 0, sizeof(*o));
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--cases") && i + 1 < argc) o->cases_dir = argv[++i];
-        else if (!strcmp(argv[i], "--base") && i + 1 < argc) o->base_path = argv[++i];
-        else if (!strcmp(argv[i], "--mode") && i + 1 < argc) o->mode = argv[++i];
-        else if (!strcmp(argv[i], "--only") && i + 1 < argc) *only = argv[++i];
-        else if (!strcmp(argv[i], "--valgrind")) o->valgrind = true;
+        if (!strcmp(argv[i], "--cases") && i + 1 < argc)
+            o->cases_dir = argv[++i];
+        else if (!strcmp(argv[i], "--base") && i + 1 < argc)
+            o->base_path = argv[++i];
+        else if (!strcmp(argv[i], "--mode") && i + 1 < argc)
+            o->mode = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            *only = argv[++i];
+        else if (!strcmp(argv[i], "--valgrind"))
+            o->valgrind = true;
         else if (!strcmp(argv[i], "--") && i + 1 < argc) {
             o->app_argv = argv + i + 1;
             o->app_argc = argc - i - 1;
@@ -138,8 +147,8 @@ static int parse_args(int argc, char **argv, opts_t *o, const char **only)
 }
 
 /* Runs one case; returns true when it passed (the probe included). */
-static bool run_case(const opts_t *o, clams_ts_server_t *s, const char *name,
-                     const char *base, size_t base_len)
+static bool run_case(const opts_t *o, clams_ts_server_t *s, const char *name, const char *base,
+                     size_t base_len)
 {
     char path[1024], why[1024] = "";
     snprintf(path, sizeof(path), "%s/%s", o->cases_dir, name);

@@ -35,9 +35,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 5099;
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
-                                            (uint16_t)port, NULL, NULL, handler, NULL,
-                                            MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, (uint16_t)port, NULL, NULL,
+                         handler, NULL, MHD_OPTION_END);
     if (!d)
         return 1;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -61,8 +61,8 @@ int main(int argc, char **argv)
     int lines = 0;
     for (const char *s = buf; (s = strstr(s, "HTTP/1.1 ")) != NULL; s += 9)
         lines++;
-    printf("libmicrohttpd %s: %d status line(s) for one bad Content-Length\n",
-           MHD_get_version(), lines);
+    printf("libmicrohttpd %s: %d status line(s) for one bad Content-Length\n", MHD_get_version(),
+           lines);
     close(fd);
     MHD_stop_daemon(d);
     return 0;

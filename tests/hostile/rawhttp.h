@@ -8,15 +8,15 @@
 #include <stddef.h>
 
 typedef struct raw_resp_s {
-    int status;          /* 0: no status line came back */
-    char ctype[128];     /* Content-Type, "" when absent */
-    char worker[32];     /* X-Clams-Worker, "" when absent */
-    char *headers;       /* raw header block (malloc'd, NUL-terminated) */
-    char *body;          /* malloc'd, NUL-terminated */
+    int status;      /* 0: no status line came back */
+    char ctype[128]; /* Content-Type, "" when absent */
+    char worker[32]; /* X-Clams-Worker, "" when absent */
+    char *headers;   /* raw header block (malloc'd, NUL-terminated) */
+    char *body;      /* malloc'd, NUL-terminated */
     size_t body_len;
-    bool reset;          /* the connection was reset or closed before an answer */
+    bool reset; /* the connection was reset or closed before an answer */
     bool timed_out;
-    size_t sent;         /* request bytes the server accepted */
+    size_t sent; /* request bytes the server accepted */
 } raw_resp_t;
 
 /* Connects to 127.0.0.1:port, sends req (len bytes; as much as the server

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #define ANNOTATION "http://mmif.clams.ai/vocabulary/Annotation/v6"
-#define TEXTDOC "http://mmif.clams.ai/vocabulary/TextDocument/v1"
+#define TEXTDOC    "http://mmif.clams.ai/vocabulary/TextDocument/v1"
 
 static void sleep_ms(long long ms)
 {
@@ -99,8 +99,7 @@ static int misbehave(clams_annotate_ctx_t *ctx, const char *fault)
     return 0;
 }
 
-static int rel_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
-                        const clams_params_t *params)
+static int rel_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *params)
 {
     fake_gpu_hold(clams_param_int(params, "alloc", 0));
     leak(clams_param_int(params, "leakmb", 0));
@@ -139,12 +138,11 @@ static const clams_param_spec_t rel_params[] = {
     {"labels", "Multivalued with choices.", CLAMS_PARAM_STRING, true, NULL, def_labels, letters},
     {"labelMap", "A map (KEY:VALUE).", CLAMS_PARAM_MAP, true, NULL, no_values, NULL},
     {"flag", "A boolean.", CLAMS_PARAM_BOOLEAN, false, "false", NULL, NULL},
-    {"fault", "segv, abort, exit, hang, spin or fail: misbehave mid-request.",
-     CLAMS_PARAM_STRING, false, "", NULL, NULL},
+    {"fault", "segv, abort, exit, hang, spin or fail: misbehave mid-request.", CLAMS_PARAM_STRING,
+     false, "", NULL, NULL},
     {"sleep", "Milliseconds to sleep first.", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
     {"leakmb", "MiB to allocate and never free.", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
-    {"alloc", "Fake GPU bytes to hold (fake NVML).", CLAMS_PARAM_INTEGER, false, "0", NULL,
-     NULL},
+    {"alloc", "Fake GPU bytes to hold (fake NVML).", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
     {0},
 };
 

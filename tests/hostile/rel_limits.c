@@ -29,9 +29,9 @@
 #include "rawhttp.h"
 #include "support.h"
 
-#define SLOW 64
-#define IDLE 400
-#define HALF 16
+#define SLOW         64
+#define IDLE         400
+#define HALF         16
 #define HALF_LIMIT_S 10.0 /* far above a healthy close (milliseconds), far below the 60 s timeout */
 
 static atomic_int stop_flag;
@@ -40,7 +40,8 @@ static int port;
 static int open_conn(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((unsigned short)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
         close(fd);
@@ -91,8 +92,10 @@ static void *slowloris(void *arg)
 static bool normal_request(const char *base, size_t len)
 {
     raw_buf_t req = {0};
-    raw_buf_printf(&req, "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
-                         "%zu\r\n\r\n", len);
+    raw_buf_printf(&req,
+                   "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+                   "%zu\r\n\r\n",
+                   len);
     raw_buf_add(&req, base, len);
     raw_resp_t r;
     raw_exchange(port, req.data, req.len, 60, &r);
@@ -117,8 +120,8 @@ static bool half_closed_released(const char *req, size_t len, int answers, pid_t
         usleep(50000); /* accepted and watched by the server before it stops */
         kill(stopped, SIGSTOP);
     }
-    bool sent = fd >= 0 && send(fd, req, len, MSG_NOSIGNAL) == (ssize_t)len &&
-                shutdown(fd, SHUT_WR) == 0;
+    bool sent =
+        fd >= 0 && send(fd, req, len, MSG_NOSIGNAL) == (ssize_t)len && shutdown(fd, SHUT_WR) == 0;
     if (stopped > 0) {
         usleep(20000); /* let the FIN land before the server runs again */
         kill(stopped, SIGCONT);
@@ -178,8 +181,8 @@ static bool half_closed_all(pid_t server, const char *base, size_t base_len)
         for (int i = 0; i < HALF; i++)
             ok += half_closed_released(shapes[k].req, len, shapes[k].answers, i % 2 ? server : 0);
         printf("half-closed, %s: %d of %d got %d answer(s) and were closed within %.0f s (half "
-               "of them sent while the server was stopped)\n", shapes[k].name, ok, HALF,
-               shapes[k].answers, HALF_LIMIT_S);
+               "of them sent while the server was stopped)\n",
+               shapes[k].name, ok, HALF, shapes[k].answers, HALF_LIMIT_S);
         all = all && ok == HALF;
     }
     raw_buf_free(&pipelined);
@@ -213,7 +216,8 @@ int main(int argc, char **argv)
     atomic_store(&stop_flag, 1);
     pthread_join(th, NULL);
     printf("slowloris (%d slow connections, 1 byte / 100 ms): %d of %d normal requests "
-           "answered 200\n", SLOW, ok, n);
+           "answered 200\n",
+           SLOW, ok, n);
     int idle[IDLE], opened = 0;
     for (int i = 0; i < IDLE; i++)
         if ((idle[i] = open_conn()) >= 0)

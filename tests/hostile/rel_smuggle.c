@@ -105,13 +105,13 @@ static void shape(int port, const char *name, const char *target, const char *he
                   const char *body, const char *want, bool mhd_own)
 {
     char req[4096];
-    int n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: x\r\n%s\r\n%s" SMUGGLED,
-                     target, headers, body);
+    int n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: x\r\n%s\r\n%s" SMUGGLED, target,
+                     headers, body);
     bool closed;
     double took;
     char *got = exchange(port, req, (size_t)n, 5.0, &closed, &took);
-    bool status_ok = strncmp(got, "HTTP/1.1 ", 9) == 0 && strstr(want, (char[4]){got[9], got[10],
-                                                                             got[11], 0});
+    bool status_ok =
+        strncmp(got, "HTTP/1.1 ", 9) == 0 && strstr(want, (char[4]){got[9], got[10], got[11], 0});
     expect(status_ok, "wrong or no status", name, got);
     int lines = count(got, "HTTP/1.1 ");
     if (mhd_own && lines == 2 && count(got, "<html>") == 1)
@@ -185,8 +185,10 @@ static void body_budget(int port)
     char *body = malloc(big);
     memset(body, ' ', big);
     char head[160];
-    int hn = snprintf(head, sizeof(head), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
-                      "\r\n", big);
+    int hn = snprintf(head, sizeof(head),
+                      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+                      "\r\n",
+                      big);
     int a = connect_to(port), b = connect_to(port);
     push(a, head, (size_t)hn, 2);
     size_t sent_a = push(a, body, big - 1, 10); /* all but the last byte: held by the server */
@@ -200,7 +202,7 @@ static void body_budget(int port)
         resp[r] = '\0';
     expect(sent_a == big - 1, "the first upload was not taken", "body_budget", resp);
     expect(strncmp(resp, "HTTP/1.1 503", 12) == 0 && strcasestr(resp, "Retry-After: 1") &&
-           strstr(resp, "max-body-total"),
+               strstr(resp, "max-body-total"),
            "a second large upload past --max-body-total was not refused with 503", "body_budget",
            resp);
     close(a);
@@ -225,7 +227,8 @@ static void stalled_reader(int port)
     const size_t text = 8u << 20;
     char *req = malloc(text + 1024);
     char *body = malloc(text + 512);
-    int bn = snprintf(body, 512, "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
+    int bn = snprintf(body, 512,
+                      "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
                       "\"documents\": [{\"@type\": \"http://mmif.clams.ai/vocabulary/"
                       "TextDocument/v1\", \"properties\": {\"id\": \"d1\", \"text\": "
                       "{\"@value\": \"");
@@ -273,8 +276,8 @@ int main(int argc, char **argv)
     const char *T = "/";
     shape(s.port, "length_and_chunked", T, "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
           "0\r\n\r\n", "400", false);
-    shape(s.port, "chunked_then_length", T,
-          "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", "0\r\n\r\n", "400", false);
+    shape(s.port, "chunked_then_length", T, "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+          "0\r\n\r\n", "400", false);
     shape(s.port, "xchunked", T, "Transfer-Encoding: xchunked\r\nContent-Length: 2\r\n", "{}",
           "400|501", false);
     shape(s.port, "xchunked_alone", T, "Transfer-Encoding: xchunked\r\n", "{}", "501", false);

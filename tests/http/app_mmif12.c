@@ -13,8 +13,8 @@
  * added after the walk, not during it. */
 static int collect(const clams_view_t *view, const char *id, json_t *doc, void *data)
 {
-    const json_t *text = json_object_get(json_object_get(json_object_get(doc, "properties"),
-                                                         "text"), "@value");
+    const json_t *text =
+        json_object_get(json_object_get(json_object_get(doc, "properties"), "text"), "@value");
     if (view || !json_is_string(text))
         return 0;
     return json_array_append_new(data, json_pack("[s,O]", id, text)) ? CLAMS_ENOMEM : 0;
@@ -40,12 +40,12 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
     (void)p;
     size_t before = clams_mmif_document_count(mmif);
     json_t *found = json_array();
-    int rc = found ? clams_mmif_foreach_document(mmif, clams_vocab_type_uri("1.1.0",
-                                                 "TextDocument"), 0, collect, found)
+    int rc = found ? clams_mmif_foreach_document(
+                         mmif, clams_vocab_type_uri("1.1.0", "TextDocument"), 0, collect, found)
                    : CLAMS_ENOMEM;
     size_t i;
     json_t *pair;
-    json_array_foreach(found, i, pair)
+    json_array_foreach (found, i, pair)
         if (rc == 0)
             rc = copy_upper(mmif, json_string_value(json_array_get(pair, 0)),
                             json_string_value(json_array_get(pair, 1)));
@@ -73,7 +73,8 @@ static const clams_io_spec_t in[] = {
 static const clams_io_spec_t out[] = {
     {.type = "http://clams.ai/vocabulary/type/TextDocument/v2", .description = "upper case"},
     {.type = "http://clams.ai/vocabulary/type/Alignment/v1", .description = "original to copy"},
-    {0}};
+    {0},
+};
 
 static const clams_app_t app = {
     .name = "MMIF 1.2.0 test app",

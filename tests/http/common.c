@@ -77,7 +77,7 @@ static void normalise_view(json_t *md)
     json_t *w = json_object_get(md, "warnings");
     size_t i;
     json_t *v;
-    json_array_foreach(w, i, v) {
+    json_array_foreach (w, i, v) {
         ck_assert(json_is_string(v));
         json_array_set_new(w, i, json_string("W"));
     }
@@ -87,7 +87,7 @@ void normalise_mmif(json_t *doc)
 {
     size_t i;
     json_t *view;
-    json_array_foreach(json_object_get(doc, "views"), i, view)
+    json_array_foreach (json_object_get(doc, "views"), i, view)
         normalise_view(json_object_get(view, "metadata"));
 }
 

@@ -11,10 +11,10 @@
 #include <clams/clams.h>
 
 #define VOCAB "http://mmif.clams.ai/vocabulary/"
-#define TF VOCAB "TimeFrame/v6"
+#define TF    VOCAB "TimeFrame/v6"
 
-static const clams_io_spec_t av[] = {{.type = VOCAB "AudioDocument/v1"},
-                                     {.type = VOCAB "VideoDocument/v1"}, {0}};
+static const clams_io_spec_t av[] = {
+    {.type = VOCAB "AudioDocument/v1"}, {.type = VOCAB "VideoDocument/v1"}, {0}};
 static const clams_io_spec_t inputs[] = {{.type = VOCAB "TextDocument/v1"}, {.one_of = av}, {0}};
 static const clams_io_spec_t outputs[] = {{.type = TF}, {0}};
 
@@ -22,24 +22,35 @@ static const char *const labels_def[] = {"PERSON", NULL};
 static const char *const map_def[] = {"B:bars", NULL};
 static const char *const modes[] = {"fast", "slow", NULL};
 
-#define BASE_PARAMS                                                                        \
-    {.name = "raise_error", .description = "force raise a ValueError",                     \
-     .type = CLAMS_PARAM_BOOLEAN, .default_value = "false"},                               \
-    {.name = "labels", .description = "multivalued string", .type = CLAMS_PARAM_STRING,   \
-     .multivalued = true, .default_values = labels_def},                                  \
-    {.name = "labelMap", .description = "map", .type = CLAMS_PARAM_MAP,                   \
-     .default_values = map_def},                                                           \
-    {.name = "mode", .description = "choice", .type = CLAMS_PARAM_STRING,                 \
-     .default_value = "fast", .choices = modes},                                           \
-    {.name = "count", .description = "int", .type = CLAMS_PARAM_INTEGER,                  \
-     .default_value = "3"}
+#define BASE_PARAMS                                                                              \
+    {.name = "raise_error",                                                                      \
+     .description = "force raise a ValueError",                                                  \
+     .type = CLAMS_PARAM_BOOLEAN,                                                                \
+     .default_value = "false"},                                                                  \
+        {.name = "labels",                                                                       \
+         .description = "multivalued string",                                                    \
+         .type = CLAMS_PARAM_STRING,                                                             \
+         .multivalued = true,                                                                    \
+         .default_values = labels_def},                                                          \
+        {.name = "labelMap",                                                                     \
+         .description = "map",                                                                   \
+         .type = CLAMS_PARAM_MAP,                                                                \
+         .default_values = map_def},                                                             \
+        {.name = "mode",                                                                         \
+         .description = "choice",                                                                \
+         .type = CLAMS_PARAM_STRING,                                                             \
+         .default_value = "fast",                                                                \
+         .choices = modes},                                                                      \
+    {                                                                                            \
+        .name = "count", .description = "int", .type = CLAMS_PARAM_INTEGER, .default_value = "3" \
+    }
 
 static const clams_param_spec_t params[] = {BASE_PARAMS, {0}};
 static const clams_param_spec_t dup_params[] = {
     BASE_PARAMS,
-    {.name = "count", .description = "again", .type = CLAMS_PARAM_INTEGER,
-     .default_value = "4"},
-    {0}};
+    {.name = "count", .description = "again", .type = CLAMS_PARAM_INTEGER, .default_value = "4"},
+    {0},
+};
 
 static const char *const tags[] = {"testing", "timeframes", NULL};
 static const char *const deps[] = {"clams-python==develop-ver", "mmif-pyhon==0.0.999", NULL};

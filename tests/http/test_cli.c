@@ -13,8 +13,8 @@
 #include "common.h"
 #include "../support/check_run.h"
 
-static int run_app(const char *const *args, const char *const *env, const char *in,
-                   char **out, char **err)
+static int run_app(const char *const *args, const char *const *env, const char *in, char **out,
+                   char **err)
 {
     const char *argv[16] = {EXAMPLE_APP_PATH};
     size_t n = 1;
@@ -32,10 +32,22 @@ START_TEST(test_help_lists_flags)
 {
     char *out, *err;
     ck_assert_int_eq(run_app((const char *[]){"--help", NULL}, NULL, NULL, &out, &err), 0);
-    const char *flags[] = {"--help", "--version", "--describe", "--port", "--host",
-                           "--max-body", "--production", "--workers", "--max-requests",
-                           "--max-requests-jitter", "--timeout", "--graceful-timeout",
-                           "--queue", "--vram-soft-budget", "--vram-hard-budget", "annotate"};
+    const char *flags[] = {"--help",
+                           "--version",
+                           "--describe",
+                           "--port",
+                           "--host",
+                           "--max-body",
+                           "--production",
+                           "--workers",
+                           "--max-requests",
+                           "--max-requests-jitter",
+                           "--timeout",
+                           "--graceful-timeout",
+                           "--queue",
+                           "--vram-soft-budget",
+                           "--vram-hard-budget",
+                           "annotate"};
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
         ck_assert_msg(strstr(out, flags[i]) != NULL, "%s missing from --help", flags[i]);
     free(out);
@@ -80,8 +92,7 @@ START_TEST(test_version_fallback)
 }
 END_TEST
 
-static void expect_usage_error(const char *const *args, const char *const *env,
-                               const char *needle)
+static void expect_usage_error(const char *const *args, const char *const *env, const char *needle)
 {
     char *out, *err;
     int rc = run_app(args, env, NULL, &out, &err);
@@ -104,8 +115,7 @@ START_TEST(test_bad_flags_exit_2)
     expect_usage_error((const char *[]){"--max-body", "12Q", NULL}, NULL, "--max-body");
     expect_usage_error((const char *[]){"--vram-hard-budget", "-5", NULL}, NULL,
                        "--vram-hard-budget");
-    expect_usage_error((const char *[]){"--vram-soft-budget", NULL}, NULL,
-                       "--vram-soft-budget");
+    expect_usage_error((const char *[]){"--vram-soft-budget", NULL}, NULL, "--vram-soft-budget");
     expect_usage_error((const char *[]){"--max-requests-jitter", "1.5", NULL}, NULL,
                        "--max-requests-jitter");
     expect_usage_error((const char *[]){"--frobnicate", NULL}, NULL, "--frobnicate");
@@ -130,8 +140,8 @@ START_TEST(test_gpu_typ_raised_to_min)
 {
     char *out, *err;
     int rc = run_app((const char *[]){"--describe", NULL},
-                     (const char *[]){"EXAMPLE_APP_VARIANT=gpu", "CLAMS_LOGLEVEL=warning",
-                                      NULL}, NULL, &out, &err);
+                     (const char *[]){"EXAMPLE_APP_VARIANT=gpu", "CLAMS_LOGLEVEL=warning", NULL},
+                     NULL, &out, &err);
     ck_assert_int_eq(rc, 0);
     json_t *m = json_loads(out, 0, NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(m, "est_gpu_mem_min")), 4000);
@@ -140,8 +150,8 @@ START_TEST(test_gpu_typ_raised_to_min)
     int lines = 0;
     char *copy = strdup(err), *save = NULL;
     for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-        lines += strstr(l, "est_gpu_mem_typ") && strstr(l, "est_gpu_mem_min") &&
-                 strstr(l, "WARNING");
+        lines +=
+            strstr(l, "est_gpu_mem_typ") && strstr(l, "est_gpu_mem_min") && strstr(l, "WARNING");
     ck_assert_msg(lines == 1, "%d warning lines: %s", lines, err);
     free(copy);
     json_decref(m);
@@ -168,7 +178,8 @@ START_TEST(test_file_mode)
     close(fd);
     close(mkstemp(path_out));
     int rc = run_app((const char *[]){"annotate", path_in, path_out, "--param", "count=7",
-                                      "--param=labels=Q", NULL}, v1_env, NULL, &out, &err);
+                                      "--param=labels=Q", NULL},
+                     v1_env, NULL, &out, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     size_t len;
     char *res = clams_ts_read_file(path_out, &len);
@@ -176,19 +187,18 @@ START_TEST(test_file_mode)
     ck_assert_int_eq(clams_ts_validate_mmif(res, len, msg, sizeof(msg)), CLAMS_TS_VALID);
     json_t *d = json_loads(res, 0, NULL);
     json_t *md = json_object_get(json_array_get(json_object_get(d, "views"), 0), "metadata");
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(md, "appConfiguration"),
-                                                        "count")), 7);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(md, "appConfiguration"), "count")), 7);
     json_decref(d);
     free(res);
     free(out);
     free(err);
     /* stdin to stdout, app failure: error view written, exit 1 */
-    rc = run_app((const char *[]){"annotate", "-", "-", "--param", "raise_error=1", NULL},
-                 v1_env, input, &out, &err);
+    rc = run_app((const char *[]){"annotate", "-", "-", "--param", "raise_error=1", NULL}, v1_env,
+                 input, &out, &err);
     ck_assert_int_eq(rc, 1);
     ck_assert_ptr_nonnull(strstr(out, "\"error\""));
-    ck_assert_int_eq(clams_ts_validate_mmif(out, strlen(out), msg, sizeof(msg)),
-                     CLAMS_TS_VALID);
+    ck_assert_int_eq(clams_ts_validate_mmif(out, strlen(out), msg, sizeof(msg)), CLAMS_TS_VALID);
     free(out);
     free(err);
     /* invalid input: message on stderr, exit 1 */
@@ -229,14 +239,15 @@ static json_t *file_mode_config(const char *const *args, const char *input)
 START_TEST(test_file_mode_parameter_flags)
 {
     char *input = golden_input();
-    json_t *flags = file_mode_config((const char *[]){"annotate", "-", "-", "--count", "7",
-                                                      "--labels", "Q", "R", "--labelMap",
-                                                      "a:b", "--mode=slow", NULL}, input);
-    json_t *params = file_mode_config((const char *[]){"annotate", "-", "-", "--param",
-                                                       "count=7", "--param", "labels=Q",
-                                                       "--param", "labels=R", "--param",
-                                                       "labelMap=a:b", "--param", "mode=slow",
-                                                       NULL}, input);
+    json_t *flags =
+        file_mode_config((const char *[]){"annotate", "-", "-", "--count", "7", "--labels", "Q",
+                                          "R", "--labelMap", "a:b", "--mode=slow", NULL},
+                         input);
+    json_t *params =
+        file_mode_config((const char *[]){"annotate", "-", "-", "--param", "count=7", "--param",
+                                          "labels=Q", "--param", "labels=R", "--param",
+                                          "labelMap=a:b", "--param", "mode=slow", NULL},
+                         input);
     assert_json_equal(flags, params, "the two spellings");
     ck_assert_int_eq(json_integer_value(json_object_get(flags, "count")), 7);
     ck_assert_int_eq(json_array_size(json_object_get(flags, "labels")), 2);
@@ -245,19 +256,21 @@ START_TEST(test_file_mode_parameter_flags)
     json_decref(params);
     char *out, *err;
     /* A flag without its value, and one that is no parameter: usage errors. */
-    ck_assert_int_eq(run_app((const char *[]){"annotate", "-", "-", "--count", NULL}, v1_env,
-                             input, &out, &err), 2);
+    ck_assert_int_eq(
+        run_app((const char *[]){"annotate", "-", "-", "--count", NULL}, v1_env, input, &out, &err),
+        2);
     ck_assert_msg(strstr(err, "--count expects a value"), "%s", err);
     free(out);
     free(err);
-    ck_assert_int_eq(run_app((const char *[]){"annotate", "--minLength", "3", NULL}, v1_env,
-                             input, &out, &err), 2);
+    ck_assert_int_eq(
+        run_app((const char *[]){"annotate", "--minLength", "3", NULL}, v1_env, input, &out, &err),
+        2);
     ck_assert_msg(strstr(err, "not a parameter of this app"), "%s", err);
     free(out);
     free(err);
     /* A bad value is the pipeline's 400 error view, as over HTTP. */
-    ck_assert_int_eq(run_app((const char *[]){"annotate", "--count", "x", NULL}, v1_env, input,
-                             &out, &err), 1);
+    ck_assert_int_eq(
+        run_app((const char *[]){"annotate", "--count", "x", NULL}, v1_env, input, &out, &err), 1);
     ck_assert_msg(strstr(out, "expects an integer"), "%s", out);
     free(out);
     free(err);
@@ -275,10 +288,8 @@ START_TEST(test_help_lists_parameters)
         ck_assert_int_eq(run_app(which[w], NULL, NULL, &out, &err), 0);
         ck_assert_msg(strstr(out, "--count INTEGER") && strstr(out, "(default: 3"),
                       "no --count with type and default:\n%s", out);
-        ck_assert_msg(strstr(out, "--labels STRING...") && strstr(out, "multivalued"), "%s",
-                      out);
-        ck_assert_msg(strstr(out, "choices: [\"fast\",\"slow\"]"),
-                      "%s", out);
+        ck_assert_msg(strstr(out, "--labels STRING...") && strstr(out, "multivalued"), "%s", out);
+        ck_assert_msg(strstr(out, "choices: [\"fast\",\"slow\"]"), "%s", out);
         ck_assert_msg(strstr(out, "--tfSamplingMode STRING"), "%s", out);
         free(out);
         free(err);
@@ -309,8 +320,8 @@ static json_t *serve_and_post(const char *const *env, const char *query, long st
 
 START_TEST(test_warning_from_annotate)
 {
-    json_t *d = serve_and_post((const char *[]){"EXAMPLE_APP_WARN=1", NULL}, "hwFetch=true&u=1",
-                               200);
+    json_t *d =
+        serve_and_post((const char *[]){"EXAMPLE_APP_WARN=1", NULL}, "hwFetch=true&u=1", 200);
     json_t *views = json_object_get(d, "views");
     ck_assert_int_eq((int)json_array_size(views), 2);
     json_t *md = json_object_get(json_array_get(views, 1), "metadata");
@@ -328,8 +339,7 @@ START_TEST(test_invalid_output_is_500)
     json_t *d = serve_and_post((const char *[]){"EXAMPLE_APP_BAD_VIEW=1", NULL}, NULL, 500);
     json_t *views = json_object_get(d, "views");
     ck_assert_int_eq((int)json_array_size(views), 1);
-    json_t *err = json_object_get(json_object_get(json_array_get(views, 0), "metadata"),
-                                  "error");
+    json_t *err = json_object_get(json_object_get(json_array_get(views, 0), "metadata"), "error");
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(err, "message")), "schema"));
     json_decref(d);
 }

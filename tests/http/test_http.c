@@ -46,8 +46,8 @@ static void stop_server(void)
 static void request(const char *method, const char *query, const char *body, long status,
                     const char *ctype, clams_ts_response_t *r)
 {
-    int rc = clams_ts_request(method, srv.base_url, query, NULL, body, body ? strlen(body) : 0,
-                              60, r);
+    int rc =
+        clams_ts_request(method, srv.base_url, query, NULL, body, body ? strlen(body) : 0, 60, r);
     ck_assert_msg(rc == 0, "%s ?%s failed: %s", method, query ? query : "", r->error);
     ck_assert_msg(r->status == status, "%s ?%s: status %ld, want %ld; body %.500s", method,
                   query ? query : "", r->status, status, r->body);
@@ -120,7 +120,8 @@ START_TEST(test_golden_posts)
     replay("POST_runningTime_false", "POST", "runningTime=false", NULL, 200);
     replay("POST_params_hwFetch_undefined", "POST",
            "pretty=true&hwFetch=true&labels=A&labels=B&labelMap=X:y&labelMap=Z:w:v&count=7"
-           "&undefinedParam=zz", NULL, 200);
+           "&undefinedParam=zz",
+           NULL, 200);
     replay("POST_app_error", "POST", "raise_error=true", NULL, 500);
     /* BRIEF fix 1: bad parameter values are client errors. */
     replay("POST_invalid_choice", "POST", "mode=medium", NULL, 400);
@@ -131,7 +132,8 @@ END_TEST
 START_TEST(test_golden_envelope)
 {
     char *input = golden_input(), *body = NULL;
-    ck_assert(asprintf(&body, "{\"parameters\": {\"count\": 9, \"labels\": [\"x\", \"y\"], "
+    ck_assert(asprintf(&body,
+                       "{\"parameters\": {\"count\": 9, \"labels\": [\"x\", \"y\"], "
                        "\"labelMap\": {\"k\": \"v\"}, \"pretty\": true}, \"mmif\": %s}",
                        input) > 0);
     replay("POST_envelope", "POST", NULL, body, 200);
@@ -157,16 +159,20 @@ START_TEST(test_invalid_input)
 {
     /* golden POST_not_json / POST_not_mmif / POST_envelope_missing_mmif, now 400 */
     expect_invalid_input(NULL, "this is not json", "line 1");
-    expect_invalid_input(NULL, "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
-                         "\"documents\": [], \"views\": [], \"top string\": 1}", NULL);
+    expect_invalid_input(NULL,
+                         "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
+                         "\"documents\": [], \"views\": [], \"top string\": 1}",
+                         NULL);
     expect_invalid_input(NULL, "{\"parameters\": {}}", "\"mmif\"");
     expect_invalid_input(NULL, "{\"parameters\": [1], \"mmif\": {}}", "\"parameters\"");
     expect_invalid_input(NULL, "{\"parameters\": {}, \"mmif\": {\"views\": 3}}", NULL);
     expect_invalid_input(NULL, "{\"parameters\": {\"a\": 1}, \"mmif\": ", "line 1");
     expect_invalid_input(NULL, "{\"metadata\": {}, \"metadata\": {}}", NULL); /* dup key */
     expect_invalid_input(NULL, "", NULL);
-    expect_invalid_input(NULL, "{\"metadata\": {\"mmif\": \"\xff\xfe\"}, \"documents\": [], "
-                         "\"views\": []}", NULL); /* not UTF-8 */
+    expect_invalid_input(NULL,
+                         "{\"metadata\": {\"mmif\": \"\xff\xfe\"}, \"documents\": [], "
+                         "\"views\": []}",
+                         NULL); /* not UTF-8 */
 }
 END_TEST
 
@@ -175,15 +181,15 @@ START_TEST(test_put_with_content_type)
     char *input = golden_input();
     const char *const hdr[] = {"Content-Type: Application/json", NULL};
     clams_ts_response_t r;
-    ck_assert_int_eq(clams_ts_request("PUT", srv.base_url, NULL, hdr, input, strlen(input), 60,
-                                      &r), 0);
+    ck_assert_int_eq(clams_ts_request("PUT", srv.base_url, NULL, hdr, input, strlen(input), 60, &r),
+                     0);
     ck_assert_int_eq((int)r.status, 200);
     assert_valid_mmif(&r);
     clams_ts_response_free(&r);
     /* Content-Type is ignored: text/plain works the same. */
     const char *const hdr2[] = {"Content-Type: text/plain", NULL};
-    ck_assert_int_eq(clams_ts_request("POST", srv.base_url, NULL, hdr2, input, strlen(input),
-                                      60, &r), 0);
+    ck_assert_int_eq(
+        clams_ts_request("POST", srv.base_url, NULL, hdr2, input, strlen(input), 60, &r), 0);
     ck_assert_int_eq((int)r.status, 200);
     clams_ts_response_free(&r);
     free(input);
@@ -269,16 +275,17 @@ START_TEST(test_error_goes_to_new_view)
     assert_json_equal(json_array_get(json_object_get(d, "views"), 0),
                       json_array_get(json_object_get(first, "views"), 0), "old view");
     json_t *md = view_md(d, 1);
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "error"),
-                                                       "message")), "boom");
-    const char *trace = json_string_value(json_object_get(json_object_get(md, "error"),
-                                                          "stackTrace"));
-    ck_assert_msg(trace && strstr(trace, "example_app.c") && strstr(trace, "annotate"),
-                  "trace: %s", trace);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "error"), "message")),
+                     "boom");
+    const char *trace =
+        json_string_value(json_object_get(json_object_get(md, "error"), "stackTrace"));
+    ck_assert_msg(trace && strstr(trace, "example_app.c") && strstr(trace, "annotate"), "trace: %s",
+                  trace);
     ck_assert_ptr_null(json_object_get(md, "contains"));
     ck_assert_ptr_null(json_object_get(md, "appProfiling"));
-    ck_assert_int_eq((int)json_array_size(json_object_get(json_array_get(
-                         json_object_get(d, "views"), 1), "annotations")), 0);
+    ck_assert_int_eq((int)json_array_size(json_object_get(
+                         json_array_get(json_object_get(d, "views"), 1), "annotations")),
+                     0);
     json_decref(d);
     json_decref(first);
     clams_ts_response_free(&r);
@@ -290,24 +297,28 @@ START_TEST(test_envelope_cases)
 {
     char *input = golden_input(), *body = NULL;
     /* query string wins over the envelope */
-    ck_assert(asprintf(&body, "{\"mmif\": %s, \"parameters\": {\"count\": 9, \"mode\": "
-                       "\"slow\"}}", input) > 0);
+    ck_assert(asprintf(&body,
+                       "{\"mmif\": %s, \"parameters\": {\"count\": 9, \"mode\": "
+                       "\"slow\"}}",
+                       input) > 0);
     json_t *d = post_json("count=5", body, 200);
     json_t *md = view_md(d, 0);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(md, "appConfiguration"),
-                                                        "count")), 5);
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "parameters"),
-                                                       "count")), "5");
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "appConfiguration"),
-                                                       "mode")), "slow");
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(md, "appConfiguration"), "count")), 5);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "parameters"), "count")),
+                     "5");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(md, "appConfiguration"), "mode")),
+        "slow");
     json_decref(d);
     free(body);
     /* app error with an envelope: raw parameters as normalised */
-    ck_assert(asprintf(&body, "{\"parameters\": {\"raise_error\": true}, \"mmif\": %s}",
-                       input) > 0);
+    ck_assert(asprintf(&body, "{\"parameters\": {\"raise_error\": true}, \"mmif\": %s}", input) >
+              0);
     d = post_json(NULL, body, 500);
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(view_md(d, 0),
-                                                       "parameters"), "raise_error")), "True");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(view_md(d, 0), "parameters"),
+                                                       "raise_error")),
+                     "True");
     json_decref(d);
     free(body);
     /* the envelope's mmif given as a string */
@@ -342,7 +353,8 @@ START_TEST(test_not_found_and_methods)
         request(methods[i], NULL, NULL, 405, "application/json", &r);
         char *allow = clams_ts_header(&r, "Allow");
         ck_assert_msg(allow && strstr(allow, "GET") && strstr(allow, "POST") &&
-                      strstr(allow, "PUT"), "Allow: %s", allow);
+                          strstr(allow, "PUT"),
+                      "Allow: %s", allow);
         free(allow);
         clams_ts_response_free(&r);
     }
@@ -377,10 +389,8 @@ START_TEST(test_odd_query_strings)
     json_t *d = post_json("%zz=1&&=x&flag&count=%37&labels=a+b&labels=c%20d", input, 200);
     json_t *conf = json_object_get(view_md(d, 0), "appConfiguration");
     ck_assert_int_eq(json_integer_value(json_object_get(conf, "count")), 7);
-    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(conf, "labels"), 0)),
-                     "a b");
-    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(conf, "labels"), 1)),
-                     "c d");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(conf, "labels"), 0)), "a b");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(conf, "labels"), 1)), "c d");
     json_t *views = json_object_get(d, "views");
     ck_assert_int_eq((int)json_array_size(views), 2); /* undefined "%zz" and "flag" */
     json_decref(d);
@@ -394,8 +404,8 @@ START_TEST(test_multivalued_and_required_edge)
     /* map without a colon: a bad value, 400 error view */
     json_t *d = post_json("labelMap=nocolon", input, 400);
     ck_assert_ptr_nonnull(json_object_get(view_md(d, 0), "error"));
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(view_md(d, 0),
-                                                       "parameters"), "labelMap")),
+    ck_assert_str_eq(json_string_value(
+                         json_object_get(json_object_get(view_md(d, 0), "parameters"), "labelMap")),
                      "['nocolon']");
     json_decref(d);
     free(input);

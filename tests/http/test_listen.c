@@ -22,7 +22,10 @@
 #include "../support/check_run.h"
 
 static const char *const modes[2][2] = {{NULL, NULL}, {"--production", NULL}};
-static const char *mode_name(int i) { return i ? "production" : "development"; }
+static const char *mode_name(int i)
+{
+    return i ? "production" : "development";
+}
 
 /* Starts the example app with argv extras and returns its pid (stdout and
  * stderr to /dev/null). */
@@ -86,13 +89,15 @@ START_TEST(test_port_in_use)
     char port[16];
     snprintf(port, sizeof(port), "%d", first.port);
     const char *argv[] = {EXAMPLE_APP_PATH, "--host", "127.0.0.1", "--port", port,
-                          modes[_i][0], NULL};
+                          modes[_i][0],     NULL};
     static const char *const env[] = {"CLAMS_GUNICORN_WORKERS=1", NULL};
     char *out = NULL, *err = NULL;
     int rc = clams_ts_run(argv, env, NULL, 0, 20, &out, &err);
     clams_ts_server_stop(&first, 0, 10);
-    ck_assert_msg(rc == 1, "a second %s server on a port in use: exit %d (-1: still running "
-                  "after 20 s), stderr:\n%s", mode_name(_i), rc, err ? err : "");
+    ck_assert_msg(rc == 1,
+                  "a second %s server on a port in use: exit %d (-1: still running "
+                  "after 20 s), stderr:\n%s",
+                  mode_name(_i), rc, err ? err : "");
     ck_assert_msg(strstr(err, "address already in use"), "stderr:\n%s", err);
     free(out);
     free(err);
@@ -106,8 +111,8 @@ START_TEST(test_reuse_port_on_purpose)
     ck_assert_int_eq(clams_ts_server_start(&first, EXAMPLE_APP_PATH, reuse, NULL, 60), 0);
     char port[16];
     snprintf(port, sizeof(port), "%d", first.port);
-    const char *args[] = {"--host", "127.0.0.1", "--port", port, "--reuse-port", modes[_i][0],
-                          NULL};
+    const char *args[] = {"--host",       "127.0.0.1",  "--port", port,
+                          "--reuse-port", modes[_i][0], NULL};
     pid_t pid = spawn_app(args);
     sleep(1);
     int status;
@@ -134,17 +139,18 @@ START_TEST(test_long_query_same_in_both_servers)
     static const char *const big_headers[] = {"--max-header-size", "1M", NULL};
     const char *args[] = {"--max-header-size", "1M", modes[_i][0], NULL};
     clams_ts_server_t s;
-    ck_assert_int_eq(clams_ts_server_start(&s, EXAMPLE_APP_PATH, _i ? args : big_headers, NULL,
-                                           60), 0);
+    ck_assert_int_eq(clams_ts_server_start(&s, EXAMPLE_APP_PATH, _i ? args : big_headers, NULL, 60),
+                     0);
     char *in = golden_input();
     /* Fits: the answer honours pretty=true (indented output). */
     char *q = padded_query(50 * 1024);
     clams_ts_response_t r;
     ck_assert_int_eq(clams_ts_request("POST", s.base_url, q, NULL, in, strlen(in), 30, &r), 0);
-    ck_assert_msg(r.status == 200, "%s: 50 kB query gave %ld: %s", mode_name(_i), r.status,
-                  r.body);
-    ck_assert_msg(strstr(r.body, "\n  \"metadata\""), "%s: 50 kB query with pretty=true came "
-                  "back compact", mode_name(_i));
+    ck_assert_msg(r.status == 200, "%s: 50 kB query gave %ld: %s", mode_name(_i), r.status, r.body);
+    ck_assert_msg(strstr(r.body, "\n  \"metadata\""),
+                  "%s: 50 kB query with pretty=true came "
+                  "back compact",
+                  mode_name(_i));
     clams_ts_response_free(&r);
     free(q);
     /* Does not fit in what a worker is sent: 414 from both, never cut. */

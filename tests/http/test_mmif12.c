@@ -15,15 +15,17 @@
 #include "common.h"
 #include "../support/check_run.h"
 
-#define NEW_TEXT "http://clams.ai/vocabulary/type/TextDocument/v2"
+#define NEW_TEXT  "http://clams.ai/vocabulary/type/TextDocument/v2"
 #define NEW_ALIGN "http://clams.ai/vocabulary/type/Alignment/v1"
 
 static char *doc_of(const char *version, const char *text_type)
 {
     char *s = NULL;
-    int n = asprintf(&s, "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/%s\"}, \"documents\": "
-                         "[{\"@type\": \"%s\", \"properties\": {\"id\": \"d1\", \"text\": "
-                         "{\"@value\": \"Hello, world\"}}}], \"views\": []}", version, text_type);
+    int n = asprintf(&s,
+                     "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/%s\"}, \"documents\": "
+                     "[{\"@type\": \"%s\", \"properties\": {\"id\": \"d1\", \"text\": "
+                     "{\"@value\": \"Hello, world\"}}}], \"views\": []}",
+                     version, text_type);
     ck_assert_int_gt(n, 0);
     return s;
 }
@@ -54,13 +56,15 @@ START_TEST(test_app_declaring_1_2_0)
                          inputs[k][1]); /* the input's document is left as it was */
         json_t *added = json_array_get(docs, 1);
         ck_assert_str_eq(json_string_value(json_object_get(added, "@type")), NEW_TEXT);
-        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(
-                             added, "properties"), "text"), "@value")), "HELLO, WORLD");
+        ck_assert_str_eq(
+            json_string_value(json_object_get(
+                json_object_get(json_object_get(added, "properties"), "text"), "@value")),
+            "HELLO, WORLD");
         json_t *view = json_array_get(json_object_get(d, "views"), 0);
         json_t *a = json_array_get(json_object_get(view, "annotations"), 0);
         ck_assert_str_eq(json_string_value(json_object_get(a, "@type")), NEW_ALIGN);
-        ck_assert_ptr_nonnull(json_object_get(json_object_get(json_object_get(view, "metadata"),
-                                                              "contains"), NEW_ALIGN));
+        ck_assert_ptr_nonnull(json_object_get(
+            json_object_get(json_object_get(view, "metadata"), "contains"), NEW_ALIGN));
         json_decref(d);
         clams_ts_response_free(&r);
         free(in);

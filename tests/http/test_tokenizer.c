@@ -44,8 +44,8 @@ static collect_t scan(const char *text)
 START_TEST(test_ascii)
 {
     collect_t c = scan("Hello, world! It's 3.14 (e-mail). Next line");
-    const char *want[] = {"Hello", ",", "world", "!", "It's", "3.14", "(", "e-mail", ")", ".",
-                          "Next", "line"};
+    const char *want[] = {"Hello", ",",      "world", "!", "It's", "3.14",
+                          "(",     "e-mail", ")",     ".", "Next", "line"};
     ck_assert_int_eq(c.n, 12);
     for (int i = 0; i < 12; i++)
         ck_assert_str_eq(c.words[i], want[i]);
@@ -62,8 +62,8 @@ START_TEST(test_utf8_offsets)
     /* é is 2 bytes, ☕ 3, 😀 4; the no-break space separates. */
     collect_t c = scan("Café ☕ naïve\xc2\xa0😀ok. «Oui.» Fin");
     const char *want[] = {"Café", "☕", "naïve", "😀ok", ".", "«", "Oui", ".", "»", "Fin"};
-    size_t cps[][2] = {{0, 4}, {5, 6}, {7, 12}, {13, 16}, {16, 17}, {18, 19}, {19, 22},
-                       {22, 23}, {23, 24}, {25, 28}};
+    size_t cps[][2] = {{0, 4},   {5, 6},   {7, 12},  {13, 16}, {16, 17},
+                       {18, 19}, {19, 22}, {22, 23}, {23, 24}, {25, 28}};
     ck_assert_int_eq(c.n, 10);
     for (int i = 0; i < 10; i++) {
         ck_assert_str_eq(c.words[i], want[i]);
@@ -81,8 +81,8 @@ START_TEST(test_blank_line_and_ellipsis)
 {
     collect_t c = scan("no stop here\n\n  new para... yes");
     ck_assert_int_eq(c.n, 9);
-    ck_assert(c.ends[2]);                 /* "here" before the blank line */
-    ck_assert(!c.ends[5] && !c.ends[6]);  /* dots of "..." */
+    ck_assert(c.ends[2]);                /* "here" before the blank line */
+    ck_assert(!c.ends[5] && !c.ends[6]); /* dots of "..." */
     ck_assert(c.ends[7]);
     ck_assert(c.ends[8]);
     collect_t e = scan("   \n ");
@@ -97,9 +97,14 @@ static char *cp_slice(const char *s, long start, long end)
     const char *b = NULL, *e = NULL;
     for (const char *p = s;; p++) {
         if ((*p & 0xC0) != 0x80) {
-            if (cp == start) b = p;
-            if (cp == end) { e = p; break; }
-            if (!*p) break;
+            if (cp == start)
+                b = p;
+            if (cp == end) {
+                e = p;
+                break;
+            }
+            if (!*p)
+                break;
             cp++;
         }
     }
@@ -113,10 +118,12 @@ static char *mmif_with_text(void)
 {
     json_t *s = json_string(TEXT);
     char *q = json_dumps(s, JSON_ENCODE_ANY), *out = NULL;
-    ck_assert(asprintf(&out, "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
+    ck_assert(asprintf(&out,
+                       "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
                        "\"documents\": [{\"@type\": \"http://mmif.clams.ai/vocabulary/"
                        "TextDocument/v1\", \"properties\": {\"id\": \"d1\", \"text\": "
-                       "{\"@value\": %s}}}], \"views\": []}", q) > 0);
+                       "{\"@value\": %s}}}], \"views\": []}",
+                       q) > 0);
     free(q);
     json_decref(s);
     return out;
@@ -137,8 +144,11 @@ START_TEST(test_http_nul_in_text)
     ck_assert_msg(!strstr(r.body, "JSON_"), "a library internal in the answer: %s", r.body);
     assert_valid_mmif(&r);
     json_t *d = parse_body(&r);
-    json_t *text = json_object_get(json_object_get(json_object_get(json_array_get(
-                       json_object_get(d, "documents"), 0), "properties"), "text"), "@value");
+    json_t *text = json_object_get(
+        json_object_get(
+            json_object_get(json_array_get(json_object_get(d, "documents"), 0), "properties"),
+            "text"),
+        "@value");
     ck_assert_int_eq(json_string_length(text), 8);
     ck_assert(memcmp(json_string_value(text), "ab\0cd ef", 8) == 0);
     json_decref(d);
@@ -158,11 +168,12 @@ START_TEST(test_location_text)
     ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     char *in = NULL;
-    ck_assert(asprintf(&in, "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
-                           "\"documents\": [{\"@type\": \"http://mmif.clams.ai/vocabulary/"
-                           "TextDocument/v1\", \"properties\": {\"id\": \"d1\", \"mime\": "
-                           "\"text/plain\", \"location\": \"file://%s\"}}], \"views\": []}",
-                  path) > 0);
+    ck_assert(asprintf(&in,
+                       "{\"metadata\": {\"mmif\": \"http://mmif.clams.ai/1.1.0\"}, "
+                       "\"documents\": [{\"@type\": \"http://mmif.clams.ai/vocabulary/"
+                       "TextDocument/v1\", \"properties\": {\"id\": \"d1\", \"mime\": "
+                       "\"text/plain\", \"location\": \"file://%s\"}}], \"views\": []}",
+                       path) > 0);
     const char *argv[] = {TOKENIZER_PATH, "annotate", "-", "-", NULL};
     char *out = NULL, *err = NULL;
     int rc = clams_ts_run(argv, NULL, in, strlen(in), 60, &out, &err);
@@ -173,9 +184,9 @@ START_TEST(test_location_text)
     int words = 0;
     size_t i;
     json_t *a;
-    json_array_foreach(anns, i, a) {
-        const char *w = json_string_value(json_object_get(json_object_get(a, "properties"),
-                                                          "word"));
+    json_array_foreach (anns, i, a) {
+        const char *w =
+            json_string_value(json_object_get(json_object_get(a, "properties"), "word"));
         if (w && (!strcmp(w, "Hello") || !strcmp(w, "Café") || !strcmp(w, "cat")))
             words++;
     }
@@ -202,7 +213,7 @@ START_TEST(test_http_offsets)
     size_t i;
     json_t *a;
     int tokens = 0, sentences = 0;
-    json_array_foreach(json_object_get(view, "annotations"), i, a) {
+    json_array_foreach (json_object_get(view, "annotations"), i, a) {
         json_t *p = json_object_get(a, "properties");
         const char *type = json_string_value(json_object_get(a, "@type"));
         long st = (long)json_integer_value(json_object_get(p, "start"));
@@ -226,8 +237,7 @@ START_TEST(test_http_offsets)
     json_decref(d);
     clams_ts_response_free(&r);
     /* lowercase, no sentences */
-    ck_assert_int_eq(clams_ts_post(srv.base_url, "lowercase=true&splitSentences=false", in, &r),
-                     0);
+    ck_assert_int_eq(clams_ts_post(srv.base_url, "lowercase=true&splitSentences=false", in, &r), 0);
     ck_assert_int_eq((int)r.status, 200);
     ck_assert_ptr_null(strstr(r.body, "Sentence/v1"));
     ck_assert_ptr_nonnull(strstr(r.body, "\"smith's\""));

@@ -60,7 +60,7 @@ static unsigned char *slurp(const char *path, size_t *len)
 typedef struct {
     const unsigned char *ref; /* the union's frames, back to back */
     size_t ref_len;
-    json_t *uni;              /* frame numbers in ref order */
+    json_t *uni; /* frame numbers in ref order */
     size_t frame_size;
     const long long *want;
     size_t nwant, got;
@@ -110,8 +110,12 @@ static void check_list(clams_video_t *v, json_t *entry, const char *name, const 
         want[i] = json_integer_value(json_array_get(list, i));
     size_t rlen;
     unsigned char *rb = slurp(ref, &rlen);
-    cmp_t c = {.ref = rb, .ref_len = rlen, .uni = json_object_get(entry, "union"),
-               .frame_size = clams_video_frame_size(v, o), .want = want, .nwant = n};
+    cmp_t c = {.ref = rb,
+               .ref_len = rlen,
+               .uni = json_object_get(entry, "union"),
+               .frame_size = clams_video_frame_size(v, o),
+               .want = want,
+               .nwant = n};
     char label[512];
     snprintf(label, sizeof label, "%s %s (%s)", what, name,
              json_string_value(json_object_get(entry, "path")));
@@ -181,7 +185,8 @@ START_TEST(video_frames_match_ffmpeg)
         json_t *var = json_array_get(json_object_get(e, "variants"), i);
         clams_frame_opts_t o = {
             .format = strcmp(json_string_value(json_object_get(var, "format")), "gray8") == 0
-                          ? CLAMS_PIX_GRAY8 : CLAMS_PIX_RGB24,
+                          ? CLAMS_PIX_GRAY8
+                          : CLAMS_PIX_RGB24,
             .width = (int)json_integer_value(json_object_get(var, "width")),
             .height = (int)json_integer_value(json_object_get(var, "height"))};
         const char *vref = json_string_value(json_object_get(var, "ref"));
@@ -216,11 +221,9 @@ START_TEST(video_frames_match_ffmpeg)
     ck_assert_uint_eq(none.got, 0); /* refused before anything is decoded */
     long long neg = -1, unsorted[] = {5, 4};
     clams_error_clear(&err);
-    ck_assert_int_eq(clams_video_frames(v, &neg, 1, NULL, on_frame, &none, &err),
-                     CLAMS_ENOTFOUND);
+    ck_assert_int_eq(clams_video_frames(v, &neg, 1, NULL, on_frame, &none, &err), CLAMS_ENOTFOUND);
     clams_error_clear(&err);
-    ck_assert_int_eq(clams_video_frames(v, unsorted, 2, NULL, on_frame, &none, &err),
-                     CLAMS_EINVAL);
+    ck_assert_int_eq(clams_video_frames(v, unsorted, 2, NULL, on_frame, &none, &err), CLAMS_EINVAL);
     /* The properties Python apps read (fps rounded to 2 decimals). */
     clams_mmif_t *m = clams_mmif_new(NULL);
     clams_view_t *pv = clams_mmif_view_new(m);
@@ -228,11 +231,12 @@ START_TEST(video_frames_match_ffmpeg)
     ck_assert_int_eq(clams_video_add_properties(pv, v), 0); /* contains kept, 2 annotations */
     json_t *mj = clams_mmif_to_json(m);
     json_t *view0 = json_array_get(json_object_get(mj, "views"), 0);
-    json_t *pa = json_object_get(json_array_get(json_object_get(view0, "annotations"), 0),
-                                 "properties");
+    json_t *pa =
+        json_object_get(json_array_get(json_object_get(view0, "annotations"), 0), "properties");
     ck_assert_uint_eq(json_array_size(json_object_get(view0, "annotations")), 2);
-    ck_assert_ptr_nonnull(json_object_get(json_object_get(json_object_get(view0, "metadata"),
-        "contains"), "http://mmif.clams.ai/vocabulary/Annotation/v6"));
+    ck_assert_ptr_nonnull(
+        json_object_get(json_object_get(json_object_get(view0, "metadata"), "contains"),
+                        "http://mmif.clams.ai/vocabulary/Annotation/v6"));
     ck_assert_str_eq(json_string_value(json_object_get(pa, "document")), "v1");
     double want_fps = nearbyint((double)info->fps_num / info->fps_den * 100) / 100;
     ck_assert_double_eq_tol(json_number_value(json_object_get(pa, "fps")), want_fps, 1e-9);
@@ -265,8 +269,8 @@ START_TEST(video_frames_match_ffmpeg)
     free(buf);
     clams_video_stats(v, &st);
     ck_assert_msg(st.decoded <= n / 2 && st.seeks >= 1,
-                  "%s: frame %lld alone decoded %lld frames, %lld seeks", path, lastf,
-                  st.decoded, st.seeks);
+                  "%s: frame %lld alone decoded %lld frames, %lld seeks", path, lastf, st.decoded,
+                  st.seeks);
     clams_video_close(v);
     v = clams_video_open(doc, NULL, &err);
     long long *all = malloc((size_t)n * sizeof *all);
@@ -327,8 +331,8 @@ START_TEST(audio_matches_ffmpeg)
     ck_assert_int_eq(info.channels, 1);
     size_t rlen;
     unsigned char *ref = slurp(json_string_value(json_object_get(e, "ref_f32_16k_mono")), &rlen);
-    ck_assert_msg(rlen == frames * sizeof(float), "%s: %zu samples, ffmpeg gave %zu", path,
-                  frames, rlen / sizeof(float));
+    ck_assert_msg(rlen == frames * sizeof(float), "%s: %zu samples, ffmpeg gave %zu", path, frames,
+                  rlen / sizeof(float));
     const float *a = samples, *b = (const float *)ref;
     double worst = 0;
     size_t at = 0;
@@ -358,8 +362,8 @@ START_TEST(audio_matches_ffmpeg)
     free(ref);
 
     /* Kept channels at the source rate as int16: ffmpeg's s16le exactly. */
-    clams_audio_opts_t keep = {.sample_rate = CLAMS_AUDIO_KEEP, .channels = CLAMS_AUDIO_KEEP,
-                               .format = CLAMS_SAMPLE_S16};
+    clams_audio_opts_t keep = {
+        .sample_rate = CLAMS_AUDIO_KEEP, .channels = CLAMS_AUDIO_KEEP, .format = CLAMS_SAMPLE_S16};
     clams_error_clear(&err);
     rc = clams_audio_decode_all(doc, &keep, 0, &samples, &frames, &info, &err);
     ck_assert_msg(rc == 0, "%s", err.text);
@@ -421,9 +425,8 @@ static void expect_video_error(const char *key, int code, const char *needle)
     clams_video_t *v = clams_video_open(doc, NULL, &err);
     ck_assert_msg(v == NULL, "%s: opened", key);
     ck_assert_msg(err.code == code, "%s: code %d (%s)", key, err.code, err.text);
-    ck_assert_msg(strstr(err.text, "vbad") && strstr(err.text, path) &&
-                  strstr(err.text, needle), "%s: message \"%s\" lacks \"%s\"", key, err.text,
-                  needle);
+    ck_assert_msg(strstr(err.text, "vbad") && strstr(err.text, path) && strstr(err.text, needle),
+                  "%s: message \"%s\" lacks \"%s\"", key, err.text, needle);
     json_decref(doc);
 }
 
@@ -448,7 +451,8 @@ START_TEST(bad_media_errors)
     int rc = clams_video_frames(v, frames, 2, NULL, on_frame, &none, &err);
     ck_assert_int_eq(rc, CLAMS_EIO);
     ck_assert_msg(strstr(err.text, "vdmg") && strstr(err.text, path) &&
-                  strstr(err.text, "cannot decode frame 3"), "%s", err.text);
+                      strstr(err.text, "cannot decode frame 3"),
+                  "%s", err.text);
     clams_video_close(v);
     json_decref(doc);
 
@@ -459,7 +463,8 @@ START_TEST(bad_media_errors)
     clams_error_clear(&err);
     ck_assert_int_eq(clams_audio_decode_all(doc, NULL, 0, &s, &n, NULL, &err), CLAMS_EIO);
     ck_assert_msg(strstr(err.text, "abad") && strstr(err.text, "truncated") &&
-                  strstr(err.text, bad("truncated_audio")), "%s", err.text);
+                      strstr(err.text, bad("truncated_audio")),
+                  "%s", err.text);
     json_decref(doc);
     doc = doc_for("VideoDocument", "vsilent", bad("video_without_audio"));
     clams_error_clear(&err);
@@ -470,13 +475,14 @@ START_TEST(bad_media_errors)
 
     /* Wrong document types. */
     json_t *text = json_pack("{s:s, s:{s:s, s:{s:s}}}", "@type",
-                             "http://mmif.clams.ai/vocabulary/TextDocument/v1", "properties",
-                             "id", "t1", "text", "@value", "hello");
+                             "http://mmif.clams.ai/vocabulary/TextDocument/v1", "properties", "id",
+                             "t1", "text", "@value", "hello");
     clams_error_clear(&err);
     ck_assert_ptr_null(clams_video_open(text, NULL, &err));
     ck_assert_int_eq(err.code, CLAMS_EINVAL);
     ck_assert_msg(strstr(err.text, "t1") && strstr(err.text, "TextDocument") &&
-                  strstr(err.text, "not a VideoDocument"), "%s", err.text);
+                      strstr(err.text, "not a VideoDocument"),
+                  "%s", err.text);
     clams_error_clear(&err);
     ck_assert_ptr_null(clams_audio_open(text, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.text, "not a AudioDocument|VideoDocument"));
@@ -492,12 +498,11 @@ START_TEST(bad_media_errors)
 
     /* Locations: another scheme, none, relative. */
     json_t *http = json_pack("{s:s, s:{s:s, s:s}}", "@type",
-                             "http://mmif.clams.ai/vocabulary/VideoDocument/v1", "properties",
-                             "id", "vh", "location", "http://example.org/a.mp4");
+                             "http://mmif.clams.ai/vocabulary/VideoDocument/v1", "properties", "id",
+                             "vh", "location", "http://example.org/a.mp4");
     clams_error_clear(&err);
     ck_assert_ptr_null(clams_video_open(http, NULL, &err));
-    ck_assert_msg(strstr(err.text, "vh") && strstr(err.text, "scheme \"http\""), "%s",
-                  err.text);
+    ck_assert_msg(strstr(err.text, "vh") && strstr(err.text, "scheme \"http\""), "%s", err.text);
     json_decref(http);
 }
 END_TEST
@@ -553,8 +558,8 @@ START_TEST(location_resolver)
     ck_assert_int_eq(clams_location_register("clamstest", resolve_test, dir), 0);
     ck_assert_int_eq(clams_location_register("file", resolve_test, dir), CLAMS_EINVAL);
     json_t *doc = json_pack("{s:s, s:{s:s, s:s}}", "@type",
-                            "http://mmif.clams.ai/vocabulary/VideoDocument/v1", "properties",
-                            "id", "vr", "location", "clamstest://h264_bframes.mp4");
+                            "http://mmif.clams.ai/vocabulary/VideoDocument/v1", "properties", "id",
+                            "vr", "location", "clamstest://h264_bframes.mp4");
     clams_error_t err = {0};
     clams_video_t *v = clams_video_open(doc, NULL, &err);
     ck_assert_msg(v != NULL, "%s", err.text);
@@ -562,8 +567,8 @@ START_TEST(location_resolver)
     clams_video_close(v);
     json_decref(doc);
     doc = json_pack("{s:s, s:{s:s, s:s}}", "@type",
-                    "http://mmif.clams.ai/vocabulary/VideoDocument/v1", "properties", "id",
-                    "vm", "location", "clamstest://missing");
+                    "http://mmif.clams.ai/vocabulary/VideoDocument/v1", "properties", "id", "vm",
+                    "location", "clamstest://missing");
     clams_error_clear(&err);
     ck_assert_ptr_null(clams_video_open(doc, NULL, &err));
     ck_assert_int_eq(err.code, CLAMS_ENOTFOUND);

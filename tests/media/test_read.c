@@ -33,7 +33,7 @@ START_TEST(time_table)
     json_t *rows = load("time_table.json");
     size_t i, checked = 0, errors = 0;
     json_t *r;
-    json_array_foreach(rows, i, r) {
+    json_array_foreach (rows, i, r) {
         double t = json_number_value(json_array_get(r, 0));
         const char *in = json_string_value(json_array_get(r, 1));
         const char *out = json_string_value(json_array_get(r, 2));
@@ -69,7 +69,7 @@ START_TEST(iso_table)
     json_t *t = load("iso_table.json");
     size_t i;
     json_t *r;
-    json_array_foreach(json_object_get(t, "parse"), i, r) {
+    json_array_foreach (json_object_get(t, "parse"), i, r) {
         const char *s = json_string_value(json_array_get(r, 0));
         json_t *want = json_array_get(r, 1);
         double ms = -1;
@@ -77,13 +77,13 @@ START_TEST(iso_table)
         if (json_is_null(want))
             ck_assert_msg(rc == CLAMS_EINVAL, "\"%s\" accepted as %g", s, ms);
         else
-            ck_assert_msg(rc == 0 && ms == json_number_value(want), "\"%s\": %g, Python %g", s,
-                          ms, json_number_value(want));
+            ck_assert_msg(rc == 0 && ms == json_number_value(want), "\"%s\": %g, Python %g", s, ms,
+                          json_number_value(want));
     }
-    json_array_foreach(json_object_get(t, "format"), i, r) {
+    json_array_foreach (json_object_get(t, "format"), i, r) {
         char buf[32];
-        ck_assert_int_eq(clams_time_to_iso(json_number_value(json_array_get(r, 0)), buf,
-                                           sizeof buf), 0);
+        ck_assert_int_eq(
+            clams_time_to_iso(json_number_value(json_array_get(r, 0)), buf, sizeof buf), 0);
         ck_assert_str_eq(buf, json_string_value(json_array_get(r, 1)));
     }
     char small[8];
@@ -160,14 +160,14 @@ START_TEST(sampling_modes)
     for (size_t i = 0; i < json_array_size(filter) && i < 7; i++)
         labels[i] = json_string_value(json_array_get(filter, i));
     json_t *ids = json_array();
-    ck_assert_int_eq(clams_tf_sample(mmif, NULL, CLAMS_TF_SINGLE, fps, labels, count_sample,
-                                     ids, &err), 0);
+    ck_assert_int_eq(
+        clams_tf_sample(mmif, NULL, CLAMS_TF_SINGLE, fps, labels, count_sample, ids, &err), 0);
     ck_assert_msg(json_equal(ids, json_object_get(lab, "ids")), "label filter");
     json_decref(ids);
     /* Document filter: everything is on d1. */
     ids = json_array();
-    ck_assert_int_eq(clams_tf_sample(mmif, "d2", CLAMS_TF_ALL, fps, NULL, count_sample, ids,
-                                     &err), 0);
+    ck_assert_int_eq(clams_tf_sample(mmif, "d2", CLAMS_TF_ALL, fps, NULL, count_sample, ids, &err),
+                     0);
     ck_assert_uint_eq(json_array_size(ids), 0);
     json_decref(ids);
     clams_mmif_free(mmif);
@@ -177,14 +177,15 @@ START_TEST(sampling_modes)
     json_t *tf1 = json_array_get(
         json_object_get(json_array_get(json_object_get(bad, "views"), 0), "annotations"), 15);
     ck_assert_str_eq(clams_document_id(tf1), "tf_1");
-    json_array_append_new(json_object_get(json_object_get(tf1, "properties"),
-                                          "representatives"), json_string("tp_99"));
+    json_array_append_new(json_object_get(json_object_get(tf1, "properties"), "representatives"),
+                          json_string("tp_99"));
     mmif = clams_mmif_from_json(bad, &err);
     ck_assert_ptr_nonnull(mmif);
     collect_t c = {.got = json_object(), .mmif = mmif};
     clams_error_clear(&err);
-    ck_assert_int_eq(clams_tf_sample(mmif, NULL, CLAMS_TF_REPRESENTATIVES, fps, NULL,
-                                     on_sample, &c, &err), CLAMS_ENOTFOUND);
+    ck_assert_int_eq(
+        clams_tf_sample(mmif, NULL, CLAMS_TF_REPRESENTATIVES, fps, NULL, on_sample, &c, &err),
+        CLAMS_ENOTFOUND);
     ck_assert_msg(strstr(err.text, "v_1:tf_1") && strstr(err.text, "tp_99"), "%s", err.text);
     json_decref(c.got);
     clams_mmif_free(mmif);
@@ -305,25 +306,25 @@ START_TEST(text_documents)
     snprintf(path, sizeof path, "%s/text-bad.txt", work_dir);
     write_file(path, "ok\nbad \xff here", 13);
     snprintf(uri, sizeof uri, "file://%s", path);
-    doc = json_pack("{s:s, s:{s:s, s:s}}", "@type",
-                    "http://mmif.clams.ai/vocabulary/TextDocument/v1", "properties", "id", "t2",
-                    "location", uri);
+    doc =
+        json_pack("{s:s, s:{s:s, s:s}}", "@type", "http://mmif.clams.ai/vocabulary/TextDocument/v1",
+                  "properties", "id", "t2", "location", uri);
     ck_assert_int_eq(clams_text_document_text(doc, &text, &len, &err), CLAMS_ESYNTAX);
     ck_assert_ptr_null(text);
     ck_assert_int_eq(err.position, 7);
     ck_assert_int_eq(err.line, 2);
     ck_assert_int_eq(err.column, 5);
     ck_assert_msg(strstr(err.text, "t2") && strstr(err.text, path) &&
-                  strstr(err.text, "not valid UTF-8"), "%s", err.text);
+                      strstr(err.text, "not valid UTF-8"),
+                  "%s", err.text);
     json_decref(doc);
 
-    doc = json_pack("{s:s, s:{s:s, s:s}}", "@type",
-                    "http://mmif.clams.ai/vocabulary/TextDocument/v1", "properties", "id", "t3",
-                    "location", "file:///nonexistent/t.txt");
+    doc =
+        json_pack("{s:s, s:{s:s, s:s}}", "@type", "http://mmif.clams.ai/vocabulary/TextDocument/v1",
+                  "properties", "id", "t3", "location", "file:///nonexistent/t.txt");
     clams_error_clear(&err);
     ck_assert_int_eq(clams_text_document_text(doc, &text, &len, &err), CLAMS_EIO);
-    ck_assert_msg(strstr(err.text, "t3") && strstr(err.text, "/nonexistent/t.txt"), "%s",
-                  err.text);
+    ck_assert_msg(strstr(err.text, "t3") && strstr(err.text, "/nonexistent/t.txt"), "%s", err.text);
     json_decref(doc);
     doc = json_pack("{s:s, s:{s:s, s:{s:s}}}", "@type",
                     "http://mmif.clams.ai/vocabulary/TextDocument/v1", "properties", "id", "t4",
@@ -347,12 +348,17 @@ static const char *NAV_MMIF =
     "\"properties\":{\"id\":\"d1\",\"mime\":\"video/mp4\",\"location\":\"file:///v.mp4\"}},"
     "{\"@type\":\"http://mmif.clams.ai/vocabulary/TextDocument/v1\",\"properties\":{\"id\":\"d2\","
     "\"text\":{\"@value\":\"top\"}}}],"
-    "\"views\":[{\"id\":\"v_1\",\"metadata\":{\"app\":\"http://apps.clams.ai/ocr/v1\",\"contains\":{"
-    "\"http://mmif.clams.ai/vocabulary/TimePoint/v4\":{\"timeUnit\":\"seconds\",\"document\":\"d1\"}}},"
+    "\"views\":[{\"id\":\"v_1\",\"metadata\":{\"app\":\"http://apps.clams.ai/ocr/"
+    "v1\",\"contains\":{"
+    "\"http://mmif.clams.ai/vocabulary/TimePoint/"
+    "v4\":{\"timeUnit\":\"seconds\",\"document\":\"d1\"}}},"
     "\"annotations\":["
-    "{\"@type\":\"http://mmif.clams.ai/vocabulary/TimePoint/v4\",\"properties\":{\"id\":\"tp_1\",\"timePoint\":2.5}},"
-    "{\"@type\":\"http://mmif.clams.ai/vocabulary/TimePoint/v4\",\"properties\":{\"id\":\"tp_2\",\"timePoint\":75,\"timeUnit\":\"frames\"}},"
-    "{\"@type\":\"http://mmif.clams.ai/vocabulary/TextDocument/v1\",\"properties\":{\"id\":\"td_1\","
+    "{\"@type\":\"http://mmif.clams.ai/vocabulary/TimePoint/"
+    "v4\",\"properties\":{\"id\":\"tp_1\",\"timePoint\":2.5}},"
+    "{\"@type\":\"http://mmif.clams.ai/vocabulary/TimePoint/"
+    "v4\",\"properties\":{\"id\":\"tp_2\",\"timePoint\":75,\"timeUnit\":\"frames\"}},"
+    "{\"@type\":\"http://mmif.clams.ai/vocabulary/TextDocument/"
+    "v1\",\"properties\":{\"id\":\"td_1\","
     "\"text\":{\"@value\":\"in a view\"}}},"
     "{\"@type\":\"http://mmif.clams.ai/vocabulary/Alignment/v1\",\"properties\":{\"id\":\"al_1\","
     "\"source\":\"tp_1\",\"target\":\"td_1\"}},"
@@ -428,11 +434,9 @@ START_TEST(navigation_and_time)
     ck_assert_double_eq(en, 2.5);
     json_t *tf3 = clams_mmif_resolve(m, v, "tf_3");
     ck_assert_int_eq(clams_annotation_time(m, v, tf3, "s", 0, &st, &en, &err), CLAMS_EINVAL);
-    ck_assert_msg(strstr(err.text, "v_1:tf_3") && strstr(err.text, "ambiguous"), "%s",
-                  err.text);
+    ck_assert_msg(strstr(err.text, "v_1:tf_3") && strstr(err.text, "ambiguous"), "%s", err.text);
     clams_error_clear(&err);
-    ck_assert_int_eq(clams_annotation_time(m, v, tf2, "frames", 0, &st, &en, &err),
-                     CLAMS_EINVAL);
+    ck_assert_int_eq(clams_annotation_time(m, v, tf2, "frames", 0, &st, &en, &err), CLAMS_EINVAL);
     ck_assert_ptr_null(clams_mmif_resolve(m, v, "nope"));
     ck_assert_ptr_nonnull(clams_mmif_resolve(m, v, "d1"));
     clams_mmif_free(m);

@@ -16,7 +16,7 @@
 #ifndef SAMPLES_DIR
 #define SAMPLES_DIR "."
 #endif
-#define TF "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
+#define TF    "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
 #define TOKEN "http://mmif.clams.ai/vocabulary/Token/v1"
 
 static const char *MINI =
@@ -62,8 +62,12 @@ START_TEST(view_ids_and_prefixes)
     ck_assert(!clams_view_is_new(clams_mmif_view_at(m, 0)));
     clams_view_t *v2 = clams_mmif_view_new(m);
     ck_assert_str_eq(clams_view_id(v2), "v_2");
-    const struct { const char *uri, *id; } want[] = {
-        {TF, "v_1:tf_1"}, {TF, "v_1:tf_2"}, {TOKEN, "v_1:to_1"},
+    const struct {
+        const char *uri, *id;
+    } want[] = {
+        {TF, "v_1:tf_1"},
+        {TF, "v_1:tf_2"},
+        {TOKEN, "v_1:to_1"},
         {"http://mmif.clams.ai/vocabulary/BoundingBox/v5", "v_1:bb_1"},
         {"http://mmif.clams.ai/vocabulary/TimePoint/v5", "v_1:tp_1"},
         {"http://mmif.clams.ai/vocabulary/TextDocument/v1", "v_1:td_1"},
@@ -114,8 +118,8 @@ START_TEST(type_matching)
     ck_assert(clams_type_matches(TF, "http://mmif.clams.ai/vocabulary/TimeFrame/v6",
                                  CLAMS_TYPE_MATCH_VERSION));
     ck_assert(clams_type_matches("http://clams.ai/vocabulary/type/TimeFrame/v7", TF, 0));
-    ck_assert(clams_type_matches("http://vocab.lappsgrid.org/Token", TOKEN,
-                                 CLAMS_TYPE_MATCH_VERSION));
+    ck_assert(
+        clams_type_matches("http://vocab.lappsgrid.org/Token", TOKEN, CLAMS_TYPE_MATCH_VERSION));
     ck_assert(clams_type_matches("http://vocab.lappsgrid.org/Token", "Token", 0));
     ck_assert(!clams_type_matches(TF, "TimePoint", 0));
     ck_assert(!clams_type_matches(TF, "Time", 0));
@@ -152,8 +156,8 @@ START_TEST(lookup_and_foreach)
     clams_mmif_t *m = mini();
     ck_assert_ptr_nonnull(clams_mmif_lookup(m, "d1"));
     json_t *a = clams_mmif_lookup(m, "v_0:tf_1");
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(a, "properties"),
-                                                        "start")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(a, "properties"), "start")),
+                     1);
     ck_assert_ptr_nonnull(clams_mmif_lookup(m, "v_0:t7")); /* old short id */
     ck_assert_ptr_null(clams_mmif_lookup(m, "nope"));
     ck_assert_int_eq(clams_mmif_add_text_document(m, NULL, "d2", "txt", "en"), 0);
@@ -164,8 +168,7 @@ START_TEST(lookup_and_foreach)
     ck_assert_int_eq(clams_mmif_foreach_annotation(m, "TimeFrame", 0, count_fn, &n), 0);
     ck_assert_int_eq(n, 2);
     n = 0;
-    clams_mmif_foreach_annotation(m, "http://mmif.clams.ai/vocabulary/Token/v1", 0, count_fn,
-                                  &n);
+    clams_mmif_foreach_annotation(m, "http://mmif.clams.ai/vocabulary/Token/v1", 0, count_fn, &n);
     ck_assert_int_eq(n, 1);
     ck_assert_int_eq(clams_mmif_foreach_annotation(m, "TimeFrame", 0, stop_fn, NULL), 42);
     clams_mmif_free(m);
@@ -177,16 +180,18 @@ START_TEST(documents)
     clams_mmif_t *m = clams_mmif_new(NULL);
     ck_assert_str_eq(json_string_value(json_object_get(clams_mmif_metadata(m), "mmif")),
                      "http://mmif.clams.ai/1.1.0");
-    ck_assert_int_eq(clams_mmif_add_media_document(
-                         m, "http://mmif.clams.ai/vocabulary/VideoDocument/v1", "m1",
-                         "video/mp4", "file:///a.mp4"), 0);
+    ck_assert_int_eq(
+        clams_mmif_add_media_document(m, "http://mmif.clams.ai/vocabulary/VideoDocument/v1", "m1",
+                                      "video/mp4", "file:///a.mp4"),
+        0);
     ck_assert_int_eq(clams_mmif_add_text_document(m, NULL, "t1", "héllo \"q\"", NULL), 0);
     ck_assert_int_eq(clams_mmif_add_text_document(m, NULL, "m1", "x", NULL), CLAMS_EEXIST);
     ck_assert_int_eq(clams_mmif_add_media_document(m, NULL, "m2", "a", "b"), CLAMS_EINVAL);
     ck_assert_uint_eq(clams_mmif_document_count(m), 2);
     json_t *t = clams_mmif_document_at(m, 1);
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
-                         json_object_get(t, "properties"), "text"), "@value")), "héllo \"q\"");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_object_get(t, "properties"), "text"), "@value")),
+                     "héllo \"q\"");
     ck_assert_ptr_null(clams_mmif_document_at(m, 2));
     json_t *j = reparse(m, CLAMS_DUMP_PRETTY);
     ck_assert_uint_eq(json_array_size(json_object_get(j, "documents")), 2);
@@ -205,8 +210,8 @@ START_TEST(error_and_warning_views)
     ck_assert_uint_eq(clams_view_annotation_count(v), 0);
     json_t *md = clams_view_metadata(v);
     ck_assert_ptr_null(json_object_get(md, "contains"));
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "error"),
-                                                       "stackTrace")), "trace\nline 2");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "error"), "stackTrace")),
+                     "trace\nline 2");
     ck_assert_int_eq(clams_view_set_error(v, "", NULL), CLAMS_EINVAL);
     clams_view_t *w = clams_mmif_view_new(m);
     clams_view_set_app(w, "http://apps.clams.ai/test/v1");
@@ -258,9 +263,9 @@ START_TEST(created_annotation_dump)
     ck_assert_int_eq(clams_annotation_set_real(a, "whole", 3.0), 0);
     ck_assert_int_eq(clams_annotation_set_real(a, "nan", nan("")), CLAMS_EINVAL);
     ck_assert_int_eq(clams_annotation_set_bool(a, "ok", true), 0);
-    ck_assert_int_eq(clams_annotation_set_json(a, "nested",
-                                               json_pack("{s:[i,{s:n}],s:s}", "l", 1, "x",
-                                                         "k", "v\n")), 0);
+    ck_assert_int_eq(clams_annotation_set_json(
+                         a, "nested", json_pack("{s:[i,{s:n}],s:s}", "l", 1, "x", "k", "v\n")),
+                     0);
     ck_assert_int_eq(clams_annotation_set_int(a, "ok", 7), 0); /* last value wins */
     ck_assert_int_eq(clams_annotation_set_str(a, "bad", "\xff\xfe"), CLAMS_EINVAL);
     ck_assert_int_eq(clams_annotation_set_int(a, "id", 1), CLAMS_EINVAL);
@@ -274,9 +279,10 @@ START_TEST(created_annotation_dump)
     json_decref(got);
     for (int flags = 0; flags <= CLAMS_DUMP_PRETTY; flags++) {
         json_t *j = reparse(m, flags);
-        json_t *p = json_object_get(json_array_get(json_object_get(json_array_get(
-                                        json_object_get(j, "views"), 1), "annotations"), 0),
-                                    "properties");
+        json_t *p = json_object_get(
+            json_array_get(
+                json_object_get(json_array_get(json_object_get(j, "views"), 1), "annotations"), 0),
+            "properties");
         ck_assert_str_eq(json_string_value(json_object_get(p, "id")), "v_1:to_1");
         ck_assert_str_eq(json_string_value(json_object_get(p, "word")), nasty);
         ck_assert_int_eq(json_integer_value(json_object_get(p, "start")), -9007199254740993LL);
@@ -344,7 +350,9 @@ END_TEST
 
 START_TEST(schema_errors)
 {
-    static const struct { const char *doc, *path, *rule; } cases[] = {
+    static const struct {
+        const char *doc, *path, *rule;
+    } cases[] = {
         {"{\"metadata\":{\"mmif\":\"http://mmif.clams.ai/1.1.0\"},\"documents\":[],\"views\":["
          "{\"id\":\"v\",\"metadata\":{\"app\":\"short\",\"contains\":{}},\"annotations\":[]}]}",
          "/views/0/metadata/app", "minLength"},
@@ -436,8 +444,9 @@ START_TEST(many_annotations_and_callback)
     ck_assert_int_eq(json_integer_value(got), 123);
     json_decref(got);
     json_t *j = reparse(m, CLAMS_DUMP_PRETTY);
-    ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(
-                          json_object_get(j, "views"), 0), "annotations")), 20000);
+    ck_assert_uint_eq(json_array_size(json_object_get(
+                          json_array_get(json_object_get(j, "views"), 0), "annotations")),
+                      20000);
     json_decref(j);
     int calls = 0;
     ck_assert_int_lt(clams_mmif_dump_callback(m, 0, stop_after_first, &calls), 0);

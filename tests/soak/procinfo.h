@@ -23,12 +23,12 @@ typedef struct rel_call_s {
     const char *body;
     double timeout_s;
     pthread_t thread;
-    long status;        /* 0: no HTTP answer */
-    int worker;         /* X-Clams-Worker, 0 when absent */
-    bool has_view;      /* the body holds this app's view */
-    bool error_view;    /* the body holds an error view */
+    long status;     /* 0: no HTTP answer */
+    int worker;      /* X-Clams-Worker, 0 when absent */
+    bool has_view;   /* the body holds this app's view */
+    bool error_view; /* the body holds an error view */
     bool retry_after;
-    char snippet[4096];  /* start of the body, for messages */
+    char snippet[4096]; /* start of the body, for messages */
 } rel_call_t;
 
 /* Starts c on a thread (c must stay alive until rel_call_join). */

@@ -30,8 +30,8 @@ static char *base_mmif;
 
 static void start(clams_ts_server_t *s, const char *const *extra, const char *const *env)
 {
-    const char *args[32] = {"--production", "--workers", "2", "--queue", "32",
-                            "--graceful-timeout", "60"};
+    const char *args[32] = {"--production", "--workers",          "2", "--queue",
+                            "32",           "--graceful-timeout", "60"};
     int k = 7;
     for (int i = 0; extra && extra[i] && k < 30; i++)
         args[k++] = extra[i];
@@ -48,8 +48,8 @@ static void start(clams_ts_server_t *s, const char *const *extra, const char *co
 static void load_start(rel_call_t *calls, int n, const clams_ts_server_t *s, const char *query)
 {
     for (int i = 0; i < n; i++) {
-        calls[i] = (rel_call_t){.base_url = s->base_url, .query = query, .body = base_mmif,
-                                .timeout_s = 180};
+        calls[i] = (rel_call_t){
+            .base_url = s->base_url, .query = query, .body = base_mmif, .timeout_s = 180};
         ck_assert_int_eq(rel_call_start(&calls[i]), 0);
     }
 }
@@ -98,11 +98,11 @@ static void fault_case(const char *fault_query, long want_status, const char *wa
     rel_call_t calls[LOAD];
     load_start(calls, LOAD, &s, "sleep=1500");
     usleep(300000);
-    rel_call_t bad = {.base_url = s.base_url, .query = fault_query, .body = base_mmif,
-                      .timeout_s = 180};
+    rel_call_t bad = {
+        .base_url = s.base_url, .query = fault_query, .body = base_mmif, .timeout_s = 180};
     rel_call_run(&bad);
-    ck_assert_msg(bad.status == want_status, "faulty request: %ld, expected %ld: %s",
-                  bad.status, want_status, bad.snippet);
+    ck_assert_msg(bad.status == want_status, "faulty request: %ld, expected %ld: %s", bad.status,
+                  want_status, bad.snippet);
     if (want_status == 500)
         ck_assert_msg(bad.error_view, "no error view: %s", bad.snippet);
     if (want_text)
@@ -111,13 +111,25 @@ static void fault_case(const char *fault_query, long want_status, const char *wa
     survive_and_stop(&s);
 }
 
-START_TEST(segv) { fault_case("fault=segv", 500, "signal 11", NULL); }
+START_TEST(segv)
+{
+    fault_case("fault=segv", 500, "signal 11", NULL);
+}
 END_TEST
-START_TEST(abort_) { fault_case("fault=abort", 500, "signal 6", NULL); }
+START_TEST(abort_)
+{
+    fault_case("fault=abort", 500, "signal 6", NULL);
+}
 END_TEST
-START_TEST(exit_) { fault_case("fault=exit", 500, "exited with status 3", NULL); }
+START_TEST(exit_)
+{
+    fault_case("fault=exit", 500, "exited with status 3", NULL);
+}
 END_TEST
-START_TEST(app_fail) { fault_case("fault=fail", 500, "failed on purpose", NULL); }
+START_TEST(app_fail)
+{
+    fault_case("fault=fail", 500, "failed on purpose", NULL);
+}
 END_TEST
 
 START_TEST(hang)
@@ -145,8 +157,8 @@ START_TEST(leak)
     rel_call_t calls[LOAD];
     load_start(calls, LOAD, &s, "sleep=500");
     for (int i = 0; i < 3; i++) {
-        rel_call_t bad = {.base_url = s.base_url, .query = "leakmb=100", .body = base_mmif,
-                          .timeout_s = 180};
+        rel_call_t bad = {
+            .base_url = s.base_url, .query = "leakmb=100", .body = base_mmif, .timeout_s = 180};
         rel_call_run(&bad);
         ck_assert_msg(bad.status == 200, "leaking request: %ld %s", bad.status, bad.snippet);
     }
@@ -166,8 +178,8 @@ static long memory_recycles(const clams_ts_server_t *s)
     if (clams_ts_request("GET", url, NULL, NULL, NULL, 0, 30, &r) != 0)
         return -1;
     long n = -1;
-    const char *m = r.body ? strstr(r.body, "clams_worker_recycles_total{reason=\"memory\"} ")
-                           : NULL;
+    const char *m =
+        r.body ? strstr(r.body, "clams_worker_recycles_total{reason=\"memory\"} ") : NULL;
     if (m)
         n = strtol(strchr(m, '}') + 2, NULL, 10);
     clams_ts_response_free(&r);
@@ -186,8 +198,8 @@ START_TEST(leak_rss_budget)
     rel_call_run(&ok);
     ck_assert_msg(ok.status == 200 && ok.has_view, "%ld %s", ok.status, ok.snippet);
     ck_assert_int_eq(memory_recycles(&s), 0);
-    rel_call_t bad = {.base_url = s.base_url, .query = "leakmb=200", .body = base_mmif,
-                      .timeout_s = 180};
+    rel_call_t bad = {
+        .base_url = s.base_url, .query = "leakmb=200", .body = base_mmif, .timeout_s = 180};
     rel_call_run(&bad);
     ck_assert_msg(bad.status == 200 && bad.has_view, "%ld %s", bad.status, bad.snippet);
     ck_assert_int_gt(bad.worker, 0);
@@ -274,8 +286,8 @@ END_TEST
  * non-zero status instead of looping or serving nothing forever. */
 START_TEST(init_always_fails)
 {
-    const char *argv[] = {REL_APP, "--production", "--host", "127.0.0.1", "--port", "0",
-                          "--workers", "2", NULL};
+    const char *argv[] = {REL_APP, "--production", "--host", "127.0.0.1", "--port",
+                          "0",     "--workers",    "2",      NULL};
     const char *env[] = {"REL_INIT_FAIL=always", NULL};
     char *out = NULL, *err = NULL;
     int rc = clams_ts_run(argv, env, NULL, 0, 120, &out, &err);
@@ -298,8 +310,8 @@ START_TEST(overload_503)
     usleep(800000);
     rel_call_t extra = {.base_url = s.base_url, .query = "", .body = base_mmif, .timeout_s = 60};
     rel_call_run(&extra);
-    ck_assert_msg(extra.status == 503 && extra.retry_after, "overload answer %ld: %s",
-                  extra.status, extra.snippet);
+    ck_assert_msg(extra.status == 503 && extra.retry_after, "overload answer %ld: %s", extra.status,
+                  extra.snippet);
     load_check(calls, 2);
     survive_and_stop(&s);
 }
@@ -367,10 +379,10 @@ START_TEST(master_kill9)
 {
     clams_ts_server_t s;
     start(&s, NULL, NULL);
-    rel_call_t spinner = {.base_url = s.base_url, .query = "fault=spin", .body = base_mmif,
-                       .timeout_s = 20};
-    rel_call_t hanger = {.base_url = s.base_url, .query = "fault=hang", .body = base_mmif,
-                       .timeout_s = 20};
+    rel_call_t spinner = {
+        .base_url = s.base_url, .query = "fault=spin", .body = base_mmif, .timeout_s = 20};
+    rel_call_t hanger = {
+        .base_url = s.base_url, .query = "fault=hang", .body = base_mmif, .timeout_s = 20};
     ck_assert_int_eq(rel_call_start(&spinner), 0);
     ck_assert_int_eq(rel_call_start(&hanger), 0);
     usleep(1000000);
@@ -434,8 +446,8 @@ START_TEST(master_out_of_fds)
     clams_ts_server_t s;
     const char *flags[] = {"--workers", "1", NULL};
     start(&s, flags, NULL);
-    rel_call_t slow = {.base_url = s.base_url, .query = "sleep=2000", .body = base_mmif,
-                       .timeout_s = 60};
+    rel_call_t slow = {
+        .base_url = s.base_url, .query = "sleep=2000", .body = base_mmif, .timeout_s = 60};
     ck_assert_int_eq(rel_call_start(&slow), 0);
     usleep(700000);
     int lo = lowest_free_fd(s.pid);
@@ -542,14 +554,14 @@ START_TEST(queue_timeout_init_failing)
     const char *env[] = {flag, NULL};
     /* --no-standby: a standby initialised before the failures began would
      * serve the request, which is the point of standbys but not of this test. */
-    const char *flags[] = {"--workers", "1", "--max-requests", "1", "--queue-timeout", "2",
-                           "--no-standby", NULL};
+    const char *flags[] = {"--workers",       "1", "--max-requests", "1",
+                           "--queue-timeout", "2", "--no-standby",   NULL};
     clams_ts_server_t s;
     start(&s, flags, env);
     /* A good request runs; while it is in the worker, worker_init starts to
      * fail, so the replacement forked after that worker's exit cannot start. */
-    rel_call_t ok = {.base_url = s.base_url, .query = "sleep=800", .body = base_mmif,
-                     .timeout_s = 60};
+    rel_call_t ok = {
+        .base_url = s.base_url, .query = "sleep=800", .body = base_mmif, .timeout_s = 60};
     ck_assert_int_eq(rel_call_start(&ok), 0);
     usleep(300000);
     FILE *f = fopen(path, "w");
@@ -616,12 +628,23 @@ int main(int argc, char **argv)
         const char *name;
         const TTest *test;
     } cases[] = {
-        {"segv", segv},   {"abort", abort_}, {"exit", exit_}, {"app_fail", app_fail},
-        {"hang", hang},   {"spin", spin},    {"leak", leak},  {"leak_rss_budget", leak_rss_budget},  {"kill9", kill9},
-        {"sigterm_load", sigterm_load},      {"init_fails_once", init_fails_once},
-        {"init_always_fails", init_always_fails}, {"overload_503", overload_503},
-        {"master_kill9", master_kill9}, {"worker_out_of_fds", worker_out_of_fds},
-        {"master_out_of_fds", master_out_of_fds}, {"file_size_limit", file_size_limit},
+        {"segv", segv},
+        {"abort", abort_},
+        {"exit", exit_},
+        {"app_fail", app_fail},
+        {"hang", hang},
+        {"spin", spin},
+        {"leak", leak},
+        {"leak_rss_budget", leak_rss_budget},
+        {"kill9", kill9},
+        {"sigterm_load", sigterm_load},
+        {"init_fails_once", init_fails_once},
+        {"init_always_fails", init_always_fails},
+        {"overload_503", overload_503},
+        {"master_kill9", master_kill9},
+        {"worker_out_of_fds", worker_out_of_fds},
+        {"master_out_of_fds", master_out_of_fds},
+        {"file_size_limit", file_size_limit},
         {"metrics_status_as_sent", metrics_status_as_sent},
         {"client_fds_above_4096", client_fds_above_4096},
         {"queue_timeout_init_failing", queue_timeout_init_failing},

@@ -35,10 +35,14 @@ typedef struct {
 } kind_t;
 
 static const kind_t kinds[] = {
-    {"annotate", "POST", "count=2", 1, 200},   {"annotate_put", "PUT", "", 1, 200},
-    {"bad_json", "POST", "", 2, 400},          {"bad_param", "POST", "count=abc", 1, 400},
-    {"app_fail", "POST", "fault=fail", 1, 500}, {"crash", "POST", "fault=segv", 1, 500},
-    {"metadata", "GET", "", 0, 200},           {"annotate2", "POST", "labels=A&labels=B", 1, 200},
+    {"annotate", "POST", "count=2", 1, 200},
+    {"annotate_put", "PUT", "", 1, 200},
+    {"bad_json", "POST", "", 2, 400},
+    {"bad_param", "POST", "count=abc", 1, 400},
+    {"app_fail", "POST", "fault=fail", 1, 500},
+    {"crash", "POST", "fault=segv", 1, 500},
+    {"metadata", "GET", "", 0, 200},
+    {"annotate2", "POST", "labels=A&labels=B", 1, 200},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -70,15 +74,14 @@ static void *client(void *arg)
             ok = r.body && strstr(r.body, "\"error\"");
         /* Its worker was the chaos thread's victim: an error view naming the
          * signal, or (for a body that is not MMIF) the same message as text. */
-        if (!ok && rc == 0 && r.status == 500 && r.body &&
-            strstr(r.body, "was killed by signal 9"))
+        if (!ok && rc == 0 && r.status == 500 && r.body && strstr(r.body, "was killed by signal 9"))
             atomic_fetch_add(&killed[k], 1);
         else if (ok)
             atomic_fetch_add(&right[k], 1);
         else {
             atomic_fetch_add(&wrong[k], 1);
-            fprintf(stderr, "wrong answer to %s: rc %d status %ld %.200s\n", kd->name, rc,
-                    r.status, r.body ? r.body : r.error);
+            fprintf(stderr, "wrong answer to %s: rc %d status %ld %.200s\n", kd->name, rc, r.status,
+                    r.body ? r.body : r.error);
         }
         clams_ts_response_free(&r);
     }
@@ -154,8 +157,8 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_ALL);
     signal(SIGPIPE, SIG_IGN);
     clams_ts_server_t s;
-    const char *args[] = {"--production", "--workers", "2", "--max-requests", "1", "--queue",
-                          "256", "--timeout", "60", NULL};
+    const char *args[] = {"--production", "--workers", "2", "--max-requests", "1", "--queue", "256",
+                          "--timeout",    "60",        NULL};
     const char *env[] = {"CLAMS_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1",
                          "CLAMS_NVIDIA_SMI=/nonexistent/nvidia-smi", NULL};
     if (clams_ts_server_start(&s, argv[1], args, env, 120) != 0) {
@@ -194,8 +197,8 @@ int main(int argc, char **argv)
            nclients);
     if (with_chaos)
         printf("chaos: %lu workers SIGKILLed, %lu SIGHUPs, %lu bursts of 200 idle "
-               "connections\n", atomic_load(&kills), atomic_load(&hups),
-               atomic_load(&pressures));
+               "connections\n",
+               atomic_load(&kills), atomic_load(&hups), atomic_load(&pressures));
     printf("%-14s %10s %10s %10s %10s\n", "request", "sent", "right", "killed", "wrong");
     for (size_t i = 0; i < NKINDS; i++)
         printf("%-14s %10lu %10lu %10lu %10lu\n", kinds[i].name, atomic_load(&sent[i]),
@@ -218,8 +221,7 @@ int main(int argc, char **argv)
 #else
     bool rss_ok = rss1 - rss0 <= 1024;
 #endif
-    bool ok = tw == 0 && tr + tk == ts && ts > 0 && fd1 <= fd0 && rss_ok && zombies == 0 &&
-              clean;
+    bool ok = tw == 0 && tr + tk == ts && ts > 0 && fd1 <= fd0 && rss_ok && zombies == 0 && clean;
     printf("soak %s\n", ok ? "PASSED" : "FAILED");
     free(mmif);
     return ok ? 0 : 1;

@@ -78,8 +78,7 @@ static void fake_alloc(long long bytes)
     rename(tmp, path);
 }
 
-static int sup_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
-                        const clams_params_t *params)
+static int sup_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *params)
 {
     const char *crash = clams_param_string(params, "crash", "");
     long long ms = clams_param_int(params, "sleep", 0);
@@ -105,10 +104,9 @@ static int sup_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
 
 static const clams_param_spec_t sup_params[] = {
     {"sleep", "Milliseconds to sleep.", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
-    {"crash", "segv, abort or exit: die that way mid-request.", CLAMS_PARAM_STRING, false, "",
-     NULL, NULL},
-    {"alloc", "Fake GPU bytes to hold (fake NVML).", CLAMS_PARAM_INTEGER, false, "0", NULL,
+    {"crash", "segv, abort or exit: die that way mid-request.", CLAMS_PARAM_STRING, false, "", NULL,
      NULL},
+    {"alloc", "Fake GPU bytes to hold (fake NVML).", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
     {0},
 };
 

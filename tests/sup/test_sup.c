@@ -90,8 +90,8 @@ static int get_path(clams_ts_server_t *s, const char *path, clams_ts_response_t 
 static char *view_prop(const char *body, const char *key)
 {
     json_t *root = json_loads(body, 0, NULL);
-    json_t *views = json_object_get(json_object_get(root, "mmif") ? json_object_get(root, "mmif")
-                                                                   : root, "views");
+    json_t *views = json_object_get(
+        json_object_get(root, "mmif") ? json_object_get(root, "mmif") : root, "views");
     json_t *last = json_array_get(views, json_array_size(views) - 1);
     json_t *ann = json_array_get(json_object_get(last, "annotations"), 0);
     json_t *v = json_object_get(json_object_get(ann, "properties"), key);
@@ -257,11 +257,20 @@ static void crash_case(const char *how, const char *expect)
     stop_ok(&s);
 }
 
-START_TEST(crash_segv) { crash_case("segv", "killed by signal 11 (Segmentation fault)"); }
+START_TEST(crash_segv)
+{
+    crash_case("segv", "killed by signal 11 (Segmentation fault)");
+}
 END_TEST
-START_TEST(crash_abort) { crash_case("abort", "killed by signal 6 (Aborted)"); }
+START_TEST(crash_abort)
+{
+    crash_case("abort", "killed by signal 6 (Aborted)");
+}
 END_TEST
-START_TEST(crash_exit) { crash_case("exit", "exited with status 3"); }
+START_TEST(crash_exit)
+{
+    crash_case("exit", "exited with status 3");
+}
 END_TEST
 
 START_TEST(timeout_kill)
@@ -314,14 +323,14 @@ END_TEST
 
 START_TEST(init_always_fails)
 {
-    const char *argv[] = {SUP_APP, "--production", "--host", "127.0.0.1", "--port", "0",
-                          "--workers", "2", NULL};
+    const char *argv[] = {SUP_APP, "--production", "--host", "127.0.0.1", "--port",
+                          "0",     "--workers",    "2",      NULL};
     const char *env[] = {"SUP_INIT_FAIL=always", NULL};
     char *out = NULL, *err = NULL;
     int rc = clams_ts_run(argv, env, NULL, 0, 120, &out, &err);
     ck_assert_msg(rc > 0 && rc < 128, "exit %d; stderr:\n%s", rc, err);
-    ck_assert_msg(strstr(err, "cannot start") && strstr(err, "model file missing"),
-                  "stderr:\n%s", err);
+    ck_assert_msg(strstr(err, "cannot start") && strstr(err, "model file missing"), "stderr:\n%s",
+                  err);
     free(out);
     free(err);
 }
@@ -329,8 +338,8 @@ END_TEST
 
 START_TEST(init_exit_2)
 {
-    const char *argv[] = {SUP_APP, "--production", "--host", "127.0.0.1", "--port", "0",
-                          "--workers", "1", NULL};
+    const char *argv[] = {SUP_APP, "--production", "--host", "127.0.0.1", "--port",
+                          "0",     "--workers",    "1",      NULL};
     const char *env[] = {"SUP_INIT_EXIT=2", NULL};
     char *out = NULL, *err = NULL;
     int rc = clams_ts_run(argv, env, NULL, 0, 120, &out, &err);
@@ -383,8 +392,8 @@ START_TEST(graceful_shutdown)
     int st = clams_ts_server_stop(&s, SIGTERM, 120);
     for (int i = 0; i < 3; i++) {
         call_join(&c[i]);
-        ck_assert_msg(c[i].rc == 0 && c[i].r.status == 200, "request %d: rc %d status %ld %s",
-                      i, c[i].rc, c[i].r.status, c[i].r.error);
+        ck_assert_msg(c[i].rc == 0 && c[i].r.status == 200, "request %d: rc %d status %ld %s", i,
+                      c[i].rc, c[i].r.status, c[i].r.error);
         clams_ts_response_free(&c[i].r);
     }
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
@@ -470,8 +479,10 @@ static void *slow_upload(void *arg)
         return NULL;
     size_t len = strlen(MMIF);
     char hdr[256];
-    int n = snprintf(hdr, sizeof(hdr), "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                     "application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", len);
+    int n = snprintf(hdr, sizeof(hdr),
+                     "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                     len);
     if (write(fd, hdr, (size_t)n) != n)
         return NULL;
     size_t step = len / 20 + 1;
@@ -610,7 +621,8 @@ static void placement(clams_ts_server_t *s, int n, int *on0, int *on1, int *unse
 
 static double workers_total(clams_ts_server_t *s)
 {
-    return metric(s, "clams_workers{state=\"ready\"}") + metric(s, "clams_workers{state=\"busy\"}") +
+    return metric(s, "clams_workers{state=\"ready\"}") +
+           metric(s, "clams_workers{state=\"busy\"}") +
            metric(s, "clams_workers{state=\"spawning\"}");
 }
 
@@ -674,9 +686,15 @@ static void visible_case(const char *cvd, int expect_on0, int expect_on1)
     fake_gpu_cleanup(dir);
 }
 
-START_TEST(gpu_visible_index) { visible_case("1", 0, 1); }
+START_TEST(gpu_visible_index)
+{
+    visible_case("1", 0, 1);
+}
 END_TEST
-START_TEST(gpu_visible_uuid) { visible_case(UUID0, 2, 0); }
+START_TEST(gpu_visible_uuid)
+{
+    visible_case(UUID0, 2, 0);
+}
 END_TEST
 
 START_TEST(gpu_typ_zero)
@@ -699,8 +717,7 @@ START_TEST(gpu_override)
 {
     char *dir = fake_gpu_setup("0 " UUID0 " 16384 NVIDIA Test 16G\n");
     ck_assert_ptr_nonnull(dir);
-    const char *env[] = {"SUP_GPU_MIN=3000", "SUP_GPU_TYP=4000", "CLAMS_GUNICORN_WORKERS=2",
-                         NULL};
+    const char *env[] = {"SUP_GPU_MIN=3000", "SUP_GPU_TYP=4000", "CLAMS_GUNICORN_WORKERS=2", NULL};
     const char *flags[] = {"--max-requests", "0", NULL};
     clams_ts_server_t s;
     start(&s, flags, env);
@@ -738,7 +755,7 @@ START_TEST(vram_soft)
     const char *flags[] = {"--max-requests", "0", "--workers", "1", NULL};
     clams_ts_server_t s;
     start(&s, flags, env);
-    char *a = pid_of_post(&s, "alloc=104857600"); /* 100 MiB: under the 2000 MiB budget */
+    char *a = pid_of_post(&s, "alloc=104857600");  /* 100 MiB: under the 2000 MiB budget */
     char *b = pid_of_post(&s, "alloc=3221225472"); /* 3 GiB: over it, recycled after */
     char *c = pid_of_post(&s, NULL);
     ck_assert_str_eq(a, b);
@@ -760,8 +777,8 @@ START_TEST(vram_hard)
     char *dir = fake_gpu_setup("0 " UUID0 " 16384 NVIDIA Test 16G\n");
     ck_assert_ptr_nonnull(dir);
     const char *env[] = {"SUP_GPU_MIN=1000", "SUP_GPU_TYP=2000", NULL};
-    const char *flags[] = {"--max-requests", "0", "--workers", "1", "--vram-hard-budget",
-                           "1024", NULL};
+    const char *flags[] = {"--max-requests",     "0",    "--workers", "1",
+                           "--vram-hard-budget", "1024", NULL};
     clams_ts_server_t s;
     start(&s, flags, env);
     clams_ts_response_t r;
@@ -793,8 +810,7 @@ START_TEST(standby_cpu)
     for (int i = 0; i < 12; i++) {
         seen[i] = pid_of_post(&s, NULL);
         for (int j = 0; j < i; j++)
-            ck_assert_msg(strcmp(seen[i], seen[j]) != 0, "worker %s served two requests",
-                          seen[i]);
+            ck_assert_msg(strcmp(seen[i], seen[j]) != 0, "worker %s served two requests", seen[i]);
     }
     for (int i = 0; i < 12; i++)
         free(seen[i]);
@@ -855,7 +871,10 @@ static bool overlapped(unsigned long long held_mib)
     return yes;
 }
 
-START_TEST(overlap_gpu_room) { ck_assert_msg(overlapped(0), "no overlap with 16 GiB free"); }
+START_TEST(overlap_gpu_room)
+{
+    ck_assert_msg(overlapped(0), "no overlap with 16 GiB free");
+}
 END_TEST
 START_TEST(overlap_gpu_no_room)
 {
@@ -968,9 +987,15 @@ static void pidns_budgets(bool unshare)
     fake_gpu_cleanup(dir);
 }
 
-START_TEST(pidns_offset_budgets) { pidns_budgets(false); }
+START_TEST(pidns_offset_budgets)
+{
+    pidns_budgets(false);
+}
 END_TEST
-START_TEST(pidns_unshare_budgets) { pidns_budgets(true); }
+START_TEST(pidns_unshare_budgets)
+{
+    pidns_budgets(true);
+}
 END_TEST
 
 /* The hard budget kills a worker known by its host PID, with its 500. */
@@ -1023,9 +1048,11 @@ START_TEST(metrics_format)
     clams_ts_response_t r;
     ck_assert_int_eq(get_path(&s, "/metrics", &r), 0);
     ck_assert_int_eq(r.status, 200);
-    const char *want[] = {"# TYPE clams_workers gauge", "clams_requests_total{status=\"200\"}",
+    const char *want[] = {"# TYPE clams_workers gauge",
+                          "clams_requests_total{status=\"200\"}",
                           "clams_request_duration_seconds_bucket{le=\"+Inf\"}",
-                          "clams_queue_length 0", "clams_worker_recycles_total{reason=\"crash\"} 0",
+                          "clams_queue_length 0",
+                          "clams_worker_recycles_total{reason=\"crash\"} 0",
                           NULL};
     for (int i = 0; want[i]; i++)
         ck_assert_msg(strstr(r.body, want[i]), "missing %s in\n%s", want[i], r.body);
@@ -1043,7 +1070,10 @@ typedef struct {
 
 int main(int argc, char **argv)
 {
-#define C(n) {#n, n}
+#define C(n)  \
+    {         \
+#n, n \
+    }
     const case_t cases[] = {
         C(recycle_default),
         C(recycle_never),
@@ -1083,8 +1113,8 @@ int main(int argc, char **argv)
     };
     /* The PID-namespace cases need unshare(1) with CLONE_NEWPID (root, or a
      * user namespace): where it is refused they are skipped (77), not passed. */
-    if (argc > 1 && (strncmp(argv[1], "pidns_unshare", 13) == 0 ||
-                     strcmp(argv[1], "pidns_unknown") == 0) &&
+    if (argc > 1 &&
+        (strncmp(argv[1], "pidns_unshare", 13) == 0 || strcmp(argv[1], "pidns_unknown") == 0) &&
         system("/usr/bin/unshare --pid --fork --mount-proc true >/dev/null 2>&1") != 0) {
         fprintf(stderr, "%s: unshare --pid is not permitted here: skipped\n", argv[1]);
         return 77;

@@ -120,15 +120,13 @@ int clams_ts_get(const char *base_url, const char *query, clams_ts_response_t *o
 int clams_ts_post(const char *base_url, const char *query, const char *body,
                   clams_ts_response_t *out)
 {
-    return clams_ts_request("POST", base_url, query, NULL, body, body ? strlen(body) : 0, 60,
-                            out);
+    return clams_ts_request("POST", base_url, query, NULL, body, body ? strlen(body) : 0, 60, out);
 }
 
 int clams_ts_put(const char *base_url, const char *query, const char *body,
                  clams_ts_response_t *out)
 {
-    return clams_ts_request("PUT", base_url, query, NULL, body, body ? strlen(body) : 0, 60,
-                            out);
+    return clams_ts_request("PUT", base_url, query, NULL, body, body ? strlen(body) : 0, 60, out);
 }
 
 void clams_ts_response_free(clams_ts_response_t *r)

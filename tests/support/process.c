@@ -198,8 +198,14 @@ static int pump(int in_fd, const char *data, size_t len, int out_fd, int err_fd,
     }
     if (in_fd >= 0)
         close(in_fd);
-    if (out) *out = buf[0]; else free(buf[0]);
-    if (err) *err = buf[1]; else free(buf[1]);
+    if (out)
+        *out = buf[0];
+    else
+        free(buf[0]);
+    if (err)
+        *err = buf[1];
+    else
+        free(buf[1]);
     return timed_out ? -1 : 0;
 }
 

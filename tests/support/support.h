@@ -28,7 +28,7 @@
 /* ---- Processes ------------------------------------------------------------- */
 
 typedef struct clams_ts_server_s {
-    pid_t pid;          /* 0 when not running */
+    pid_t pid; /* 0 when not running */
     int port;
     char base_url[64];  /* "http://127.0.0.1:PORT/" */
     char log_path[256]; /* the child's stdout+stderr, kept for failure reports */
@@ -75,7 +75,7 @@ typedef struct clams_ts_response_s {
     char *worker;       /* X-Clams-Worker, NULL when absent */
     char *body;         /* NUL-terminated */
     size_t body_len;
-    char error[256];    /* libcurl's message when status is 0 */
+    char error[256]; /* libcurl's message when status is 0 */
 } clams_ts_response_t;
 
 /* One request to base_url + "?" + query (query may be NULL or ""), with

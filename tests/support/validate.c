@@ -89,8 +89,8 @@ int clams_ts_validate_json(const char *json, size_t len, const char *schema_path
     close(fd);
     const char *argv[] = {CLAMS_PYTHON, "-c", VALIDATOR, schema_path, tmpl, NULL};
     char *out = NULL, *err = NULL;
-    int rc = access(CLAMS_PYTHON, X_OK) == 0
-                 ? clams_ts_run(argv, NULL, NULL, 0, 120, &out, &err) : -1;
+    int rc =
+        access(CLAMS_PYTHON, X_OK) == 0 ? clams_ts_run(argv, NULL, NULL, 0, 120, &out, &err) : -1;
     unlink(tmpl);
     int result;
     if (rc == 0) {

@@ -13,7 +13,7 @@
 #include "../support/check_run.h"
 
 #define RATE 16000u
-#define AMP (32768.0 * 0.1) /* -20 dBFS */
+#define AMP  (32768.0 * 0.1) /* -20 dBFS */
 
 static tone_plan_t plan;
 
@@ -50,7 +50,7 @@ START_TEST(plan_geometry)
 {
     ck_assert_uint_eq(plan.frame_len, 800);
     ck_assert_double_eq_tol(tone_plan_bin_hz(&plan), 20.0, 1e-12);
-    ck_assert_uint_eq(plan.kmin, 3); /* 60 Hz: first bin at or above 50 Hz */
+    ck_assert_uint_eq(plan.kmin, 3);                    /* 60 Hz: first bin at or above 50 Hz */
     ck_assert_uint_eq(plan.kmin + plan.nbins - 1, 360); /* 7200 Hz = 0.45 * rate */
     tone_plan_t tiny;
     ck_assert_int_eq(tone_plan_init(&tiny, 100), -1);
@@ -143,12 +143,12 @@ START_TEST(tracker_merges_and_filters)
 {
     tone_tracker_t t;
     tone_tracker_init(&t, &plan, 20.0, 2000);
-    push(&t, 10, false, 0);     /* 0-500 ms */
-    push(&t, 30, true, 1000);   /* 500-2000: 1.5 s, too short */
-    push(&t, 2, false, 0);      /* 2000-2100 */
-    push(&t, 40, true, 1000);   /* 2100-4100 */
-    push(&t, 40, true, 1015);   /* drift within tolerance: same tone to 6100 */
-    push(&t, 50, true, 1500);   /* another frequency: 6100-8600 */
+    push(&t, 10, false, 0);   /* 0-500 ms */
+    push(&t, 30, true, 1000); /* 500-2000: 1.5 s, too short */
+    push(&t, 2, false, 0);    /* 2000-2100 */
+    push(&t, 40, true, 1000); /* 2100-4100 */
+    push(&t, 40, true, 1015); /* drift within tolerance: same tone to 6100 */
+    push(&t, 50, true, 1500); /* another frequency: 6100-8600 */
     ck_assert_int_eq(tone_tracker_finish(&t), 0);
     ck_assert_uint_eq(t.count, 2);
     ck_assert_int_eq(t.segments[0].start_ms, 2100);
