@@ -47,10 +47,14 @@ clean:
 PREFIX ?= /usr/local
 DOCS_PYTHON ?= /usr/bin/python3
 
-.PHONY: install docs
+.PHONY: install docs format
 
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The C sources in the house style (.clang-format; devx_format checks it).
+format:
+	sh scripts/format.sh
 
 docs:
 	$(DOCS_PYTHON) scripts/gen-api-docs.py
