@@ -27,17 +27,6 @@ int clams__query_add(clams__query_t *q, const char *key, const char *value)
     return 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes in place; an invalid %-escape is kept literally (as browsers do). */
 static void url_decode(char *s)
 {
@@ -45,8 +34,8 @@ static void url_decode(char *s)
     for (char *r = s; *r; r++) {
         if (*r == '+') {
             *w++ = ' ';
-        } else if (*r == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
-            *w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
+        } else if (*r == '%' && clams__hexval(r[1]) >= 0 && clams__hexval(r[2]) >= 0) {
+            *w++ = (char)(clams__hexval(r[1]) * 16 + clams__hexval(r[2]));
             r += 2;
         } else {
             *w++ = *r;

@@ -47,6 +47,19 @@ char *clams__utf8_sanitize_dup(const char *str);
 /* Whether s[0..n) is valid UTF-8 as JSON takes it (no overlongs, no
  * surrogates, nothing above U+10FFFF); fast on ASCII. */
 bool clams__utf8_valid(const char *s, size_t n);
+
+/* The value of one hexadecimal digit, -1 if c is not one (percent-decoding
+ * in query strings and file URIs). */
+static inline int clams__hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
 /* Why jansson refused to make a string or key of text (json_string,
  * json_object_set_new): CLAMS_EINVAL when text is not valid UTF-8, else
  * CLAMS_ENOMEM (jansson's only other reason). */

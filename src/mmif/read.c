@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "clams/mmif.h"
+#include "common/internal.h"
 
 /* Fills err once (the first error wins) and returns code. */
 static int fail(clams_error_t *err, int code, const char *fmt, ...)
@@ -64,17 +65,6 @@ int clams_location_register(const char *scheme, clams_location_resolver_fn fn, v
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..n) into a new string; NULL on a bad escape, %00 or OOM. */
 static char *percent_decode(const char *s, size_t n, int *bad)
 {
@@ -84,8 +74,8 @@ static char *percent_decode(const char *s, size_t n, int *bad)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
-            int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+            int hi = i + 1 < n ? clams__hexval(s[i + 1]) : -1;
+            int lo = i + 2 < n ? clams__hexval(s[i + 2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
                 free(out);
                 *bad = 1;
