@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # gpu-bundle.sh: builds the examples here (`make build`) and gathers what the
 # GPU machine needs to run scripts/gpu-check.sh into out/gpu-bundle/:
-#   bin/  tone-detector, gpu-alloc (CUDA runtime linked statically)
-#   lib/  every shared library ldd lists outside glibc (libmicrohttpd and its
-#         TLS stack, jansson, libstdc++...), since the GPU machine (Ubuntu
-#         24.04) lacks some and may differ on others; used via LD_LIBRARY_PATH
-#         by the servers only
+#   bin/  tone-detector, gpu-alloc, shot-detector (CUDA runtime linked
+#         statically)
+#   lib.tar.xz  every shared library ldd lists outside glibc (libmicrohttpd
+#         and its TLS stack, jansson, FFmpeg's libav* and their codecs,
+#         libstdc++...), since the GPU machine (Ubuntu 24.04) lacks some and
+#         may differ on others; gpu-check.sh unpacks it and gives it to the
+#         servers only (LD_LIBRARY_PATH). Packed because FFmpeg's dependencies
+#         alone are over 150 MiB.
+#   media/shots.mp4  the video of check (g) (the GPU machine may lack ffmpeg)
 #   MANIFEST  ldd output, sizes and checksums
 # usage: scripts/gpu-bundle.sh [OUT_DIR]   (BUILD=<folder> to build elsewhere)
 # The bundle must stay under 60 MiB (the device tool's carry limit is 64 MiB).
@@ -20,7 +24,8 @@ cd "$ROOT"
 make build BUILD="$BUILD" JOBS="${JOBS:-2}"
 case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
 
-bins=("$B/examples/tone-detector/tone-detector" "$B/examples/gpu-alloc/gpu-alloc")
+bins=("$B/examples/tone-detector/tone-detector" "$B/examples/gpu-alloc/gpu-alloc"
+      "$B/examples/shot-detector/shot-detector")
 for b in "${bins[@]}"; do
     [ -x "$b" ] || { echo "gpu-bundle: $b was not built" >&2; exit 1; }
 done
@@ -31,7 +36,8 @@ if ! grep -q cudaMalloc "${bins[1]}"; then
 fi
 
 rm -rf "$OUT"
-mkdir -p "$OUT/bin" "$OUT/lib"
+mkdir -p "$OUT/bin" "$OUT/lib" "$OUT/media"
+sh "$ROOT/scripts/make-shot-video.sh" "$OUT/media/shots.mp4"
 cp "${bins[@]}" "$OUT/bin/"
 
 # glibc's own libraries are on every Linux host, and newer there (2.39 vs our
@@ -60,12 +66,15 @@ done
 # What the libraries load that ldd did not show: nothing (no plugins); the
 # CUDA driver (libcuda.so.1) is the GPU machine's own and must not be copied.
 echo "== files" >>"$OUT/MANIFEST"
-(cd "$OUT" && find bin lib -type f -exec sha256sum {} + | sort -k2) >>"$OUT/MANIFEST"
+(cd "$OUT" && find bin lib media -type f -exec sha256sum {} + | sort -k2) >>"$OUT/MANIFEST"
+nlibs=$(ls "$OUT/lib" | wc -l)
+XZ_OPT="-6 -T${JOBS:-2}" tar -C "$OUT" -cJf "$OUT/lib.tar.xz" lib
+rm -rf "$OUT/lib"
 size_kib=$(du -sk "$OUT" | cut -f1)
 echo "== total ${size_kib} KiB" >>"$OUT/MANIFEST"
 if [ "$size_kib" -ge $((LIMIT_MIB * 1024)) ]; then
     echo "gpu-bundle: $OUT is ${size_kib} KiB, over ${LIMIT_MIB} MiB" >&2
     exit 1
 fi
-echo "gpu-bundle: $OUT ready ($((size_kib / 1024)) MiB, $(ls "$OUT/lib" | wc -l) libraries)"
+echo "gpu-bundle: $OUT ready ($((size_kib / 1024)) MiB, $nlibs libraries, packed)"
 echo "run there: scripts/gpu-check.sh out/gpu-check-report.txt   (device tool: carry out/gpu-bundle)"

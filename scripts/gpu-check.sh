@@ -10,6 +10,9 @@
 #   (e) tone-detector: device=gpu output identical to device=cpu
 #   (f) the same server inside a PID namespace (unshare --pid --fork
 #       --mount-proc, as in a container): hwFetch peak, binding, soft budget
+#   (g) shot-detector: device=gpu shots identical to device=cpu on a 260-frame
+#       video (scripts/make-shot-video.sh), its hwFetch peak against the
+#       est_gpu_mem_typ it declares
 # usage: scripts/gpu-check.sh [--fake] [REPORT]   (default out/gpu-check-report.txt)
 # Environment: GPU_CHECK_BUNDLE (out/gpu-bundle), GPU_CHECK_BIN_DIR (--fake:
 # build/examples), GPU_CHECK_FAKE_BIN_DIR (--fake: build/fake-gpu),
@@ -50,6 +53,9 @@ if [ $FAKE = 1 ]; then
     fi
     TONE_BIN=$BIN_DIR/tone-detector/tone-detector
     ALLOC_BIN=$BIN_DIR/gpu-alloc/gpu-alloc
+    SHOT_BIN=$BIN_DIR/shot-detector/shot-detector
+    SHOT_VIDEO=$WORK/shots.mp4
+    sh "$ROOT/scripts/make-shot-video.sh" "$SHOT_VIDEO" || rm -f "$SHOT_VIDEO"
     export CLAMS_FAKE_GPU_DIR=$WORK/fake-gpu
     mkdir -p "$CLAMS_FAKE_GPU_DIR/procs"
     rm -f "$CLAMS_FAKE_GPU_DIR"/procs/*
@@ -64,12 +70,23 @@ else
     BUNDLE=${GPU_CHECK_BUNDLE:-$ROOT/out/gpu-bundle}
     TONE_BIN=$BUNDLE/bin/tone-detector
     ALLOC_BIN=$BUNDLE/bin/gpu-alloc
+    SHOT_BIN=$BUNDLE/bin/shot-detector
+    SHOT_VIDEO=$BUNDLE/media/shots.mp4
+    # The libraries travel packed (FFmpeg's dependencies are over 150 MiB
+    # unpacked, the carry limit 64 MiB); python unpacks them, as the host may
+    # lack xz.
+    LIB_DIR=$BUNDLE/lib
+    if [ -f "$BUNDLE/lib.tar.xz" ]; then
+        LIB_DIR=$WORK/lib
+        $PY -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" \
+            "$BUNDLE/lib.tar.xz" "$WORK" || { say "FAIL setup: cannot unpack lib.tar.xz"; exit 1; }
+    fi
     # Only the servers get the bundled libraries: curl, python and nvidia-smi
     # keep the host's own (older copies could break them).
-    SERVER_LD=$BUNDLE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    SERVER_LD=$LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     say "gpu-check: REAL mode (bundle $BUNDLE)"
 fi
-for b in "$TONE_BIN" "$ALLOC_BIN"; do
+for b in "$TONE_BIN" "$ALLOC_BIN" "$SHOT_BIN"; do
     [ -x "$b" ] || { say "FAIL setup: $b missing"; exit 1; }
 done
 command -v nvidia-smi >/dev/null || { say "FAIL setup: no nvidia-smi on PATH"; exit 1; }
@@ -419,6 +436,64 @@ soft budget: leak by $p2, next $p3; statuses $s1 $s2 $s3"
     fi
 }
 
+# ---- (g) shot detector: GPU and CPU agree, peak against the estimate -----------------
+check_shots() {
+    local name="(g) shot detector"
+    [ -f "$SHOT_VIDEO" ] || { result FAIL "$name" "no test video ($SHOT_VIDEO)"; return; }
+    cat >"$WORK/shots.mmif" <<EOF
+{"metadata": {"mmif": "http://mmif.clams.ai/1.1.0"},
+ "documents": [{"@type": "http://mmif.clams.ai/vocabulary/VideoDocument/v1",
+   "properties": {"id": "v1", "mime": "video/mp4", "location": "file://$SHOT_VIDEO"}}],
+ "views": []}
+EOF
+    start_server shots "$SHOT_BIN" --workers 1 --max-requests 0 --vram-soft-budget 0 ||
+        { result FAIL "$name" "server did not start"; return; }
+    local typ
+    typ=$(curl -s -m 10 "http://127.0.0.1:$PORT/" |
+        $PY -c "import json,sys; print(json.load(sys.stdin).get('est_gpu_mem_typ'))" 2>/dev/null)
+    post "device=cpu" "$WORK/shots.mmif" shots_cpu; local sc=$STATUS
+    cp "$BODY" "$WORK/shots_cpu.keep"
+    post "device=gpu&hwFetch=true" "$WORK/shots.mmif" shots_gpu; local sg=$STATUS
+    stop_server
+    local ann='[a["properties"] for v in d["views"] for a in v.get("annotations", [])]'
+    local tfs='[(a["properties"]["start"], a["properties"]["end"]) for v in d["views"]
+                for a in v.get("annotations", []) if a["@type"].endswith("/TimeFrame/v6")]'
+    local cpu gpu gerr peak shots nshots
+    cpu=$(json "$ann" "$WORK/shots_cpu.keep")
+    gpu=$(json "$ann" "$BODY")
+    shots=$(json "$tfs" "$WORK/shots_cpu.keep")
+    nshots=$(json "len($tfs)" "$WORK/shots_cpu.keep")
+    gerr=$(json "[v['metadata']['error']['message'] for v in d['views'] if 'error' in v['metadata']]" "$BODY")
+    peak=$(json "$(hw gpus "x['peakUsedBytes']")[0]" "$BODY")
+    say "  cpu shots (start, end in ms): $shots"
+    if [ $FAKE = 1 ]; then
+        # No CUDA driver here: the GPU path must refuse clearly, the CPU one work.
+        if [ "$sc" = 200 ] && [ "$nshots" = 4 ] && [ "$sg" = 500 ] &&
+            grep -q 'no GPU is usable' <<<"$gerr"; then
+            result PASS "$name (fake: cpu only)" "cpu $nshots shots; gpu refused: $gerr"
+        else
+            result FAIL "$name (fake: cpu only)" "cpu status $sc ($nshots shots), gpu \
+status $sg: $gerr"
+        fi
+        return
+    fi
+    if [ "$sc" = 200 ] && [ "$sg" = 200 ] && [ "$nshots" = 4 ] && [ "$cpu" = "$gpu" ]; then
+        result PASS "$name gpu == cpu" "$nshots shots, identical annotations"
+    else
+        result FAIL "$name gpu == cpu" "statuses cpu $sc gpu $sg, cpu $nshots shots, \
+identical: $([ "$cpu" = "$gpu" ] && echo yes || echo no); gpu error: $gerr"
+    fi
+    # est_gpu_mem_typ was written without a GPU: the measured peak must not
+    # pass it, and the figures say what to correct it to.
+    local figs="hwFetch peak ${peak:-none} B, declared est_gpu_mem_typ ${typ:-none} MiB"
+    if [[ "$peak" =~ ^[0-9]+$ ]] && [[ "$typ" =~ ^[0-9]+$ ]] && [ "$peak" -gt 0 ] &&
+        [ "$peak" -le $((typ * MIB)) ]; then
+        result PASS "$name peak within est_gpu_mem_typ" "$figs ($((peak / MIB)) MiB)"
+    else
+        result FAIL "$name peak within est_gpu_mem_typ" "$figs"
+    fi
+}
+
 check_pool
 check_hwfetch
 check_recycle
@@ -426,5 +501,6 @@ check_soft
 check_hard
 check_tone
 check_pidns
+check_shots
 say "gpu-check: $FAILS check(s) failed; report in $REPORT; logs in $WORK"
 [ $FAILS = 0 ]
