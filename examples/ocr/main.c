@@ -562,6 +562,15 @@ static int on_frame(long long frame, const clams_image_t *img, void *data)
     return rc;
 }
 
+/* A TimeFrame of the request that names a missing TimePoint or is malformed
+ * is the request's fault (400); anything else (memory) is ours (500). */
+static int fail_sampling(clams_annotate_ctx_t *ctx, const clams_error_t *err)
+{
+    const char *why = err->text[0] ? err->text : "out of memory";
+    if (err->code == CLAMS_ENOTFOUND || err->code == CLAMS_EINVAL)
+        return clams_annotate_reject(ctx, "%s", why);
+    return clams_annotate_fail(ctx, "%s", why);
+}
 static int ocr_video(out_t *o, const clams_mmif_t *mmif, json_t *doc, const clams_params_t *params)
 {
     clams_annotate_ctx_t *ctx = o->ctx;
@@ -587,13 +596,13 @@ static int ocr_video(out_t *o, const clams_mmif_t *mmif, json_t *doc, const clam
         goto done;
     }
     if (clams_tf_sample(mmif, vid, mode, info->fps, NULL, count_tf, &ws, &err) != 0) {
-        rc = clams_annotate_fail(ctx, "%s", err.text);
+        rc = fail_sampling(ctx, &err);
         goto done;
     }
     if (ws.timeframes > 0) {
         ws.timeframes = 0;
         if (clams_tf_sample(mmif, vid, mode, info->fps, labels, collect_tf, &ws, &err) != 0) {
-            rc = clams_annotate_fail(ctx, "%s", err.text[0] ? err.text : "out of memory");
+            rc = fail_sampling(ctx, &err);
             goto done;
         }
         if (ws.timeframes == 0)

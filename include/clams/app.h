@@ -169,6 +169,20 @@ CLAMS_API int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file
 #define clams_annotate_fail(ctx, ...) \
     clams_annotate_fail_at((ctx), __FILE__, __LINE__, __func__, __VA_ARGS__)
 
+/* Like clams_annotate_fail, for a request that is itself at fault: the MMIF
+ * it sent names something that is not there or is malformed (a TimeFrame
+ * whose representative TimePoint is missing, an annotation without a
+ * required property). The error view is answered with status 400 instead of
+ * 500 (file mode exits 1 either way). Failures of the app, the machine or a
+ * media file stay clams_annotate_fail: 500. Reading helpers report the
+ * request's faults as CLAMS_ENOTFOUND and CLAMS_EINVAL. The first call of
+ * either function wins. Always returns CLAMS_EAPP. */
+CLAMS_API int clams_annotate_reject_at(clams_annotate_ctx_t *ctx, const char *file, int line,
+                                       const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+#define clams_annotate_reject(ctx, ...) \
+    clams_annotate_reject_at((ctx), __FILE__, __LINE__, __func__, __VA_ARGS__)
+
 /* Adds a warning: it ends up in the warnings view of this request. */
 CLAMS_API int clams_annotate_warn(clams_annotate_ctx_t *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

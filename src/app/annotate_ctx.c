@@ -58,19 +58,37 @@ static char *make_trace(const char *file, int line, const char *func)
     return out;
 }
 
-int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file, int line, const char *func,
-                           const char *fmt, ...)
+static int record_failure(clams_annotate_ctx_t *ctx, int status, const char *file, int line,
+                          const char *func, const char *fmt, va_list ap)
 {
     if (!ctx || ctx->failed)
         return CLAMS_EAPP;
     ctx->failed = true;
-    va_list ap;
-    va_start(ap, fmt);
+    ctx->fail_status = status;
     if (vasprintf(&ctx->fail_message, fmt, ap) < 0)
         ctx->fail_message = NULL;
-    va_end(ap);
     ctx->fail_trace = make_trace(file, line, func);
     return CLAMS_EAPP;
+}
+
+int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file, int line, const char *func,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = record_failure(ctx, 500, file, line, func, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int clams_annotate_reject_at(clams_annotate_ctx_t *ctx, const char *file, int line,
+                             const char *func, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = record_failure(ctx, 400, file, line, func, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int clams_annotate_warn(clams_annotate_ctx_t *ctx, const char *fmt, ...)

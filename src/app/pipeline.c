@@ -264,13 +264,13 @@ static void ctx_free(clams_annotate_ctx_t *ctx)
 /* The app failed: its partial output is dropped and the input re-read, so
  * the error lands in a new view of the original document. */
 static int app_failure(const clams__app_rt_t *rt, const clams__query_t *q, const char *body,
-                       size_t len, input_t *in, const char *message, const char *trace,
+                       size_t len, input_t *in, int status, const char *message, const char *trace,
                        clams__response_t *out)
 {
     input_free(in);
     if (load_input(body, len, q, in) != 0)
         return text_response(out, 500, "", message);
-    int rc = error_view_response(rt, in, 500, message, trace, out);
+    int rc = error_view_response(rt, in, status, message, trace, out);
     input_free(in);
     return rc;
 }
@@ -373,7 +373,9 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
     char msg[CLAMS_ERROR_TEXT_LEN + CLAMS_ERROR_PATH_LEN + 128];
     int rc = run_app(&ctx, &in, hw, timing, msg, sizeof(msg));
     if (rc != 0) {
-        rc = app_failure(rt, q, body, len, &in, msg, ctx.fail_trace, out);
+        /* Only a failure annotate chose to call the request's is a 400. */
+        int status = ctx.failed && ctx.fail_status == 400 ? 400 : 500;
+        rc = app_failure(rt, q, body, len, &in, status, msg, ctx.fail_trace, out);
         out->gpu_peak = ctx.gpu_peak;
         ctx_free(&ctx);
         return rc;

@@ -4,6 +4,7 @@
  * raise_error fails). Environment switches for the extra cases:
  *   EXAMPLE_APP_WARN=1      annotate adds a warning
  *   EXAMPLE_APP_BAD_VIEW=1  annotate writes a schema-invalid view
+ *   EXAMPLE_APP_REJECT=1    annotate rejects the request (400), then fails (ignored)
  *   EXAMPLE_APP_VARIANT=dup | gpu | tags   a broken or extended declaration */
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,10 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
 {
     if (clams_param_bool(p, "raise_error", false))
         return clams_annotate_fail(ctx, "boom");
+    if (getenv("EXAMPLE_APP_REJECT")) {
+        clams_annotate_reject(ctx, "TimeFrame tf_1: TimePoint tp_99 not found");
+        return clams_annotate_fail(ctx, "second failure: the first call wins");
+    }
     clams_view_t *v = clams_annotate_new_view(ctx, mmif);
     if (!v)
         return clams_annotate_fail(ctx, "no view");

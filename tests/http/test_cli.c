@@ -334,6 +334,20 @@ START_TEST(test_warning_from_annotate)
 }
 END_TEST
 
+START_TEST(test_reject_is_400)
+{
+    json_t *d = serve_and_post((const char *[]){"EXAMPLE_APP_REJECT=1", NULL}, NULL, 400);
+    json_t *views = json_object_get(d, "views");
+    ck_assert_int_eq((int)json_array_size(views), 1);
+    json_t *err = json_object_get(json_object_get(json_array_get(views, 0), "metadata"), "error");
+    ck_assert_str_eq(json_string_value(json_object_get(err, "message")),
+                     "TimeFrame tf_1: TimePoint tp_99 not found");
+    const char *trace = json_string_value(json_object_get(err, "stackTrace"));
+    ck_assert_msg(trace && strstr(trace, "example_app.c"), "trace: %s", trace);
+    json_decref(d);
+}
+END_TEST
+
 START_TEST(test_invalid_output_is_500)
 {
     json_t *d = serve_and_post((const char *[]){"EXAMPLE_APP_BAD_VIEW=1", NULL}, NULL, 500);
@@ -371,6 +385,7 @@ int main(void)
     tcase_add_test(tc, test_warning_from_annotate);
     tcase_add_test(tc, test_file_mode_parameter_flags);
     tcase_add_test(tc, test_help_lists_parameters);
+    tcase_add_test(tc, test_reject_is_400);
     tcase_add_test(tc, test_invalid_output_is_500);
     tcase_add_test(tc, test_app_tags_signed);
     suite_add_tcase(s, tc);

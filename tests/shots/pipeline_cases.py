@@ -460,7 +460,7 @@ def bad_input_cases():
                            "properties": {"id": "t1", "text": {"@value": "hello"}}}])
     return [
         # (name, app, mmif, query, expected status, check on the MMIF)
-        ("missing TimePoint", OCR, missing, "?tfLabel=shot", 500,
+        ("missing TimePoint", OCR, missing, "?tfLabel=shot", 400,
          lambda d: "tp_99" in (error_of(d) or "")),
         ("unreadable video (shots)", SHOTS, unreadable, "", 500,
          lambda d: "bad1" in (error_of(d) or "") and "not a media file" in (error_of(d) or "")),
