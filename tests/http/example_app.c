@@ -23,28 +23,19 @@ static const char *const labels_def[] = {"PERSON", NULL};
 static const char *const map_def[] = {"B:bars", NULL};
 static const char *const modes[] = {"fast", "slow", NULL};
 
-#define BASE_PARAMS                                                                              \
-    {.name = "raise_error",                                                                      \
-     .description = "force raise a ValueError",                                                  \
-     .type = CLAMS_PARAM_BOOLEAN,                                                                \
-     .default_value = "false"},                                                                  \
-        {.name = "labels",                                                                       \
-         .description = "multivalued string",                                                    \
-         .type = CLAMS_PARAM_STRING,                                                             \
-         .multivalued = true,                                                                    \
-         .default_values = labels_def},                                                          \
-        {.name = "labelMap",                                                                     \
-         .description = "map",                                                                   \
-         .type = CLAMS_PARAM_MAP,                                                                \
-         .default_values = map_def},                                                             \
-        {.name = "mode",                                                                         \
-         .description = "choice",                                                                \
-         .type = CLAMS_PARAM_STRING,                                                             \
-         .default_value = "fast",                                                                \
-         .choices = modes},                                                                      \
-    {                                                                                            \
-        .name = "count", .description = "int", .type = CLAMS_PARAM_INTEGER, .default_value = "3" \
-    }
+/* clang-format lays a braced list inside a macro out badly: kept by hand. */
+// clang-format off
+#define BASE_PARAMS                                                                             \
+    {.name = "raise_error", .description = "force raise a ValueError",                          \
+     .type = CLAMS_PARAM_BOOLEAN, .default_value = "false"},                                    \
+    {.name = "labels", .description = "multivalued string", .type = CLAMS_PARAM_STRING,         \
+     .multivalued = true, .default_values = labels_def},                                        \
+    {.name = "labelMap", .description = "map", .type = CLAMS_PARAM_MAP,                         \
+     .default_values = map_def},                                                                \
+    {.name = "mode", .description = "choice", .type = CLAMS_PARAM_STRING,                       \
+     .default_value = "fast", .choices = modes},                                                \
+    {.name = "count", .description = "int", .type = CLAMS_PARAM_INTEGER, .default_value = "3"}
+// clang-format on
 
 static const clams_param_spec_t params[] = {BASE_PARAMS, {0}};
 static const clams_param_spec_t dup_params[] = {
