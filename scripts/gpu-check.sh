@@ -357,6 +357,32 @@ after ~${took} s, error: ${msg:-none}; next request: status $s3 (pid $p3)"
     fi
 }
 
+# gpu_vs_cpu NAME WANT WHAT: the verdict on a device=cpu / device=gpu pair, from
+# the caller's sc, sg (statuses), n (what the CPU found), cpu, gpu (their
+# annotations) and gerr (the GPU's error). In fake mode there is no CUDA
+# driver: the CPU path must find WANT WHAT and the GPU path be refused
+# clearly; returns 1 there (nothing more to check). Real mode: both 200, WANT
+# found, identical annotations; returns 0.
+gpu_vs_cpu() {
+    local name=$1 want=$2 what=$3
+    if [ $FAKE = 1 ]; then
+        if [ "$sc" = 200 ] && [ "$n" = "$want" ] && [ "$sg" = 500 ] &&
+            grep -q 'no GPU is usable' <<<"$gerr"; then
+            result PASS "$name (fake: cpu only)" "cpu $n $what; gpu refused: $gerr"
+        else
+            result FAIL "$name (fake: cpu only)" "cpu status $sc ($n $what), gpu status $sg: $gerr"
+        fi
+        return 1
+    fi
+    if [ "$sc" = 200 ] && [ "$sg" = 200 ] && [ "$n" = "$want" ] && [ "$cpu" = "$gpu" ]; then
+        result PASS "$name gpu == cpu" "$n $what, identical annotations"
+    else
+        result FAIL "$name gpu == cpu" "statuses cpu $sc gpu $sg, cpu $n $what, identical: \
+$([ "$cpu" = "$gpu" ] && echo yes || echo no); gpu error: $gerr"
+    fi
+    return 0
+}
+
 # ---- (e) tone detector: GPU and CPU agree ---------------------------------------------
 check_tone() {
     local wav=$WORK/tones.wav
@@ -389,26 +415,10 @@ EOF
     peak=$(json "$(hw gpus "(x['peakUsedBytes'], x['peakMethod'])")[:1]" "$BODY")
     say "  cpu: $cpu"
     say "  gpu: ${gpu} ${gerr}"
-    local ntf
-    ntf=$(json "len($ann)" "$WORK/tone_cpu.keep")
-    if [ $FAKE = 1 ]; then
-        # No CUDA driver here: the GPU path must refuse clearly, the CPU one work.
-        if [ "$sc" = 200 ] && [ "$ntf" = 3 ] && [ "$sg" = 500 ] &&
-            grep -q 'no GPU is usable' <<<"$gerr"; then
-            result PASS "(e) tone detector (fake: cpu only)" "cpu $ntf tones; gpu refused: $gerr"
-        else
-            result FAIL "(e) tone detector (fake: cpu only)" "cpu status $sc ($ntf tones), gpu \
-status $sg: $gerr"
-        fi
-        return
-    fi
+    local n
+    n=$(json "len($ann)" "$WORK/tone_cpu.keep")
+    gpu_vs_cpu "(e) tone detector" 3 tones || return
     say "  tone-detector hwFetch (bytes, method): $peak"
-    if [ "$sc" = 200 ] && [ "$sg" = 200 ] && [ "$ntf" = 3 ] && [ "$cpu" = "$gpu" ]; then
-        result PASS "(e) tone detector gpu == cpu" "$ntf TimeFrames, identical"
-    else
-        result FAIL "(e) tone detector gpu == cpu" "statuses cpu $sc gpu $sg, cpu $ntf tones, \
-identical: $([ "$cpu" = "$gpu" ] && echo yes || echo no)"
-    fi
 }
 
 # ---- (f) inside a PID namespace -------------------------------------------------------
@@ -458,31 +468,15 @@ EOF
     local ann='[a["properties"] for v in d["views"] for a in v.get("annotations", [])]'
     local tfs='[(a["properties"]["start"], a["properties"]["end"]) for v in d["views"]
                 for a in v.get("annotations", []) if a["@type"].endswith("/TimeFrame/v6")]'
-    local cpu gpu gerr peak shots nshots
+    local cpu gpu gerr peak shots n
     cpu=$(json "$ann" "$WORK/shots_cpu.keep")
     gpu=$(json "$ann" "$BODY")
     shots=$(json "$tfs" "$WORK/shots_cpu.keep")
-    nshots=$(json "len($tfs)" "$WORK/shots_cpu.keep")
+    n=$(json "len($tfs)" "$WORK/shots_cpu.keep")
     gerr=$(json "[v['metadata']['error']['message'] for v in d['views'] if 'error' in v['metadata']]" "$BODY")
     peak=$(json "$(hw gpus "x['peakUsedBytes']")[0]" "$BODY")
     say "  cpu shots (start, end in ms): $shots"
-    if [ $FAKE = 1 ]; then
-        # No CUDA driver here: the GPU path must refuse clearly, the CPU one work.
-        if [ "$sc" = 200 ] && [ "$nshots" = 4 ] && [ "$sg" = 500 ] &&
-            grep -q 'no GPU is usable' <<<"$gerr"; then
-            result PASS "$name (fake: cpu only)" "cpu $nshots shots; gpu refused: $gerr"
-        else
-            result FAIL "$name (fake: cpu only)" "cpu status $sc ($nshots shots), gpu \
-status $sg: $gerr"
-        fi
-        return
-    fi
-    if [ "$sc" = 200 ] && [ "$sg" = 200 ] && [ "$nshots" = 4 ] && [ "$cpu" = "$gpu" ]; then
-        result PASS "$name gpu == cpu" "$nshots shots, identical annotations"
-    else
-        result FAIL "$name gpu == cpu" "statuses cpu $sc gpu $sg, cpu $nshots shots, \
-identical: $([ "$cpu" = "$gpu" ] && echo yes || echo no); gpu error: $gerr"
-    fi
+    gpu_vs_cpu "$name" 4 shots || return
     # est_gpu_mem_typ was written without a GPU: the measured peak must not
     # pass it, and the figures say what to correct it to.
     local figs="hwFetch peak ${peak:-none} B, declared est_gpu_mem_typ ${typ:-none} MiB"

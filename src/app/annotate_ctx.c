@@ -61,9 +61,8 @@ static char *make_trace(const char *file, int line, const char *func)
 static int record_failure(clams_annotate_ctx_t *ctx, int status, const char *file, int line,
                           const char *func, const char *fmt, va_list ap)
 {
-    if (!ctx || ctx->failed)
+    if (!ctx || ctx->fail_status)
         return CLAMS_EAPP;
-    ctx->failed = true;
     ctx->fail_status = status;
     if (vasprintf(&ctx->fail_message, fmt, ap) < 0)
         ctx->fail_message = NULL;

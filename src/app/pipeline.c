@@ -291,7 +291,7 @@ static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
     long long elapsed = now_usec() - t0;
     json_t *hardware = clams__hwprof_end(ctx->prof, &ctx->gpu_peak);
     ctx->prof = NULL;
-    if (rc != 0 || ctx->failed) {
+    if (rc != 0 || ctx->fail_status) {
         json_decref(hardware);
         snprintf(msg, size, "%s",
                  ctx->fail_message ? ctx->fail_message
@@ -374,7 +374,7 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
     int rc = run_app(&ctx, &in, hw, timing, msg, sizeof(msg));
     if (rc != 0) {
         /* Only a failure annotate chose to call the request's is a 400. */
-        int status = ctx.failed && ctx.fail_status == 400 ? 400 : 500;
+        int status = ctx.fail_status == 400 ? 400 : 500;
         rc = app_failure(rt, q, body, len, &in, status, msg, ctx.fail_trace, out);
         out->gpu_peak = ctx.gpu_peak;
         ctx_free(&ctx);

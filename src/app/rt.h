@@ -27,8 +27,7 @@ struct clams_annotate_ctx_s {
     json_t *raw_params; /* `parameters` (NULL when nothing was passed) */
     json_t *config;     /* appConfiguration */
     json_t *warnings;   /* array of strings */
-    bool failed;
-    int fail_status; /* 500, or 400 from clams_annotate_reject */
+    int fail_status;    /* 0 until annotate fails; then 500, or 400 (clams_annotate_reject) */
     char *fail_message;
     char *fail_trace;
     clams__hwprof_t *prof;

@@ -126,6 +126,20 @@ static int tp_frame(walk_t *w, const clams_view_t *view, const char *tfid, const
     return 0;
 }
 
+/* int() of a TimeFrame's start and end converted to frames. */
+static int tf_frames(walk_t *w, const clams_view_t *view, const json_t *tf, long long *a,
+                     long long *b)
+{
+    double s, e;
+    clams_error_t mine = {0};
+    int rc = clams_annotation_time(w->mmif, view, tf, "frames", w->fps, &s, &e, &mine);
+    if (rc)
+        return cm_fail(w->err, rc, "%s", mine.text);
+    *a = (long long)trunc(s);
+    *b = (long long)trunc(e);
+    return 0;
+}
+
 static bool label_ok(const walk_t *w, const char *label)
 {
     if (!w->labels || !w->labels[0])
@@ -203,12 +217,9 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         } else if (timeless) {
             skipped = "no representatives, and no start/end or targets to take a midpoint of";
         } else {
-            double s, e;
-            clams_error_t mine = {0};
-            rc = clams_annotation_time(w->mmif, view, tf, "frames", w->fps, &s, &e, &mine);
-            if (rc)
-                return cm_fail(w->err, rc, "%s", mine.text);
-            long long a = (long long)trunc(s), b = (long long)trunc(e);
+            long long a, b;
+            if ((rc = tf_frames(w, view, tf, &a, &b)) != 0)
+                return rc;
             long long sum = a + b;
             /* Python's // floors. */
             long long mid = sum >= 0 ? sum / 2 : -((-sum + 1) / 2);
@@ -231,12 +242,9 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         } else if (timeless) {
             skipped = "no targets and no start/end";
         } else {
-            double s, e;
-            clams_error_t mine = {0};
-            rc = clams_annotation_time(w->mmif, view, tf, "frames", w->fps, &s, &e, &mine);
-            if (rc)
-                return cm_fail(w->err, rc, "%s", mine.text);
-            long long a = (long long)trunc(s), b = (long long)trunc(e);
+            long long a, b;
+            if ((rc = tf_frames(w, view, tf, &a, &b)) != 0)
+                return rc;
             if (b - a > 100000000LL)
                 return cm_fail(w->err, CLAMS_ETOOBIG, "TimeFrame %s spans %lld frames", idbuf,
                                b - a);
