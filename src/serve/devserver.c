@@ -86,36 +86,25 @@ static bool must_wait(dev_server_t *dev, struct MHD_Connection *c)
     return wait;
 }
 
-/* GET or HEAD of /healthz and /readyz: the development server is ready as
- * soon as it listens (worker_init ran before). Other methods get the 405 the
- * production server gives on its service paths. */
+/* /healthz and /readyz: the development server is live and ready as soon as
+ * it listens (worker_init ran before). */
 static enum MHD_Result service_path(struct MHD_Connection *c, clams__http_req_t *req,
                                     const char *url, const char *method)
 {
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-        static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD", NULL};
-        static const char *const allow_close[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD",
-                                                  MHD_HTTP_HEADER_CONNECTION, "close", NULL};
-        return clams__http_queue_message(c, req, 405,
-                                         "Method not allowed: this path accepts "
-                                         "GET and HEAD.",
-                                         clams__http_has_body(c) ? allow_close : allow);
-    }
-    static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
-    const char *text = strcmp(url, "/healthz") == 0 ? "ok\n" : "ready\n";
-    clams__response_t r = {.status = 200,
-                           .content_type = "text/plain; charset=utf-8",
-                           .body = strdup(text),
-                           .len = strlen(text)};
-    if (!r.body)
+    static const clams__http_health_t health = {NULL, NULL};
+    clams__response_t r;
+    bool allow_get;
+    if (clams__http_service_answer(url, method, &health, &r, &allow_get) != 0)
         return MHD_NO;
-    clams__http_answered(req, 200, r.len);
-    return clams__http_queue(c, &r, clams__http_has_body(c) ? close_hdr : NULL);
-}
-
-static bool is_service_path(const char *url)
-{
-    return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0;
+    /* Answered without reading a body: the connection ends after it. */
+    static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD", NULL};
+    static const char *const allow_close[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD",
+                                              MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+    static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+    bool body = clams__http_has_body(c);
+    clams__http_answered(req, r.status, r.len);
+    return clams__http_queue(c, &r,
+                             allow_get ? (body ? allow_close : allow) : (body ? close_hdr : NULL));
 }
 
 static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -125,7 +114,7 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
     dev_server_t *dev = cls;
     clams__http_req_t *req;
     enum MHD_Result ret;
-    if (!*con_cls && is_service_path(url)) {
+    if (!*con_cls && clams__http_service_path(url)) {
         req = calloc(1, sizeof(*req));
         if (!req)
             return MHD_NO;
