@@ -40,6 +40,10 @@ int clams__log_level(void);
  * not 0, appends ": strerror(errnum)". */
 void clams__log(int level, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The length of the valid UTF-8 sequence at s (strict: no overlong forms,
+ * no surrogates, nothing above U+10FFFF; at most `avail` bytes read), or 0
+ * when there is none. The one UTF-8 decoder of libclams. */
+size_t clams__utf8_seq(const unsigned char *s, size_t avail);
 /* A copy of str (NUL-terminated) in which every byte that does not start a
  * valid UTF-8 sequence is replaced by U+FFFD. NULL on allocation failure.
  * Ownership: new (free()). */

@@ -183,35 +183,6 @@ int clams_document_path(const json_t *doc, char **path, clams_error_t *err)
 
 /* ---- Text ------------------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned min;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, min = 0x10000;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    unsigned cp = c & (0x3F >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 static int read_whole(const char *path, char **buf, size_t *len, int *eno)
 {
     FILE *fp = fopen(path, "rb");
@@ -282,7 +253,7 @@ int clams_text_document_text(const json_t *doc, char **text, size_t *len, clams_
         size_t k = 0;
         int line = 1, col = 1;
         for (size_t i = 0; i < n;) {
-            size_t l = utf8_seq((const unsigned char *)buf + i, n - i);
+            size_t l = clams__utf8_seq((const unsigned char *)buf + i, n - i);
             if (l == 0) {
                 if (err && err->code == 0) {
                     err->position = (long)i;
@@ -671,7 +642,7 @@ size_t clams_utf8_cp_offset(const char *text, size_t len, size_t byte_offset)
         byte_offset = len;
     size_t cps = 0;
     for (size_t i = 0; i < byte_offset;) {
-        size_t l = utf8_seq((const unsigned char *)text + i, len - i);
+        size_t l = clams__utf8_seq((const unsigned char *)text + i, len - i);
         i += l ? l : 1;
         cps++;
     }
@@ -684,7 +655,7 @@ size_t clams_utf8_byte_offset(const char *text, size_t len, size_t cp_offset)
         return 0;
     size_t i = 0;
     for (size_t cps = 0; i < len && cps < cp_offset; cps++) {
-        size_t l = utf8_seq((const unsigned char *)text + i, len - i);
+        size_t l = clams__utf8_seq((const unsigned char *)text + i, len - i);
         i += l ? l : 1;
     }
     return i > len ? len : i;
