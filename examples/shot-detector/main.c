@@ -131,7 +131,8 @@ static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *d
                                     json_pack("{s:s, s:s, s:[s]}", "timeUnit", unit, "document",
                                               doc_id, "labelset", "shot")) != 0 ||
         clams_view_add_contains_new(
-            view, CLAMS_MMIF11_TIMEPOINT, json_pack("{s:s, s:s}", "timeUnit", unit, "document", doc_id)) != 0 ||
+            view, CLAMS_MMIF11_TIMEPOINT,
+            json_pack("{s:s, s:s}", "timeUnit", unit, "document", doc_id)) != 0 ||
         clams_video_add_properties(view, v) != 0)
         return clams_annotate_fail(ctx, "out of memory filling the view");
     long long total = clams_video_info(v)->frame_count;
@@ -284,8 +285,8 @@ static int shot_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
     if (!(o.threshold > 0) || o.threshold > 255 || o.min_len < 0)
         return clams_annotate_fail(ctx, "threshold must be in (0, 255] and minShotLength "
                                         "must not be negative");
-    if (clams_device_choose(ctx, &gpu, clams_param_string(params, "device", "auto"),
-                            &o.use_gpu) != 0)
+    const char *device = clams_param_string(params, "device", "auto");
+    if (clams_device_choose(ctx, &gpu, device, &o.use_gpu) != 0)
         return CLAMS_EAPP;
     walk_t w = {.ctx = ctx, .mmif = mmif, .o = &o};
     int rc = clams_mmif_foreach_document(mmif, NULL, 0, on_document, &w);
@@ -330,8 +331,7 @@ static const clams_io_spec_t shot_output[] = {
                     "representatives (the TimePoint of its middle frame).",
      .properties = tf_props},
     {.type = CLAMS_MMIF11_TIMEPOINT, .description = "The middle frame of each shot."},
-    {.type = CLAMS_MMIF11_ANNOTATION,
-     .description = "The video's fps, frameCount and duration."},
+    {.type = CLAMS_MMIF11_ANNOTATION, .description = "The video's fps, frameCount and duration."},
     {0},
 };
 

@@ -197,8 +197,8 @@ static int tone_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
     };
     if (o.min_duration < 0 || !(o.tolerance >= 0))
         return clams_annotate_fail(ctx, "minDuration and tolerance must not be negative");
-    if (clams_device_choose(ctx, &gpu, clams_param_string(params, "device", "auto"),
-                            &o.use_gpu) != 0)
+    const char *device = clams_param_string(params, "device", "auto");
+    if (clams_device_choose(ctx, &gpu, device, &o.use_gpu) != 0)
         return CLAMS_EAPP;
     walk_t w = {.ctx = ctx, .mmif = mmif, .o = &o};
     int rc = clams_mmif_foreach_document(mmif, NULL, 0, on_document, &w);

@@ -17,8 +17,8 @@
  *         .worker_fini = clams_device_worker_fini, ...
  *     and in annotate:
  *     bool use_gpu;
- *     if (clams_device_choose(ctx, &gpu, clams_param_string(params, "device", "auto"),
- *                             &use_gpu) != 0)
+ *     const char *device = clams_param_string(params, "device", "auto");
+ *     if (clams_device_choose(ctx, &gpu, device, &use_gpu) != 0)
  *         return CLAMS_EAPP;
  *
  * CMake's find_package(clams) gives clams_add_cuda_objects to build the .cu
@@ -56,19 +56,22 @@ typedef struct clams_device_s {
     char why[256];                   /* why the GPU is not usable */
 } clams_device_t;
 
+/* The macros keep their hand layout. */
+// clang-format off
 #define CLAMS_DEVICE_INIT(init_fn, release_fn) \
     {sizeof(clams_device_t), (init_fn), (release_fn), false, false, {0}}
 
 /* The values of the `device` parameter, and its declaration: `where` says
  * what runs on the chosen device ("Where the spectra are computed"). */
 #define CLAMS_DEVICE_CHOICES ((const char *const[]){"auto", "cpu", "gpu", NULL})
-#define CLAMS_DEVICE_PARAM(where)                                                      \
-    {.name = "device",                                                                 \
-     .description = where ": auto (the GPU when one is usable), cpu or gpu (fail "     \
-                          "without a GPU). Results are identical.",                    \
-     .type = CLAMS_PARAM_STRING,                                                       \
-     .default_value = "auto",                                                          \
+#define CLAMS_DEVICE_PARAM(where)                                                  \
+    {.name = "device",                                                             \
+     .description = where ": auto (the GPU when one is usable), cpu or gpu (fail " \
+                          "without a GPU). Results are identical.",                \
+     .type = CLAMS_PARAM_STRING,                                                   \
+     .default_value = "auto",                                                      \
      .choices = CLAMS_DEVICE_CHOICES}
+// clang-format on
 
 /* Whether the GPU is usable in this process: runs dev->init the first time
  * (after fork, so each worker has its own context), then answers from what
