@@ -73,3 +73,7 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/clamsConfigVersion.cmake
                                  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/clamsConfig.cmake ${CMAKE_BINARY_DIR}/clamsConfigVersion.cmake
         DESTINATION ${CLAMS_CMAKE_DIR})
+# The CUDA build helper (clams_add_cuda_objects) and the header its .cu files
+# include, so an app outside the tree builds its CUDA path as the examples do.
+install(FILES ${CMAKE_SOURCE_DIR}/cmake/cuda.cmake ${CMAKE_SOURCE_DIR}/cmake/clams_cuda.h
+        DESTINATION ${CLAMS_CMAKE_DIR})

@@ -8,6 +8,7 @@
 #include "clams/mmif.h"
 #include "clams/app.h"
 #include "clams/vocab.h"
+#include "clams/device.h"
 
 /* ---- Versions and the ABI policy ----------------------------------------------
  * An app binary built against these headers keeps running against every later
