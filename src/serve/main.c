@@ -13,7 +13,7 @@
 #include "serve/serve.h"
 #include "sup/sup.h"
 
-static void usage(const clams_app_t *app, const char *prog, FILE *f)
+static void usage(const clams_app_t *app, const char *prog, void (*extra_usage)(FILE *), FILE *f)
 {
     fprintf(f,
             "Usage: %s [OPTIONS]                 serve the app over HTTP\n"
@@ -21,6 +21,8 @@ static void usage(const clams_app_t *app, const char *prog, FILE *f)
             "%s: %s\n\n",
             prog, prog, app->name ? app->name : "app", app->description ? app->description : "");
     clams__options_usage(f);
+    if (extra_usage)
+        extra_usage(f);
     fprintf(f, "File mode:\n"
                "  annotate IN OUT             read MMIF from IN (default stdin), write to OUT\n"
                "                              (default stdout); each app parameter below is a\n"
@@ -48,10 +50,10 @@ static int print_version(const clams__app_rt_t *rt)
     return 0;
 }
 
-static clams__app_rt_t *make_rt(const clams_app_t *app)
+static clams__app_rt_t *make_rt(const void *arg)
 {
     clams_error_t err = {0};
-    clams__app_rt_t *rt = clams__app_rt_new(app, &err);
+    clams__app_rt_t *rt = clams__app_rt_new(arg, &err);
     if (!rt)
         fprintf(stderr, "invalid app declaration: %s\n",
                 err.text[0] ? err.text : clams_strerror(err.code));
@@ -59,6 +61,12 @@ static clams__app_rt_t *make_rt(const clams_app_t *app)
 }
 
 int clams_main(const clams_app_t *app, int argc, char **argv)
+{
+    return clams__main_run(app, make_rt, app, NULL, argc, argv);
+}
+
+int clams__main_run(const clams_app_t *app, clams__app_rt_t *(*make)(const void *arg),
+                    const void *arg, void (*extra_usage)(FILE *f), int argc, char **argv)
 {
     if (clams__log_init() != 0) {
         fprintf(stderr,
@@ -100,9 +108,9 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
         if (mode == HELP)
             break;
     }
-    clams__app_rt_t *rt = make_rt(app);
+    clams__app_rt_t *rt = make(arg);
     if (mode == HELP) {
-        usage(app, prog, stdout);
+        usage(rt ? clams__app_rt_app(rt) : app, prog, extra_usage, stdout);
         if (rt) /* an invalid declaration still gets the flags, and says why above */
             clams__print_params(stdout, clams__app_rt_metadata(rt));
         clams__app_rt_free(rt);
