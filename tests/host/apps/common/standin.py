@@ -86,6 +86,8 @@ class StandIn:
         if do == "loop":
             while True:
                 pass
+        if do == "import":
+            import clams_c_module_that_does_not_exist  # noqa: F401
         if do == "exit":
             sys.exit(3)
         if do == "print":
