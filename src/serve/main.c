@@ -50,19 +50,27 @@ static int print_version(const clams__app_rt_t *rt)
     return 0;
 }
 
+/* What clams_main_abi passes make_rt. */
+typedef struct {
+    const clams_app_t *app;
+    const clams_abi_t *abi;
+} c_app_t;
+
 static clams__app_rt_t *make_rt(const void *arg)
 {
+    const c_app_t *c = arg;
     clams_error_t err = {0};
-    clams__app_rt_t *rt = clams__app_rt_new(arg, &err);
+    clams__app_rt_t *rt = clams__app_rt_new_abi(c->app, c->abi, &err);
     if (!rt)
         fprintf(stderr, "invalid app declaration: %s\n",
                 err.text[0] ? err.text : clams_strerror(err.code));
     return rt;
 }
 
-int clams_main(const clams_app_t *app, int argc, char **argv)
+int clams_main_abi(const clams_app_t *app, const clams_abi_t *abi, int argc, char **argv)
 {
-    return clams__main_run(app, make_rt, app, NULL, argc, argv);
+    c_app_t c = {app, abi};
+    return clams__main_run(app, make_rt, &c, NULL, argc, argv);
 }
 
 int clams__main_run(const clams_app_t *app, clams__app_rt_t *(*make)(const void *arg),
