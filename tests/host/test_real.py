@@ -121,7 +121,11 @@ def normal(body):
 def compare(where, ref, got):
     for (method, query, body), r, g in zip(CORPUS, ref, got):
         what = "%s %s ?%s" % (where, method, query)
-        if r[0] == 500 and r[1] == "text/plain":  # invalid input: 400 here (documented)
+        # Invalid input: 400 text/plain here (documented); clams-python answers 500,
+        # text/plain from 1.4 on, Flask's JSON error page before.
+        # An envelope sent to a clams-python older than envelopes (1.3) is invalid
+        # input there too: 400 here.
+        if body == "{not json" or (r[0] == 500 and r[1] == "text/plain"):
             check(g[0] == 400 and g[1].startswith("text/plain")
                   and g[2].startswith("Invalid input data."),
                   "%s: invalid input -> 400 text/plain, got %s %s" % (what, g[0], g[1]))
