@@ -33,6 +33,9 @@ if(TARGET clams_cli)
 endif()
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/templates/
         DESTINATION ${CMAKE_INSTALL_DATADIR}/clams/templates)
+# The Python shim of `clams serve` (found next to the tool: ../share/clams/python).
+install(FILES ${CMAKE_SOURCE_DIR}/src/host/clams_host.py
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/clams/python)
 install(FILES ${CMAKE_SOURCE_DIR}/man/clams.1 ${CMAKE_SOURCE_DIR}/man/clams-app.1
         DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 

@@ -9,6 +9,7 @@
 #include "clams/app.h"
 #include "clams/vocab.h"
 #include "clams/device.h"
+#include "clams/host.h"
 
 /* ---- Versions and the ABI policy ----------------------------------------------
  * An app binary built against these headers keeps running against every later

@@ -345,6 +345,11 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
         input_free(&in);
         return rc;
     }
+    if (rt->ops) { /* a hosted app refines its parameters itself */
+        int rc = clams__hosted_annotate(rt, in.mmif, &in.query, q, body, len, out);
+        input_free(&in);
+        return rc;
+    }
     clams_error_t perr = {0};
     json_t *config = clams__params_refine(&rt->specs, &in.query, &perr);
     if (!config && perr.code == CLAMS_ENOMEM) {

@@ -938,7 +938,10 @@ START_TEST(standby_cpu)
     const char *env[] = {"CLAMS_LOGLEVEL=info", NULL};
     clams_ts_server_t s;
     start(&s, flags, env);
-    wait_metric_ge(&s, "clams_workers{state=\"ready\"}", 4, 60); /* 2 + 2 standbys */
+    /* 2 serving + 2 standbys, told apart */
+    wait_metric_ge(&s, "clams_workers{state=\"ready\"}", 2, 60);
+    wait_metric_ge(&s, "clams_workers{state=\"standby\"}", 2, 60);
+    ck_assert_int_eq((int)metric(&s, "clams_workers{state=\"ready\"}"), 2);
     char *seen[12];
     for (int i = 0; i < 12; i++) {
         seen[i] = pid_of_post(&s, NULL);
@@ -951,7 +954,7 @@ START_TEST(standby_cpu)
     ck_assert_int_eq(post(&s, "crash=segv", &r), 0);
     ck_assert_int_eq(r.status, 500);
     clams_ts_response_free(&r);
-    wait_metric_ge(&s, "clams_workers{state=\"ready\"}", 4, 60);
+    wait_metric_ge(&s, "clams_workers{state=\"standby\"}", 2, 60);
     char *l = log_of(&s);
     ck_assert_msg(strstr(l, "a standby replacement per worker"), "pool line:\n%s", l);
     free(l);
