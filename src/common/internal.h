@@ -33,9 +33,6 @@ enum {
 /* Reads CLAMS_LOGLEVEL. Returns 0, or CLAMS_ECONFIG when the value is not a
  * known level (the threshold then stays at warning). */
 int clams__log_init(void);
-/* Sets the threshold directly. */
-void clams__log_set_level(int level);
-int clams__log_level(void);
 /* Writes one line to stderr: "<ISO time> <LEVEL> [pid] message". errnum, when
  * not 0, appends ": strerror(errnum)". */
 void clams__log(int level, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

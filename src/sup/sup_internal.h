@@ -187,7 +187,6 @@ typedef struct clams__proc_s {
 /* ---- the master ------------------------------------------------------------ */
 
 #define CLAMS__DUR_BUCKETS  12
-#define CLAMS__STATUS_KINDS 8
 
 typedef struct clams__stats_s {
     unsigned long long by_status[600];
