@@ -23,10 +23,14 @@ int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode)
     return 0;
 }
 
+/* A frame to sample and the TimePoint it came from. The TimePoint's long id
+ * is a string of its own (never a pointer into this array, which realloc
+ * and qsort move); `order` keeps the sort stable, so of two TimePoints on
+ * the same frame the first one listed is kept. */
 typedef struct {
     long long frame;
-    const char *tp; /* borrowed from the MMIF (or NULL) */
-    char tpbuf[256];
+    size_t order;
+    char *tp; /* new, or NULL for a frame not taken from a TimePoint */
 } pick_t;
 
 typedef struct {
@@ -81,23 +85,35 @@ static int add_pick(walk_t *w, long long frame, const clams_view_t *view, const 
         w->picks = np;
         w->cap = nc;
     }
-    pick_t *p = &w->picks[w->n++];
-    p->frame = frame;
-    p->tp = NULL;
+    char *id = NULL;
     if (tp) {
-        if (strchr(tp, ':') || !view)
-            snprintf(p->tpbuf, sizeof p->tpbuf, "%s", tp);
-        else
-            snprintf(p->tpbuf, sizeof p->tpbuf, "%s:%s", clams_view_id(view), tp);
-        p->tp = p->tpbuf;
+        /* The whole id, however long: a cut one would name no TimePoint. */
+        int n = strchr(tp, ':') || !view ? asprintf(&id, "%s", tp)
+                                         : asprintf(&id, "%s:%s", clams_view_id(view), tp);
+        if (n < 0)
+            return cm_fail(w->err, CLAMS_ENOMEM, "out of memory");
     }
+    pick_t *p = &w->picks[w->n];
+    p->frame = frame;
+    p->order = w->n++;
+    p->tp = id;
     return 0;
+}
+
+/* Frees the TimeFrame's picks' ids and empties the list. */
+static void clear_picks(walk_t *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        free(w->picks[i].tp);
+    w->n = 0;
 }
 
 static int cmp_pick(const void *a, const void *b)
 {
-    long long x = ((const pick_t *)a)->frame, y = ((const pick_t *)b)->frame;
-    return x < y ? -1 : x > y;
+    const pick_t *x = a, *y = b;
+    if (x->frame != y->frame)
+        return x->frame < y->frame ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
 }
 
 /* int(convert(timePoint, its unit, frames)) for a TimePoint id. */
@@ -181,7 +197,7 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         if (!doc || strcmp(doc, w->document) != 0)
             return 0;
     }
-    w->n = 0;
+    clear_picks(w);
     const char *skipped = NULL;
     /* No start/end and no targets: nothing to take a time from. */
     bool timeless = !json_object_get(props, "start") && !json_object_get(props, "end") &&
@@ -309,6 +325,7 @@ int clams_tf_sample(const clams_mmif_t *mmif, const char *document, clams_tf_mod
                 .data = data,
                 .err = err};
     int rc = clams_mmif_foreach_annotation(mmif, "TimeFrame", 0, on_timeframe, &w);
+    clear_picks(&w);
     free(w.picks);
     free(w.frames);
     free(w.tps);
