@@ -7,6 +7,7 @@
 #include "clams/error.h"
 #include "clams/mmif.h"
 #include "clams/app.h"
+#include "clams/limits.h"
 
 #define CLAMS_VERSION_MAJOR 0
 #define CLAMS_VERSION_MINOR 1

@@ -44,17 +44,17 @@ void cm_quiet_ffmpeg(void)
 
 int cm_check_file(const char *id, const char *path, clams_error_t *err)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
+    /* Opened without blocking and checked on the open file: a FIFO or a
+     * device named by a request is refused, never waited on. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
         return cm_fail(err, errno == ENOENT ? CLAMS_ENOTFOUND : CLAMS_EIO,
                        "document %s (%s): cannot open the file: %s", id, path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): not a regular file", id, path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot read the file: %s", id, path,
-                       strerror(errno));
+    struct stat st;
+    int ok = fstat(fd, &st) == 0;
     close(fd);
+    if (!ok || !S_ISREG(st.st_mode))
+        return cm_fail(err, CLAMS_EIO, "document %s (%s): not a regular file", id, path);
     if (st.st_size == 0)
         return cm_fail(err, CLAMS_EIO, "document %s (%s): the file is empty", id, path);
     return 0;

@@ -2,13 +2,17 @@
  * wherever they are, time units and code point offsets. Written against the
  * public API only (clams/mmif.h), as libclams-media is. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "clams/limits.h"
 #include "clams/mmif.h"
 #include "common/internal.h"
 
@@ -91,10 +95,9 @@ static char *percent_decode(const char *s, size_t n, int *bad)
     return out;
 }
 
-int clams_location_path(const char *location, char **path, clams_error_t *err)
+/* The path a location names, before the policy. */
+static int location_raw(const char *location, char **path, clams_error_t *err)
 {
-    if (!path)
-        return CLAMS_EINVAL;
     *path = NULL;
     if (!location || !*location)
         return fail(err, CLAMS_EINVAL, "empty location");
@@ -159,6 +162,24 @@ int clams_location_path(const char *location, char **path, clams_error_t *err)
                 location, scheme);
 }
 
+int clams_location_path(const char *location, char **path, clams_error_t *err)
+{
+    if (!path)
+        return CLAMS_EINVAL;
+    *path = NULL;
+    char *raw = NULL;
+    int rc = location_raw(location, &raw, err);
+    if (rc != 0)
+        return rc;
+    /* Resolvers' answers too: the policy is about the file, not the URI. */
+    clams_error_t mine = {0};
+    rc = clams_location_check(raw, path, &mine);
+    free(raw);
+    if (rc != 0)
+        return fail(err, rc, "location \"%s\" refused: %s", location, mine.text);
+    return 0;
+}
+
 const char *clams_document_id(const json_t *doc)
 {
     return json_string_value(json_object_get(json_object_get(doc, "properties"), "id"));
@@ -212,39 +233,60 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
-static int read_whole(const char *path, char **buf, size_t *len, int *eno)
+/* Reads a regular file of at most `max` bytes. Opened without blocking, so a
+ * FIFO or a device named by a request cannot hold the worker; anything but a
+ * regular file is refused before a byte is read. *eno: errno, EFBIG (over
+ * max) or EINVAL (not a regular file) on failure. */
+static int read_whole(const char *path, long long max, char **buf, size_t *len, int *eno)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         *eno = errno;
         return -1;
     }
-    size_t cap = 4096, n = 0;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > max) {
+        *eno = !S_ISREG(st.st_mode) ? EINVAL : EFBIG;
+        *len = (size_t)st.st_size;
+        close(fd);
+        return -1;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
     char *b = malloc(cap);
-    for (;;) {
-        if (!b) {
-            fclose(fp);
-            *eno = ENOMEM;
-            return -1;
-        }
-        n += fread(b + n, 1, cap - 1 - n, fp);
-        if (ferror(fp)) {
-            *eno = errno ? errno : EIO;
-            free(b);
-            fclose(fp);
-            return -1;
-        }
-        if (feof(fp))
+    while (b) {
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r < 0) {
+                *eno = errno;
+                free(b);
+                b = NULL;
+            }
             break;
-        if (n == cap - 1) {
-            char *nb = cap > ((size_t)-1) / 2 ? NULL : realloc(b, cap * 2);
+        }
+        n += (size_t)r;
+        if (n == cap) { /* the file grew since fstat */
+            if ((long long)n > max) {
+                *eno = EFBIG;
+                *len = n;
+                free(b);
+                b = NULL;
+                break;
+            }
+            char *nb = realloc(b, cap * 2);
             if (!nb)
                 free(b);
             b = nb;
             cap *= 2;
         }
     }
-    fclose(fp);
+    close(fd);
+    if (!b) {
+        if (!*eno)
+            *eno = ENOMEM;
+        return -1;
+    }
     b[n] = '\0';
     *buf = b;
     *len = n;
@@ -270,11 +312,19 @@ int clams_text_document_text(const json_t *doc, char **text, size_t *len, clams_
         if (rc != 0)
             return rc;
         char *buf;
-        size_t n;
+        size_t n = 0;
         int eno = 0;
-        if (read_whole(path, &buf, &n, &eno) != 0) {
-            rc = fail(err, eno == ENOMEM ? CLAMS_ENOMEM : CLAMS_EIO,
-                      "document %s: cannot read %s: %s", id, path, strerror(eno));
+        long long max = clams_limit_get(CLAMS_LIMIT_TEXT_BYTES);
+        if (read_whole(path, max, &buf, &n, &eno) != 0) {
+            char what[512];
+            snprintf(what, sizeof what, "document %s: %s", id, path);
+            if (eno == EFBIG)
+                rc = clams_limit_refuse(CLAMS_LIMIT_TEXT_BYTES, what, (long long)n, err);
+            else if (eno == EINVAL)
+                rc = fail(err, CLAMS_EIO, "%s: not a regular file", what);
+            else
+                rc = fail(err, eno == ENOMEM ? CLAMS_ENOMEM : CLAMS_EIO, "%s: cannot read: %s",
+                          what, strerror(eno));
             free(path);
             return rc;
         }

@@ -21,6 +21,7 @@ static void usage(const clams_app_t *app, const char *prog, FILE *f)
             "%s: %s\n\n",
             prog, prog, app->name ? app->name : "app", app->description ? app->description : "");
     clams__options_usage(f);
+    clams__limit_flags_usage(f, 30);
     fprintf(f, "File mode:\n"
                "  annotate IN OUT             read MMIF from IN (default stdin), write to OUT\n"
                "                              (default stdout); each app parameter below is a\n"
@@ -75,9 +76,16 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
     clams__options_defaults(&opts, app);
     enum { RUN, HELP, VERSION, DESCRIBE, ANNOTATE } mode = RUN;
     int annotate_at = 0;
+    char emsg[256];
+    if (clams__limit_flags_env(emsg, sizeof(emsg)) != 0) {
+        fprintf(stderr, "%s\n", emsg);
+        return 2;
+    }
     for (int i = 1; i < argc && mode != ANNOTATE; i++) {
         char msg[256];
         int rc = clams__options_parse_flag(&opts, argc, argv, &i, msg, sizeof(msg));
+        if (rc == 0)
+            rc = clams__limit_flags_parse(argc, argv, &i, msg, sizeof(msg));
         if (rc < 0) {
             fprintf(stderr, "%s\n", msg);
             return 2;
@@ -116,6 +124,10 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
     case DESCRIBE: status = print_describe(rt); break;
     case ANNOTATE: status = clams__file_mode(rt, argc, argv, annotate_at); break;
     default:
+        if (clams_media_root_count() == 0)
+            clams__log(CLAMS_LOG_WARNING, 0,
+                       "no media root (--media-root, CLAMS_MEDIA_ROOT): a request may name any "
+                       "file this process can read, except under /proc, /sys and /dev");
         if (clams__malloc_tune() < 0)
             clams__log(CLAMS_LOG_DEBUG, 0,
                        "mallopt refused the heap thresholds "
