@@ -16,20 +16,8 @@
 #include "clams/mmif.h"
 #include "common/internal.h"
 
-/* Fills err once (the first error wins) and returns code. */
-static int fail(clams_error_t *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(clams_error_t *err, int code, const char *fmt, ...)
-{
-    if (err && err->code == 0) {
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->text, sizeof err->text, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
+/* The library's one error setter (the first error wins), without path or rule. */
+#define fail(err, code, ...) clams__error_set((err), (code), NULL, NULL, __VA_ARGS__)
 
 /* ---- Locations ------------------------------------------------------------------ */
 

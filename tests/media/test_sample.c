@@ -15,6 +15,18 @@
 #define TP_TYPE "http://mmif.clams.ai/vocabulary/TimePoint/v4"
 #define TF_TYPE "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
 
+/* The positional form the tests were written with. */
+static int sample(const clams_mmif_t *mmif, const char *document, clams_tf_mode_t mode, double fps,
+                  const char *const *labels, clams_tf_fn fn, void *data, clams_error_t *err)
+{
+    clams_tf_sample_opts_t o = CLAMS_TF_SAMPLE_OPTS_INIT;
+    o.mode = mode;
+    o.fps = fps;
+    o.document = document;
+    o.labels = labels;
+    return clams_tf_sample(mmif, &o, fn, data, err);
+}
+
 /* A MMIF with one view: n TimePoints (ids from `prefix`, frame n-1-i for the
  * i-th, so listing order is the reverse of time order) and one TimeFrame
  * whose representatives and targets list them all in that order. */
@@ -77,7 +89,7 @@ static void sample_both(clams_mmif_t *mmif, size_t n)
     for (size_t m = 0; m < 2; m++) {
         seen_t seen = {.mmif = mmif};
         clams_error_t err = {0};
-        int rc = clams_tf_sample(mmif, NULL, modes[m], 25.0, NULL, check_pairs, &seen, &err);
+        int rc = sample(mmif, NULL, modes[m], 25.0, NULL, check_pairs, &seen, &err);
         ck_assert_msg(rc == 0, "mode %d: %s", (int)modes[m], err.text);
         ck_assert_uint_eq(seen.count, n);
     }
