@@ -8,6 +8,16 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* A library call that must succeed: a benchmark that silently measured a
+ * failing call would report a figure for work it did not do. */
+#define MUST(call)                                                            \
+    do {                                                                      \
+        if ((call) != 0) {                                                    \
+            fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #call); \
+            exit(1);                                                          \
+        }                                                                     \
+    } while (0)
+
 /* Seconds on CLOCK_MONOTONIC. */
 static inline double bench_now(void)
 {

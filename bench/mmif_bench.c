@@ -61,8 +61,8 @@ static double pass_tokens(const char *buf, size_t len, int flags, size_t *out_le
         "@value");
     const char *s = json_string_value(text);
     size_t n = json_string_length(text);
-    clams_view_t *v = clams_mmif_view_new(m);
-    clams_view_set_app(v, "http://apps.clams.ai/bench-tokenizer/v1");
+    clams_view_t *v = clams_mmif_add_view(m);
+    MUST(clams_view_set_app(v, "http://apps.clams.ai/bench-tokenizer/v1"));
     for (size_t i = 0; i < n;) {
         while (i < n && s[i] == ' ')
             i++;
@@ -72,11 +72,11 @@ static double pass_tokens(const char *buf, size_t len, int flags, size_t *out_le
         if (i == start)
             break;
         clams_annotation_t *a =
-            clams_view_annotation_new(v, "http://mmif.clams.ai/vocabulary/Token/v1");
-        clams_annotation_set_int(a, "start", (long long)start);
-        clams_annotation_set_int(a, "end", (long long)i);
-        clams_annotation_set_str(a, "document", "d1");
-        clams_annotation_set_strn(a, "word", s + start, i - start);
+            clams_view_add_annotation(v, "http://mmif.clams.ai/vocabulary/Token/v1");
+        MUST(clams_annotation_set_int(a, "start", (long long)start));
+        MUST(clams_annotation_set_int(a, "end", (long long)i));
+        MUST(clams_annotation_set_str(a, "document", "d1"));
+        MUST(clams_annotation_set_strn(a, "word", s + start, i - start));
     }
     char *out = clams_mmif_dumps(m, flags, out_len);
     t = bench_now() - t;
@@ -120,17 +120,17 @@ static void run_case(const char *label, const char *path, pass_fn fn, int flags)
 static int generate(const char *out, long n)
 {
     clams_mmif_t *m = clams_mmif_new(NULL);
-    clams_mmif_add_text_document(m, NULL, "d1", "placeholder text", "en");
-    clams_view_t *v = clams_mmif_view_new(m);
-    clams_view_set_app(v, "http://apps.clams.ai/bench-generator/v1");
+    MUST(clams_mmif_add_text_document(m, NULL, "d1", "placeholder text", "en"));
+    clams_view_t *v = clams_mmif_add_view(m);
+    MUST(clams_view_set_app(v, "http://apps.clams.ai/bench-generator/v1"));
     for (long i = 0; i < n; i++) {
         clams_annotation_t *a =
-            clams_view_annotation_new(v, "http://mmif.clams.ai/vocabulary/Token/v1");
-        clams_annotation_set_int(a, "start", i * 6);
-        clams_annotation_set_int(a, "end", i * 6 + 5);
-        clams_annotation_set_str(a, "document", "d1");
-        clams_annotation_set_str(a, "word", i % 3 ? "token" : "wörd\"s");
-        clams_annotation_set_real(a, "score", (double)(i % 1000) / 7.0);
+            clams_view_add_annotation(v, "http://mmif.clams.ai/vocabulary/Token/v1");
+        MUST(clams_annotation_set_int(a, "start", i * 6));
+        MUST(clams_annotation_set_int(a, "end", i * 6 + 5));
+        MUST(clams_annotation_set_str(a, "document", "d1"));
+        MUST(clams_annotation_set_str(a, "word", i % 3 ? "token" : "wörd\"s"));
+        MUST(clams_annotation_set_real(a, "score", (double)(i % 1000) / 7.0));
     }
     FILE *f = fopen(out, "w");
     int rc = f ? clams_mmif_dump_fd(m, 0, fileno(f)) : -1;
@@ -154,7 +154,7 @@ static int generate_text(const char *out, long words)
     }
     text[n] = '\0';
     clams_mmif_t *m = clams_mmif_new(NULL);
-    clams_mmif_add_text_document(m, NULL, "d1", text, "en");
+    MUST(clams_mmif_add_text_document(m, NULL, "d1", text, "en"));
     free(text);
     FILE *f = fopen(out, "w");
     int rc = f ? clams_mmif_dump_fd(m, 0, fileno(f)) : -1;

@@ -27,11 +27,11 @@ static size_t last_anns;
 static int bench_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *p)
 {
     (void)p;
-    clams_view_t *v = clams_annotate_new_view(ctx, mmif);
+    clams_view_t *v = clams_annotate_add_view(ctx, mmif);
     if (!v)
         return clams_annotate_fail(ctx, "no view");
-    clams_view_add_contains(v, VOCAB "Token/v1", NULL);
-    clams_view_add_contains(v, VOCAB "Sentence/v1", NULL);
+    MUST(clams_view_add_contains_new(v, VOCAB "Token/v1", NULL));
+    MUST(clams_view_add_contains_new(v, VOCAB "Sentence/v1", NULL));
     size_t nanns = 0;
     for (size_t d = 0; d < clams_mmif_document_count(mmif); d++) {
         json_t *props = json_object_get(clams_mmif_document_at(mmif, d), "properties");
@@ -50,17 +50,17 @@ static int bench_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const c
             else
                 while (i < n && t[i] != ' ' && t[i] != '.' && t[i] != ',')
                     i++;
-            clams_annotation_t *a = clams_view_annotation_new(v, VOCAB "Token/v1");
-            clams_annotation_set_int(a, "start", (long long)s);
-            clams_annotation_set_int(a, "end", (long long)i);
-            clams_annotation_set_strn(a, "word", t + s, i - s);
-            clams_annotation_set_str(a, "document", id);
+            clams_annotation_t *a = clams_view_add_annotation(v, VOCAB "Token/v1");
+            MUST(clams_annotation_set_int(a, "start", (long long)s));
+            MUST(clams_annotation_set_int(a, "end", (long long)i));
+            MUST(clams_annotation_set_strn(a, "word", t + s, i - s));
+            MUST(clams_annotation_set_str(a, "document", id));
             nanns++;
             if (t[s] == '.') {
-                clams_annotation_t *se = clams_view_annotation_new(v, VOCAB "Sentence/v1");
-                clams_annotation_set_int(se, "start", (long long)sent);
-                clams_annotation_set_int(se, "end", (long long)i);
-                clams_annotation_set_str(se, "document", id);
+                clams_annotation_t *se = clams_view_add_annotation(v, VOCAB "Sentence/v1");
+                MUST(clams_annotation_set_int(se, "start", (long long)sent));
+                MUST(clams_annotation_set_int(se, "end", (long long)i));
+                MUST(clams_annotation_set_str(se, "document", id));
                 sent = i + 1;
                 nanns++;
             }

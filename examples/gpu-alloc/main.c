@@ -85,9 +85,9 @@ static void give(void *ptr)
 
 static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, long long mib, bool leak)
 {
-    clams_view_t *view = clams_annotate_new_view(ctx, mmif);
-    clams_annotation_t *a = view ? clams_view_annotation_new(view, ANNOTATION) : NULL;
-    if (!a || clams_view_add_contains(view, ANNOTATION, NULL) != 0 ||
+    clams_view_t *view = clams_annotate_add_view(ctx, mmif);
+    clams_annotation_t *a = view ? clams_view_add_annotation(view, ANNOTATION) : NULL;
+    if (!a || clams_view_add_contains_new(view, ANNOTATION, NULL) != 0 ||
         clams_annotation_set_int(a, "pid", (long long)getpid()) != 0 ||
         clams_annotation_set_int(a, "allocatedMiB", mib) != 0 ||
         clams_annotation_set_bool(a, "leaked", leak) != 0 ||
@@ -129,17 +129,28 @@ static int alloc_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
 }
 
 static const clams_param_spec_t alloc_params[] = {
-    {"mib", "MiB of device memory to allocate and fill.", CLAMS_PARAM_INTEGER, false, "1024", NULL,
-     NULL},
-    {"holdMs", "Milliseconds to hold the memory before answering.", CLAMS_PARAM_INTEGER, false, "0",
-     NULL, NULL},
-    {"leak", "Keep the memory allocated after the request (until the worker exits).",
-     CLAMS_PARAM_BOOLEAN, false, "false", NULL, NULL},
+    {.name = "mib",
+     .description = "MiB of device memory to allocate and fill.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "1024"},
+    {.name = "holdMs",
+     .description = "Milliseconds to hold the memory before answering.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "0"},
+    {.name = "leak",
+     .description = "Keep the memory allocated after the request (until the worker exits).",
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
     {0},
 };
 
-static const clams_io_spec_t alloc_input[] = {{0}}; /* any MMIF will do */
-static const clams_io_spec_t alloc_output[] = {{.type = ANNOTATION}, {0}};
+static const clams_io_spec_t alloc_input[] = {
+    {0},
+}; /* any MMIF will do */
+static const clams_io_spec_t alloc_output[] = {
+    {.type = ANNOTATION},
+    {0},
+};
 
 /* GPU_ALLOC_EST_MIN / GPU_ALLOC_EST_TYP (MB) override the declared figures so
  * the GPU check can make the VRAM side of the pool formula the binding one. */

@@ -316,7 +316,7 @@ static json_t *coords(const box_t *b)
 
 static int align(out_t *o, const char *source, const char *target)
 {
-    clams_annotation_t *a = clams_view_annotation_new(o->view, ALIGNMENT);
+    clams_annotation_t *a = clams_view_add_annotation(o->view, ALIGNMENT);
     return a && clams_annotation_set_str(a, "source", source) == 0 &&
                    clams_annotation_set_str(a, "target", target) == 0
                ? 0
@@ -326,8 +326,8 @@ static int align(out_t *o, const char *source, const char *target)
 /* A BoundingBox for `text_ann` (on document `media_id`), aligned from it. */
 static int bbox_for(out_t *o, const char *media_id, const char *text_ann, const box_t *b)
 {
-    clams_annotation_t *bb = clams_view_annotation_new(o->view, BBOX);
-    if (!bb || clams_annotation_set_json(bb, "coordinates", coords(b)) != 0 ||
+    clams_annotation_t *bb = clams_view_add_annotation(o->view, BBOX);
+    if (!bb || clams_annotation_set_json_new(bb, "coordinates", coords(b)) != 0 ||
         clams_annotation_set_str(bb, "label", "text") != 0 ||
         clams_annotation_set_str(bb, "document", media_id) != 0)
         return -1;
@@ -387,8 +387,8 @@ static int write_page(out_t *o, const page_t *p, const char *media_id, const cha
             }
         }
     }
-    clams_annotation_t *td = clams_view_annotation_new(o->view, TEXTDOC);
-    if (!td || clams_annotation_set_json(
+    clams_annotation_t *td = clams_view_add_annotation(o->view, TEXTDOC);
+    if (!td || clams_annotation_set_json_new(
                    td, "text",
                    json_pack("{s:s, s:s}", "@value", text.s, "@language", iso639_1(o->lang))) != 0)
         goto done;
@@ -401,7 +401,7 @@ static int write_page(out_t *o, const page_t *p, const char *media_id, const cha
         const line_t *l0 = &p->lines[pa->first], *ll = &p->lines[pa->first + pa->count - 1];
         size_t pstart = wstart[l0->first], pend = wstart[ll->first + ll->count - 1] +
                                                   strlen(p->words[ll->first + ll->count - 1].text);
-        clams_annotation_t *para = clams_view_annotation_new(o->view, PARAGRAPH);
+        clams_annotation_t *para = clams_view_add_annotation(o->view, PARAGRAPH);
         if (!para || clams_annotation_set_str(para, "document", td_id) != 0 ||
             clams_annotation_set_strn(para, "text", text.s + pstart, pend - pstart) != 0 ||
             bbox_for(o, media_id, clams_annotation_id(para), &pa->box) != 0)
@@ -412,7 +412,7 @@ static int write_page(out_t *o, const page_t *p, const char *media_id, const cha
             const word_t *last = &p->words[ln->first + ln->count - 1];
             size_t ls = wstart[ln->first],
                    le = wstart[ln->first + ln->count - 1] + strlen(last->text);
-            clams_annotation_t *se = clams_view_annotation_new(o->view, SENTENCE);
+            clams_annotation_t *se = clams_view_add_annotation(o->view, SENTENCE);
             if (!se ||
                 json_array_append_new(sentences, json_string(clams_annotation_id(se))) != 0 ||
                 clams_annotation_set_str(se, "document", td_id) != 0 ||
@@ -425,7 +425,7 @@ static int write_page(out_t *o, const page_t *p, const char *media_id, const cha
             for (size_t wi = ln->first; wi < ln->first + ln->count; wi++) {
                 const word_t *w = &p->words[wi];
                 size_t bs = wstart[wi], be = bs + strlen(w->text);
-                clams_annotation_t *to = clams_view_annotation_new(o->view, TOKEN);
+                clams_annotation_t *to = clams_view_add_annotation(o->view, TOKEN);
                 if (!to ||
                     json_array_append_new(tokens, json_string(clams_annotation_id(to))) != 0 ||
                     clams_annotation_set_str(to, "document", td_id) != 0 ||
@@ -440,12 +440,12 @@ static int write_page(out_t *o, const page_t *p, const char *media_id, const cha
                     goto done;
                 }
             }
-            if (clams_annotation_set_json(se, "targets", tokens) != 0) {
+            if (clams_annotation_set_json_new(se, "targets", tokens) != 0) {
                 json_decref(sentences);
                 goto done;
             }
         }
-        if (clams_annotation_set_json(para, "targets", sentences) != 0)
+        if (clams_annotation_set_json_new(para, "targets", sentences) != 0)
             goto done;
     }
     o->documents++;
@@ -546,7 +546,7 @@ static int on_frame(long long frame, const clams_image_t *img, void *data)
             sources[ns++] = f->ws->w[i].tp;
     int rc = 0;
     if (ns == 0) { /* a frame no TimePoint names: make one */
-        clams_annotation_t *tp = clams_view_annotation_new(o->view, TIMEPOINT);
+        clams_annotation_t *tp = clams_view_add_annotation(o->view, TIMEPOINT);
         double ms = clams_video_frame_time_ms(f->v, frame);
         if (!tp || clams_annotation_set_int(tp, "timePoint", llround(ms)) != 0 ||
             clams_annotation_set_str(tp, "document", f->vid) != 0) {
@@ -611,13 +611,13 @@ static int ocr_video(out_t *o, const clams_mmif_t *mmif, json_t *doc, const clam
             goto done;
         }
         if (ws.timeframes == 0)
-            clams_annotate_warn(ctx, "document %s: no TimeFrame has a label in tfLabel", vid);
-        if (ws.skipped)
-            clams_annotate_warn(ctx,
-                                "document %s: %zu TimeFrame(s) gave no frame under "
-                                "tfSamplingMode=%s (%s)",
-                                vid, ws.skipped, mode_name,
-                                ws.skip_reason ? ws.skip_reason : "no frame");
+            rc = clams_annotate_warn(ctx, "document %s: no TimeFrame has a label in tfLabel", vid);
+        if (rc == 0 && ws.skipped)
+            rc = clams_annotate_warn(ctx,
+                                     "document %s: %zu TimeFrame(s) gave no frame under "
+                                     "tfSamplingMode=%s (%s)",
+                                     vid, ws.skipped, mode_name,
+                                     ws.skip_reason ? ws.skip_reason : "no frame");
     } else {
         long long step = clams_param_int(params, "sampleInterval", 1000);
         if (step <= 0) {
@@ -697,15 +697,15 @@ static int ocr_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const cla
                .min_conf = clams_param_number(params, "minConfidence", 60.0)};
     if (tess_load(o.lang, o.why, sizeof o.why) != 0)
         return clams_annotate_fail(ctx, "%s", o.why);
-    o.view = clams_annotate_new_view(ctx, mmif);
+    o.view = clams_annotate_add_view(ctx, mmif);
     if (!o.view)
         return clams_annotate_fail(ctx, "out of memory creating a view");
     const char *types[] = {TEXTDOC, PARAGRAPH, SENTENCE, TOKEN, BBOX, ALIGNMENT};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (clams_view_add_contains(o.view, types[i], NULL) != 0)
+        if (clams_view_add_contains_new(o.view, types[i], NULL) != 0)
             return clams_annotate_fail(ctx, "out of memory filling the view");
-    if (clams_view_add_contains(o.view, TIMEPOINT,
-                                json_pack("{s:s}", "timeUnit", "milliseconds")) != 0)
+    if (clams_view_add_contains_new(o.view, TIMEPOINT,
+                                    json_pack("{s:s}", "timeUnit", "milliseconds")) != 0)
         return clams_annotate_fail(ctx, "out of memory filling the view");
     int rc = 0;
     size_t found = 0;
@@ -721,8 +721,8 @@ static int ocr_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const cla
         }
     }
     if (rc == 0 && found == 0)
-        clams_annotate_warn(ctx, "no VideoDocument or ImageDocument in the input; nothing to "
-                                 "do");
+        rc = clams_annotate_warn(ctx, "no VideoDocument or ImageDocument in the input; nothing "
+                                      "to do");
     return rc;
 }
 
@@ -730,16 +730,24 @@ static int ocr_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const cla
 
 static const char *const no_labels[] = {NULL};
 static clams_param_spec_t ocr_params[] = {
-    {"tfLabel", "Labels of the TimeFrames to read (e.g. shot); empty: every TimeFrame.",
-     CLAMS_PARAM_STRING, true, NULL, no_labels, NULL},
-    {"sampleInterval",
-     "For a VideoDocument without TimeFrames: read one frame every this "
-     "many milliseconds.",
-     CLAMS_PARAM_INTEGER, false, "1000", NULL, NULL},
-    {"language", "tesseract language (traineddata installed on this host).", CLAMS_PARAM_STRING,
-     false, "eng", NULL, NULL},
-    {"minConfidence", "Words tesseract is less confident of (0-100) are left out.",
-     CLAMS_PARAM_NUMBER, false, "60", NULL, NULL},
+    {.name = "tfLabel",
+     .description = "Labels of the TimeFrames to read (e.g. shot); empty: every TimeFrame.",
+     .type = CLAMS_PARAM_STRING,
+     .multivalued = true,
+     .default_values = no_labels},
+    {.name = "sampleInterval",
+     .description = "For a VideoDocument without TimeFrames: read one frame every this "
+                    "many milliseconds.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "1000"},
+    {.name = "language",
+     .description = "tesseract language (traineddata installed on this host).",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = "eng"},
+    {.name = "minConfidence",
+     .description = "Words tesseract is less confident of (0-100) are left out.",
+     .type = CLAMS_PARAM_NUMBER,
+     .default_value = "60"},
     {0},
 };
 

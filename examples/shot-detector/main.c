@@ -151,14 +151,14 @@ static json_t *time_of(const clams_video_t *v, const run_opts_t *o, long long f)
 static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *doc_id,
                     const clams_video_t *v, const shot_result_t *res, const run_opts_t *o)
 {
-    clams_view_t *view = clams_annotate_new_view(ctx, mmif);
+    clams_view_t *view = clams_annotate_add_view(ctx, mmif);
     if (!view)
         return clams_annotate_fail(ctx, "out of memory creating a view");
     const char *unit = o->frames_unit ? "frames" : "milliseconds";
-    if (clams_view_add_contains(view, TIMEFRAME,
-                                json_pack("{s:s, s:s, s:[s]}", "timeUnit", unit, "document", doc_id,
-                                          "labelset", "shot")) != 0 ||
-        clams_view_add_contains(
+    if (clams_view_add_contains_new(view, TIMEFRAME,
+                                    json_pack("{s:s, s:s, s:[s]}", "timeUnit", unit, "document",
+                                              doc_id, "labelset", "shot")) != 0 ||
+        clams_view_add_contains_new(
             view, TIMEPOINT, json_pack("{s:s, s:s}", "timeUnit", unit, "document", doc_id)) != 0 ||
         clams_video_add_properties(view, v) != 0)
         return clams_annotate_fail(ctx, "out of memory filling the view");
@@ -167,16 +167,16 @@ static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *d
         long long start = i == 0 ? 0 : res->cuts[i - 1];
         long long end = i == res->ncuts ? total : res->cuts[i];
         long long mid = start + (end - start - 1) / 2;
-        clams_annotation_t *tp = clams_view_annotation_new(view, TIMEPOINT);
-        if (!tp || clams_annotation_set_json(tp, "timePoint", time_of(v, o, mid)) != 0 ||
+        clams_annotation_t *tp = clams_view_add_annotation(view, TIMEPOINT);
+        if (!tp || clams_annotation_set_json_new(tp, "timePoint", time_of(v, o, mid)) != 0 ||
             clams_annotation_set_str(tp, "label", "shot") != 0)
             return clams_annotate_fail(ctx, "out of memory adding annotations");
-        clams_annotation_t *tf = clams_view_annotation_new(view, TIMEFRAME);
-        if (!tf || clams_annotation_set_json(tf, "start", time_of(v, o, start)) != 0 ||
-            clams_annotation_set_json(tf, "end", time_of(v, o, end)) != 0 ||
+        clams_annotation_t *tf = clams_view_add_annotation(view, TIMEFRAME);
+        if (!tf || clams_annotation_set_json_new(tf, "start", time_of(v, o, start)) != 0 ||
+            clams_annotation_set_json_new(tf, "end", time_of(v, o, end)) != 0 ||
             clams_annotation_set_str(tf, "label", "shot") != 0 ||
-            clams_annotation_set_json(tf, "representatives",
-                                      json_pack("[s]", clams_annotation_id(tp))) != 0)
+            clams_annotation_set_json_new(tf, "representatives",
+                                          json_pack("[s]", clams_annotation_id(tp))) != 0)
             return clams_annotate_fail(ctx, "out of memory adding annotations");
     }
     return 0;
@@ -285,8 +285,8 @@ static int choose_device(clams_annotate_ctx_t *ctx, const char *device, run_opts
         o->use_gpu = gpu_state.ok;
 #ifdef SHOT_HAVE_CUDA
         if (!gpu_state.ok)
-            clams_annotate_warn(ctx, "device=auto: no usable GPU (%s); used the CPU",
-                                gpu_state.why);
+            return clams_annotate_warn(ctx, "device=auto: no usable GPU (%s); used the CPU",
+                                       gpu_state.why);
 #endif
     }
     return 0;
@@ -319,10 +319,10 @@ static int shot_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
             char name[64];
             clams_type_short_name(type, name, sizeof name);
             const char *id = clams_document_id(doc);
-            clams_annotate_warn(ctx,
-                                "document %s is an %s; shots are found in "
-                                "VideoDocuments only, so it was skipped",
-                                id ? id : "(no id)", name);
+            rc = clams_annotate_warn(ctx,
+                                     "document %s is an %s; shots are found in "
+                                     "VideoDocuments only, so it was skipped",
+                                     id ? id : "(no id)", name);
         }
     }
 #ifdef SHOT_HAVE_CUDA
@@ -330,7 +330,7 @@ static int shot_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
         clams_annotate_report_gpu_peak(ctx, NULL, shot_cuda_buffer_peak());
 #endif
     if (rc == 0 && found == 0)
-        clams_annotate_warn(ctx, "no VideoDocument in the input; nothing to do");
+        rc = clams_annotate_warn(ctx, "no VideoDocument in the input; nothing to do");
     return rc;
 }
 
@@ -338,24 +338,34 @@ static const char *const device_choices[] = {"auto", "cpu", "gpu", NULL};
 static const char *const unit_choices[] = {"milliseconds", "frames", NULL};
 
 static const clams_param_spec_t shot_params[] = {
-    {"threshold",
-     "Score (mean absolute HSV difference between consecutive downscaled "
-     "frames, 0-255) from which a frame starts a new shot.",
-     CLAMS_PARAM_NUMBER, false, "27", NULL, NULL},
-    {"minShotLength", "Shortest shot, in frames: cuts closer together are merged.",
-     CLAMS_PARAM_INTEGER, false, "15", NULL, NULL},
-    {"timeUnit", "Unit of start, end and timePoint in the output.", CLAMS_PARAM_STRING, false,
-     "milliseconds", NULL, unit_choices},
-    {"device",
-     "Where the frame differences are computed: auto (the GPU when one is "
-     "usable), cpu or gpu (fail without a GPU). Results are identical.",
-     CLAMS_PARAM_STRING, false, "auto", NULL, device_choices},
+    {.name = "threshold",
+     .description = "Score (mean absolute HSV difference between consecutive downscaled "
+                    "frames, 0-255) from which a frame starts a new shot.",
+     .type = CLAMS_PARAM_NUMBER,
+     .default_value = "27"},
+    {.name = "minShotLength",
+     .description = "Shortest shot, in frames: cuts closer together are merged.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "15"},
+    {.name = "timeUnit",
+     .description = "Unit of start, end and timePoint in the output.",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = "milliseconds",
+     .choices = unit_choices},
+    {.name = "device",
+     .description = "Where the frame differences are computed: auto (the GPU when one is "
+                    "usable), cpu or gpu (fail without a GPU). Results are identical.",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = "auto",
+     .choices = device_choices},
     {0},
 };
 
 static const clams_kv_t tf_props[] = {{"label", "shot"}, {0}};
 static const clams_io_spec_t shot_input[] = {
-    {.type = VIDEO_DOC, .description = "Any video FFmpeg decodes."}, {0}};
+    {.type = VIDEO_DOC, .description = "Any video FFmpeg decodes."},
+    {0},
+};
 static const clams_io_spec_t shot_output[] = {
     {.type = TIMEFRAME,
      .description = "One per shot: start, end (exclusive) and "

@@ -88,42 +88,49 @@ static const char *word_of(run_t *r, const tok_span_t *t)
 
 static int add_sentence(run_t *r, size_t end)
 {
-    clams_annotation_t *s = clams_view_annotation_new(r->view, SENTENCE_TYPE);
+    clams_annotation_t *s = clams_view_add_annotation(r->view, SENTENCE_TYPE);
     if (!s)
         return clams_annotate_fail(r->ctx, "cannot create a Sentence annotation");
     /* One anchor or the other: mmif-python refuses an annotation with both
      * start/end and targets ("annotation anchors are ambiguous"). */
+    int rc;
     if (r->targets) {
-        clams_annotation_set_json(s, "targets", r->sent_tokens);
+        rc = clams_annotation_set_json_new(s, "targets", r->sent_tokens); /* steals the list */
         r->sent_tokens = json_array();
+        if (!r->sent_tokens)
+            rc = CLAMS_ENOMEM;
     } else {
-        clams_annotation_set_int(s, "start", (long long)r->sent_start);
-        clams_annotation_set_int(s, "end", (long long)end);
+        rc = clams_annotation_set_int(s, "start", (long long)r->sent_start);
+        rc |= clams_annotation_set_int(s, "end", (long long)end);
     }
-    clams_annotation_set_str(s, "document", r->doc_id);
+    rc |= clams_annotation_set_str(s, "document", r->doc_id);
     r->in_sentence = false;
-    return 0;
+    /* Each setter returns 0 or a negative code, so any failure leaves rc
+     * negative; out of memory is the only way they fail here. */
+    return rc ? clams_annotate_fail(r->ctx, "cannot fill a Sentence annotation") : 0;
 }
 
 static int on_token(const tok_span_t *t, bool sentence_end, void *data)
 {
     run_t *r = data;
-    clams_annotation_t *a = clams_view_annotation_new(r->view, TOKEN_TYPE);
+    clams_annotation_t *a = clams_view_add_annotation(r->view, TOKEN_TYPE);
     const char *word = word_of(r, t);
     if (!a || !word)
         return clams_annotate_fail(r->ctx, "cannot create a Token annotation");
-    clams_annotation_set_int(a, "start", (long long)t->cp_start);
-    clams_annotation_set_int(a, "end", (long long)t->cp_end);
-    clams_annotation_set_strn(a, "word", word, t->byte_end - t->byte_start);
-    clams_annotation_set_str(a, "document", r->doc_id);
+    int rc = clams_annotation_set_int(a, "start", (long long)t->cp_start);
+    rc |= clams_annotation_set_int(a, "end", (long long)t->cp_end);
+    rc |= clams_annotation_set_strn(a, "word", word, t->byte_end - t->byte_start);
+    rc |= clams_annotation_set_str(a, "document", r->doc_id);
+    if (rc)
+        return clams_annotate_fail(r->ctx, "cannot fill a Token annotation");
     if (!r->sentences)
         return 0;
     if (!r->in_sentence) {
         r->in_sentence = true;
         r->sent_start = t->cp_start;
     }
-    if (r->targets)
-        json_array_append_new(r->sent_tokens, json_string(clams_annotation_id(a)));
+    if (r->targets && json_array_append_new(r->sent_tokens, json_string(clams_annotation_id(a))))
+        return clams_annotate_fail(r->ctx, "out of memory");
     return sentence_end ? add_sentence(r, t->cp_end) : 0;
 }
 
@@ -144,11 +151,10 @@ static int tokenize_doc(run_t *r, const json_t *doc, const char *id_prefix)
      * is the request's fault: the SDK answers 403 or 400. */
     if (trc == CLAMS_EACCESS || trc == CLAMS_ETOOBIG)
         return clams_annotate_reject(r->ctx, "%s", err.text);
-    if (trc != 0) {
-        clams_annotate_warn(r->ctx, "TextDocument %s has no readable text (%s); skipped",
-                            id ? id : "(no id)", err.text[0] ? err.text : clams_strerror(trc));
-        return 0;
-    }
+    if (trc != 0)
+        return clams_annotate_warn(r->ctx, "TextDocument %s has no readable text (%s); skipped",
+                                   id ? id : "(no id)",
+                                   err.text[0] ? err.text : clams_strerror(trc));
     char *long_id = NULL;
     if (id_prefix && !strchr(id, ':') && asprintf(&long_id, "%s:%s", id_prefix, id) < 0) {
         free(text);
@@ -192,13 +198,17 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
                .sentences = clams_param_bool(p, "splitSentences", true),
                .targets = clams_param_bool(p, "sentenceTargets", false),
                .sent_tokens = json_array()};
-    r.view = clams_annotate_new_view(ctx, mmif);
+    r.view = clams_annotate_add_view(ctx, mmif);
     if (!r.view)
         return clams_annotate_fail(ctx, "cannot create the output view");
-    clams_view_add_contains(r.view, TOKEN_TYPE, NULL);
-    if (r.sentences)
-        clams_view_add_contains(r.view, SENTENCE_TYPE, NULL);
-    int found = 0, rc = 0;
+    int rc = clams_view_add_contains_new(r.view, TOKEN_TYPE, NULL);
+    if (rc == 0 && r.sentences)
+        rc = clams_view_add_contains_new(r.view, SENTENCE_TYPE, NULL);
+    if (rc != 0 || !r.sent_tokens) {
+        json_decref(r.sent_tokens);
+        return clams_annotate_fail(ctx, "cannot describe the output view");
+    }
+    int found = 0;
     size_t nd = clams_mmif_document_count(mmif);
     for (size_t i = 0; rc >= 0 && i < nd; i++) {
         json_t *doc = clams_mmif_document_at(mmif, i);
@@ -215,7 +225,7 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
     if (rc < 0)
         return rc;
     if (!found)
-        clams_annotate_warn(ctx, "the input has no readable TextDocument");
+        return clams_annotate_warn(ctx, "the input has no readable TextDocument");
     return 0;
 }
 

@@ -118,15 +118,15 @@ static int on_chunk(const void *samples, size_t frames, long long start, void *d
 static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *doc_id,
                     const tone_tracker_t *tr)
 {
-    clams_view_t *view = clams_annotate_new_view(ctx, mmif);
+    clams_view_t *view = clams_annotate_add_view(ctx, mmif);
     if (!view)
         return clams_annotate_fail(ctx, "out of memory creating a view");
     json_t *props = json_pack("{s:s, s:s}", "document", doc_id, "timeUnit", "millisecond");
-    if (clams_view_add_contains(view, TIMEFRAME, props) != 0)
+    if (clams_view_add_contains_new(view, TIMEFRAME, props) != 0)
         return clams_annotate_fail(ctx, "out of memory filling the view");
     for (size_t i = 0; i < tr->count; i++) {
         const tone_segment_t *s = &tr->segments[i];
-        clams_annotation_t *a = clams_view_annotation_new(view, TIMEFRAME);
+        clams_annotation_t *a = clams_view_add_annotation(view, TIMEFRAME);
         /* One decimal is well inside the detector's accuracy and keeps the
          * output stable across builds. */
         double hz = (double)(long long)(s->freq * 10.0 + 0.5) / 10.0;
@@ -211,8 +211,8 @@ static int choose_device(clams_annotate_ctx_t *ctx, const char *device, run_opts
 #ifdef TONE_HAVE_CUDA
         /* A CUDA build running without a GPU is worth telling the caller. */
         if (!gpu_state.ok)
-            clams_annotate_warn(ctx, "device=auto: no usable GPU (%s); used the CPU",
-                                gpu_state.why);
+            return clams_annotate_warn(ctx, "device=auto: no usable GPU (%s); used the CPU",
+                                       gpu_state.why);
 #endif
     }
     return 0;
@@ -247,24 +247,29 @@ static int tone_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
     }
 #endif
     if (rc == 0 && found == 0)
-        clams_annotate_warn(ctx, "no AudioDocument or VideoDocument in the input; "
-                                 "nothing to do");
+        rc = clams_annotate_warn(ctx, "no AudioDocument or VideoDocument in the input; "
+                                      "nothing to do");
     return rc;
 }
 
 static const char *const device_choices[] = {"auto", "cpu", "gpu", NULL};
 
 static const clams_param_spec_t tone_params[] = {
-    {"minDuration", "Shortest tone to report, in milliseconds.", CLAMS_PARAM_INTEGER, false, "2000",
-     NULL, NULL},
-    {"tolerance",
-     "Largest frequency drift (Hz) from a tone's running mean that still "
-     "counts as the same tone.",
-     CLAMS_PARAM_NUMBER, false, "20", NULL, NULL},
-    {"device",
-     "Where the spectra are computed: auto (the GPU when one is usable), cpu "
-     "or gpu (fail without a GPU). Results are identical.",
-     CLAMS_PARAM_STRING, false, "auto", NULL, device_choices},
+    {.name = "minDuration",
+     .description = "Shortest tone to report, in milliseconds.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "2000"},
+    {.name = "tolerance",
+     .description = "Largest frequency drift (Hz) from a tone's running mean that still "
+                    "counts as the same tone.",
+     .type = CLAMS_PARAM_NUMBER,
+     .default_value = "20"},
+    {.name = "device",
+     .description = "Where the spectra are computed: auto (the GPU when one is usable), cpu "
+                    "or gpu (fail without a GPU). Results are identical.",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = "auto",
+     .choices = device_choices},
     {0},
 };
 
@@ -274,7 +279,10 @@ static const clams_io_spec_t tone_input_docs[] = {
     {.type = VIDEO_DOC, .description = "Its audio track is read."},
     {0},
 };
-static const clams_io_spec_t tone_input[] = {{.one_of = tone_input_docs}, {0}};
+static const clams_io_spec_t tone_input[] = {
+    {.one_of = tone_input_docs},
+    {0},
+};
 static const clams_io_spec_t tone_output[] = {
     {.type = TIMEFRAME, .properties = tf_props},
     {0},

@@ -8,11 +8,10 @@
 
 #include <clams/clams.h>
 
-#define VOCAB     "http://mmif.clams.ai/vocabulary/"
-#define SPAN_TYPE VOCAB "Span/v5"
+#define SPAN_TYPE CLAMS_MMIF11_SPAN
 
 static const clams_io_spec_t inputs[] = {
-    {.type = VOCAB "TextDocument/v1", .description = "Text to search (inline text)."},
+    {.type = CLAMS_MMIF11_TEXTDOCUMENT, .description = "Text to search (inline text)."},
     {0},
 };
 
@@ -54,53 +53,61 @@ static int spot(clams_annotate_ctx_t *ctx, clams_view_t *view, const char *doc_i
     for (size_t at = 0; len > 0 && text[at]; at++) {
         if (!match_at(text, at, word, len, case_sensitive))
             continue;
-        clams_annotation_t *span = clams_view_annotation_new(view, SPAN_TYPE);
+        clams_annotation_t *span = clams_view_add_annotation(view, SPAN_TYPE);
         if (!span)
             return clams_annotate_fail(ctx, "out of memory");
         /* MMIF counts code points, not bytes: in "Café cat", cat is 5-8. */
         size_t start = clams_utf8_cp_offset(text, text_len, at);
         size_t end = clams_utf8_cp_offset(text, text_len, at + len);
-        clams_annotation_set_str(span, "document", doc_id);
-        clams_annotation_set_int(span, "start", (long long)start);
-        clams_annotation_set_int(span, "end", (long long)end);
-        clams_annotation_set_str(span, "keyword", word);
+        /* Each setter returns 0 or a negative code: one check for the four. */
+        int rc = clams_annotation_set_str(span, "document", doc_id);
+        rc |= clams_annotation_set_int(span, "start", (long long)start);
+        rc |= clams_annotation_set_int(span, "end", (long long)end);
+        rc |= clams_annotation_set_str(span, "keyword", word);
+        if (rc)
+            return clams_annotate_fail(ctx, "out of memory");
+    }
+    return 0;
+}
+
+typedef struct {
+    clams_annotate_ctx_t *ctx;
+    const clams_params_t *params;
+    clams_view_t *view;
+} run_t;
+
+/* Called for every TextDocument, at the top level or made by an earlier app
+ * inside a view (then `id` is its long id, "v_1:td_1"). */
+static int on_document(const clams_view_t *in_view, const char *id, json_t *doc, void *data)
+{
+    (void)in_view;
+    run_t *run = data;
+    json_t *props = json_object_get(doc, "properties");
+    const char *text = json_string_value(json_object_get(json_object_get(props, "text"), "@value"));
+    if (!text)
+        return clams_annotate_warn(run->ctx, "document %s has no inline text", id);
+    bool case_sensitive = clams_param_bool(run->params, "caseSensitive", false);
+    size_t nwords = clams_param_count(run->params, "keywords");
+    for (size_t k = 0; k < nwords; k++) {
+        const char *word = clams_param_string_at(run->params, "keywords", k);
+        int rc = spot(run->ctx, run->view, id, text, word, case_sensitive);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
 
 static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *p)
 {
-    size_t nwords = clams_param_count(p, "keywords");
-    bool case_sensitive = clams_param_bool(p, "caseSensitive", false);
-    if (nwords == 0)
-        clams_annotate_warn(ctx, "no keywords given: nothing to look for");
+    if (clams_param_count(p, "keywords") == 0 &&
+        clams_annotate_warn(ctx, "no keywords given: nothing to look for") != 0)
+        return clams_annotate_fail(ctx, "out of memory");
 
-    clams_view_t *view = clams_annotate_new_view(ctx, mmif);
-    if (!view)
+    run_t run = {.ctx = ctx, .params = p, .view = clams_annotate_add_view(ctx, mmif)};
+    if (!run.view || clams_view_add_contains_new(run.view, SPAN_TYPE, NULL) != 0)
         return clams_annotate_fail(ctx, "cannot create the output view");
-    clams_view_add_contains(view, SPAN_TYPE, NULL);
-
-    for (size_t i = 0; i < clams_mmif_document_count(mmif); i++) {
-        json_t *doc = clams_mmif_document_at(mmif, i);
-        const char *type = json_string_value(json_object_get(doc, "@type"));
-        if (!type || !clams_type_matches(type, "TextDocument", 0))
-            continue;
-        json_t *props = json_object_get(doc, "properties");
-        const char *id = json_string_value(json_object_get(props, "id"));
-        const char *text =
-            json_string_value(json_object_get(json_object_get(props, "text"), "@value"));
-        if (!id || !text) {
-            clams_annotate_warn(ctx, "document %s has no inline text", id ? id : "?");
-            continue;
-        }
-        for (size_t k = 0; k < nwords; k++) {
-            const char *word = clams_param_string_at(p, "keywords", k);
-            int rc = spot(ctx, view, id, text, word, case_sensitive);
-            if (rc < 0)
-                return rc;
-        }
-    }
-    return 0;
+    /* A negative value from on_document stops the walk and is returned. */
+    return clams_mmif_foreach_document(mmif, "TextDocument", 0, on_document, &run);
 }
 
 static const clams_app_t app = {

@@ -77,7 +77,7 @@ typedef struct clams_app_s clams_app_t;
 typedef struct clams_annotate_ctx_s clams_annotate_ctx_t;
 typedef struct clams_params_s clams_params_t;
 
-/* The annotate callback: read `mmif`, add views (clams_annotate_new_view), and
+/* The annotate callback: read `mmif`, add views (clams_annotate_add_view), and
  * return 0. On failure return clams_annotate_fail(ctx, "...") (a negative
  * value): the response becomes an error view (HTTP 500). */
 typedef int (*clams_annotate_fn)(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
@@ -144,28 +144,61 @@ struct clams_app_s {
     void *reserved[16];
 };
 
+/* ---- ABI: the sizes an app was built with -----------------------------------
+ * The arrays an app declares (parameters, input/output, key/value lists) are
+ * read by the library with the element sizes the app was compiled with, so a
+ * struct above may gain members at its end in a later clams-c without
+ * breaking apps already built: the library copies each element into its own
+ * current struct and leaves the new members zero, which every new member
+ * reads as "not set". Apps never fill this themselves: clams_main (a macro)
+ * passes the sizes its own compilation saw, as zlib's deflateInit does. */
+typedef struct clams_abi_s {
+    unsigned version; /* CLAMS_ABI_VERSION of the header the app was built with */
+    unsigned app_size;
+    unsigned param_spec_size;
+    unsigned io_spec_size;
+    unsigned kv_size;
+} clams_abi_t;
+
+/* Raised when a public struct gains a member (the sizes alone tell the
+ * library what it needs; the version is for messages and diagnostics). */
+#define CLAMS_ABI_VERSION 1
+
+static inline const clams_abi_t *clams_abi_current(void)
+{
+    static const clams_abi_t abi = {
+        CLAMS_ABI_VERSION, (unsigned)sizeof(clams_app_t), (unsigned)sizeof(clams_param_spec_t),
+        (unsigned)sizeof(clams_io_spec_t), (unsigned)sizeof(clams_kv_t)};
+    return &abi;
+}
+
 /* Runs the app as the command line says. Returns the process exit status.
+ * `abi` describes the struct sizes the app was compiled with (NULL: this
+ * header's); apps call it through the clams_main macro, which passes them.
  * Process-wide effect: before serving (development or production, not
  * file mode or --describe) it sets glibc's heap thresholds with mallopt so
  * that freed memory is kept between requests (up to 8 MiB; blocks from
  * 1 MiB are mmap'd), unless the environment already sets glibc.malloc.*
  * tunables or MALLOC_TRIM_THRESHOLD_ / MALLOC_MMAP_THRESHOLD_ /
  * MALLOC_TOP_PAD_. */
-CLAMS_API int clams_main(const clams_app_t *app, int argc, char **argv);
+CLAMS_API CLAMS_MUST_CHECK int clams_main_abi(const clams_app_t *app, const clams_abi_t *abi,
+                                              int argc, char **argv);
+#define clams_main(app, argc, argv) clams_main_abi((app), clams_abi_current(), (argc), (argv))
 
 /* ---- Inside annotate ------------------------------------------------------- */
 
 /* Appends a new view signed by this app (app, parameters, appConfiguration,
  * appTags; timestamp and appProfiling are added after annotate returns).
  * Ownership: borrowed. NULL on allocation failure. */
-CLAMS_API clams_view_t *clams_annotate_new_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif);
+CLAMS_API CLAMS_MUST_CHECK clams_view_t *clams_annotate_add_view(clams_annotate_ctx_t *ctx,
+                                                                 clams_mmif_t *mmif);
 
 /* Records the failure of this request. The first call wins. `file`, `line` and
  * `func` go into the error view's stackTrace together with a native backtrace.
  * Always returns CLAMS_EAPP, so `return clams_annotate_fail(...)` reads well. */
-CLAMS_API int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file, int line,
-                                     const char *func, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+CLAMS_API CLAMS_MUST_CHECK int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file,
+                                                      int line, const char *func, const char *fmt,
+                                                      ...) CLAMS_PRINTF(5, 6);
 #define clams_annotate_fail(ctx, ...) \
     clams_annotate_fail_at((ctx), __FILE__, __LINE__, __func__, __VA_ARGS__)
 
@@ -177,15 +210,15 @@ CLAMS_API int clams_annotate_fail_at(clams_annotate_ctx_t *ctx, const char *file
  * media file stay clams_annotate_fail: 500. Reading helpers report the
  * request's faults as CLAMS_ENOTFOUND and CLAMS_EINVAL. The first call of
  * either function wins. Always returns CLAMS_EAPP. */
-CLAMS_API int clams_annotate_reject_at(clams_annotate_ctx_t *ctx, const char *file, int line,
-                                       const char *func, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+CLAMS_API CLAMS_MUST_CHECK int clams_annotate_reject_at(clams_annotate_ctx_t *ctx, const char *file,
+                                                        int line, const char *func, const char *fmt,
+                                                        ...) CLAMS_PRINTF(5, 6);
 #define clams_annotate_reject(ctx, ...) \
     clams_annotate_reject_at((ctx), __FILE__, __LINE__, __func__, __VA_ARGS__)
 
 /* Adds a warning: it ends up in the warnings view of this request. */
-CLAMS_API int clams_annotate_warn(clams_annotate_ctx_t *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+CLAMS_API CLAMS_MUST_CHECK int clams_annotate_warn(clams_annotate_ctx_t *ctx, const char *fmt, ...)
+    CLAMS_PRINTF(2, 3);
 
 /* Lets the app report the peak GPU memory (bytes) its own allocator saw on
  * the device `gpu_uuid` (NULL = the worker's GPU) during this request; hwFetch
@@ -236,7 +269,7 @@ typedef enum {
  * before annotate ran, so there is no error to handle. */
 CLAMS_API clams_tf_mode_t clams_param_tf_mode(const clams_params_t *params);
 /* "representatives", "single" or "all" to a mode. Returns 0 or CLAMS_EINVAL. */
-CLAMS_API int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode);
+CLAMS_API CLAMS_MUST_CHECK int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode);
 /* The parameter value of a mode ("representatives"), or NULL. Ownership: static. */
 CLAMS_API const char *clams_tf_mode_name(clams_tf_mode_t mode);
 

@@ -39,10 +39,10 @@ extern "C" {
 /* Adds a folder to the media roots: `dir` must exist and is kept resolved
  * (realpath). Returns 0, CLAMS_ENOTFOUND (no such folder), CLAMS_EINVAL (not
  * an absolute path to a folder) or CLAMS_ETOOBIG (more than 64 roots). */
-CLAMS_API int clams_media_root_add(const char *dir, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_media_root_add(const char *dir, clams_error_t *err);
 /* Adds each folder of a ':'-separated list (CLAMS_MEDIA_ROOT's form); empty
  * entries are skipped. Returns 0 or the first failure of clams_media_root_add. */
-CLAMS_API int clams_media_root_add_list(const char *list, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_media_root_add_list(const char *list, clams_error_t *err);
 /* How many roots are set (0: any location outside /proc, /sys, /dev is read). */
 CLAMS_API size_t clams_media_root_count(void);
 /* The i-th root, resolved, or NULL. Ownership: borrowed (until cleared). */
@@ -54,7 +54,8 @@ CLAMS_API void clams_media_roots_clear(void);
  * of the path to open (resolved when the file exists). Refused: CLAMS_EINVAL
  * (not absolute) or CLAMS_EACCESS with a message saying why; the current
  * request is then answered 403. Ownership: *checked new (free()). */
-CLAMS_API int clams_location_check(const char *path, char **checked, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_location_check(const char *path, char **checked,
+                                                    clams_error_t *err);
 
 /* ---- Limits ---------------------------------------------------------------------- */
 
@@ -74,7 +75,7 @@ typedef enum {
 CLAMS_API long long clams_limit_get(clams_limit_t which);
 /* Sets a limit (>= 1; CLAMS_LIMIT_WORKER_MEMORY also takes 0). Returns 0 or
  * CLAMS_EINVAL. */
-CLAMS_API int clams_limit_set(clams_limit_t which, long long value);
+CLAMS_API CLAMS_MUST_CHECK int clams_limit_set(clams_limit_t which, long long value);
 /* The server flag that sets it ("--max-frames"), or NULL for an unknown
  * limit; the environment variable is the same name upper-cased, with
  * CLAMS_ before it and '_' for '-' (CLAMS_MAX_FRAMES). Ownership: static. */
@@ -83,13 +84,13 @@ CLAMS_API const char *clams_limit_flag(clams_limit_t which);
 /* Refuses `asked` (what the input asks for, over the limit) with
  * CLAMS_ETOOBIG and a message "<what>: <asked> is over the limit of <limit>
  * (--flag)"; the current request is answered 400. Returns CLAMS_ETOOBIG. */
-CLAMS_API int clams_limit_refuse(clams_limit_t which, const char *what, long long asked,
-                                 clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_limit_refuse(clams_limit_t which, const char *what,
+                                                  long long asked, clams_error_t *err);
 /* Counts `amount` against a per-request limit (frames, time work): 0 while
  * the request's total stays within it, else clams_limit_refuse. The totals
  * start at 0 with every request (and with the process, outside a server). */
-CLAMS_API int clams_limit_charge(clams_limit_t which, long long amount, const char *what,
-                                 clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_limit_charge(clams_limit_t which, long long amount,
+                                                  const char *what, clams_error_t *err);
 
 #ifdef __cplusplus
 }

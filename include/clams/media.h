@@ -89,8 +89,8 @@ typedef struct clams_frame_opts_s {
 /* Decodes an ImageDocument (PNG, JPEG, anything FFmpeg reads as one picture)
  * into img (its data is new). A document of another type is CLAMS_EINVAL.
  * Returns 0 or a negative code. Ownership: img->data new (clams_image_release). */
-CLAMS_API int clams_image_decode(const json_t *doc, const clams_frame_opts_t *opts,
-                                 clams_image_t *img, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_image_decode(const json_t *doc, const clams_frame_opts_t *opts,
+                                                  clams_image_t *img, clams_error_t *err);
 /* Frees img->data and zeroes img. NULL is ignored. */
 CLAMS_API void clams_image_release(clams_image_t *img);
 
@@ -130,11 +130,13 @@ typedef struct clams_video_opts_s {
  * type, a missing, empty, unreadable or non-video file, and a file that holds
  * fewer frames than its header declares (truncated) are errors.
  * Ownership: new (clams_video_close). */
-CLAMS_API clams_video_t *clams_video_open(const json_t *doc, const clams_video_opts_t *opts,
-                                          clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_video_t *clams_video_open(const json_t *doc,
+                                                           const clams_video_opts_t *opts,
+                                                           clams_error_t *err);
 /* As clams_video_open for a path (tools, benchmarks). Ownership: new. */
-CLAMS_API clams_video_t *clams_video_open_file(const char *path, const clams_video_opts_t *opts,
-                                               clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_video_t *clams_video_open_file(const char *path,
+                                                                const clams_video_opts_t *opts,
+                                                                clams_error_t *err);
 /* Closes the video. NULL is ignored. */
 CLAMS_API void clams_video_close(clams_video_t *video);
 
@@ -148,8 +150,9 @@ CLAMS_API double clams_video_frame_time_ms(const clams_video_t *video, long long
 /* The frame number for a time value in `unit` (any MMIF time unit), with the
  * video's exact frame rate and mmif-python's rounding (clams_time_convert).
  * Returns 0 or CLAMS_EINVAL (bad unit); the number may be out of range. */
-CLAMS_API int clams_video_frame_at(const clams_video_t *video, double t, const char *unit,
-                                   long long *frame, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_video_frame_at(const clams_video_t *video, double t,
+                                                    const char *unit, long long *frame,
+                                                    clams_error_t *err);
 
 /* Called once per requested frame, in request order. `img` (and its data) is
  * valid only during the call. Return 0 to go on, non-zero to stop (that value
@@ -164,16 +167,18 @@ typedef int (*clams_frame_fn)(long long frame, const clams_image_t *img, void *d
  * list out of order is CLAMS_EINVAL; a frame that cannot be decoded is
  * CLAMS_EIO naming it. Returns 0, fn's non-zero value, or a negative code.
  * Ownership: frames borrowed. */
-CLAMS_API int clams_video_frames(clams_video_t *video, const long long *frames, size_t n,
-                                 const clams_frame_opts_t *opts, clams_frame_fn fn, void *data,
-                                 clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_video_frames(clams_video_t *video, const long long *frames,
+                                                  size_t n, const clams_frame_opts_t *opts,
+                                                  clams_frame_fn fn, void *data,
+                                                  clams_error_t *err);
 
 /* One frame into a caller's buffer of `size` bytes (at least
  * clams_video_frame_size), described by *img (img->data = buf).
  * Returns 0 or a negative code (CLAMS_ETOOBIG when buf is too small). */
-CLAMS_API int clams_video_frame(clams_video_t *video, long long frame,
-                                const clams_frame_opts_t *opts, uint8_t *buf, size_t size,
-                                clams_image_t *img, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_video_frame(clams_video_t *video, long long frame,
+                                                 const clams_frame_opts_t *opts, uint8_t *buf,
+                                                 size_t size, clams_image_t *img,
+                                                 clams_error_t *err);
 
 /* What the reader did so far: frames the decoder produced and seeks made
  * (a reopening of the file counts as one), for diagnostics and tests. */
@@ -193,7 +198,8 @@ CLAMS_API size_t clams_video_frame_size(const clams_video_t *video, const clams_
  * rounded to 2 decimals, frameCount and duration (whole milliseconds). Python
  * apps read fps from it (vd.get_property("fps")). Adds the Annotation type to
  * the view's contains when it is not there. Returns 0 or a negative code. */
-CLAMS_API int clams_video_add_properties(clams_view_t *view, const clams_video_t *video);
+CLAMS_API CLAMS_MUST_CHECK int clams_video_add_properties(clams_view_t *view,
+                                                          const clams_video_t *video);
 
 /* ---- TimeFrame sampling (tfSamplingMode) --------------------------------------------- */
 
@@ -262,8 +268,9 @@ typedef struct clams_tf_sample_opts_s {
  * time is an error naming it (CLAMS_ENOTFOUND, CLAMS_EINVAL). Returns 0, fn's
  * non-zero value or a negative code. Ownership: opts borrowed; the sample and
  * everything in it is borrowed for the duration of the call. */
-CLAMS_API int clams_tf_sample(const clams_mmif_t *mmif, const clams_tf_sample_opts_t *opts,
-                              clams_tf_fn fn, void *data, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_tf_sample(const clams_mmif_t *mmif,
+                                               const clams_tf_sample_opts_t *opts, clams_tf_fn fn,
+                                               void *data, clams_error_t *err);
 
 /* ---- Audio ------------------------------------------------------------------------- */
 
@@ -306,11 +313,13 @@ typedef struct clams_audio_info_s {
 /* Opens an AudioDocument's file, or the audio track of a VideoDocument's.
  * Resampling and downmixing are FFmpeg's (libswresample with its default
  * settings, as `ffmpeg -ar R -ac C` uses). Ownership: new (clams_audio_close). */
-CLAMS_API clams_audio_t *clams_audio_open(const json_t *doc, const clams_audio_opts_t *opts,
-                                          clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_audio_t *clams_audio_open(const json_t *doc,
+                                                           const clams_audio_opts_t *opts,
+                                                           clams_error_t *err);
 /* As clams_audio_open for a path. Ownership: new. */
-CLAMS_API clams_audio_t *clams_audio_open_file(const char *path, const clams_audio_opts_t *opts,
-                                               clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_audio_t *clams_audio_open_file(const char *path,
+                                                                const clams_audio_opts_t *opts,
+                                                                clams_error_t *err);
 CLAMS_API void clams_audio_close(clams_audio_t *audio);
 /* Ownership: borrowed (valid until close). */
 CLAMS_API const clams_audio_info_t *clams_audio_info(const clams_audio_t *audio);
@@ -324,15 +333,17 @@ typedef int (*clams_audio_fn)(const void *samples, size_t frames, long long star
  * shorter) to fn. A decoding error or a stream that ends well before its
  * declared duration (truncated) is CLAMS_EIO naming the file. Returns 0, fn's
  * non-zero value or a negative code. */
-CLAMS_API int clams_audio_read(clams_audio_t *audio, clams_audio_fn fn, void *data,
-                               clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_audio_read(clams_audio_t *audio, clams_audio_fn fn, void *data,
+                                                clams_error_t *err);
 
 /* Convenience for short inputs: the whole decoded signal in one new buffer
  * (*frames samples per channel; info filled when not NULL). max_frames > 0
  * refuses longer signals with CLAMS_ETOOBIG. Ownership: *samples new (free()). */
-CLAMS_API int clams_audio_decode_all(const json_t *doc, const clams_audio_opts_t *opts,
-                                     size_t max_frames, void **samples, size_t *frames,
-                                     clams_audio_info_t *info, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_audio_decode_all(const json_t *doc,
+                                                      const clams_audio_opts_t *opts,
+                                                      size_t max_frames, void **samples,
+                                                      size_t *frames, clams_audio_info_t *info,
+                                                      clams_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -48,24 +48,25 @@ typedef struct clams_annotation_s clams_annotation_t;
  * expected (code CLAMS_ESYNTAX); a schema violation fills err->path (a JSON
  * pointer) and err->rule (code CLAMS_ESCHEMA). Duplicate object keys are a
  * syntax error. Returns NULL on error. Ownership: new (clams_mmif_free). */
-CLAMS_API clams_mmif_t *clams_mmif_load(const char *buf, size_t len, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_mmif_t *clams_mmif_load(const char *buf, size_t len,
+                                                         clams_error_t *err);
 /* As clams_mmif_load, reading a file. Ownership: new. */
-CLAMS_API clams_mmif_t *clams_mmif_load_file(const char *path, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_mmif_t *clams_mmif_load_file(const char *path, clams_error_t *err);
 /* As clams_mmif_load, reading a file descriptor to its end (fd stays open).
  * Ownership: new. */
-CLAMS_API clams_mmif_t *clams_mmif_load_fd(int fd, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_mmif_t *clams_mmif_load_fd(int fd, clams_error_t *err);
 /* Wraps an already parsed JSON value after validating it.
  * Ownership: steals root (also on failure); result new. */
-CLAMS_API clams_mmif_t *clams_mmif_from_json(json_t *root, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_mmif_t *clams_mmif_from_json_new(json_t *root, clams_error_t *err);
 
 /* Validates a JSON value against every rule of the MMIF 1.1.0 JSON schema
  * (draft-04). Returns 0 or CLAMS_ESCHEMA with err->path and err->rule set to
  * the first violation found. Ownership: borrowed (root is not modified). */
-CLAMS_API int clams_mmif_validate_json(const json_t *root, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_mmif_validate_json(const json_t *root, clams_error_t *err);
 
 /* Creates an empty document (no documents, no views) for the given spec
  * version (NULL = CLAMS_MMIF_SPEC_VERSION). Ownership: new. */
-CLAMS_API clams_mmif_t *clams_mmif_new(const char *spec_version);
+CLAMS_API CLAMS_MUST_CHECK clams_mmif_t *clams_mmif_new(const char *spec_version);
 
 /* Frees the document and everything it owns. NULL is ignored. */
 CLAMS_API void clams_mmif_free(clams_mmif_t *mmif);
@@ -129,41 +130,44 @@ CLAMS_API json_t *clams_view_metadata(const clams_view_t *view);
  * All or nothing: it builds the reordered object and then replaces the old
  * one, so on CLAMS_ENOMEM the metadata is as it was. Returns 0, CLAMS_EINVAL
  * or CLAMS_ENOMEM. */
-CLAMS_API int clams_view_reorder_metadata(clams_view_t *view, const char *const *order);
+CLAMS_API CLAMS_MUST_CHECK int clams_view_reorder_metadata(clams_view_t *view,
+                                                           const char *const *order);
 /* Number of annotations (loaded or created). */
 CLAMS_API size_t clams_view_annotation_count(const clams_view_t *view);
 /* The i-th loaded annotation as JSON, or NULL for annotations created through
  * this API (use the clams_annotation_* getters for those).
  * Ownership: borrowed. */
 CLAMS_API json_t *clams_view_annotation_json_at(const clams_view_t *view, size_t i);
-/* True for views created through clams_mmif_view_new in this process. */
+/* True for views created through clams_mmif_add_view in this process. */
 CLAMS_API bool clams_view_is_new(const clams_view_t *view);
 
 /* Appends a new, empty view with the next free id "v_N" (N starts at the
  * number of views and grows until unused). Its metadata is {"contains":{}}.
  * Returns NULL on allocation failure. Ownership: borrowed. */
-CLAMS_API clams_view_t *clams_mmif_view_new(clams_mmif_t *mmif);
+CLAMS_API CLAMS_MUST_CHECK clams_view_t *clams_mmif_add_view(clams_mmif_t *mmif);
 
 /* Sets metadata.app. Returns 0 or a negative code. */
-CLAMS_API int clams_view_set_app(clams_view_t *view, const char *app);
+CLAMS_API CLAMS_MUST_CHECK int clams_view_set_app(clams_view_t *view, const char *app);
 /* Adds or replaces metadata.contains[type_uri] with `props` (an object, or NULL
  * for {}). Ownership: steals props. */
-CLAMS_API int clams_view_add_contains(clams_view_t *view, const char *type_uri, json_t *props);
+CLAMS_API CLAMS_MUST_CHECK int clams_view_add_contains_new(clams_view_t *view, const char *type_uri,
+                                                           json_t *props);
 /* Turns the view into an error view: removes contains, annotations and
  * warnings; sets metadata.error = {message, stackTrace (when not NULL)}. */
-CLAMS_API int clams_view_set_error(clams_view_t *view, const char *message,
-                                   const char *stack_trace);
+CLAMS_API CLAMS_MUST_CHECK int clams_view_set_error(clams_view_t *view, const char *message,
+                                                    const char *stack_trace);
 /* Appends a string to metadata.warnings (creating it, removing contains). */
-CLAMS_API int clams_view_add_warning(clams_view_t *view, const char *warning);
+CLAMS_API CLAMS_MUST_CHECK int clams_view_add_warning(clams_view_t *view, const char *warning);
 
 /* ---- Annotations (created through the API) ---------------------------------- */
 
 /* Appends an annotation of type `type_uri` to a view created with
- * clams_mmif_view_new. Its id is "<view id>:<prefix>_<k>", where the prefix is
+ * clams_mmif_add_view. Its id is "<view id>:<prefix>_<k>", where the prefix is
  * derived from the type's short name as mmif-python does (TimeFrame "tf",
  * Token "to", BoundingBox "bb", ...) and k counts per type from 1.
  * Returns NULL on error (view not new, allocation). Ownership: borrowed. */
-CLAMS_API clams_annotation_t *clams_view_annotation_new(clams_view_t *view, const char *type_uri);
+CLAMS_API CLAMS_MUST_CHECK clams_annotation_t *clams_view_add_annotation(clams_view_t *view,
+                                                                         const char *type_uri);
 
 /* The i-th annotation created through the API, or NULL. Ownership: borrowed. */
 CLAMS_API clams_annotation_t *clams_view_annotation_at(const clams_view_t *view, size_t i);
@@ -175,18 +179,24 @@ CLAMS_API const char *clams_annotation_type(const clams_annotation_t *ann);
 
 /* Property setters. Keys are copied. Setting a key twice keeps the last value.
  * Each returns 0 or a negative code. */
-CLAMS_API int clams_annotation_set_int(clams_annotation_t *ann, const char *key, long long value);
-CLAMS_API int clams_annotation_set_real(clams_annotation_t *ann, const char *key, double value);
-CLAMS_API int clams_annotation_set_bool(clams_annotation_t *ann, const char *key, bool value);
-CLAMS_API int clams_annotation_set_str(clams_annotation_t *ann, const char *key, const char *value);
+CLAMS_API CLAMS_MUST_CHECK int clams_annotation_set_int(clams_annotation_t *ann, const char *key,
+                                                        long long value);
+CLAMS_API CLAMS_MUST_CHECK int clams_annotation_set_real(clams_annotation_t *ann, const char *key,
+                                                         double value);
+CLAMS_API CLAMS_MUST_CHECK int clams_annotation_set_bool(clams_annotation_t *ann, const char *key,
+                                                         bool value);
+CLAMS_API CLAMS_MUST_CHECK int clams_annotation_set_str(clams_annotation_t *ann, const char *key,
+                                                        const char *value);
 /* As set_str with an explicit length (value need not be NUL-terminated). */
-CLAMS_API int clams_annotation_set_strn(clams_annotation_t *ann, const char *key, const char *value,
-                                        size_t len);
+CLAMS_API CLAMS_MUST_CHECK int clams_annotation_set_strn(clams_annotation_t *ann, const char *key,
+                                                         const char *value, size_t len);
 /* Any JSON value (arrays, objects, null). Ownership: steals value. */
-CLAMS_API int clams_annotation_set_json(clams_annotation_t *ann, const char *key, json_t *value);
+CLAMS_API CLAMS_MUST_CHECK int clams_annotation_set_json_new(clams_annotation_t *ann,
+                                                             const char *key, json_t *value);
 /* The property as JSON, built on demand, or NULL when absent.
  * Ownership: new (json_decref). */
-CLAMS_API json_t *clams_annotation_get(const clams_annotation_t *ann, const char *key);
+CLAMS_API CLAMS_MUST_CHECK json_t *clams_annotation_get_copy(const clams_annotation_t *ann,
+                                                             const char *key);
 
 /* ---- Documents --------------------------------------------------------------- */
 
@@ -205,18 +215,22 @@ CLAMS_API const char *clams_vocab_type_uri(const char *mmif_version, const char 
  * "mmif" version (NULL: back to the document's). The annotate pipeline sets
  * it to the app's declared mmif_version before annotate runs. Returns 0, or
  * CLAMS_EINVAL for a version whose vocabulary clams-c does not know. */
-CLAMS_API int clams_mmif_set_vocabulary(clams_mmif_t *mmif, const char *mmif_version);
+CLAMS_API CLAMS_MUST_CHECK int clams_mmif_set_vocabulary(clams_mmif_t *mmif,
+                                                         const char *mmif_version);
 
 /* Appends a TextDocument with inline text (and language, when not NULL).
  * `type_uri` NULL means the TextDocument type of the document's vocabulary
  * (clams_mmif_set_vocabulary, else its own "mmif" version): TextDocument/v1
  * for 1.1.0, http://clams.ai/vocabulary/type/TextDocument/v2 for 1.2.0.
  * Returns 0, CLAMS_EEXIST when the id is taken, or another negative code. */
-CLAMS_API int clams_mmif_add_text_document(clams_mmif_t *mmif, const char *type_uri, const char *id,
-                                           const char *text, const char *language);
+CLAMS_API CLAMS_MUST_CHECK int clams_mmif_add_text_document(clams_mmif_t *mmif,
+                                                            const char *type_uri, const char *id,
+                                                            const char *text, const char *language);
 /* Appends a media document (Video/Audio/Image/Text with a location). */
-CLAMS_API int clams_mmif_add_media_document(clams_mmif_t *mmif, const char *type_uri,
-                                            const char *id, const char *mime, const char *location);
+CLAMS_API CLAMS_MUST_CHECK int clams_mmif_add_media_document(clams_mmif_t *mmif,
+                                                             const char *type_uri, const char *id,
+                                                             const char *mime,
+                                                             const char *location);
 
 /* ---- Reading helpers ----------------------------------------------------------
  * What apps read besides their own views: where a document's file is, the text
@@ -235,7 +249,8 @@ CLAMS_API int clams_mmif_add_media_document(clams_mmif_t *mmif, const char *type
  *    names the scheme.
  * A relative path, an empty location or a file:// URI with another host is
  * CLAMS_EINVAL. The file is not opened here. Ownership: *path new (free()). */
-CLAMS_API int clams_location_path(const char *location, char **path, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_location_path(const char *location, char **path,
+                                                   clams_error_t *err);
 
 /* A resolver for one location scheme (the C counterpart of mmif-python's
  * docloc plugins): returns a new malloc'd local path for `location`, or NULL
@@ -247,8 +262,8 @@ typedef char *(*clams_location_resolver_fn)(const char *location, void *user, cl
  * main() before clams_main, never while requests run (workers inherit the
  * table when they are forked). Returns 0, CLAMS_EINVAL or CLAMS_ETOOBIG.
  * Ownership: scheme is copied; user is borrowed for the life of the process. */
-CLAMS_API int clams_location_register(const char *scheme, clams_location_resolver_fn fn,
-                                      void *user);
+CLAMS_API CLAMS_MUST_CHECK int clams_location_register(const char *scheme,
+                                                       clams_location_resolver_fn fn, void *user);
 
 /* The "id" property of a document or annotation JSON, or NULL.
  * Ownership: borrowed (from doc). */
@@ -257,7 +272,8 @@ CLAMS_API const char *clams_document_id(const json_t *doc);
 /* The local path of a document's `location` (see clams_location_path). A
  * document without a location is CLAMS_ENOTFOUND; every message names the
  * document id. Ownership: *path new (free()). */
-CLAMS_API int clams_document_path(const json_t *doc, char **path, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_document_path(const json_t *doc, char **path,
+                                                   clams_error_t *err);
 
 /* The text of a TextDocument as mmif-python's text_value gives it: when the
  * document has a `location`, the UTF-8 file there (CRLF and lone CR read as LF,
@@ -267,8 +283,8 @@ CLAMS_API int clams_document_path(const json_t *doc, char **path, clams_error_t 
  * not NULL) is its length in bytes. Not a TextDocument: CLAMS_EINVAL; neither
  * text nor location: CLAMS_ENOTFOUND; unreadable file: CLAMS_EIO.
  * Ownership: *text new (free()). */
-CLAMS_API int clams_text_document_text(const json_t *doc, char **text, size_t *len,
-                                       clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_text_document_text(const json_t *doc, char **text, size_t *len,
+                                                        clams_error_t *err);
 
 /* Calls fn for each document whose @type matches `type` (clams_type_matches;
  * NULL = every document): first the documents that earlier apps put inside
@@ -326,15 +342,16 @@ CLAMS_API clams_time_unit_t clams_time_unit_parse(const char *unit);
  * decimals). ISO units are refused here (clams_time_from_iso/clams_time_to_iso).
  * An unknown unit is CLAMS_EINVAL naming it; frames with fps <= 0 too.
  * Ownership: none. */
-CLAMS_API int clams_time_convert(double t, const char *in_unit, const char *out_unit, double fps,
-                                 double *out, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_time_convert(double t, const char *in_unit,
+                                                  const char *out_unit, double fps, double *out,
+                                                  clams_error_t *err);
 
 /* "HH:MM:SS.fff" (the fraction required, 1 to 6 digits; hours 0-23) to whole
  * milliseconds as mmif-python: int(1000 * seconds). Returns 0 or CLAMS_EINVAL. */
-CLAMS_API int clams_time_from_iso(const char *iso, double *ms, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_time_from_iso(const char *iso, double *ms, clams_error_t *err);
 /* Whole milliseconds (>= 0) as "HH:MM:SS.mmm" into buf (at least 13 bytes),
  * wrapping at 24 h as mmif-python does. Returns 0 or CLAMS_EINVAL. */
-CLAMS_API int clams_time_to_iso(double ms, char *buf, size_t size);
+CLAMS_API CLAMS_MUST_CHECK int clams_time_to_iso(double ms, char *buf, size_t size);
 
 /* The timeUnit that applies to a time annotation: its own "timeUnit"
  * property, else the one in its view's contains metadata for its type, else
@@ -349,9 +366,11 @@ CLAMS_API const char *clams_annotation_time_unit(const clams_view_t *view, const
  * Errors (CLAMS_EINVAL, CLAMS_ENOTFOUND) name the annotation: no time, both
  * targets and start/end ("anchors are ambiguous", as mmif-python), unknown
  * unit, an unresolvable target. end may be NULL. Ownership: none. */
-CLAMS_API int clams_annotation_time(const clams_mmif_t *mmif, const clams_view_t *view,
-                                    const json_t *ann, const char *out_unit, double fps,
-                                    double *start, double *end, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_annotation_time(const clams_mmif_t *mmif,
+                                                     const clams_view_t *view, const json_t *ann,
+                                                     const char *out_unit, double fps,
+                                                     double *start, double *end,
+                                                     clams_error_t *err);
 
 /* ---- Text offsets ---------------------------------------------------------------
  * MMIF start/end on text are Unicode code point offsets, not byte offsets.
@@ -370,22 +389,22 @@ CLAMS_API size_t clams_utf8_byte_offset(const char *text, size_t len, size_t cp_
 /* Serializes the document into a new buffer (NUL-terminated; *len gets the
  * length without the NUL when len is not NULL). NULL on allocation failure.
  * Ownership: new (free()). */
-CLAMS_API char *clams_mmif_dumps(const clams_mmif_t *mmif, int flags, size_t *len);
+CLAMS_API CLAMS_MUST_CHECK char *clams_mmif_dumps(const clams_mmif_t *mmif, int flags, size_t *len);
 
 /* Streams the serialization to a callback (same contract as jansson's
  * json_dump_callback: return 0 to continue, -1 to stop).
  * Returns 0 or a negative code. */
 typedef int (*clams_dump_fn)(const char *buf, size_t size, void *data);
-CLAMS_API int clams_mmif_dump_callback(const clams_mmif_t *mmif, int flags, clams_dump_fn fn,
-                                       void *data);
+CLAMS_API CLAMS_MUST_CHECK int clams_mmif_dump_callback(const clams_mmif_t *mmif, int flags,
+                                                        clams_dump_fn fn, void *data);
 
 /* Writes the document to a file descriptor. Returns 0 or a negative code. */
-CLAMS_API int clams_mmif_dump_fd(const clams_mmif_t *mmif, int flags, int fd);
+CLAMS_API CLAMS_MUST_CHECK int clams_mmif_dump_fd(const clams_mmif_t *mmif, int flags, int fd);
 
 /* The whole document as a new JSON tree (annotations created through the API
  * materialised). Slow for big views; meant for tests and tools.
  * Ownership: new (json_decref). */
-CLAMS_API json_t *clams_mmif_to_json(const clams_mmif_t *mmif);
+CLAMS_API CLAMS_MUST_CHECK json_t *clams_mmif_to_json(const clams_mmif_t *mmif);
 
 #ifdef __cplusplus
 }

@@ -28,11 +28,11 @@ int clams__sign_view(const clams__app_rt_t *rt, clams_view_t *view, json_t *raw_
     return rc;
 }
 
-clams_view_t *clams_annotate_new_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif)
+clams_view_t *clams_annotate_add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif)
 {
     if (!ctx || !mmif)
         return NULL;
-    clams_view_t *v = clams_mmif_view_new(mmif);
+    clams_view_t *v = clams_mmif_add_view(mmif);
     if (v && clams__sign_view(ctx->rt, v, ctx->raw_params, ctx->config) != 0)
         return NULL;
     return v;

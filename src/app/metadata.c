@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/abi.h"
 #include "app/rt.h"
 #include "common/internal.h"
 
@@ -213,20 +214,33 @@ static json_t *build_metadata(clams__app_rt_t *rt, const char *version)
 
 clams__app_rt_t *clams__app_rt_new(const clams_app_t *app, clams_error_t *err)
 {
-    if (!app) {
+    return clams__app_rt_new_abi(app, NULL, err);
+}
+
+clams__app_rt_t *clams__app_rt_new_abi(const clams_app_t *declared, const clams_abi_t *abi,
+                                       clams_error_t *err)
+{
+    if (!declared) {
         clams__error_set(err, CLAMS_EINVAL, NULL, NULL, "no app");
         return NULL;
     }
-    if (check_required(app, err) != 0)
+    clams_app_t *app = clams__app_import(declared, abi, err);
+    if (!app)
         return NULL;
+    if (check_required(app, err) != 0) {
+        clams__app_import_free(app);
+        return NULL;
+    }
     clams__app_rt_t *rt = calloc(1, sizeof(*rt));
     if (!rt) {
+        clams__app_import_free(app);
         clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
         return NULL;
     }
     rt->app = app;
     if (clams__pspecs_build(&rt->specs, app->parameters, err) != 0) {
         clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory"); /* unless set */
+        clams__app_import_free(app);
         free(rt);
         return NULL;
     }
@@ -254,6 +268,7 @@ void clams__app_rt_free(clams__app_rt_t *rt)
     json_decref(rt->metadata);
     json_decref(rt->app_tags);
     free(rt->identifier);
+    clams__app_import_free((clams_app_t *)rt->app);
     free(rt);
 }
 

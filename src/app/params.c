@@ -515,8 +515,10 @@ const char *clams_tf_mode_name(clams_tf_mode_t mode)
 
 clams_tf_mode_t clams_param_tf_mode(const clams_params_t *params)
 {
-    clams_tf_mode_t mode = CLAMS_TF_REPRESENTATIVES;
-    /* Refinement checked the value against the choices: parse cannot fail. */
-    clams_tf_mode_parse(clams_param_string(params, "tfSamplingMode", "representatives"), &mode);
+    clams_tf_mode_t mode;
+    /* Refinement checked the value against the choices: parse cannot fail
+     * inside a request (the default covers a call outside one). */
+    if (clams_tf_mode_parse(clams_param_string(params, "tfSamplingMode", NULL), &mode) != 0)
+        mode = CLAMS_TF_REPRESENTATIVES;
     return mode;
 }

@@ -109,7 +109,7 @@ static int load_input(const char *body, size_t len, const clams__query_t *q, inp
         return CLAMS_ENOMEM;
     }
     clams_error_t err = {0};
-    in->mmif = clams_mmif_from_json(doc, &err);
+    in->mmif = clams_mmif_from_json_new(doc, &err);
     if (!in->mmif) {
         if (err.path[0])
             snprintf(in->detail, sizeof(in->detail), "%s (at %s%s%s)", err.text, err.path,
@@ -145,7 +145,7 @@ static int error_view_response(const clams__app_rt_t *rt, input_t *in, int statu
                                const char *message, const char *trace, clams__response_t *out)
 {
     const clams__pspecs_t *specs = &rt->specs;
-    clams_view_t *v = clams_mmif_view_new(in->mmif);
+    clams_view_t *v = clams_mmif_add_view(in->mmif);
     json_t *raw = clams__params_raw(specs, &in->query);
     char ts[40];
     clams__iso_now(ts, sizeof(ts));
@@ -240,7 +240,7 @@ static int add_warnings_view(clams_annotate_ctx_t *ctx, input_t *in)
     }
     int rc = 0;
     if (json_array_size(all) > 0) {
-        clams_view_t *v = clams_annotate_new_view(ctx, in->mmif);
+        clams_view_t *v = clams_annotate_add_view(ctx, in->mmif);
         size_t i;
         json_t *w;
         rc = v ? 0 : CLAMS_ENOMEM;
@@ -284,9 +284,11 @@ static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
     clams_params_t params = {.config = ctx->config};
     ctx->prof = clams__hwprof_begin(hw);
     long long t0 = now_usec();
-    /* What the SDK adds by default follows the MMIF version the app declares. */
-    clams_mmif_set_vocabulary(
-        in->mmif, json_string_value(json_object_get(ctx->rt->metadata, "mmif_version")));
+    /* What the SDK adds by default follows the MMIF version the app declares;
+     * a version whose vocabulary clams-c does not know keeps the document's. */
+    const char *declared = json_string_value(json_object_get(ctx->rt->metadata, "mmif_version"));
+    if (clams_mmif_set_vocabulary(in->mmif, declared) != 0)
+        clams__log(CLAMS_LOG_DEBUG, 0, "no vocabulary known for mmif_version %s", declared);
     clams__request_begin();
     int rc = app->annotate(ctx, in->mmif, &params);
     long long elapsed = now_usec() - t0;

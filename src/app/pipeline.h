@@ -53,6 +53,11 @@ typedef struct clams__app_rt_s clams__app_rt_t;
  * types: CLAMS_EMETADATA with a clear message). Logs the typ<min correction.
  * Ownership: new (clams__app_rt_free). */
 clams__app_rt_t *clams__app_rt_new(const clams_app_t *app, clams_error_t *err);
+/* As clams__app_rt_new for an app built with the struct sizes in `abi`
+ * (NULL: this library's); the runtime reads a copy in the current layout
+ * (app/abi.h), so clams__app_rt_app returns that copy, not `app`. */
+clams__app_rt_t *clams__app_rt_new_abi(const clams_app_t *app, const clams_abi_t *abi,
+                                       clams_error_t *err);
 void clams__app_rt_free(clams__app_rt_t *rt);
 const clams_app_t *clams__app_rt_app(const clams__app_rt_t *rt);
 /* The metadata as served by GET / (borrowed). */

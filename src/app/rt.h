@@ -14,7 +14,7 @@
 #include "gpu/hwprofile.h"
 
 struct clams__app_rt_s {
-    const clams_app_t *app;
+    const clams_app_t *app; /* the declaration in this library's layout (owned) */
     clams__pspecs_t specs;
     json_t *metadata; /* as served by GET / */
     char *identifier; /* resolved, with the version */

@@ -131,7 +131,7 @@ int clams_cli_rewind(int argc, char **argv)
         json_array_remove(views, total - 1 - i);
     clams_error_t err;
     clams_error_clear(&err);
-    clams_mmif_t *rewound = root ? clams_mmif_from_json(root, &err) : NULL;
+    clams_mmif_t *rewound = root ? clams_mmif_from_json_new(root, &err) : NULL;
     size_t len = 0;
     char *text = rewound ? clams_mmif_dumps(rewound, pretty ? CLAMS_DUMP_PRETTY : 0, &len) : NULL;
     clams_mmif_free(rewound);

@@ -703,11 +703,11 @@ int clams_video_add_properties(clams_view_t *view, const clams_video_t *v)
         return CLAMS_EINVAL;
     json_t *contains = json_object_get(clams_view_metadata(view), "contains");
     if (!json_object_get(contains, type)) {
-        int rc = clams_view_add_contains(view, type, NULL);
+        int rc = clams_view_add_contains_new(view, type, NULL);
         if (rc)
             return rc;
     }
-    clams_annotation_t *a = clams_view_annotation_new(view, type);
+    clams_annotation_t *a = clams_view_add_annotation(view, type);
     if (!a)
         return CLAMS_ENOMEM;
     /* round(fps, 2) as Python: correctly rounded to 2 decimals. */

@@ -45,7 +45,7 @@ static clams_mmif_t *wrap_root(json_t *root, clams_error_t *err)
     return m;
 }
 
-clams_mmif_t *clams_mmif_from_json(json_t *root, clams_error_t *err)
+clams_mmif_t *clams_mmif_from_json_new(json_t *root, clams_error_t *err)
 {
     if (!root) {
         clams__error_set(err, CLAMS_EINVAL, NULL, NULL, "no JSON value given");
@@ -94,7 +94,7 @@ clams_mmif_t *clams_mmif_load(const char *buf, size_t len, clams_error_t *err)
                          jerr.column, jerr.text, expected_hint(jerr.text));
         return NULL;
     }
-    return clams_mmif_from_json(root, err);
+    return clams_mmif_from_json_new(root, err);
 }
 
 clams_mmif_t *clams_mmif_load_fd(int fd, clams_error_t *err)
@@ -193,7 +193,7 @@ clams_view_t *clams_mmif_view_by_id(const clams_mmif_t *mmif, const char *id)
     return NULL;
 }
 
-clams_view_t *clams_mmif_view_new(clams_mmif_t *mmif)
+clams_view_t *clams_mmif_add_view(clams_mmif_t *mmif)
 {
     if (!mmif)
         return NULL;

@@ -158,7 +158,7 @@ static long type_slot(clams_view_t *v, const char *uri)
     return (long)v->ntypes++;
 }
 
-clams_annotation_t *clams_view_annotation_new(clams_view_t *view, const char *type_uri)
+clams_annotation_t *clams_view_add_annotation(clams_view_t *view, const char *type_uri)
 {
     if (!view || !view->is_new || !type_uri || !*type_uri)
         return NULL;
@@ -315,7 +315,7 @@ int clams_annotation_set_str(clams_annotation_t *ann, const char *key, const cha
     return clams_annotation_set_strn(ann, key, value, strlen(value));
 }
 
-int clams_annotation_set_json(clams_annotation_t *ann, const char *key, json_t *value)
+int clams_annotation_set_json_new(clams_annotation_t *ann, const char *key, json_t *value)
 {
     if (!value)
         value = json_null();
@@ -340,7 +340,7 @@ static json_t *prop_to_json(const mmif_prop_t *p)
     }
 }
 
-json_t *clams_annotation_get(const clams_annotation_t *ann, const char *key)
+json_t *clams_annotation_get_copy(const clams_annotation_t *ann, const char *key)
 {
     if (!ann || !key)
         return NULL;

@@ -87,7 +87,7 @@ int clams_view_set_app(clams_view_t *view, const char *app)
     return json_object_set_new(md, "app", s) == 0 ? 0 : CLAMS_ENOMEM;
 }
 
-int clams_view_add_contains(clams_view_t *view, const char *type_uri, json_t *props)
+int clams_view_add_contains_new(clams_view_t *view, const char *type_uri, json_t *props)
 {
     if (!props)
         props = json_object();

@@ -7,9 +7,12 @@
  * 1.2.0 version is known here are listed: those that published 1.2.0 apps
  * declare in their metadata (TextDocument/v2, VideoDocument/v2,
  * AudioDocument/v2, TimeFrame/v6, TimePoint/v5, Alignment/v1). For any other
- * type the lookup says "unknown" (NULL) rather than guess a version. */
+ * type the lookup says "unknown" (NULL) rather than guess a version. The
+ * table is the public one (clams/vocab.h), so an app's constants and this
+ * lookup agree. */
 #include <string.h>
 
+#include "clams/vocab.h"
 #include "mmif/mmif_internal.h"
 
 typedef struct {
@@ -17,52 +20,10 @@ typedef struct {
     const char *uri;
 } vtype_t;
 
-#define V110(t, v)                                    \
-    {                                                 \
-        t, "http://mmif.clams.ai/vocabulary/" t "/" v \
-    }
-#define V120(t, v)                                    \
-    {                                                 \
-        t, "http://clams.ai/vocabulary/type/" t "/" v \
-    }
-
-static const vtype_t v110[] = {V110("Thing", "v1"),
-                               V110("Annotation", "v6"),
-                               V110("Region", "v5"),
-                               V110("TimePoint", "v5"),
-                               V110("Interval", "v5"),
-                               V110("Span", "v5"),
-                               V110("Token", "v1"),
-                               V110("Sentence", "v1"),
-                               V110("Paragraph", "v1"),
-                               V110("NamedEntity", "v1"),
-                               V110("NounChunk", "v1"),
-                               V110("VerbChunk", "v1"),
-                               V110("TimeFrame", "v6"),
-                               V110("Chapter", "v6"),
-                               V110("Polygon", "v5"),
-                               V110("BoundingBox", "v5"),
-                               V110("VideoObject", "v5"),
-                               V110("Relation", "v5"),
-                               V110("GenericRelation", "v1"),
-                               V110("SemanticRole", "v1"),
-                               V110("Constituent", "v1"),
-                               V110("Dependency", "v1"),
-                               V110("Document", "v1"),
-                               V110("VideoDocument", "v1"),
-                               V110("AudioDocument", "v1"),
-                               V110("ImageDocument", "v1"),
-                               V110("TextDocument", "v1"),
-                               V110("Alignment", "v1"),
-                               {NULL, NULL}};
-
-static const vtype_t v120[] = {V120("TextDocument", "v2"),
-                               V120("VideoDocument", "v2"),
-                               V120("AudioDocument", "v2"),
-                               V120("TimeFrame", "v6"),
-                               V120("TimePoint", "v5"),
-                               V120("Alignment", "v1"),
-                               {NULL, NULL}};
+#define ENTRY(name, uri) {name, uri},
+static const vtype_t v110[] = {CLAMS_MMIF11_TYPES(ENTRY){NULL, NULL}};
+static const vtype_t v120[] = {CLAMS_MMIF12_TYPES(ENTRY){NULL, NULL}};
+#undef ENTRY
 
 /* "1.2.0", "1.2", "http://mmif.clams.ai/1.2.0": 1 for a 1.2 vocabulary,
  * 0 for 1.0/1.1, -1 otherwise. */

@@ -49,17 +49,17 @@ static int print_version(const clams__app_rt_t *rt)
     return 0;
 }
 
-static clams__app_rt_t *make_rt(const clams_app_t *app)
+static clams__app_rt_t *make_rt(const clams_app_t *app, const clams_abi_t *abi)
 {
     clams_error_t err = {0};
-    clams__app_rt_t *rt = clams__app_rt_new(app, &err);
+    clams__app_rt_t *rt = clams__app_rt_new_abi(app, abi, &err);
     if (!rt)
         fprintf(stderr, "invalid app declaration: %s\n",
                 err.text[0] ? err.text : clams_strerror(err.code));
     return rt;
 }
 
-int clams_main(const clams_app_t *app, int argc, char **argv)
+int clams_main_abi(const clams_app_t *app, const clams_abi_t *abi, int argc, char **argv)
 {
     if (clams__log_init() != 0) {
         fprintf(stderr,
@@ -108,7 +108,7 @@ int clams_main(const clams_app_t *app, int argc, char **argv)
         if (mode == HELP)
             break;
     }
-    clams__app_rt_t *rt = make_rt(app);
+    clams__app_rt_t *rt = make_rt(app, abi);
     if (mode == HELP) {
         usage(app, prog, stdout);
         if (rt) /* an invalid declaration still gets the flags, and says why above */

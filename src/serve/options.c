@@ -40,6 +40,8 @@ void clams__options_defaults(clams__options_t *o, const struct clams_app_s *app)
             o->sup.max_requests = mr;
         if (app->production.max_requests_jitter > 0)
             o->sup.max_requests_jitter = app->production.max_requests_jitter;
+        /* The flags parsed after this overwrite both, 0 included: this is
+         * the one place the app's production defaults are read. */
     }
 }
 

@@ -18,16 +18,11 @@
 
 void clams__master_resolve_settings(clams__master_t *m)
 {
-    const clams_app_t *app = clams__app_rt_app(m->rt);
+    /* serve/options.c has merged the app's production defaults with the
+     * flags: the config is final here, and sup only reads it. */
     const clams__sup_config_t *o = m->cfg;
-    long mr = o->max_requests;
-    if (mr < 0) /* not given: the app's default, else 1 */
-        mr = app->production.max_requests == CLAMS_MAX_REQUESTS_NEVER ? 0
-             : app->production.max_requests > 0                       ? app->production.max_requests
-                                                                      : 1;
-    m->max_requests = mr;
-    m->jitter =
-        o->max_requests_jitter > 0 ? o->max_requests_jitter : app->production.max_requests_jitter;
+    m->max_requests = o->max_requests;
+    m->jitter = o->max_requests_jitter;
     int typ = clams__app_rt_gpu_typ(m->rt);
     m->soft_bytes_mib = o->vram_soft_mib < 0 ? typ : o->vram_soft_mib;
     m->hard_bytes_mib = o->vram_hard_mib > 0 ? o->vram_hard_mib : 0;

@@ -228,7 +228,7 @@ static int mmif_scenario(void)
     if (!m)
         return err.code == CLAMS_ENOMEM ? CLAMS_ENOMEM : (err.code ? err.code : -1000);
     int rc = 0;
-    clams_view_t *v = clams_mmif_view_new(m);
+    clams_view_t *v = clams_mmif_add_view(m);
     if (!v)
         rc = CLAMS_ENOMEM;
     if (rc == 0)
@@ -237,9 +237,9 @@ static int mmif_scenario(void)
     if (rc == 0 && !props)
         rc = CLAMS_ENOMEM; /* the caller's own value (NULL would mean "{}") */
     if (rc == 0)
-        rc = clams_view_add_contains(v, TOKEN, props);
+        rc = clams_view_add_contains_new(v, TOKEN, props);
     for (int i = 0; rc == 0 && i < 20; i++) {
-        clams_annotation_t *a = clams_view_annotation_new(v, TOKEN);
+        clams_annotation_t *a = clams_view_add_annotation(v, TOKEN);
         if (!a) {
             rc = CLAMS_ENOMEM;
             break;
@@ -255,7 +255,7 @@ static int mmif_scenario(void)
         if (rc == 0 && !targets)
             rc = CLAMS_ENOMEM; /* NULL would be set as JSON null */
         if (rc == 0)
-            rc = clams_annotation_set_json(a, "targets", targets);
+            rc = clams_annotation_set_json_new(a, "targets", targets);
     }
     if (rc == 0)
         rc = clams_view_add_warning(v, "a warning");
@@ -274,15 +274,15 @@ static int mmif_scenario(void)
 
 static int app_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *p)
 {
-    clams_view_t *v = clams_annotate_new_view(ctx, mmif);
+    clams_view_t *v = clams_annotate_add_view(ctx, mmif);
     if (!v)
         return clams_annotate_fail(ctx, "out of memory");
     json_t *props = json_pack("{s:s}", "document", "d1");
-    if (!props || clams_view_add_contains(v, TOKEN, props) != 0)
+    if (!props || clams_view_add_contains_new(v, TOKEN, props) != 0)
         return clams_annotate_fail(ctx, "out of memory");
     long long n = clams_param_int(p, "count", 1);
     for (long long i = 0; i < n; i++) {
-        clams_annotation_t *a = clams_view_annotation_new(v, TOKEN);
+        clams_annotation_t *a = clams_view_add_annotation(v, TOKEN);
         if (!a || clams_annotation_set_int(a, "start", i) != 0 ||
             clams_annotation_set_str(a, "word", clams_param_string(p, "word", "w")) != 0)
             return clams_annotate_fail(ctx, "out of memory");

@@ -24,8 +24,13 @@ decl = re.compile(r"^CLAMS_API\b[^;{]*?\b([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.M)
 declared = set()
 for h in headers:
     text = open(h, encoding="utf-8").read()
-    # Declarations may span lines; join them up to their ';'.
-    declared |= set(decl.findall(re.sub(r"\n(?=[ \t])", " ", text)))
+    # Declarations may span lines; join them up to their ';'. Attribute
+    # macros with arguments are not names, and a name may be parenthesised
+    # (a function that a macro of the same name stands in front of).
+    text = re.sub(r"\n(?=[ \t])", " ", text)
+    text = re.sub(r"CLAMS_(?:DEPRECATED|PRINTF)\([^)]*\)", "", text)
+    text = re.sub(r"\((\w+)\)\s*\(", r" \1(", text)
+    declared |= set(decl.findall(text))
 
 leaked = sorted(exported - declared)
 missing = sorted(declared - exported)

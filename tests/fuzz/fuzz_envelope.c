@@ -19,26 +19,48 @@ static const char *const def_labels[] = {"A", NULL};
 static const char *const def_map[] = {"B:bars", NULL};
 
 static const clams_param_spec_t params[] = {
-    {"count", "TimeFrames to add.", CLAMS_PARAM_INTEGER, false, "3", NULL, NULL},
-    {"mode", "A choice.", CLAMS_PARAM_STRING, false, "fast", NULL, kinds},
-    {"labels", "Multivalued with choices.", CLAMS_PARAM_STRING, true, NULL, def_labels, letters},
-    {"labelMap", "A map.", CLAMS_PARAM_MAP, true, NULL, def_map, NULL},
-    {"fail", "Fail on purpose.", CLAMS_PARAM_BOOLEAN, false, "false", NULL, NULL},
+    {.name = "count",
+     .description = "TimeFrames to add.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "3"},
+    {.name = "mode",
+     .description = "A choice.",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = "fast",
+     .choices = kinds},
+    {.name = "labels",
+     .description = "Multivalued with choices.",
+     .type = CLAMS_PARAM_STRING,
+     .multivalued = true,
+     .default_values = def_labels,
+     .choices = letters},
+    {.name = "labelMap",
+     .description = "A map.",
+     .type = CLAMS_PARAM_MAP,
+     .multivalued = true,
+     .default_values = def_map},
+    {.name = "fail",
+     .description = "Fail on purpose.",
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
     {0},
 };
-static const clams_io_spec_t outputs[] = {{.type = TF}, {0}};
+static const clams_io_spec_t outputs[] = {
+    {.type = TF},
+    {0},
+};
 
 static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *p)
 {
     if (clams_param_bool(p, "fail", false))
         return clams_annotate_fail(ctx, "failing on purpose");
-    clams_view_t *v = clams_annotate_new_view(ctx, mmif);
+    clams_view_t *v = clams_annotate_add_view(ctx, mmif);
     if (!v)
         return clams_annotate_fail(ctx, "no view");
-    clams_view_add_contains(v, TF, NULL);
+    clams_view_add_contains_new(v, TF, NULL);
     long long n = clams_param_int(p, "count", 0);
     for (long long i = 0; i < n && i < 8; i++) {
-        clams_annotation_t *a = clams_view_annotation_new(v, TF);
+        clams_annotation_t *a = clams_view_add_annotation(v, TF);
         if (!a)
             return clams_annotate_fail(ctx, "no annotation");
         clams_annotation_set_str(a, "label", clams_param_string(p, "mode", "?"));

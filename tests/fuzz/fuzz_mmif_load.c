@@ -62,15 +62,15 @@ static void exercise(clams_mmif_t *m)
             clams_type_short_name(t, shortname, sizeof(shortname));
     }
     reload_same(m, 0);
-    clams_view_t *v = clams_mmif_view_new(m);
+    clams_view_t *v = clams_mmif_add_view(m);
     FUZZ_CHECK(v != NULL, "view_new failed");
     FUZZ_CHECK(clams_view_set_app(v, "http://apps.clams.ai/fuzz/v1") == 0, "set_app");
     clams_annotation_t *a =
-        clams_view_annotation_new(v, "http://mmif.clams.ai/vocabulary/TimeFrame/v6");
+        clams_view_add_annotation(v, "http://mmif.clams.ai/vocabulary/TimeFrame/v6");
     FUZZ_CHECK(a != NULL, "annotation_new failed");
     clams_annotation_set_int(a, "start", 1);
     clams_annotation_set_str(a, "label", "speech");
-    clams_view_add_contains(v, "http://mmif.clams.ai/vocabulary/TimeFrame/v6", NULL);
+    clams_view_add_contains_new(v, "http://mmif.clams.ai/vocabulary/TimeFrame/v6", NULL);
     reload_same(m, CLAMS_DUMP_PRETTY);
 }
 

@@ -108,15 +108,15 @@ static int rel_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const cla
         sleep_ms(ms);
     if (misbehave(ctx, clams_param_string(params, "fault", "")) != 0)
         return CLAMS_EAPP;
-    clams_view_t *view = clams_annotate_new_view(ctx, mmif);
-    if (!view || clams_view_add_contains(view, ANNOTATION, NULL) != 0)
+    clams_view_t *view = clams_annotate_add_view(ctx, mmif);
+    if (!view || clams_view_add_contains_new(view, ANNOTATION, NULL) != 0)
         return clams_annotate_fail(ctx, "out of memory building the view");
     for (size_t i = 0; i < clams_mmif_document_count(mmif); i++) {
         json_t *d = clams_mmif_document_at(mmif, i);
         const char *type = json_string_value(json_object_get(d, "@type"));
         if (!type || !clams_type_matches(type, "TextDocument", 0))
             continue;
-        clams_annotation_t *a = clams_view_annotation_new(view, ANNOTATION);
+        clams_annotation_t *a = clams_view_add_annotation(view, ANNOTATION);
         const char *id = json_string_value(json_object_get(json_object_get(d, "properties"), "id"));
         if (!a || clams_annotation_set_int(a, "pid", (long long)getpid()) != 0 ||
             clams_annotation_set_str(a, "document", id ? id : "") != 0 ||
@@ -132,22 +132,61 @@ static const char *const def_labels[] = {"A", NULL};
 static const char *const no_values[] = {NULL};
 
 static const clams_param_spec_t rel_params[] = {
-    {"count", "An integer.", CLAMS_PARAM_INTEGER, false, "1", NULL, NULL},
-    {"ratio", "A number.", CLAMS_PARAM_NUMBER, false, "0.5", NULL, NULL},
-    {"mode", "A string with choices.", CLAMS_PARAM_STRING, false, "fast", NULL, modes},
-    {"labels", "Multivalued with choices.", CLAMS_PARAM_STRING, true, NULL, def_labels, letters},
-    {"labelMap", "A map (KEY:VALUE).", CLAMS_PARAM_MAP, true, NULL, no_values, NULL},
-    {"flag", "A boolean.", CLAMS_PARAM_BOOLEAN, false, "false", NULL, NULL},
-    {"fault", "segv, abort, exit, hang, spin or fail: misbehave mid-request.", CLAMS_PARAM_STRING,
-     false, "", NULL, NULL},
-    {"sleep", "Milliseconds to sleep first.", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
-    {"leakmb", "MiB to allocate and never free.", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
-    {"alloc", "Fake GPU bytes to hold (fake NVML).", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
+    {.name = "count",
+     .description = "An integer.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "1"},
+    {.name = "ratio",
+     .description = "A number.",
+     .type = CLAMS_PARAM_NUMBER,
+     .default_value = "0.5"},
+    {.name = "mode",
+     .description = "A string with choices.",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = "fast",
+     .choices = modes},
+    {.name = "labels",
+     .description = "Multivalued with choices.",
+     .type = CLAMS_PARAM_STRING,
+     .multivalued = true,
+     .default_values = def_labels,
+     .choices = letters},
+    {.name = "labelMap",
+     .description = "A map (KEY:VALUE).",
+     .type = CLAMS_PARAM_MAP,
+     .multivalued = true,
+     .default_values = no_values},
+    {.name = "flag",
+     .description = "A boolean.",
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
+    {.name = "fault",
+     .description = "segv, abort, exit, hang, spin or fail: misbehave mid-request.",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = ""},
+    {.name = "sleep",
+     .description = "Milliseconds to sleep first.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "0"},
+    {.name = "leakmb",
+     .description = "MiB to allocate and never free.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "0"},
+    {.name = "alloc",
+     .description = "Fake GPU bytes to hold (fake NVML).",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "0"},
     {0},
 };
 
-static const clams_io_spec_t rel_input[] = {{.type = TEXTDOC, .optional = true}, {0}};
-static const clams_io_spec_t rel_output[] = {{.type = ANNOTATION}, {0}};
+static const clams_io_spec_t rel_input[] = {
+    {.type = TEXTDOC, .optional = true},
+    {0},
+};
+static const clams_io_spec_t rel_output[] = {
+    {.type = ANNOTATION},
+    {0},
+};
 
 int main(int argc, char **argv)
 {

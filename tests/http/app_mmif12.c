@@ -53,14 +53,14 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
     if (rc != 0)
         return clams_annotate_fail(ctx, "adding a TextDocument failed: %s", clams_strerror(rc));
     const char *align = clams_annotate_type_uri(ctx, "Alignment");
-    clams_view_t *v = clams_annotate_new_view(ctx, mmif);
-    if (!align || !v || clams_view_add_contains(v, align, NULL) != 0)
+    clams_view_t *v = clams_annotate_add_view(ctx, mmif);
+    if (!align || !v || clams_view_add_contains_new(v, align, NULL) != 0)
         return clams_annotate_fail(ctx, "cannot create the Alignment view");
     for (i = before; i < clams_mmif_document_count(mmif); i++) {
         const char *nid = clams_document_id(clams_mmif_document_at(mmif, i));
         char src[160];
         snprintf(src, sizeof(src), "%.*s", (int)(strlen(nid) - strlen("_upper")), nid);
-        clams_annotation_t *a = clams_view_annotation_new(v, align);
+        clams_annotation_t *a = clams_view_add_annotation(v, align);
         if (!a || clams_annotation_set_str(a, "source", src) != 0 ||
             clams_annotation_set_str(a, "target", nid) != 0)
             return clams_annotate_fail(ctx, "cannot add an Alignment");

@@ -52,23 +52,30 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
     if (clams_param_bool(p, "raise_error", false))
         return clams_annotate_fail(ctx, "boom");
     if (getenv("EXAMPLE_APP_REJECT")) {
-        clams_annotate_reject(ctx, "TimeFrame tf_1: TimePoint tp_99 not found");
-        return clams_annotate_fail(ctx, "second failure: the first call wins");
+        int first = clams_annotate_reject(ctx, "TimeFrame tf_1: TimePoint tp_99 not found");
+        int second = clams_annotate_fail(ctx, "second failure: the first call wins");
+        return first ? first : second;
     }
-    clams_view_t *v = clams_annotate_new_view(ctx, mmif);
+    clams_view_t *v = clams_annotate_add_view(ctx, mmif);
     if (!v)
         return clams_annotate_fail(ctx, "no view");
-    clams_view_add_contains(v, TF, json_pack("{s:s}", "producer", "dummy-producer"));
-    clams_annotation_t *a = clams_view_annotation_new(v, TF);
-    clams_annotation_set_int(a, "start", 10);
-    clams_annotation_set_int(a, "end", 99);
-    clams_annotation_set_str(a, "f1", "hello_world");
-    a = clams_view_annotation_new(v, TF);
-    clams_annotation_set_int(a, "start", 100);
-    clams_annotation_set_int(a, "end", 200);
+    int rc = clams_view_add_contains_new(v, TF, json_pack("{s:s}", "producer", "dummy-producer"));
+    clams_annotation_t *a = clams_view_add_annotation(v, TF);
+    if (!a)
+        return clams_annotate_fail(ctx, "no annotation");
+    rc |= clams_annotation_set_int(a, "start", 10);
+    rc |= clams_annotation_set_int(a, "end", 99);
+    rc |= clams_annotation_set_str(a, "f1", "hello_world");
+    a = clams_view_add_annotation(v, TF);
+    if (!a)
+        return clams_annotate_fail(ctx, "no annotation");
+    rc |= clams_annotation_set_int(a, "start", 100);
+    rc |= clams_annotation_set_int(a, "end", 200);
     if (getenv("EXAMPLE_APP_WARN"))
-        clams_annotate_warn(ctx, "something odd inside annotate (count=%lld)",
-                            clams_param_int(p, "count", -1));
+        rc |= clams_annotate_warn(ctx, "something odd inside annotate (count=%lld)",
+                                  clams_param_int(p, "count", -1));
+    if (rc)
+        return clams_annotate_fail(ctx, "out of memory");
     if (getenv("EXAMPLE_APP_BAD_VIEW"))
         json_object_set_new(clams_view_metadata(v), "contains", json_string("not an object"));
     return 0;

@@ -226,7 +226,7 @@ START_TEST(video_frames_match_ffmpeg)
     ck_assert_int_eq(clams_video_frames(v, unsorted, 2, NULL, on_frame, &none, &err), CLAMS_EINVAL);
     /* The properties Python apps read (fps rounded to 2 decimals). */
     clams_mmif_t *m = clams_mmif_new(NULL);
-    clams_view_t *pv = clams_mmif_view_new(m);
+    clams_view_t *pv = clams_mmif_add_view(m);
     ck_assert_int_eq(clams_video_add_properties(pv, v), 0);
     ck_assert_int_eq(clams_video_add_properties(pv, v), 0); /* contains kept, 2 annotations */
     json_t *mj = clams_mmif_to_json(m);

@@ -145,7 +145,7 @@ START_TEST(sampling_modes)
     json_t *ref = load("sampling.json");
     double fps = json_number_value(json_object_get(ref, "fps"));
     clams_error_t err = {0};
-    clams_mmif_t *mmif = clams_mmif_from_json(json_incref(json_object_get(ref, "mmif")), &err);
+    clams_mmif_t *mmif = clams_mmif_from_json_new(json_incref(json_object_get(ref, "mmif")), &err);
     ck_assert_msg(mmif != NULL, "%s", err.text);
     const char *modes[] = {"representatives", "single", "all"};
     for (int m = 0; m < 3; m++) {
@@ -189,7 +189,7 @@ START_TEST(sampling_modes)
     ck_assert_str_eq(clams_document_id(tf1), "tf_1");
     json_array_append_new(json_object_get(json_object_get(tf1, "properties"), "representatives"),
                           json_string("tp_99"));
-    mmif = clams_mmif_from_json(bad, &err);
+    mmif = clams_mmif_from_json_new(bad, &err);
     ck_assert_ptr_nonnull(mmif);
     collect_t c = {.got = json_object(), .mmif = mmif};
     clams_error_clear(&err);

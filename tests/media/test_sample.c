@@ -53,7 +53,7 @@ static clams_mmif_t *reversed_points(size_t n, const char *prefix)
         "annotations", anns);
     ck_assert_ptr_nonnull(j);
     clams_error_t err = {0};
-    clams_mmif_t *mmif = clams_mmif_from_json(j, &err);
+    clams_mmif_t *mmif = clams_mmif_from_json_new(j, &err);
     ck_assert_msg(mmif != NULL, "%s", err.text);
     return mmif;
 }

@@ -56,11 +56,11 @@ static json_t *reparse(const clams_mmif_t *m, int flags)
 START_TEST(view_ids_and_prefixes)
 {
     clams_mmif_t *m = mini();
-    clams_view_t *v = clams_mmif_view_new(m);
+    clams_view_t *v = clams_mmif_add_view(m);
     ck_assert_str_eq(clams_view_id(v), "v_1");
     ck_assert(clams_view_is_new(v));
     ck_assert(!clams_view_is_new(clams_mmif_view_at(m, 0)));
-    clams_view_t *v2 = clams_mmif_view_new(m);
+    clams_view_t *v2 = clams_mmif_add_view(m);
     ck_assert_str_eq(clams_view_id(v2), "v_2");
     const struct {
         const char *uri, *id;
@@ -78,14 +78,14 @@ START_TEST(view_ids_and_prefixes)
         {TOKEN, "v_1:to_2"},
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        clams_annotation_t *a = clams_view_annotation_new(v, want[i].uri);
+        clams_annotation_t *a = clams_view_add_annotation(v, want[i].uri);
         ck_assert_ptr_nonnull(a);
         ck_assert_str_eq(clams_annotation_id(a), want[i].id);
         ck_assert_str_eq(clams_annotation_type(a), want[i].uri);
     }
     ck_assert_uint_eq(clams_view_annotation_count(v), 11);
     ck_assert_ptr_null(clams_view_annotation_json_at(v, 0));
-    ck_assert_ptr_null(clams_view_annotation_new(clams_mmif_view_at(m, 0), TF));
+    ck_assert_ptr_null(clams_view_add_annotation(clams_mmif_view_at(m, 0), TF));
     /* Types used are listed in contains. */
     json_t *c = json_object_get(clams_view_metadata(v), "contains");
     ck_assert_ptr_nonnull(json_object_get(c, TF));
@@ -101,8 +101,8 @@ START_TEST(view_id_skips_taken)
                       "\"contains\":{}},\"annotations\":[]}]}";
     clams_mmif_t *m = clams_mmif_load(doc, strlen(doc), NULL);
     ck_assert_ptr_nonnull(m);
-    ck_assert_str_eq(clams_view_id(clams_mmif_view_new(m)), "v_2");
-    ck_assert_str_eq(clams_view_id(clams_mmif_view_new(m)), "v_3");
+    ck_assert_str_eq(clams_view_id(clams_mmif_add_view(m)), "v_2");
+    ck_assert_str_eq(clams_view_id(clams_mmif_add_view(m)), "v_3");
     ck_assert_ptr_nonnull(clams_mmif_view_by_id(m, "v_2"));
     ck_assert_ptr_null(clams_mmif_view_by_id(m, "v_9"));
     clams_mmif_free(m);
@@ -162,8 +162,8 @@ START_TEST(lookup_and_foreach)
     ck_assert_ptr_null(clams_mmif_lookup(m, "nope"));
     ck_assert_int_eq(clams_mmif_add_text_document(m, NULL, "d2", "txt", "en"), 0);
     ck_assert_ptr_nonnull(clams_mmif_lookup(m, "d2")); /* index rebuilt */
-    clams_view_t *v = clams_mmif_view_new(m);
-    clams_annotation_set_int(clams_view_annotation_new(v, TF), "start", 5);
+    clams_view_t *v = clams_mmif_add_view(m);
+    ck_assert_int_eq(clams_annotation_set_int(clams_view_add_annotation(v, TF), "start", 5), 0);
     int n = 0;
     ck_assert_int_eq(clams_mmif_foreach_annotation(m, "TimeFrame", 0, count_fn, &n), 0);
     ck_assert_int_eq(n, 2);
@@ -203,9 +203,9 @@ END_TEST
 START_TEST(error_and_warning_views)
 {
     clams_mmif_t *m = mini();
-    clams_view_t *v = clams_mmif_view_new(m);
+    clams_view_t *v = clams_mmif_add_view(m);
     ck_assert_int_eq(clams_view_set_app(v, "http://apps.clams.ai/test/v1"), 0);
-    clams_annotation_set_int(clams_view_annotation_new(v, TF), "start", 1);
+    ck_assert_int_eq(clams_annotation_set_int(clams_view_add_annotation(v, TF), "start", 1), 0);
     ck_assert_int_eq(clams_view_set_error(v, "it broke", "trace\nline 2"), 0);
     ck_assert_uint_eq(clams_view_annotation_count(v), 0);
     json_t *md = clams_view_metadata(v);
@@ -213,8 +213,8 @@ START_TEST(error_and_warning_views)
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "error"), "stackTrace")),
                      "trace\nline 2");
     ck_assert_int_eq(clams_view_set_error(v, "", NULL), CLAMS_EINVAL);
-    clams_view_t *w = clams_mmif_view_new(m);
-    clams_view_set_app(w, "http://apps.clams.ai/test/v1");
+    clams_view_t *w = clams_mmif_add_view(m);
+    ck_assert_int_eq(clams_view_set_app(w, "http://apps.clams.ai/test/v1"), 0);
     ck_assert_int_eq(clams_view_add_warning(w, "first"), 0);
     ck_assert_int_eq(clams_view_add_warning(w, "second"), 0);
     md = clams_view_metadata(w);
@@ -234,12 +234,12 @@ END_TEST
 START_TEST(contains_props)
 {
     clams_mmif_t *m = clams_mmif_new("1.0.0");
-    clams_view_t *v = clams_mmif_view_new(m);
+    clams_view_t *v = clams_mmif_add_view(m);
     ck_assert_str_eq(clams_view_id(v), "v_0");
-    clams_view_set_app(v, "http://apps.clams.ai/test/v1");
-    ck_assert_int_eq(clams_view_add_contains(v, TF, json_pack("{s:s}", "timeUnit", "ms")), 0);
-    ck_assert_int_eq(clams_view_add_contains(v, TF, json_pack("{s:s}", "timeUnit", "s")), 0);
-    ck_assert_int_eq(clams_view_add_contains(v, TF, json_integer(3)), CLAMS_EINVAL);
+    ck_assert_int_eq(clams_view_set_app(v, "http://apps.clams.ai/test/v1"), 0);
+    ck_assert_int_eq(clams_view_add_contains_new(v, TF, json_pack("{s:s}", "timeUnit", "ms")), 0);
+    ck_assert_int_eq(clams_view_add_contains_new(v, TF, json_pack("{s:s}", "timeUnit", "s")), 0);
+    ck_assert_int_eq(clams_view_add_contains_new(v, TF, json_integer(3)), CLAMS_EINVAL);
     json_t *c = json_object_get(clams_view_metadata(v), "contains");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c, TF), "timeUnit")), "s");
     ck_assert_str_eq(json_string_value(json_object_get(clams_mmif_metadata(m), "mmif")),
@@ -251,9 +251,9 @@ END_TEST
 START_TEST(created_annotation_dump)
 {
     clams_mmif_t *m = mini();
-    clams_view_t *v = clams_mmif_view_new(m);
-    clams_view_set_app(v, "http://apps.clams.ai/test/v1");
-    clams_annotation_t *a = clams_view_annotation_new(v, TOKEN);
+    clams_view_t *v = clams_mmif_add_view(m);
+    ck_assert_int_eq(clams_view_set_app(v, "http://apps.clams.ai/test/v1"), 0);
+    clams_annotation_t *a = clams_view_add_annotation(v, TOKEN);
     const char nasty[] = "q\"b\\s/\n\r\t\b\f\x01\x1f é 日本 😀";
     ck_assert_int_eq(clams_annotation_set_str(a, "word", nasty), 0);
     ck_assert_int_eq(clams_annotation_set_strn(a, "nul", "a\0b", 3), 0);
@@ -263,7 +263,7 @@ START_TEST(created_annotation_dump)
     ck_assert_int_eq(clams_annotation_set_real(a, "whole", 3.0), 0);
     ck_assert_int_eq(clams_annotation_set_real(a, "nan", nan("")), CLAMS_EINVAL);
     ck_assert_int_eq(clams_annotation_set_bool(a, "ok", true), 0);
-    ck_assert_int_eq(clams_annotation_set_json(
+    ck_assert_int_eq(clams_annotation_set_json_new(
                          a, "nested", json_pack("{s:[i,{s:n}],s:s}", "l", 1, "x", "k", "v\n")),
                      0);
     ck_assert_int_eq(clams_annotation_set_int(a, "ok", 7), 0); /* last value wins */
@@ -274,7 +274,7 @@ START_TEST(created_annotation_dump)
         snprintf(k, sizeof(k), "k%d", i);
         ck_assert_int_eq(clams_annotation_set_int(a, k, i), 0);
     }
-    json_t *got = clams_annotation_get(a, "word");
+    json_t *got = clams_annotation_get_copy(a, "word");
     ck_assert_str_eq(json_string_value(got), nasty);
     json_decref(got);
     for (int flags = 0; flags <= CLAMS_DUMP_PRETTY; flags++) {
@@ -308,9 +308,9 @@ END_TEST
 START_TEST(pretty_is_indented)
 {
     clams_mmif_t *m = clams_mmif_new(NULL);
-    clams_view_t *v = clams_mmif_view_new(m);
-    clams_view_set_app(v, "http://apps.clams.ai/test/v1");
-    clams_annotation_set_int(clams_view_annotation_new(v, TF), "start", 0);
+    clams_view_t *v = clams_mmif_add_view(m);
+    ck_assert_int_eq(clams_view_set_app(v, "http://apps.clams.ai/test/v1"), 0);
+    ck_assert_int_eq(clams_annotation_set_int(clams_view_add_annotation(v, TF), "start", 0), 0);
     char *s = clams_mmif_dumps(m, CLAMS_DUMP_PRETTY, NULL);
     ck_assert_ptr_nonnull(strstr(s, "\n  \"views\": [\n    {\n      \"id\": \"v_0\",\n"));
     ck_assert_ptr_nonnull(strstr(s, "\n      \"metadata\": {\n        \"contains\": {\n"));
@@ -416,7 +416,7 @@ START_TEST(file_and_fd_loading)
     clams_error_clear(&err);
     ck_assert_ptr_null(clams_mmif_load_file("/nonexistent/x.json", &err));
     ck_assert_int_eq(err.code, CLAMS_ENOTFOUND);
-    ck_assert_ptr_null(clams_mmif_from_json(json_pack("[]"), NULL));
+    ck_assert_ptr_null(clams_mmif_from_json_new(json_pack("[]"), NULL));
 }
 END_TEST
 
@@ -429,18 +429,18 @@ static int stop_after_first(const char *buf, size_t size, void *data)
 START_TEST(many_annotations_and_callback)
 {
     clams_mmif_t *m = clams_mmif_new(NULL);
-    clams_mmif_add_text_document(m, NULL, "d1", "words", NULL);
-    clams_view_t *v = clams_mmif_view_new(m);
-    clams_view_set_app(v, "http://apps.clams.ai/test/v1");
+    ck_assert_int_eq(clams_mmif_add_text_document(m, NULL, "d1", "words", NULL), 0);
+    clams_view_t *v = clams_mmif_add_view(m);
+    ck_assert_int_eq(clams_view_set_app(v, "http://apps.clams.ai/test/v1"), 0);
     for (int i = 0; i < 20000; i++) {
-        clams_annotation_t *a = clams_view_annotation_new(v, TOKEN);
-        clams_annotation_set_int(a, "start", i);
-        clams_annotation_set_int(a, "end", i + 1);
-        clams_annotation_set_str(a, "document", "d1");
-        clams_annotation_set_str(a, "word", "w");
+        clams_annotation_t *a = clams_view_add_annotation(v, TOKEN);
+        ck_assert_int_eq(clams_annotation_set_int(a, "start", i), 0);
+        ck_assert_int_eq(clams_annotation_set_int(a, "end", i + 1), 0);
+        ck_assert_int_eq(clams_annotation_set_str(a, "document", "d1"), 0);
+        ck_assert_int_eq(clams_annotation_set_str(a, "word", "w"), 0);
     }
     ck_assert_str_eq(clams_annotation_id(clams_view_annotation_at(v, 19999)), "v_0:to_20000");
-    json_t *got = clams_annotation_get(clams_view_annotation_at(v, 123), "start");
+    json_t *got = clams_annotation_get_copy(clams_view_annotation_at(v, 123), "start");
     ck_assert_int_eq(json_integer_value(got), 123);
     json_decref(got);
     json_t *j = reparse(m, CLAMS_DUMP_PRETTY);

@@ -93,9 +93,9 @@ static int sup_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const cla
     else if (strcmp(crash, "exit") == 0)
         _exit(3);
     const char *cvd = getenv("CUDA_VISIBLE_DEVICES");
-    clams_view_t *view = clams_annotate_new_view(ctx, mmif);
-    clams_annotation_t *a = view ? clams_view_annotation_new(view, ANNOTATION) : NULL;
-    if (!a || clams_view_add_contains(view, ANNOTATION, NULL) != 0 ||
+    clams_view_t *view = clams_annotate_add_view(ctx, mmif);
+    clams_annotation_t *a = view ? clams_view_add_annotation(view, ANNOTATION) : NULL;
+    if (!a || clams_view_add_contains_new(view, ANNOTATION, NULL) != 0 ||
         clams_annotation_set_int(a, "pid", (long long)getpid()) != 0 ||
         clams_annotation_set_str(a, "cudaVisibleDevices", cvd ? cvd : "unset") != 0)
         return clams_annotate_fail(ctx, "out of memory building the view");
@@ -103,15 +103,28 @@ static int sup_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const cla
 }
 
 static const clams_param_spec_t sup_params[] = {
-    {"sleep", "Milliseconds to sleep.", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
-    {"crash", "segv, abort or exit: die that way mid-request.", CLAMS_PARAM_STRING, false, "", NULL,
-     NULL},
-    {"alloc", "Fake GPU bytes to hold (fake NVML).", CLAMS_PARAM_INTEGER, false, "0", NULL, NULL},
+    {.name = "sleep",
+     .description = "Milliseconds to sleep.",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "0"},
+    {.name = "crash",
+     .description = "segv, abort or exit: die that way mid-request.",
+     .type = CLAMS_PARAM_STRING,
+     .default_value = ""},
+    {.name = "alloc",
+     .description = "Fake GPU bytes to hold (fake NVML).",
+     .type = CLAMS_PARAM_INTEGER,
+     .default_value = "0"},
     {0},
 };
 
-static const clams_io_spec_t sup_input[] = {{0}};
-static const clams_io_spec_t sup_output[] = {{.type = ANNOTATION}, {0}};
+static const clams_io_spec_t sup_input[] = {
+    {0},
+};
+static const clams_io_spec_t sup_output[] = {
+    {.type = ANNOTATION},
+    {0},
+};
 
 /* SUP_FINI_SLEEP_MS=<ms>: a worker that takes its time to leave (freeing a
  * model), so a test sees the window in which a GPU replacement may overlap. */
@@ -146,6 +159,10 @@ int main(int argc, char **argv)
         .annotate = sup_annotate,
         .worker_init = sup_init,
         .worker_fini = sup_fini,
+        /* SUP_MAX_REQUESTS / SUP_JITTER: the app's own production defaults,
+         * which the --max-requests flags must be able to override (0 too). */
+        .production = {.max_requests = env_int("SUP_MAX_REQUESTS", 0),
+                       .max_requests_jitter = env_int("SUP_JITTER", 0)},
     };
     return clams_main(&app, argc, argv);
 }

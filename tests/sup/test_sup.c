@@ -233,6 +233,55 @@ START_TEST(recycle_n)
 }
 END_TEST
 
+/* The app declares a jitter of 1000 extra requests; --max-requests-jitter 0
+ * turns it off, so with the default max_requests 1 every request gets a new
+ * worker. (When sup/ merged the app's defaults a second time, the app's
+ * jitter came back and a worker served up to 1001 requests.) */
+START_TEST(recycle_jitter_flag_zero)
+{
+    clams_ts_server_t s;
+    const char *flags[] = {"--workers", "1", "--max-requests-jitter", "0", NULL};
+    const char *env[] = {"SUP_JITTER=1000", NULL};
+    start(&s, flags, env);
+    char *pids[4];
+    for (int i = 0; i < 4; i++) {
+        pids[i] = pid_of_post(&s, NULL);
+        for (int j = 0; j < i; j++)
+            ck_assert_str_ne(pids[i], pids[j]);
+    }
+    for (int i = 0; i < 4; i++)
+        free(pids[i]);
+    stop_ok(&s);
+}
+END_TEST
+
+/* The app's own default (max_requests 3 here) holds when no flag is given,
+ * and --max-requests overrides it. */
+START_TEST(recycle_app_default)
+{
+    clams_ts_server_t s;
+    const char *env[] = {"SUP_MAX_REQUESTS=3", NULL};
+    const char *flags[] = {"--workers", "1", NULL};
+    start(&s, flags, env);
+    char *p[4];
+    for (int i = 0; i < 4; i++)
+        p[i] = pid_of_post(&s, NULL);
+    ck_assert_str_eq(p[0], p[1]);
+    ck_assert_str_eq(p[1], p[2]);
+    ck_assert_str_ne(p[2], p[3]);
+    for (int i = 0; i < 4; i++)
+        free(p[i]);
+    stop_ok(&s);
+    const char *flags1[] = {"--workers", "1", "--max-requests", "1", NULL};
+    start(&s, flags1, env);
+    char *a = pid_of_post(&s, NULL), *b = pid_of_post(&s, NULL);
+    ck_assert_str_ne(a, b);
+    free(a);
+    free(b);
+    stop_ok(&s);
+}
+END_TEST
+
 /* ---- crashes and timeouts --------------------------------------------------------- */
 
 static void crash_case(const char *how, const char *expect)
@@ -1078,6 +1127,8 @@ int main(int argc, char **argv)
         C(recycle_default),
         C(recycle_never),
         C(recycle_n),
+        C(recycle_jitter_flag_zero),
+        C(recycle_app_default),
         C(crash_segv),
         C(crash_abort),
         C(crash_exit),

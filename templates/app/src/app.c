@@ -8,11 +8,10 @@
 
 #include <clams/clams.h>
 
-#define VOCAB "http://mmif.clams.ai/vocabulary/"
-#define OUT_TYPE VOCAB "Annotation/v6"
+#define OUT_TYPE CLAMS_MMIF11_ANNOTATION
 
 static const clams_io_spec_t inputs[] = {
-    {.type = VOCAB "TextDocument/v1",
+    {.type = CLAMS_MMIF11_TEXTDOCUMENT,
      .description = "Documents to read (inline text or a UTF-8 file at the location)."},
     {0}};
 
@@ -41,43 +40,51 @@ static long long count_words(const char *text, long long min_len)
     }
 }
 
+typedef struct {
+    clams_annotate_ctx_t *ctx;
+    clams_view_t *view;
+    long long min_len;
+    size_t found;
+} run_t;
+
+/* Called for every TextDocument: top-level ones, and those an earlier app
+ * made inside a view (then `id` is the long id, "v_1:td_1"). A negative
+ * return stops the walk and becomes annotate's result. */
+static int on_document(const clams_view_t *in_view, const char *id, json_t *doc, void *data)
+{
+    (void)in_view;
+    run_t *run = data;
+    /* Inline text, or the file at the document's location. */
+    char *text;
+    clams_error_t err = {0};
+    int rc = clams_text_document_text(doc, &text, NULL, &err);
+    if (rc == CLAMS_ENOTFOUND)
+        return clams_annotate_warn(run->ctx, "%s", err.text);
+    if (rc != 0)
+        return clams_annotate_fail(run->ctx, "%s", err.text);
+    clams_annotation_t *a = clams_view_add_annotation(run->view, OUT_TYPE);
+    /* The setters return 0 or a negative code: one check covers both. */
+    rc = a ? clams_annotation_set_str(a, "document", id) |
+                 clams_annotation_set_int(a, "wordCount", count_words(text, run->min_len))
+           : CLAMS_ENOMEM;
+    free(text);
+    if (rc != 0)
+        return clams_annotate_fail(run->ctx, "cannot create an annotation");
+    run->found++;
+    return 0;
+}
+
 static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *p)
 {
-    long long min_len = clams_param_int(p, "minWordLength", 1);
-    clams_view_t *view = clams_annotate_new_view(ctx, mmif);
-    if (!view)
+    run_t run = {.ctx = ctx,
+                 .view = clams_annotate_add_view(ctx, mmif),
+                 .min_len = clams_param_int(p, "minWordLength", 1)};
+    if (!run.view || clams_view_add_contains_new(run.view, OUT_TYPE, NULL) != 0)
         return clams_annotate_fail(ctx, "cannot create the output view");
-    clams_view_add_contains(view, OUT_TYPE, NULL);
-    size_t found = 0;
-    for (size_t i = 0; i < clams_mmif_document_count(mmif); i++) {
-        json_t *doc = clams_mmif_document_at(mmif, i);
-        const char *type = json_string_value(json_object_get(doc, "@type"));
-        const char *id = clams_document_id(doc);
-        if (!type || !clams_type_matches(type, "TextDocument", 0) || !id)
-            continue;
-        /* Inline text, or the file at the document's location. */
-        char *text;
-        clams_error_t err = {0};
-        int rc = clams_text_document_text(doc, &text, NULL, &err);
-        if (rc == CLAMS_ENOTFOUND) {
-            clams_annotate_warn(ctx, "%s", err.text);
-            continue;
-        }
-        if (rc != 0)
-            return clams_annotate_fail(ctx, "%s", err.text);
-        clams_annotation_t *a = clams_view_annotation_new(view, OUT_TYPE);
-        if (!a) {
-            free(text);
-            return clams_annotate_fail(ctx, "cannot create an annotation");
-        }
-        clams_annotation_set_str(a, "document", id);
-        clams_annotation_set_int(a, "wordCount", count_words(text, min_len));
-        free(text);
-        found++;
-    }
-    if (!found)
-        clams_annotate_warn(ctx, "the input has no TextDocument with text");
-    return 0;
+    int rc = clams_mmif_foreach_document(mmif, "TextDocument", 0, on_document, &run);
+    if (rc == 0 && run.found == 0)
+        rc = clams_annotate_warn(ctx, "the input has no TextDocument with text");
+    return rc;
 }
 
 static const clams_app_t app = {
