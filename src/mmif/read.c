@@ -624,9 +624,59 @@ static const clams_view_t *view_of(const clams_mmif_t *mmif, const char *id)
     return clams_mmif_view_by_id(mmif, vid);
 }
 
-static int ann_time(const clams_mmif_t *mmif, const clams_view_t *view, const json_t *ann,
-                    const char *out_unit, double fps, double *start, double *end, int depth,
-                    clams_error_t *err)
+/* One clams_annotation_time call: targets already resolved (long id ->
+ * [start, end]) and those being resolved (-> null), so a shared target is
+ * resolved once and a cycle is seen at once; every target visited is
+ * charged against the request's CLAMS_LIMIT_TIME_WORK. */
+typedef struct {
+    const clams_mmif_t *mmif;
+    const char *out_unit;
+    double fps;
+    json_t *memo; /* created on the first target */
+} time_walk_t;
+
+static int ann_time(time_walk_t *tw, const clams_view_t *view, const json_t *ann, double *start,
+                    double *end, int depth, clams_error_t *err);
+
+/* The time of target `tid` of annotation `lid` (in `view`), memoised. */
+static int target_time(time_walk_t *tw, const clams_view_t *view, const char *lid, const char *tid,
+                       double *ts, double *te, int depth, clams_error_t *err)
+{
+    json_t *ta = tid ? clams_mmif_resolve(tw->mmif, view, tid) : NULL;
+    if (!ta)
+        return fail(err, CLAMS_ENOTFOUND, "annotation %s: target %s not found", lid,
+                    tid ? tid : "(not a string)");
+    char tbuf[512];
+    const char *tlong = long_id(view, tid, tbuf, sizeof tbuf);
+    int rc = clams_limit_charge(CLAMS_LIMIT_TIME_WORK, 1, "resolving TimeFrame targets", err);
+    if (rc)
+        return rc;
+    if (!tw->memo && !(tw->memo = json_object()))
+        return fail(err, CLAMS_ENOMEM, "out of memory");
+    json_t *m = json_object_get(tw->memo, tlong);
+    if (json_is_null(m))
+        return fail(err, CLAMS_EINVAL, "annotation %s: its targets form a cycle through %s", lid,
+                    tlong);
+    if (m) {
+        *ts = json_real_value(json_array_get(m, 0));
+        *te = json_real_value(json_array_get(m, 1));
+        return 0;
+    }
+    if (json_object_set_new(tw->memo, tlong, json_null()))
+        return fail(err, CLAMS_ENOMEM, "out of memory");
+    const clams_view_t *tv = view_of(tw->mmif, tlong);
+    if ((rc = ann_time(tw, tv ? tv : view, ta, ts, te, depth + 1, err)))
+        return rc;
+    /* Not memoised when jansson cannot hold it (an infinite time). */
+    json_t *pair = json_pack("[f,f]", *ts, *te);
+    if (pair ? json_object_set_new(tw->memo, tlong, pair) != 0
+             : json_object_del(tw->memo, tlong) != 0)
+        return fail(err, CLAMS_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int ann_time(time_walk_t *tw, const clams_view_t *view, const json_t *ann, double *start,
+                    double *end, int depth, clams_error_t *err)
 {
     const char *id = clams_document_id(ann);
     if (!id)
@@ -635,6 +685,8 @@ static int ann_time(const clams_mmif_t *mmif, const clams_view_t *view, const js
     const char *lid = long_id(view, id, lbuf, sizeof lbuf);
     if (depth > 8)
         return fail(err, CLAMS_EINVAL, "annotation %s: targets nested too deep", lid);
+    const char *out_unit = tw->out_unit;
+    double fps = tw->fps;
     json_t *props = json_object_get(ann, "properties");
     const char *unit = clams_annotation_time_unit(view, ann);
     json_t *tp = json_object_get(props, "timePoint");
@@ -668,15 +720,8 @@ static int ann_time(const clams_mmif_t *mmif, const clams_view_t *view, const js
         size_t i;
         json_t *t;
         json_array_foreach (targets, i, t) {
-            const char *tid = json_string_value(t);
-            json_t *ta = tid ? clams_mmif_resolve(mmif, view, tid) : NULL;
-            if (!ta)
-                return fail(err, CLAMS_ENOTFOUND, "annotation %s: target %s not found", lid,
-                            tid ? tid : "(not a string)");
-            char tbuf[512];
-            const clams_view_t *tv = view_of(mmif, long_id(view, tid, tbuf, sizeof tbuf));
             double ts, te;
-            if ((rc = ann_time(mmif, tv ? tv : view, ta, out_unit, fps, &ts, &te, depth + 1, err)))
+            if ((rc = target_time(tw, view, lid, json_string_value(t), &ts, &te, depth, err)))
                 return rc;
             lo = ts < lo ? ts : lo;
             hi = te > hi ? te : hi;
@@ -696,7 +741,10 @@ int clams_annotation_time(const clams_mmif_t *mmif, const clams_view_t *view, co
 {
     if (!mmif || !ann || !start)
         return CLAMS_EINVAL;
-    return ann_time(mmif, view, ann, out_unit, fps, start, end, 0, err);
+    time_walk_t tw = {.mmif = mmif, .out_unit = out_unit, .fps = fps};
+    int rc = ann_time(&tw, view, ann, start, end, 0, err);
+    json_decref(tw.memo);
+    return rc;
 }
 
 /* ---- Text offsets --------------------------------------------------------------------- */

@@ -8,6 +8,7 @@
 
 #include <check.h>
 
+#include <clams/limits.h>
 #include <clams/media.h>
 
 #include "check_run.h"
@@ -127,6 +128,141 @@ START_TEST(long_ids)
 }
 END_TEST
 
+/* A MMIF whose only view holds `anns` (a JSON array, stolen). */
+static clams_mmif_t *with_annotations(json_t *anns)
+{
+    json_t *j =
+        json_pack("{s:{s:s}, s:[], s:[{s:s, s:{s:s, s:{s:{s:s}, s:{s:s}}}, s:o}]}", "metadata",
+                  "mmif", "http://mmif.clams.ai/1.1.0", "documents", "views", "id", "v_0",
+                  "metadata", "app", "http://apps.clams.ai/t/1", "contains", TP_TYPE, "timeUnit",
+                  "frames", TF_TYPE, "timeUnit", "frames", "annotations", anns);
+    clams_error_t err = {0};
+    clams_mmif_t *mmif = clams_mmif_from_json_new(j, &err);
+    ck_assert_msg(mmif != NULL, "%s", err.text);
+    return mmif;
+}
+
+static int count_frames(const clams_tf_sample_t *s, void *data)
+{
+    *(size_t *)data += s->count;
+    return 0;
+}
+
+/* tfSamplingMode=all over 1e8 frames asks for more than the limit: refused
+ * before anything is allocated, naming the flag that raises it. */
+START_TEST(frame_limit)
+{
+    clams_mmif_t *mmif =
+        with_annotations(json_pack("[{s:s, s:{s:s, s:f, s:f}}]", "@type", TF_TYPE, "properties",
+                                   "id", "tf_1", "start", 0.0, "end", 1e8));
+    size_t n = 0;
+    clams_error_t err = {0};
+    ck_assert_int_eq(sample(mmif, NULL, CLAMS_TF_ALL, 25.0, NULL, count_frames, &n, &err),
+                     CLAMS_ETOOBIG);
+    ck_assert_msg(strstr(err.text, "--max-frames") && strstr(err.text, "v_0:tf_1"), "%s", err.text);
+    /* An operator can raise it (and lower it). */
+    ck_assert_int_eq(clams_limit_set(CLAMS_LIMIT_FRAMES, 10), 0);
+    clams_mmif_free(mmif);
+    mmif = with_annotations(json_pack("[{s:s, s:{s:s, s:i, s:i}}]", "@type", TF_TYPE, "properties",
+                                      "id", "tf_1", "start", 0, "end", 11));
+    clams_error_clear(&err);
+    ck_assert_int_eq(sample(mmif, NULL, CLAMS_TF_ALL, 25.0, NULL, count_frames, &n, &err),
+                     CLAMS_ETOOBIG);
+    clams_mmif_free(mmif);
+}
+END_TEST
+
+/* start=-9e18, end=9e18: no signed overflow (UBSan), an error naming it. */
+START_TEST(frame_overflow)
+{
+    clams_mmif_t *mmif =
+        with_annotations(json_pack("[{s:s, s:{s:s, s:f, s:f}}]", "@type", TF_TYPE, "properties",
+                                   "id", "tf_1", "start", -9e18, "end", 9e18));
+    clams_tf_mode_t modes[] = {CLAMS_TF_ALL, CLAMS_TF_SINGLE};
+    for (int m = 0; m < 2; m++) {
+        size_t n = 0;
+        clams_error_t err = {0};
+        ck_assert_int_eq(sample(mmif, NULL, modes[m], 25.0, NULL, count_frames, &n, &err),
+                         CLAMS_EINVAL);
+        ck_assert_msg(strstr(err.text, "out of range"), "%s", err.text);
+    }
+    clams_mmif_free(mmif);
+}
+END_TEST
+
+/* Eight levels of TimeFrames, each targeting all 20 of the level below
+ * (20^8 paths, 3 KB of ids): memoised, it takes milliseconds. */
+static clams_mmif_t *fan_out(void)
+{
+    json_t *anns = json_array();
+    for (int i = 0; i < 20; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "p%d", i); /* level 0: TimePoints p0..p19 */
+        json_array_append_new(anns, json_pack("{s:s, s:{s:s, s:i}}", "@type", TP_TYPE, "properties",
+                                              "id", id, "timePoint", i));
+    }
+    for (int k = 1; k <= 8; k++) {
+        json_t *below = json_array();
+        for (int i = 0; i < 20; i++) {
+            char id[16];
+            if (k == 1)
+                snprintf(id, sizeof id, "p%d", i);
+            else
+                snprintf(id, sizeof id, "f%d_%d", k - 1, i);
+            json_array_append_new(below, json_string(id));
+        }
+        for (int i = 0; i < 20; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "f%d_%d", k, i);
+            json_array_append_new(anns, json_pack("{s:s, s:{s:s, s:O}}", "@type", TF_TYPE,
+                                                  "properties", "id", id, "targets", below));
+        }
+        json_decref(below);
+    }
+    return with_annotations(anns);
+}
+
+START_TEST(nested_targets_memoised)
+{
+    clams_mmif_t *mmif = fan_out();
+    size_t n = 0;
+    clams_error_t err = {0};
+    /* single: no representatives, so the midpoint of the targets' span. */
+    ck_assert_msg(sample(mmif, NULL, CLAMS_TF_SINGLE, 25.0, NULL, count_frames, &n, &err) == 0,
+                  "%s", err.text);
+    ck_assert_uint_eq(n, 160);
+    clams_mmif_free(mmif);
+}
+END_TEST
+
+START_TEST(time_work_limit)
+{
+    ck_assert_int_eq(clams_limit_set(CLAMS_LIMIT_TIME_WORK, 500), 0);
+    clams_mmif_t *mmif = fan_out();
+    size_t n = 0;
+    clams_error_t err = {0};
+    ck_assert_int_eq(sample(mmif, NULL, CLAMS_TF_SINGLE, 25.0, NULL, count_frames, &n, &err),
+                     CLAMS_ETOOBIG);
+    ck_assert_msg(strstr(err.text, "--max-time-work"), "%s", err.text);
+    clams_mmif_free(mmif);
+}
+END_TEST
+
+/* Two TimeFrames targeting each other: an error naming the cycle. */
+START_TEST(target_cycle)
+{
+    clams_mmif_t *mmif = with_annotations(json_pack(
+        "[{s:s, s:{s:s, s:[s]}}, {s:s, s:{s:s, s:[s]}}]", "@type", TF_TYPE, "properties", "id", "a",
+        "targets", "b", "@type", TF_TYPE, "properties", "id", "b", "targets", "a"));
+    size_t n = 0;
+    clams_error_t err = {0};
+    ck_assert_int_eq(sample(mmif, NULL, CLAMS_TF_SINGLE, 25.0, NULL, count_frames, &n, &err),
+                     CLAMS_EINVAL);
+    ck_assert_msg(strstr(err.text, "cycle"), "%s", err.text);
+    clams_mmif_free(mmif);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tf_sample");
@@ -136,5 +272,15 @@ int main(void)
     tcase_add_test(tc, many_out_of_order);
     tcase_add_test(tc, long_ids);
     suite_add_tcase(s, tc);
+    /* Each test runs in its own process (Check's fork mode): limits set in
+     * one do not reach the next. */
+    TCase *tl = tcase_create("limits");
+    tcase_set_timeout(tl, 20);
+    tcase_add_test(tl, frame_limit);
+    tcase_add_test(tl, frame_overflow);
+    tcase_add_test(tl, nested_targets_memoised);
+    tcase_add_test(tl, time_work_limit);
+    tcase_add_test(tl, target_cycle);
+    suite_add_tcase(s, tl);
     return clams_ts_run_suite(s, false);
 }
