@@ -124,6 +124,15 @@ int clams_main_abi(const clams_app_t *app, const clams_abi_t *abi, int argc, cha
     case DESCRIBE: status = print_describe(rt); break;
     case ANNOTATE: status = clams__file_mode(rt, argc, argv, annotate_at); break;
     default:
+        /* The development server runs annotate in its own process, where a
+         * request cannot be stopped half-way: refuse the flag rather than
+         * ignore it. */
+        if (!opts.production && opts.sup.timeout > 0) {
+            fprintf(stderr, "--timeout needs --production (the development server cannot stop "
+                            "a running request)\n");
+            status = 2;
+            break;
+        }
         if (clams_media_root_count() == 0)
             clams__log(CLAMS_LOG_WARNING, 0,
                        "no media root (--media-root, CLAMS_MEDIA_ROOT): a request may name any "
