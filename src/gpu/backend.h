@@ -36,6 +36,10 @@ bool clams__gpu_nvml_usable(void);
 int clams__gpu_smi_memory_info(const char *uuid, unsigned long long *total,
                                unsigned long long *free_bytes);
 
+/* Drops nvidia-smi's cached compute-apps answer, so that the next per-process
+ * query runs the command again (NVML is never cached). */
+void clams__gpu_smi_forget_processes(void);
+
 /* Applies CUDA_VISIBLE_DEVICES (else NVIDIA_VISIBLE_DEVICES) to a full list, in
  * place. Appends a note to out->why when the filter removed everything. */
 void clams__gpu_filter_visible(clams__gpu_list_t *list);

@@ -170,6 +170,13 @@ typedef struct clams__gpu_proc_s {
 int clams__gpu_process_list(const char *uuid, clams__gpu_proc_t *out, size_t cap, size_t *n,
                             clams__gpu_pm_t *method);
 
+/* As clams__gpu_process_list, read from the driver now: nvidia-smi's
+ * process-wide cache (100 ms) is not used. For two lists taken around an
+ * event that may be shorter than the cache's life (a worker creating its
+ * context right after its fork): a cached second list would be the first. */
+int clams__gpu_process_list_fresh(const char *uuid, clams__gpu_proc_t *out, size_t cap, size_t *n,
+                                  clams__gpu_pm_t *method);
+
 /* How many pids of `after` are not in `before` (two lists of one device,
  * taken around an event such as one worker creating its CUDA context);
  * when exactly one appeared, *pid (may be NULL) gets it, else 0. A pid in

@@ -97,6 +97,13 @@ int clams__gpu_process_list(const char *uuid, clams__gpu_proc_t *out, size_t cap
     return count > cap ? CLAMS_ETOOBIG : 0;
 }
 
+int clams__gpu_process_list_fresh(const char *uuid, clams__gpu_proc_t *out, size_t cap, size_t *n,
+                                  clams__gpu_pm_t *method)
+{
+    clams__gpu_smi_forget_processes();
+    return clams__gpu_process_list(uuid, out, cap, n, method);
+}
+
 size_t clams__gpu_proc_appeared(const clams__gpu_proc_t *before, size_t nbefore,
                                 const clams__gpu_proc_t *after, size_t nafter, unsigned int *pid)
 {

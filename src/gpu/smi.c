@@ -448,6 +448,13 @@ static void apps_refresh(void)
     apps_cache.next_ms = now_ms() + pause;
 }
 
+void clams__gpu_smi_forget_processes(void)
+{
+    pthread_mutex_lock(&apps_cache.lock);
+    apps_cache.valid = false;
+    pthread_mutex_unlock(&apps_cache.lock);
+}
+
 static int smi_processes(const char *uuid, clams__gpu_proc_t **out, size_t *n, clams__gpu_pm_t *why)
 {
     *out = NULL;

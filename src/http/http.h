@@ -3,8 +3,9 @@
  * development server in src/serve, the production master in src/sup): the
  * listening socket and daemon start, the one libmicrohttpd logger, routing
  * "/" with 404/405, the 413/414/431 limits, body and query collection, and
- * sending a clams__response_t. It knows requests and responses, never the
- * app's annotate pipeline or the worker pool. An access handler is built as:
+ * sending a clams__response_t. It knows requests and responses (it takes
+ * clams__response_t and clams__query_t from app/pipeline.h, the one place
+ * they are declared), never how a response is made nor the worker pool. An access handler is built as:
  *
  *     clams__http_req_t *req; enum MHD_Result ret;
  *     if (clams__http_step(c, url, method, data, size, con_cls, cfg, &req, &ret)

@@ -170,6 +170,9 @@ static const flag_t flags[] = {
      "GPU apps: a replacement never starts before the\nold worker exits (by default it may, when "
      "the\n"
      "GPU's free memory holds est_gpu_mem_typ)"},
+    {NULL, "--ignore-client-abort", NULL, K_BOOL, AT(sup.ignore_client_abort), 0, 0, "",
+     "run a request whose client closed or half-closed\nits connection while it waited for a "
+     "worker\n(by default it is dropped: 499 in the log)"},
     {NULL, "--worker-rss-budget", "MIB", K_LONG, AT(sup.rss_budget_mib), 0, LONG_MAX,
      "MiB (0 = off)",
      "recycle a worker that keeps more host memory (RSS)\nthan this after a request "

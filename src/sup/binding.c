@@ -4,7 +4,9 @@
  * can be known for sure: workers of one GPU start one at a time; the GPU's
  * process list is read before the fork and again when the worker reports
  * READY (its worker_init made its context); exactly one new PID is that
- * worker. None, or more than one, and the binding is unknown, with the
+ * worker. Both lists are read from the driver at that moment, never from
+ * nvidia-smi's 100 ms cache: a worker can be READY sooner than that, and a
+ * cached second list is the first one again ("no process appeared"). None, or more than one, and the binding is unknown, with the
  * reason: budgets and hwFetch then fall back to the worker's own PID, which
  * the driver lists only outside a PID namespace (docs/gpu-probing.md). */
 #include <stdio.h>
@@ -45,7 +47,7 @@ void clams__binding_before(clams__proc_t *p)
         }
     }
     clams__gpu_pm_t method;
-    int rc = clams__gpu_process_list(p->gpu_uuid, p->before, LIST_CAP, &p->nbefore, &method);
+    int rc = clams__gpu_process_list_fresh(p->gpu_uuid, p->before, LIST_CAP, &p->nbefore, &method);
     p->before_ok = rc == 0;
     if (rc != 0)
         snprintf(p->bind_why, sizeof(p->bind_why), "%s", clams__gpu_pm_name(method));
@@ -58,7 +60,7 @@ unsigned int clams__binding_after(clams__master_t *m, clams__proc_t *p)
     clams__gpu_proc_t *after = calloc(LIST_CAP, sizeof(*after));
     size_t na = 0;
     clams__gpu_pm_t method;
-    if (!after || clams__gpu_process_list(p->gpu_uuid, after, LIST_CAP, &na, &method) != 0) {
+    if (!after || clams__gpu_process_list_fresh(p->gpu_uuid, after, LIST_CAP, &na, &method) != 0) {
         snprintf(p->bind_why, sizeof(p->bind_why), "%s",
                  after ? clams__gpu_pm_name(method) : "out of memory");
         free(after);

@@ -111,6 +111,12 @@ void clams__hc_request_ends(struct MHD_Connection *c)
         cc->req = NULL;
 }
 
+bool clams__hc_client_left(struct MHD_Connection *c)
+{
+    clams__conn_t *cc = c ? conn_of(c) : NULL;
+    return cc && cc->peer_done;
+}
+
 void clams__hc_events(clams__master_t *m)
 {
     struct epoll_event evs[64];
@@ -121,6 +127,11 @@ void clams__hc_events(clams__master_t *m)
             if (cc->peer_done)
                 continue;
             cc->peer_done = true;
+            /* A client that leaves while its request waits for a worker
+             * gave it up (nginx's default): no worker runs it. A request
+             * already in a worker is answered as before. */
+            if (cc->req && cc->req->phase == CLAMS__REQ_QUEUED && !m->cfg->ignore_client_abort)
+                clams__master_abandon(m, cc->req);
             cc->next = m->half_closed;
             if (cc->next)
                 cc->next->prev = cc;

@@ -125,10 +125,33 @@ bool clams__master_refuse_if_stopping(clams__master_t *m, clams__sreq_t *r)
     return true;
 }
 
+static void answer_abandoned(clams__sreq_t *r)
+{
+    clams__front_text(r, 499,
+                      "the client closed its connection before a worker took the "
+                      "request\n");
+    r->close_conn = true;
+    r->phase = CLAMS__REQ_ANSWERED;
+}
+
+void clams__master_abandon(clams__master_t *m, clams__sreq_t *r)
+{
+    clams__queue_remove(&m->queue, r);
+    clams__log(CLAMS_LOG_INFO, 0, "request %llu dropped: its client left after %.1f s in the queue",
+               (unsigned long long)r->id, clams__now() - r->queued_at);
+    answer_abandoned(r);
+    clams__front_answer(m, r);
+}
+
 void clams__master_submit(clams__master_t *m, clams__sreq_t *r)
 {
     if (clams__master_refuse_if_stopping(m, r))
         return;
+    /* The client sent its request and left before it was even queued. */
+    if (!m->cfg->ignore_client_abort && clams__hc_client_left(r->conn)) {
+        answer_abandoned(r);
+        return;
+    }
     if (m->queue.len == 0) {
         clams__proc_t *p;
         while ((p = idle_worker(m)) != NULL)

@@ -53,6 +53,20 @@ void clams__queue_unpop(clams__queue_t *q, clams__sreq_t *r)
     q->len++;
 }
 
+bool clams__queue_remove(clams__queue_t *q, const clams__sreq_t *r)
+{
+    for (size_t i = 0; i < q->len; i++) {
+        size_t at = (q->head + i) % (q->cap + 1);
+        if (q->items[at] != r)
+            continue;
+        for (size_t j = i; j + 1 < q->len; j++)
+            q->items[(q->head + j) % (q->cap + 1)] = q->items[(q->head + j + 1) % (q->cap + 1)];
+        q->len--;
+        return true;
+    }
+    return false;
+}
+
 void clams__sreq_free(clams__sreq_t *r)
 {
     if (!r)

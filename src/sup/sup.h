@@ -23,6 +23,11 @@ typedef struct clams__sup_config_s {
     long rss_budget_mib;     /* recycle a worker keeping more RSS; 0 = off */
     bool no_standby;         /* --no-standby: no pre-forked replacements (CPU apps) */
     bool no_overlap;         /* --no-overlap: a GPU replacement always waits for the exit */
+    /* --ignore-client-abort: a request whose client closed (or half-closed)
+     * its connection before a worker took it still runs; by default it is
+     * dropped and logged as 499, as nginx does without
+     * proxy_ignore_client_abort. */
+    bool ignore_client_abort;
 } clams__sup_config_t;
 
 /* Runs the production server until SIGTERM/SIGINT and the graceful drain.

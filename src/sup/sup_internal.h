@@ -106,6 +106,8 @@ int clams__queue_push(clams__queue_t *q, clams__sreq_t *r);
 clams__sreq_t *clams__queue_pop(clams__queue_t *q);
 /* The oldest request, left in place (NULL when empty). */
 clams__sreq_t *clams__queue_peek(const clams__queue_t *q);
+/* Takes r out of the queue wherever it is (order kept); false if absent. */
+bool clams__queue_remove(clams__queue_t *q, const clams__sreq_t *r);
 /* Puts a request back at the head (a dispatch that failed). Never fails: the
  * slot it came from is free. */
 void clams__queue_unpop(clams__queue_t *q, clams__sreq_t *r);
@@ -329,6 +331,9 @@ void clams__hc_request_ends(struct MHD_Connection *c);
 void clams__hc_events(clams__master_t *m);
 /* Shuts down the half-closed connections owed nothing; after MHD_run. */
 void clams__hc_sweep(clams__master_t *m);
+/* True once the client of this connection has shut its sending side or
+ * closed (EPOLLRDHUP seen). */
+bool clams__hc_client_left(struct MHD_Connection *c);
 
 /* front.c: the HTTP side of the master. */
 struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_size);
@@ -336,6 +341,9 @@ struct MHD_Daemon *clams__front_start(clams__master_t *m, char *why, size_t why_
 void clams__front_answer(clams__master_t *m, clams__sreq_t *r);
 /* Dispatch hook the front calls when a body is complete (master.c). */
 void clams__master_submit(clams__master_t *m, clams__sreq_t *r);
+/* A queued request whose client left: out of the queue and answered 499
+ * (nobody reads it; the access log and /metrics do). */
+void clams__master_abandon(clams__master_t *m, clams__sreq_t *r);
 /* When the master is draining or stopping on a fatal error: fills r's 503
  * "shutting down" answer (Retry-After, connection closed) and returns true. */
 bool clams__master_refuse_if_stopping(clams__master_t *m, clams__sreq_t *r);

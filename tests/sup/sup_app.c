@@ -83,6 +83,14 @@ static int sup_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const cla
     const char *crash = clams_param_string(params, "crash", "");
     long long ms = clams_param_int(params, "sleep", 0);
     long long alloc = clams_param_int(params, "alloc", 0);
+    /* SUP_RUN_LOG=<path>: one line per request a worker runs ("sleep=<ms>"),
+     * so a test can tell which requests ran at all. */
+    const char *run_log = getenv("SUP_RUN_LOG");
+    FILE *rl = run_log && *run_log ? fopen(run_log, "a") : NULL;
+    if (rl) {
+        fprintf(rl, "sleep=%lld\n", ms);
+        fclose(rl);
+    }
     fake_alloc(alloc);
     if (ms > 0)
         sleep_ms(ms);

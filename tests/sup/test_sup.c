@@ -282,6 +282,90 @@ START_TEST(recycle_app_default)
 }
 END_TEST
 
+/* ---- clients that leave while their request waits ------------------------- */
+
+/* Sends a whole annotate request on a new connection and closes it at once. */
+static void post_and_leave(int port, const char *query)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    char head[256];
+    int n = snprintf(head, sizeof(head),
+                     "POST /?%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %zu\r\n\r\n", query,
+                     strlen(MMIF));
+    ck_assert_int_eq(send(fd, head, (size_t)n, MSG_NOSIGNAL), n);
+    ck_assert_int_eq(send(fd, MMIF, strlen(MMIF), MSG_NOSIGNAL), (ssize_t)strlen(MMIF));
+    close(fd);
+}
+
+/* One worker busy for 1.5 s; three clients queue a 1 s request each and
+ * leave. By default none of the three runs (each is logged and counted as
+ * 499 as soon as its client leaves), so the next live request is served
+ * right after the first: 2 answers of 200 in all. With
+ * --ignore-client-abort the three run in the worker (200 each, sent to
+ * nobody). */
+static void client_abort_case(bool ignore)
+{
+    char log[] = "/tmp/sup_run_log.XXXXXX";
+    int lfd = mkstemp(log);
+    ck_assert_int_ge(lfd, 0);
+    close(lfd);
+    char env_log[64];
+    snprintf(env_log, sizeof(env_log), "SUP_RUN_LOG=%s", log);
+    const char *env[] = {env_log, NULL};
+    clams_ts_server_t s;
+    const char *flags[] = {"--workers",
+                           "1",
+                           "--max-requests",
+                           "0",
+                           "--no-standby",
+                           ignore ? "--ignore-client-abort" : NULL,
+                           NULL};
+    start(&s, flags, env);
+    call_t busy;
+    call_start(&busy, &s, "sleep=1500");
+    wait_metric_ge(&s, "clams_workers{state=\"busy\"}", 1, 30);
+    for (int i = 0; i < 3; i++)
+        post_and_leave(s.port, "sleep=1000");
+    if (!ignore)
+        wait_metric_ge(&s, "clams_requests_total{status=\"499\"}", 3, 30);
+    else
+        sleep_s(0.3); /* the three are queued behind the busy worker */
+    char *pid = pid_of_post(&s, "sleep=1");
+    free(pid);
+    call_join(&busy);
+    ck_assert_int_eq(busy.rc, 0);
+    ck_assert_int_eq(busy.r.status, 200);
+    clams_ts_response_free(&busy.r);
+    double dropped = metric(&s, "clams_requests_total{status=\"499\"}");
+    stop_ok(&s);
+    /* What the worker ran, in order. */
+    size_t len = 0;
+    char *ran = clams_ts_read_file(log, &len);
+    unlink(log);
+    ck_assert_ptr_nonnull(ran);
+    const char *want = ignore ? "sleep=1500\nsleep=1000\nsleep=1000\nsleep=1000\nsleep=1\n"
+                              : "sleep=1500\nsleep=1\n";
+    ck_assert_msg(strcmp(ran, want) == 0, "the worker ran:\n%s(wanted:\n%s)", ran, want);
+    free(ran);
+    ck_assert_msg(ignore ? dropped <= 0 : dropped == 3, "499 answers: %g", dropped);
+}
+
+START_TEST(client_abort_dropped)
+{
+    client_abort_case(false);
+}
+END_TEST
+
+START_TEST(client_abort_ignored)
+{
+    client_abort_case(true);
+}
+END_TEST
+
 /* ---- crashes and timeouts --------------------------------------------------------- */
 
 static void crash_case(const char *how, const char *expect)
@@ -1004,6 +1088,35 @@ static char *binding_of(clams_ts_server_t *s, const char *worker)
     return line;
 }
 
+/* nvidia-smi alone (no NVML), a PID namespace (the fake's pid offset) and a
+ * worker whose context exists as soon as worker_init starts: it reports
+ * READY well within nvidia-smi's 100 ms cache. The binding still finds its
+ * host PID, because both lists are read fresh (a cached second list was the
+ * first one again: "no process appeared during worker_init"). */
+START_TEST(pidns_smi_fast_ready)
+{
+    char *dir = fake_gpu_setup("0 " UUID0 " 16384 NVIDIA Test 16G\n");
+    ck_assert_ptr_nonnull(dir);
+    char off[32];
+    snprintf(off, sizeof(off), "%d\n", HOST_OFFSET);
+    ck_assert_int_eq(fake_gpu_write(dir, "pid_offset", off), 0);
+    const char *env[] = {"SUP_GPU_MIN=1000", "SUP_GPU_TYP=2000", "SUP_INIT_GPU_BYTES=314572800",
+                         "CLAMS_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1", NULL};
+    clams_ts_server_t s;
+    const char *flags[] = {"--workers", "1", "--max-requests", "0", NULL};
+    start(&s, flags, env);
+    char *worker = pid_of_post(&s, NULL);
+    char *line = binding_of(&s, worker);
+    char want[64];
+    snprintf(want, sizeof(want), "host_pid=\"%d\",binding=\"bound\"", atoi(worker) + HOST_OFFSET);
+    ck_assert_msg(strstr(line, want), "binding: %s (wanted %s)", line, want);
+    free(line);
+    free(worker);
+    stop_ok(&s);
+    fake_gpu_cleanup(dir);
+}
+END_TEST
+
 static void pidns_budgets(bool unshare)
 {
     clams_ts_server_t s;
@@ -1129,6 +1242,8 @@ int main(int argc, char **argv)
         C(recycle_n),
         C(recycle_jitter_flag_zero),
         C(recycle_app_default),
+        C(client_abort_dropped),
+        C(client_abort_ignored),
         C(crash_segv),
         C(crash_abort),
         C(crash_exit),
@@ -1161,6 +1276,7 @@ int main(int argc, char **argv)
         C(pidns_unshare_budgets),
         C(pidns_unshare_hard),
         C(pidns_unknown),
+        C(pidns_smi_fast_ready),
     };
     /* The PID-namespace cases need unshare(1) with CLONE_NEWPID (root, or a
      * user namespace): where it is refused they are skipped (77), not passed. */
