@@ -20,21 +20,21 @@ static const char *const sampling_choices[] = {
 
 /* The four parameters every app gets, appended after its own. */
 static const clams_param_spec_t universal_params[] = {
-    {.name = "pretty",
+    {.name = CLAMS__UP_PRETTY,
      .description = "The JSON body of the HTTP response will be re-formatted with 2-space "
                     "indentation",
      .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
-    {.name = "runningTime",
+    {.name = CLAMS__UP_RUNNING_TIME,
      .description = "The running time of the app will be recorded in the view metadata",
      .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "true"},
-    {.name = "hwFetch",
+    {.name = CLAMS__UP_HW_FETCH,
      .description = "The hardware information (architecture, GPU and vRAM) will be recorded "
                     "in the view metadata",
      .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
-    {.name = "tfSamplingMode",
+    {.name = CLAMS__UP_TF_SAMPLING_MODE,
      .description =
          "Sampling mode for TimeFrame annotations. Has no effect when the app does not process "
          "TimeFrames. \"representatives\" uses all representative timepoints if present, "
@@ -47,6 +47,15 @@ static const clams_param_spec_t universal_params[] = {
      .choices = sampling_choices},
     {0},
 };
+
+clams__universal_t clams__params_universal(const json_t *config)
+{
+    return (clams__universal_t){
+        .pretty = json_is_true(json_object_get(config, CLAMS__UP_PRETTY)),
+        .running_time = json_is_true(json_object_get(config, CLAMS__UP_RUNNING_TIME)),
+        .hw_fetch = json_is_true(json_object_get(config, CLAMS__UP_HW_FETCH)),
+    };
+}
 
 static const char *type_name(clams_param_type_t t)
 {

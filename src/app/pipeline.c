@@ -370,11 +370,9 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
         input_free(&in);
         return CLAMS_ENOMEM;
     }
-    bool pretty = json_is_true(json_object_get(config, "pretty"));
-    bool hw = json_is_true(json_object_get(config, "hwFetch"));
-    bool timing = json_is_true(json_object_get(config, "runningTime"));
+    clams__universal_t u = clams__params_universal(config);
     char msg[CLAMS_ERROR_TEXT_LEN + CLAMS_ERROR_PATH_LEN + 128];
-    int rc = run_app(&ctx, &in, hw, timing, msg, sizeof(msg));
+    int rc = run_app(&ctx, &in, u.hw_fetch, u.running_time, msg, sizeof(msg));
     if (rc != 0) {
         /* Only a failure annotate chose to call the request's is a 400,
          * or one a reader marked so: a location the policy refused (403)
@@ -391,7 +389,7 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
     ctx_free(&ctx);
     out->status = 200;
     out->content_type = "application/json";
-    out->body = clams_mmif_dumps(in.mmif, pretty ? CLAMS_DUMP_PRETTY : 0, &out->len);
+    out->body = clams_mmif_dumps(in.mmif, u.pretty ? CLAMS_DUMP_PRETTY : 0, &out->len);
     input_free(&in);
     if (!out->body)
         return text_response(out, 500, "", "out of memory while writing the output");

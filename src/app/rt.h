@@ -11,7 +11,7 @@
 
 #include "app/params.h"
 #include "app/pipeline.h"
-#include "gpu/hwprofile.h"
+#include "app/hwfetch.h"
 
 struct clams__app_rt_s {
     const clams_app_t *app; /* the declaration in this library's layout (owned) */
