@@ -527,7 +527,8 @@ clams_tf_mode_t clams_param_tf_mode(const clams_params_t *params)
     clams_tf_mode_t mode;
     /* Refinement checked the value against the choices: parse cannot fail
      * inside a request (the default covers a call outside one). */
-    if (clams_tf_mode_parse(clams_param_string(params, "tfSamplingMode", NULL), &mode) != 0)
+    if (clams_tf_mode_parse(clams_param_string(params, CLAMS__UP_TF_SAMPLING_MODE, NULL), &mode) !=
+        0)
         mode = CLAMS_TF_REPRESENTATIVES;
     return mode;
 }
