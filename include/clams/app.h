@@ -258,6 +258,21 @@ CLAMS_API const char *clams_param_string(const clams_params_t *params, const cha
 CLAMS_API size_t clams_param_count(const clams_params_t *params, const char *name);
 CLAMS_API const char *clams_param_string_at(const clams_params_t *params, const char *name,
                                             size_t i);
+/* tfSamplingMode, the universal parameter that says which frames of a
+ * TimeFrame an app looks at (clams/media.h, clams_tf_sample). */
+typedef enum {
+    CLAMS_TF_REPRESENTATIVES = 0, /* every representative; none: skipped */
+    CLAMS_TF_SINGLE,              /* the middle representative; none: the midpoint */
+    CLAMS_TF_ALL                  /* every target; no targets: every frame in [start, end) */
+} clams_tf_mode_t;
+/* The request's tfSamplingMode. The SDK refused any other value with 400
+ * before annotate ran, so there is no error to handle. */
+CLAMS_API clams_tf_mode_t clams_param_tf_mode(const clams_params_t *params);
+/* "representatives", "single" or "all" to a mode. Returns 0 or CLAMS_EINVAL. */
+CLAMS_API CLAMS_MUST_CHECK int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode);
+/* The parameter value of a mode ("representatives"), or NULL. Ownership: static. */
+CLAMS_API const char *clams_tf_mode_name(clams_tf_mode_t mode);
+
 /* Map parameters: the value for `key`, or NULL. Ownership: borrowed from
  * params, valid until annotate returns. */
 CLAMS_API const char *clams_param_map_get(const clams_params_t *params, const char *name,

@@ -9,7 +9,14 @@
 #include "app/params.h"
 #include "common/internal.h"
 
-static const char *const sampling_choices[] = {"representatives", "single", "all", NULL};
+/* tfSamplingMode's values, indexed by clams_tf_mode_t: the one place they
+ * are spelled (the choices, the parser and the typed reader use it). */
+static const char *const sampling_choices[] = {
+    [CLAMS_TF_REPRESENTATIVES] = "representatives",
+    [CLAMS_TF_SINGLE] = "single",
+    [CLAMS_TF_ALL] = "all",
+    NULL,
+};
 
 /* The four parameters every app gets, appended after its own. */
 static const clams_param_spec_t universal_params[] = {
@@ -496,4 +503,32 @@ const char *clams_param_map_get(const clams_params_t *params, const char *name, 
 {
     const json_t *v = clams_param_get(params, name);
     return json_is_object(v) && key ? json_string_value(json_object_get(v, key)) : NULL;
+}
+
+int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode)
+{
+    for (int m = CLAMS_TF_REPRESENTATIVES; name && mode && m <= CLAMS_TF_ALL; m++) {
+        if (strcmp(name, sampling_choices[m]) == 0) {
+            *mode = (clams_tf_mode_t)m;
+            return 0;
+        }
+    }
+    return CLAMS_EINVAL;
+}
+
+const char *clams_tf_mode_name(clams_tf_mode_t mode)
+{
+    return (int)mode >= CLAMS_TF_REPRESENTATIVES && mode <= CLAMS_TF_ALL ? sampling_choices[mode]
+                                                                         : NULL;
+}
+
+clams_tf_mode_t clams_param_tf_mode(const clams_params_t *params)
+{
+    clams_tf_mode_t mode;
+    /* Refinement checked the value against the choices: parse cannot fail
+     * inside a request (the default covers a call outside one). */
+    if (clams_tf_mode_parse(clams_param_string(params, CLAMS__UP_TF_SAMPLING_MODE, NULL), &mode) !=
+        0)
+        mode = CLAMS_TF_REPRESENTATIVES;
+    return mode;
 }

@@ -289,6 +289,7 @@ static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
     const char *declared = json_string_value(json_object_get(ctx->rt->metadata, "mmif_version"));
     if (clams_mmif_set_vocabulary(in->mmif, declared) != 0)
         clams__log(CLAMS_LOG_DEBUG, 0, "no vocabulary known for mmif_version %s", declared);
+    clams__request_begin();
     int rc = app->annotate(ctx, in->mmif, &params);
     long long elapsed = now_usec() - t0;
     json_t *hardware = clams__hwprof_end(ctx->prof, &ctx->gpu_peak);
@@ -378,8 +379,12 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
     char msg[CLAMS_ERROR_TEXT_LEN + CLAMS_ERROR_PATH_LEN + 128];
     int rc = run_app(&ctx, &in, u.hw_fetch, u.running_time, msg, sizeof(msg));
     if (rc != 0) {
-        /* Only a failure annotate chose to call the request's is a 400. */
+        /* Only a failure annotate chose to call the request's is a 400,
+         * or one a reader marked so: a location the policy refused (403)
+         * or a limit (400), whichever way the app reported it. */
         int status = ctx.fail_status == 400 ? 400 : 500;
+        if (clams__request_fault_status())
+            status = clams__request_fault_status();
         rc = app_failure(rt, q, body, len, &in, status, msg, ctx.fail_trace, out);
         out->gpu_peak = ctx.gpu_peak;
         ctx_free(&ctx);

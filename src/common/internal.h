@@ -95,4 +95,11 @@ bool clams__json_failed_for_memory(const json_error_t *jerr, const char *buf, si
 /* Monotonic seconds (CLOCK_MONOTONIC): the one clock of the library. */
 double clams__now(void);
 
+/* The request's client-fault record (limits.c): begin resets it and the
+ * per-request limit totals; fault records the first 4xx status a reader
+ * chose (403 a location refused, 400 a limit); status reads it (0: none). */
+void clams__request_begin(void);
+void clams__request_fault(int status);
+int clams__request_fault_status(void);
+
 #endif
