@@ -619,11 +619,8 @@ static int ocr_video(out_t *o, const clams_mmif_t *mmif, json_t *doc, const clam
                                      vid, ws.skipped, mode_name,
                                      ws.skip_reason ? ws.skip_reason : "no frame");
     } else {
+        /* Positive: its declared range is checked before annotate runs. */
         long long step = clams_param_int(params, "sampleInterval", 1000);
-        if (step <= 0) {
-            rc = clams_annotate_reject(ctx, "sampleInterval must be positive");
-            goto done;
-        }
         long long last = -1;
         double end_ms = info->duration_ms + (double)step;
         for (double t = 0; t <= end_ms; t += (double)step) {
@@ -739,7 +736,9 @@ static clams_param_spec_t ocr_params[] = {
      .description = "For a VideoDocument without TimeFrames: read one frame every this "
                     "many milliseconds.",
      .type = CLAMS_PARAM_INTEGER,
-     .default_value = "1000"},
+     .default_value = "1000",
+     .range = CLAMS_RANGE_MIN_EXCLUSIVE,
+     .minimum = 0},
     {.name = "language",
      .description = "tesseract language (traineddata installed on this host).",
      .type = CLAMS_PARAM_STRING,

@@ -54,7 +54,20 @@ typedef struct clams_param_spec_s {
     const char *default_value;
     const char *const *default_values;
     const char *const *choices;
+    /* Since ABI 2: a range for INTEGER and NUMBER values (every value of a
+     * multivalued one), checked before annotate runs, so a value outside it
+     * is answered 400 naming the parameter instead of reaching the app.
+     * `range` says which bounds hold (CLAMS_RANGE_*; 0: no check); a
+     * default outside the range is a startup error. */
+    unsigned range;
+    double minimum; /* with CLAMS_RANGE_MIN or CLAMS_RANGE_MIN_EXCLUSIVE */
+    double maximum; /* with CLAMS_RANGE_MAX */
 } clams_param_spec_t;
+
+#define CLAMS_RANGE_FINITE        0x1u /* not NaN, not infinite */
+#define CLAMS_RANGE_MIN           0x2u /* value >= minimum */
+#define CLAMS_RANGE_MIN_EXCLUSIVE 0x4u /* value > minimum */
+#define CLAMS_RANGE_MAX           0x8u /* value <= maximum */
 
 /* A key/value string pair (for `more`, `analyzer_versions`, I/O properties). */
 typedef struct clams_kv_s {
@@ -162,7 +175,7 @@ typedef struct clams_abi_s {
 
 /* Raised when a public struct gains a member (the sizes alone tell the
  * library what it needs; the version is for messages and diagnostics). */
-#define CLAMS_ABI_VERSION 1
+#define CLAMS_ABI_VERSION 2
 
 static inline const clams_abi_t *clams_abi_current(void)
 {
