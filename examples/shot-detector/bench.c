@@ -49,7 +49,8 @@ int main(int argc, char **argv)
         return 1;
     }
     const clams_video_info_t *info = clams_video_info(v);
-    clams_frame_opts_t fo = {.format = CLAMS_PIX_RGB24};
+    clams_frame_opts_t fo = CLAMS_FRAME_OPTS_INIT;
+    fo.scale = getenv("SHOT_BENCH_EXACT") ? CLAMS_SCALE_EXACT : CLAMS_SCALE_AREA;
     shot_analysis_size(info->width, info->height, &fo.width, &fo.height);
     size_t n = (size_t)info->frame_count, npix = (size_t)fo.width * (size_t)fo.height;
     long long *frames = malloc(n * sizeof *frames);

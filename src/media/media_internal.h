@@ -6,7 +6,9 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "clams/media.h"
 
@@ -54,5 +56,28 @@ int clams__media_open_input(const char *id, const char *path, enum AVMediaType t
 /* Opens a decoder for stream `idx` of fmt. */
 int clams__media_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx,
                               int threads, AVCodecContext **dec, clams_error_t *err);
+
+/* CLAMS_SCALE_AREA's state, kept from frame to frame (area.c): per axis
+ * (luma, chroma) the first source pixel and `taps` weights of each output. */
+typedef struct clams__area_axis_s {
+    int taps;
+    int *first;
+    uint16_t *w;
+} clams__area_axis_t;
+typedef struct clams__area_s {
+    int key[5]; /* source width, height, format; output width, height */
+    int cw;     /* chroma plane width */
+    clams__area_axis_t ax[2], ay[2];
+    uint16_t *acc; /* one source row, vertically reduced */
+    uint16_t *row; /* one output row of Y, Cb, Cr in 8.8 fixed point */
+    uint8_t *rgb;  /* one output row of R, G, B, planar */
+} clams__area_t;
+
+/* Reduces frame f to w x h by area averaging on its planes and converts
+ * the result to packed RGB24 (or GRAY8) into dst. Returns 1 when done, 0
+ * when f's pixel format is not 8-bit planar YCbCr (the caller falls back
+ * to libswscale), -1 when out of memory. */
+int clams__area_convert(clams__area_t *a, const AVFrame *f, uint8_t *dst, int w, int h, bool gray);
+void clams__area_free(clams__area_t *a);
 
 #endif

@@ -49,7 +49,8 @@ struct clams_video_s {
     clams_video_stats_t stats;
     char last_err[160];
     struct SwsContext *sws;
-    int sws_key[7];
+    int sws_key[8];
+    clams__area_t area; /* CLAMS_SCALE_AREA's weights and rows */
     uint8_t *conv; /* packed output of one frame */
     size_t conv_cap;
 };
@@ -257,6 +258,7 @@ void clams_video_close(clams_video_t *v)
     av_packet_free(&v->pkt);
     av_frame_free(&v->frame);
     sws_freeContext(v->sws);
+    clams__area_free(&v->area);
     free(v->conv);
     free(v->pts);
     free(v->key);
@@ -560,11 +562,20 @@ static int out_size(const clams_video_t *v, const clams_frame_opts_t *o, int *w,
     return 0;
 }
 
+/* A known format and scaler (NULL: the defaults). */
+static bool opts_ok(const clams_frame_opts_t *o)
+{
+    if (o && o->format != CLAMS_PIX_RGB24 && o->format != CLAMS_PIX_GRAY8)
+        return false;
+    return !CLAMS__MEDIA_HAS(o, scale) || o->scale == CLAMS_SCALE_EXACT ||
+           o->scale == CLAMS_SCALE_AREA;
+}
+
 size_t clams_video_frame_size(const clams_video_t *v, const clams_frame_opts_t *o)
 {
     int w, h;
     if (!v || out_size(v, o, &w, &h) != 0 ||
-        (o && o->format != CLAMS_PIX_RGB24 && o->format != CLAMS_PIX_GRAY8))
+        !opts_ok(o))
         return 0;
     return (size_t)w * h * (o && o->format == CLAMS_PIX_GRAY8 ? 1 : 3);
 }
@@ -574,20 +585,25 @@ static int convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, 
                    clams_error_t *err)
 {
     AVFrame *f = v->frame;
-    enum AVPixelFormat df =
-        (o && o->format == CLAMS_PIX_GRAY8) ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
-    int key[7] = {f->width,
-                  f->height,
-                  f->format,
-                  w,
-                  h,
-                  (int)df,
-                  (int)f->colorspace * 8 + (int)f->color_range};
+    bool gray = o && o->format == CLAMS_PIX_GRAY8;
+    enum AVPixelFormat df = gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
+    bool area = CLAMS__MEDIA_HAS(o, scale) && o->scale == CLAMS_SCALE_AREA;
+    if (area) {
+        int r = clams__area_convert(&v->area, f, dst, w, h, gray);
+        if (r < 0)
+            return clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
+        if (r > 0)
+            return 0;
+    }
+    int flags = area ? SWS_AREA : SWS_BICUBIC;
+    int key[8] = {f->width, f->height, f->format,
+                  w,        h,         (int)df,
+                  flags,    (int)f->colorspace * 8 + (int)f->color_range};
     if (!v->sws || memcmp(key, v->sws_key, sizeof key) != 0) {
         sws_freeContext(v->sws);
-        /* Bicubic, as the scaler the ffmpeg tool inserts: pixel-identical output. */
-        v->sws =
-            sws_getContext(f->width, f->height, f->format, w, h, df, SWS_BICUBIC, NULL, NULL, NULL);
+        /* Bicubic, as the scaler the ffmpeg tool inserts: pixel-identical
+         * output. SWS_AREA for analysis frames in formats area.c leaves. */
+        v->sws = sws_getContext(f->width, f->height, f->format, w, h, df, flags, NULL, NULL, NULL);
         if (!v->sws)
             return clams__media_fail(
                 err, CLAMS_EIO, "document %s (%s): cannot convert %dx%d %s frames", VID(v),
@@ -642,7 +658,7 @@ int clams_video_frames(clams_video_t *v, const long long *frames, size_t n,
         return CLAMS_EINVAL;
     int w, h;
     if (out_size(v, o, &w, &h) != 0 ||
-        (o && o->format != CLAMS_PIX_RGB24 && o->format != CLAMS_PIX_GRAY8))
+        !opts_ok(o))
         return clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
     int rc = check_list(v, frames, n, err);
     if (rc)
