@@ -6,6 +6,8 @@
  *                            cuts) on its own thread, as the app runs it
  *   shot-bench detect1 FILE  the same with the detector on the decoding
  *                            thread
+ * Frames come as the app takes them (CLAMS_SCALE_AREA); with SHOT_BENCH_EXACT
+ * set in the environment, through the exact scaler (bicubic) instead.
  * Prints "MODE FRAMES frames in SECONDS s, FPS frames/s, CUTS cuts". */
 #include <clams/media.h>
 

@@ -27,102 +27,102 @@ void shot_hsv_planes_cpu(const uint8_t *rgb, size_t npix, uint8_t *hsv)
         shot_rgb_to_hsv(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], &h[i], &s[i], &v[i]);
 }
 
-/* recip[d] = floor(2^32 / d) + 1: (n * recip[d]) >> 32 == n / d for
- * 0 <= n < 2^32 / d, which holds for n <= 255 * 255 + 127 and d <= 255. */
-static uint64_t recip[256];
-static int recip_ready;
-
-static void recip_init(void)
+/* The CPU path's divisions: a quotient of integers |n| <= 30 * 255 by
+ * 1 <= d <= 255, computed in single precision and truncated, is the
+ * integer quotient exactly: when d divides n the float quotient is exact,
+ * and otherwise the true quotient is at least 1/255 from an integer while
+ * the float one is within 7650 * 2^-24 of it. Unlike a table of
+ * reciprocals, the compiler vectorises it (shots_unit checks every colour
+ * against the division form the CUDA kernel runs). */
+static inline int div_trunc(int n, int d)
 {
-    if (recip_ready)
-        return;
-    for (uint64_t d = 1; d < 256; d++)
-        recip[d] = (UINT64_C(1) << 32) / d + 1;
-    recip_ready = 1;
-}
-
-/* Branch-free: the sector's base and numerator are selected (cmov), one
- * reciprocal multiplication each for H and S. Results in *h, *s, *v (ints,
- * so the caller's stores cannot alias the input). */
-static inline void hsv_fast(int r, int g, int b, int *h, int *s, int *v)
-{
-    int mx = r > g ? r : g, mn = r < g ? r : g;
-    mx = mx > b ? mx : b;
-    mn = mn < b ? mn : b;
-    int d = mx - mn;
-    int is_r = mx == r, is_g = !is_r && mx == g;
-    int num = is_r ? g - b : (is_g ? b - r : r - g);
-    int base = is_r ? 0 : (is_g ? 60 : 120);
-    int n30 = 30 * num, an = n30 < 0 ? -n30 : n30;
-    int dd = d + (d == 0), mm = mx + (mx == 0);
-    int q = (int)(((uint64_t)an * recip[dd]) >> 32);
-    q = n30 < 0 ? -q : q;
-    int hh = d ? base + q : 0;
-    *h = hh + (hh < 0 ? 180 : 0);
-    *s = mx ? (int)(((uint64_t)(d * 255 + mx / 2) * recip[mm]) >> 32) : 0;
-    *v = mx;
-}
-
-void shot_rgb_to_hsv_fast(int r, int g, int b, uint8_t *h, uint8_t *s, uint8_t *v)
-{
-    recip_init();
-    int hh, ss, vv;
-    hsv_fast(r, g, b, &hh, &ss, &vv);
-    *h = (uint8_t)hh;
-    *s = (uint8_t)ss;
-    *v = (uint8_t)vv;
+    return (int)((float)n / (float)d);
 }
 
 /* One pixel: its H, S, V into the planes and, with prev, the absolute
- * differences into the running sums. Written out in one function (rather
- * than through hsv_fast's pointers) because gcc -O2 then keeps it branch
- * free: twice as fast, measured with bench/50-pipeline.sh's shot-bench. */
-static inline __attribute__((always_inline)) void frame_pass(const uint8_t *restrict rgb, size_t np,
-                                                             const uint8_t *restrict prev,
-                                                             uint8_t *restrict cur, uint64_t *sums,
-                                                             const int with_prev)
+ * differences. Branch-free selects and float divisions so that gcc -O3
+ * (detect.c is built with it) vectorises the loop; the sums run in 32 bits
+ * over blocks of at most BLOCK pixels (255 * BLOCK < 2^32) and add up in
+ * 64 bits. */
+#define BLOCK 65536
+static inline __attribute__((always_inline)) void frame_block(const uint8_t *restrict rgb, size_t n,
+                                                              size_t np,
+                                                              const uint8_t *restrict prev,
+                                                              uint8_t *restrict cur, uint64_t *sums,
+                                                              const int with_prev)
 {
-    uint64_t dh = 0, ds = 0, dv = 0;
-    for (size_t i = 0; i < np; i++) {
+    uint32_t dh = 0, ds = 0, dv = 0;
+    for (size_t i = 0; i < n; i++) {
         int r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
         int mx = r > g ? r : g;
         mx = mx > b ? mx : b;
         int mn = r < g ? r : g;
         mn = mn < b ? mn : b;
         int d = mx - mn;
-        int is_r = mx == r, is_g = !is_r && mx == g;
+        int is_r = mx == r, is_g = (mx != r) & (mx == g);
         int num = is_r ? g - b : (is_g ? b - r : r - g);
         int base = is_r ? 0 : (is_g ? 60 : 120);
-        int n30 = 30 * num, an = n30 < 0 ? -n30 : n30;
+        /* Divisions done unconditionally (by 1 where the quotient is not
+         * used) and results masked: gcc leaves a loop with conditional
+         * divisions or selects of them scalar. */
         int dd = d + (d == 0), mm = mx + (mx == 0);
-        int q = (int)(((uint64_t)an * recip[dd]) >> 32);
-        q = n30 < 0 ? -q : q;
-        int hh = d ? base + q : 0;
+        int hh = (base + div_trunc(30 * num, dd)) & -(d != 0); /* masks, not selects */
         hh += hh < 0 ? 180 : 0;
-        int ss = mx ? (int)(((uint64_t)(d * 255 + mx / 2) * recip[mm]) >> 32) : 0;
+        int ss = div_trunc(d * 255 + mx / 2, mm) & -(mx != 0);
         if (with_prev) {
             int ph = prev[i], ps = prev[np + i], pv = prev[2 * np + i];
-            dh += (uint64_t)(hh > ph ? hh - ph : ph - hh);
-            ds += (uint64_t)(ss > ps ? ss - ps : ps - ss);
-            dv += (uint64_t)(mx > pv ? mx - pv : pv - mx);
+            dh += (uint32_t)abs(hh - ph);
+            ds += (uint32_t)abs(ss - ps);
+            dv += (uint32_t)abs(mx - pv);
         }
         cur[i] = (uint8_t)hh;
         cur[np + i] = (uint8_t)ss;
         cur[2 * np + i] = (uint8_t)mx;
     }
-    sums[0] = dh;
-    sums[1] = ds;
-    sums[2] = dv;
+    sums[0] += dh;
+    sums[1] += ds;
+    sums[2] += dv;
+}
+
+/* gcc vectorises the loop for AVX2 but not for x86-64's SSE2 baseline (the
+ * packed RGB loads and the selects), so x86-64 builds carry both and pick
+ * at load time; the results are the same bytes (integer arithmetic and
+ * correctly rounded divisions). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define SHOT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SHOT_CLONES
+#endif
+
+SHOT_CLONES static void frame_pass(const uint8_t *rgb, size_t np, const uint8_t *prev, uint8_t *cur,
+                                   uint64_t *sums, const int with_prev)
+{
+    sums[0] = sums[1] = sums[2] = 0;
+    for (size_t i = 0; i < np; i += BLOCK) {
+        size_t n = np - i < BLOCK ? np - i : BLOCK;
+        if (with_prev) /* two specialised loops: no test per pixel */
+            frame_block(rgb + 3 * i, n, np, prev + i, cur + i, sums, 1);
+        else
+            frame_block(rgb + 3 * i, n, np, NULL, cur + i, sums, 0);
+    }
+}
+
+void shot_rgb_to_hsv_fast(int r, int g, int b, uint8_t *h, uint8_t *s, uint8_t *v)
+{
+    /* The frame loop's own code on one pixel. */
+    const uint8_t rgb[3] = {(uint8_t)r, (uint8_t)g, (uint8_t)b};
+    uint8_t hsv[3];
+    uint64_t sums[3] = {0, 0, 0};
+    frame_block(rgb, 1, 1, NULL, hsv, sums, 0);
+    *h = hsv[0];
+    *s = hsv[1];
+    *v = hsv[2];
 }
 
 void shot_frame_cpu(const uint8_t *rgb, size_t npix, const uint8_t *hsv_prev, uint8_t *hsv_cur,
                     uint64_t sums[3])
 {
-    recip_init();
-    if (hsv_prev) /* two specialised loops: no test per pixel */
-        frame_pass(rgb, npix, hsv_prev, hsv_cur, sums, 1);
-    else
-        frame_pass(rgb, npix, NULL, hsv_cur, sums, 0);
+    frame_pass(rgb, npix, hsv_prev, hsv_cur, sums, hsv_prev != NULL);
 }
 
 void shot_diff_sums_cpu(const uint8_t *hsv_a, const uint8_t *hsv_b, size_t npix, uint64_t sums[3])

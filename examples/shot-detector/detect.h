@@ -3,8 +3,8 @@
  * below) and the tests.
  *
  * The method is the content detector PySceneDetect made popular: frames are
- * downscaled (the larger side to at most SHOT_SCALE_MAX pixels), converted to
- * HSV, and the score of frame t is the mean absolute difference of H, S and V
+ * downscaled (the larger side to at most SHOT_SCALE_MAX pixels, by area
+ * means: libclams-media's CLAMS_SCALE_AREA), converted to HSV, and the score of frame t is the mean absolute difference of H, S and V
  * between frames t-1 and t, averaged over the three channels. A frame whose
  * score reaches the threshold starts a new shot, subject to a minimum shot
  * length (PySceneDetect's "merge" flash filter).
@@ -65,10 +65,10 @@ static inline SHOT_HD void shot_rgb_to_hsv(int r, int g, int b, uint8_t *h, uint
 /* Converts npix packed RGB24 pixels to three planes (H, S, V; npix each). */
 void shot_hsv_planes_cpu(const uint8_t *rgb, size_t npix, uint8_t *hsv);
 
-/* As shot_rgb_to_hsv with the divisions replaced by multiplications with
- * reciprocals (64-bit, 32 fraction bits: exact for every numerator and
- * divisor that occur). The CPU path's fast version; shots_unit checks that
- * it equals shot_rgb_to_hsv for all 2^24 colours. */
+/* As shot_rgb_to_hsv with the integer divisions done in single precision
+ * and truncated (exact for every numerator and divisor that occur, and
+ * vectorisable): the CPU path's per-pixel code, run on one pixel;
+ * shots_unit checks that it equals shot_rgb_to_hsv for all 2^24 colours. */
 void shot_rgb_to_hsv_fast(int r, int g, int b, uint8_t *h, uint8_t *s, uint8_t *v);
 
 /* One frame of the CPU path in a single pass: converts rgb (npix packed

@@ -136,8 +136,8 @@ static void add_row(uint16_t *restrict acc, const uint8_t *restrict src, int n, 
  * tap count is a constant in each call of this inline function, so each
  * common case compiles to straight-line code. */
 static inline __attribute__((always_inline)) void h_pass(const clams__area_axis_t *ax,
-                                                        const uint16_t *acc, int w, int taps,
-                                                        uint16_t *out)
+                                                         const uint16_t *acc, int w, int taps,
+                                                         uint16_t *out)
 {
     for (int x = 0; x < w; x++) {
         const uint16_t *wx = ax->w + (size_t)x * taps, *s = acc + ax->first[x];
@@ -157,21 +157,12 @@ static void reduce_row(clams__area_t *a, const AVFrame *f, int p, int y, int w, 
     memset(a->acc, 0, (size_t)sw * sizeof *a->acc);
     for (int t = 0; t < ay->taps; t++)
         if (wy[t])
-            add_row(a->acc, f->data[p] + (ptrdiff_t)(ay->first[y] + t) * f->linesize[p], sw,
-                    wy[t]);
+            add_row(a->acc, f->data[p] + (ptrdiff_t)(ay->first[y] + t) * f->linesize[p], sw, wy[t]);
     switch (ax->taps) {
-    case 2:
-        h_pass(ax, a->acc, w, 2, out);
-        break;
-    case 3:
-        h_pass(ax, a->acc, w, 3, out);
-        break;
-    case 4:
-        h_pass(ax, a->acc, w, 4, out);
-        break;
-    default:
-        h_pass(ax, a->acc, w, ax->taps, out);
-        break;
+    case 2: h_pass(ax, a->acc, w, 2, out); break;
+    case 3: h_pass(ax, a->acc, w, 3, out); break;
+    case 4: h_pass(ax, a->acc, w, 4, out); break;
+    default: h_pass(ax, a->acc, w, ax->taps, out); break;
     }
 }
 
@@ -180,22 +171,12 @@ static void reduce_row(clams__area_t *a, const AVFrame *f, int p, int y, int w, 
 static void matrix(enum AVColorSpace cs, float *kr, float *kb)
 {
     switch (cs) {
-    case AVCOL_SPC_BT709:
-        *kr = 0.2126f, *kb = 0.0722f;
-        break;
+    case AVCOL_SPC_BT709: *kr = 0.2126f, *kb = 0.0722f; break;
     case AVCOL_SPC_BT2020_NCL:
-    case AVCOL_SPC_BT2020_CL:
-        *kr = 0.2627f, *kb = 0.0593f;
-        break;
-    case AVCOL_SPC_SMPTE240M:
-        *kr = 0.212f, *kb = 0.087f;
-        break;
-    case AVCOL_SPC_FCC:
-        *kr = 0.30f, *kb = 0.11f;
-        break;
-    default:
-        *kr = 0.299f, *kb = 0.114f;
-        break;
+    case AVCOL_SPC_BT2020_CL: *kr = 0.2627f, *kb = 0.0593f; break;
+    case AVCOL_SPC_SMPTE240M: *kr = 0.212f, *kb = 0.087f; break;
+    case AVCOL_SPC_FCC: *kr = 0.30f, *kb = 0.11f; break;
+    default: *kr = 0.299f, *kb = 0.114f; break;
     }
 }
 

@@ -51,7 +51,7 @@ struct clams_video_s {
     struct SwsContext *sws;
     int sws_key[8];
     clams__area_t area; /* CLAMS_SCALE_AREA's weights and rows */
-    uint8_t *conv; /* packed output of one frame */
+    uint8_t *conv;      /* packed output of one frame */
     size_t conv_cap;
 };
 
@@ -574,8 +574,7 @@ static bool opts_ok(const clams_frame_opts_t *o)
 size_t clams_video_frame_size(const clams_video_t *v, const clams_frame_opts_t *o)
 {
     int w, h;
-    if (!v || out_size(v, o, &w, &h) != 0 ||
-        !opts_ok(o))
+    if (!v || out_size(v, o, &w, &h) != 0 || !opts_ok(o))
         return 0;
     return (size_t)w * h * (o && o->format == CLAMS_PIX_GRAY8 ? 1 : 3);
 }
@@ -596,9 +595,8 @@ static int convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, 
             return 0;
     }
     int flags = area ? SWS_AREA : SWS_BICUBIC;
-    int key[8] = {f->width, f->height, f->format,
-                  w,        h,         (int)df,
-                  flags,    (int)f->colorspace * 8 + (int)f->color_range};
+    int key[8] = {f->width, f->height, f->format, w,
+                  h,        (int)df,   flags,     (int)f->colorspace * 8 + (int)f->color_range};
     if (!v->sws || memcmp(key, v->sws_key, sizeof key) != 0) {
         sws_freeContext(v->sws);
         /* Bicubic, as the scaler the ffmpeg tool inserts: pixel-identical
@@ -657,8 +655,7 @@ int clams_video_frames(clams_video_t *v, const long long *frames, size_t n,
     if (!v || (!frames && n) || !fn)
         return CLAMS_EINVAL;
     int w, h;
-    if (out_size(v, o, &w, &h) != 0 ||
-        !opts_ok(o))
+    if (out_size(v, o, &w, &h) != 0 || !opts_ok(o))
         return clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
     int rc = check_list(v, frames, n, err);
     if (rc)
