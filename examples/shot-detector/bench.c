@@ -6,7 +6,7 @@
  *                            cuts) on its own thread, as the app runs it
  *   shot-bench detect1 FILE  the same with the detector on the decoding
  *                            thread
- * Frames come as the app takes them (CLAMS_SCALE_AREA); with SHOT_BENCH_EXACT
+ * Frames come as the app takes them (CLAMS_SCALE_ANALYSIS); with SHOT_BENCH_EXACT
  * set in the environment, through the exact scaler (bicubic) instead.
  * Prints "MODE FRAMES frames in SECONDS s, FPS frames/s, CUTS cuts". */
 #include <clams/media.h>
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     }
     const clams_video_info_t *info = clams_video_info(v);
     clams_frame_opts_t fo = CLAMS_FRAME_OPTS_INIT;
-    fo.scale = getenv("SHOT_BENCH_EXACT") ? CLAMS_SCALE_EXACT : CLAMS_SCALE_AREA;
+    fo.scale = getenv("SHOT_BENCH_EXACT") ? CLAMS_SCALE_EXACT : CLAMS_SCALE_ANALYSIS;
     shot_analysis_size(info->width, info->height, &fo.width, &fo.height);
     size_t n = (size_t)info->frame_count, npix = (size_t)fo.width * (size_t)fo.height;
     long long *frames = malloc(n * sizeof *frames);

@@ -4,7 +4,7 @@
  *
  * The method is the content detector PySceneDetect made popular: frames are
  * downscaled (the larger side to at most SHOT_SCALE_MAX pixels, by area
- * means: libclams-media's CLAMS_SCALE_AREA), converted to HSV, and the score of frame t is the mean absolute difference of H, S and V
+ * means: libclams-media's CLAMS_SCALE_ANALYSIS), converted to HSV, and the score of frame t is the mean absolute difference of H, S and V
  * between frames t-1 and t, averaged over the three channels. A frame whose
  * score reaches the threshold starts a new shot, subject to a minimum shot
  * length (PySceneDetect's "merge" flash filter).

@@ -164,7 +164,7 @@ static int score_video(clams_video_t *v, const run_opts_t *o, shot_result_t *res
      * paths read the same frames, so the GPU still equals the CPU. */
     clams_frame_opts_t fo = CLAMS_FRAME_OPTS_INIT;
     fo.format = CLAMS_PIX_RGB24;
-    fo.scale = CLAMS_SCALE_AREA;
+    fo.scale = CLAMS_SCALE_ANALYSIS;
     shot_analysis_size(info->width, info->height, &fo.width, &fo.height);
     size_t n = (size_t)info->frame_count, npix = (size_t)fo.width * (size_t)fo.height;
     long long *frames = malloc((n ? n : 1) * sizeof *frames);

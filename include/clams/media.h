@@ -91,7 +91,7 @@ typedef enum {
      * VP9, AV1 and MPEG decoders give for 8-bit video); other pixel formats
      * use libswscale's area scaler. Deterministic: the same frame and
      * options give the same bytes on every machine. */
-    CLAMS_SCALE_AREA = 1
+    CLAMS_SCALE_ANALYSIS = 1
 } clams_scale_t;
 
 /* How frames and images are delivered. Zeroed = RGB24 at the native size.

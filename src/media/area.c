@@ -1,13 +1,14 @@
-/* Analysis-size frames (CLAMS_SCALE_AREA): each output pixel is the mean of
- * the source area it covers, computed on the decoder's own planes (Y, Cb,
- * Cr at their native resolutions) and converted to RGB or gray only after
- * the reduction. A 640x360 frame reduced to 256x144 costs about one
- * multiply-add per source sample and a colour conversion of the 36,864
- * output pixels, where the exact path (libswscale, bicubic) filters with
- * ten taps a side and converts on the way. Conversion is linear, so the
- * mean of the converted pixels and the conversion of the mean differ only
- * where a pixel was clipped, by the fixed-point rounding, and by where the
- * chroma samples are taken to lie (their area, not the MPEG siting). */
+/* Analysis-size frames (CLAMS_SCALE_ANALYSIS): each output pixel is a mean
+ * of the source around it (axis_init says over what), computed on the
+ * decoder's own planes (Y, and Cb, Cr at the output's size subsampled as
+ * the source's are) and converted to RGB or gray only after the reduction.
+ * A 640x360 frame reduced to 256x144 costs a few multiply-adds per source
+ * sample, most of them eight to an SSE2 register, and a colour conversion
+ * of the 36,864 output pixels, where the exact path (libswscale, bicubic)
+ * filters every sample with ten taps a side and converts on the way.
+ * Conversion is linear, so the mean of the converted pixels and the
+ * conversion of the mean differ only where a pixel was clipped, by the
+ * fixed-point rounding, and by the chroma's coarser grid and siting. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +31,23 @@ static void axis_free(clams__area_axis_t *a)
     *a = (clams__area_axis_t){0};
 }
 
-/* Output i covers [i * src / dst, (i + 1) * src / dst) in source pixels;
- * source pixel j weighs its overlap with that interval (exact, in units of
- * 1 / dst), rounded to 1/one with the largest weight taking the rounding
- * error so that every output's weights sum to exactly 1. Each output reads
- * `taps` consecutive source pixels from first[i] (zero weights pad). */
+/* Output i, centred at (i + 1/2) * src / dst in source pixels, is the mean
+ * of the source over a window k times its pitch wide (k = 2 when reducing,
+ * 1 otherwise), clipped to the picture: a box whose frequency response
+ * has its first zero at the output's Nyquist frequency, so that detail
+ * finer than the output can show (noise, one-pixel patterns) is averaged
+ * away rather than aliased into it. (A box of one pitch, the plain area
+ * mean, lets twice as high frequencies through: on busy footage that
+ * made the shot detector see frames differ where only the encoding
+ * noise did.) Source pixel j weighs its overlap with the window (exact, in
+ * units of 1 / (2 dst)), rounded to 1/one with the largest weight taking
+ * the rounding error so that every output's weights sum to exactly 1.
+ * Each output reads `taps` consecutive source pixels from first[i] (zero
+ * weights pad). */
 static int axis_init(clams__area_axis_t *a, int src, int dst, int one)
 {
-    int taps = (src + dst - 1) / dst + 1;
+    int k = dst < src ? 2 : 1;
+    int taps = (k * src + dst - 1) / dst + 1;
     if (taps > src)
         taps = src;
     a->first = malloc((size_t)dst * sizeof *a->first);
@@ -47,20 +57,23 @@ static int axis_init(clams__area_axis_t *a, int src, int dst, int one)
         return -1;
     }
     a->taps = taps;
+    long long unit = 2LL * dst, end = unit * src; /* positions in 1 / (2 dst) */
     for (int i = 0; i < dst; i++) {
-        long long lo = (long long)i * src, hi = (long long)(i + 1) * src; /* in 1/dst */
-        int first = (int)(lo / dst);
+        long long lo = (2LL * i + 1 - k) * src, hi = (2LL * i + 1 + k) * src;
+        lo = lo < 0 ? 0 : lo;
+        hi = hi > end ? end : hi;
+        int first = (int)(lo / unit);
         if (first > src - taps)
             first = src - taps;
         a->first[i] = first;
         int sum = 0, big = 0;
         uint16_t *w = a->w + (size_t)i * taps;
         for (int t = 0; t < taps; t++) {
-            long long j0 = (long long)(first + t) * dst, j1 = j0 + dst;
+            long long j0 = (long long)(first + t) * unit, j1 = j0 + unit;
             long long ov = (hi < j1 ? hi : j1) - (lo > j0 ? lo : j0);
             if (ov <= 0)
                 continue;
-            w[t] = (uint16_t)((ov * one + src / 2) / src);
+            w[t] = (uint16_t)((ov * one + (hi - lo) / 2) / (hi - lo));
             sum += w[t];
             if (w[t] > w[big])
                 big = t;
@@ -109,17 +122,20 @@ static int setup(clams__area_t *a, const AVFrame *f, int w, int h, int cws, int 
         return 0;
     clams__area_free(a);
     int cw = AV_CEIL_RSHIFT(f->width, cws), ch = AV_CEIL_RSHIFT(f->height, chs);
+    int cow = AV_CEIL_RSHIFT(w, cws), coh = AV_CEIL_RSHIFT(h, chs);
     a->acc = malloc((size_t)f->width * sizeof *a->acc);
-    a->row = malloc((size_t)w * 3 * sizeof *a->row);
+    a->row = malloc(((size_t)w * 3 + (size_t)cow * 2) * sizeof *a->row);
     a->rgb = malloc((size_t)w * 3);
     if (!a->acc || !a->row || !a->rgb || axis_init(&a->ax[0], f->width, w, HONE) ||
-        axis_init(&a->ay[0], f->height, h, VONE) || axis_init(&a->ax[1], cw, w, HONE) ||
-        axis_init(&a->ay[1], ch, h, VONE)) {
+        axis_init(&a->ay[0], f->height, h, VONE) || axis_init(&a->ax[1], cw, cow, HONE) ||
+        axis_init(&a->ay[1], ch, coh, VONE)) {
         clams__area_free(a);
         return -1;
     }
     memcpy(a->key, key, sizeof key);
     a->cw = cw;
+    a->cws = cws;
+    a->chs = chs;
     return 0;
 }
 
@@ -158,12 +174,25 @@ static void reduce_row(clams__area_t *a, const AVFrame *f, int p, int y, int w, 
     for (int t = 0; t < ay->taps; t++)
         if (wy[t])
             add_row(a->acc, f->data[p] + (ptrdiff_t)(ay->first[y] + t) * f->linesize[p], sw, wy[t]);
+    /* A constant tap count in each branch (up to the 8 a 1920-pixel-wide
+     * source reduced to 640 needs), so each compiles to straight-line code. */
+#define H_CASE(n)                         \
+    case n:                               \
+        h_pass(ax, a->acc, w, n, out);    \
+        break;
     switch (ax->taps) {
-    case 2: h_pass(ax, a->acc, w, 2, out); break;
-    case 3: h_pass(ax, a->acc, w, 3, out); break;
-    case 4: h_pass(ax, a->acc, w, 4, out); break;
-    default: h_pass(ax, a->acc, w, ax->taps, out); break;
+        H_CASE(2)
+        H_CASE(3)
+        H_CASE(4)
+        H_CASE(5)
+        H_CASE(6)
+        H_CASE(7)
+        H_CASE(8)
+    default:
+        h_pass(ax, a->acc, w, ax->taps, out);
+        break;
     }
+#undef H_CASE
 }
 
 /* The luma coefficients (Kr, Kb) of the frame's matrix; libswscale's
@@ -242,7 +271,9 @@ int clams__area_convert(clams__area_t *a, const AVFrame *f, uint8_t *dst, int w,
     int yo = full ? 0 : 16 * 256, yc = fix(ys), rv = fix(crv * cs), bu = fix(cbu * cs);
     int gu = fix(cbu * kb / kg * cs), gv = fix(crv * kr / kg * cs);
     const int k[6] = {yo, yc, rv, gu, gv, bu};
-    uint16_t *ry = a->row, *ru = ry + w, *rv16 = ru + w;
+    uint16_t *ry = a->row, *ru = ry + w, *rv16 = ru + w, *cu = rv16 + w;
+    int cow = AV_CEIL_RSHIFT(w, a->cws), cy = -1;
+    uint16_t *cv = cu + cow;
     for (int y = 0; y < h; y++) {
         uint8_t *out = dst + (size_t)y * (size_t)w * (gray ? 1 : 3);
         reduce_row(a, f, 0, y, w, ry);
@@ -250,8 +281,15 @@ int clams__area_convert(clams__area_t *a, const AVFrame *f, uint8_t *dst, int w,
             to_gray(ry, w, yo, yc, out);
             continue;
         }
-        reduce_row(a, f, 1, y, w, ru);
-        reduce_row(a, f, 2, y, w, rv16);
+        if (y >> a->chs != cy) { /* a new chroma row */
+            cy = y >> a->chs;
+            reduce_row(a, f, 1, cy, cow, cu);
+            reduce_row(a, f, 2, cy, cow, cv);
+            for (int x = 0; x < w; x++) {
+                ru[x] = cu[x >> a->cws];
+                rv16[x] = cv[x >> a->cws];
+            }
+        }
         rgb_row(ry, ru, rv16, w, k, a->rgb);
         for (int x = 0; x < w; x++) { /* interleaved */
             out[3 * x] = a->rgb[x];

@@ -57,7 +57,7 @@ int clams__media_open_input(const char *id, const char *path, enum AVMediaType t
 int clams__media_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx,
                               int threads, AVCodecContext **dec, clams_error_t *err);
 
-/* CLAMS_SCALE_AREA's state, kept from frame to frame (area.c): per axis
+/* CLAMS_SCALE_ANALYSIS's state, kept from frame to frame (area.c): per axis
  * (luma, chroma) the first source pixel and `taps` weights of each output. */
 typedef struct clams__area_axis_s {
     int taps;
@@ -66,7 +66,8 @@ typedef struct clams__area_axis_s {
 } clams__area_axis_t;
 typedef struct clams__area_s {
     int key[5]; /* source width, height, format; output width, height */
-    int cw;     /* chroma plane width */
+    int cw;       /* chroma plane width */
+    int cws, chs; /* chroma subsampling (log2), kept in the output */
     clams__area_axis_t ax[2], ay[2];
     uint16_t *acc; /* one source row, vertically reduced */
     uint16_t *row; /* one output row of Y, Cb, Cr in 8.8 fixed point */

@@ -50,7 +50,7 @@ struct clams_video_s {
     char last_err[160];
     struct SwsContext *sws;
     int sws_key[8];
-    clams__area_t area; /* CLAMS_SCALE_AREA's weights and rows */
+    clams__area_t area; /* CLAMS_SCALE_ANALYSIS's weights and rows */
     uint8_t *conv;      /* packed output of one frame */
     size_t conv_cap;
 };
@@ -568,7 +568,7 @@ static bool opts_ok(const clams_frame_opts_t *o)
     if (o && o->format != CLAMS_PIX_RGB24 && o->format != CLAMS_PIX_GRAY8)
         return false;
     return !CLAMS__MEDIA_HAS(o, scale) || o->scale == CLAMS_SCALE_EXACT ||
-           o->scale == CLAMS_SCALE_AREA;
+           o->scale == CLAMS_SCALE_ANALYSIS;
 }
 
 size_t clams_video_frame_size(const clams_video_t *v, const clams_frame_opts_t *o)
@@ -586,7 +586,7 @@ static int convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, 
     AVFrame *f = v->frame;
     bool gray = o && o->format == CLAMS_PIX_GRAY8;
     enum AVPixelFormat df = gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
-    bool area = CLAMS__MEDIA_HAS(o, scale) && o->scale == CLAMS_SCALE_AREA;
+    bool area = CLAMS__MEDIA_HAS(o, scale) && o->scale == CLAMS_SCALE_ANALYSIS;
     if (area) {
         int r = clams__area_convert(&v->area, f, dst, w, h, gray);
         if (r < 0)
