@@ -1,7 +1,7 @@
 /* Analysis-size frames (CLAMS_SCALE_ANALYSIS): each output pixel is a mean
  * of the source around it (axis_init says over what), computed on the
- * decoder's own planes (Y, and Cb, Cr at the output's size subsampled as
- * the source's are) and converted to RGB or gray only after the reduction.
+ * decoder's own planes (Y, Cb and Cr each from its own resolution to the
+ * output's) and converted to RGB or gray only after the reduction.
  * A 640x360 frame reduced to 256x144 costs a few multiply-adds per source
  * sample, most of them eight to an SSE2 register, and a colour conversion
  * of the 36,864 output pixels, where the exact path (libswscale, bicubic)
@@ -44,9 +44,9 @@ static void axis_free(clams__area_axis_t *a)
  * the rounding error so that every output's weights sum to exactly 1.
  * Each output reads `taps` consecutive source pixels from first[i] (zero
  * weights pad). */
-static int axis_init(clams__area_axis_t *a, int src, int dst, int one)
+static int axis_init(clams__area_axis_t *a, int src, int dst, int one, int k)
 {
-    int k = dst < src ? 2 : 1;
+    k = dst < src ? k : 1;
     int taps = (k * src + dst - 1) / dst + 1;
     if (taps > src)
         taps = src;
@@ -122,20 +122,18 @@ static int setup(clams__area_t *a, const AVFrame *f, int w, int h, int cws, int 
         return 0;
     clams__area_free(a);
     int cw = AV_CEIL_RSHIFT(f->width, cws), ch = AV_CEIL_RSHIFT(f->height, chs);
-    int cow = AV_CEIL_RSHIFT(w, cws), coh = AV_CEIL_RSHIFT(h, chs);
     a->acc = malloc((size_t)f->width * sizeof *a->acc);
-    a->row = malloc(((size_t)w * 3 + (size_t)cow * 2) * sizeof *a->row);
+    a->row = malloc((size_t)w * 3 * sizeof *a->row);
     a->rgb = malloc((size_t)w * 3);
-    if (!a->acc || !a->row || !a->rgb || axis_init(&a->ax[0], f->width, w, HONE) ||
-        axis_init(&a->ay[0], f->height, h, VONE) || axis_init(&a->ax[1], cw, cow, HONE) ||
-        axis_init(&a->ay[1], ch, coh, VONE)) {
+    if (!a->acc || !a->row || !a->rgb || axis_init(&a->ax[0], f->width, w, HONE, 2) ||
+        axis_init(&a->ay[0], f->height, h, VONE, 2) ||
+        axis_init(&a->ax[1], cw, w, HONE, 2 << cws) ||
+        axis_init(&a->ay[1], ch, h, VONE, 2 << chs)) {
         clams__area_free(a);
         return -1;
     }
     memcpy(a->key, key, sizeof key);
     a->cw = cw;
-    a->cws = cws;
-    a->chs = chs;
     return 0;
 }
 
@@ -174,12 +172,10 @@ static void reduce_row(clams__area_t *a, const AVFrame *f, int p, int y, int w, 
     for (int t = 0; t < ay->taps; t++)
         if (wy[t])
             add_row(a->acc, f->data[p] + (ptrdiff_t)(ay->first[y] + t) * f->linesize[p], sw, wy[t]);
-    /* A constant tap count in each branch (up to the 8 a 1920-pixel-wide
+            /* A constant tap count in each branch (up to the 8 a 1920-pixel-wide
      * source reduced to 640 needs), so each compiles to straight-line code. */
-#define H_CASE(n)                         \
-    case n:                               \
-        h_pass(ax, a->acc, w, n, out);    \
-        break;
+#define H_CASE(n) \
+    case n: h_pass(ax, a->acc, w, n, out); break;
     switch (ax->taps) {
         H_CASE(2)
         H_CASE(3)
@@ -188,9 +184,7 @@ static void reduce_row(clams__area_t *a, const AVFrame *f, int p, int y, int w, 
         H_CASE(6)
         H_CASE(7)
         H_CASE(8)
-    default:
-        h_pass(ax, a->acc, w, ax->taps, out);
-        break;
+    default: h_pass(ax, a->acc, w, ax->taps, out); break;
     }
 #undef H_CASE
 }
@@ -271,9 +265,7 @@ int clams__area_convert(clams__area_t *a, const AVFrame *f, uint8_t *dst, int w,
     int yo = full ? 0 : 16 * 256, yc = fix(ys), rv = fix(crv * cs), bu = fix(cbu * cs);
     int gu = fix(cbu * kb / kg * cs), gv = fix(crv * kr / kg * cs);
     const int k[6] = {yo, yc, rv, gu, gv, bu};
-    uint16_t *ry = a->row, *ru = ry + w, *rv16 = ru + w, *cu = rv16 + w;
-    int cow = AV_CEIL_RSHIFT(w, a->cws), cy = -1;
-    uint16_t *cv = cu + cow;
+    uint16_t *ry = a->row, *ru = ry + w, *rv16 = ru + w;
     for (int y = 0; y < h; y++) {
         uint8_t *out = dst + (size_t)y * (size_t)w * (gray ? 1 : 3);
         reduce_row(a, f, 0, y, w, ry);
@@ -281,15 +273,8 @@ int clams__area_convert(clams__area_t *a, const AVFrame *f, uint8_t *dst, int w,
             to_gray(ry, w, yo, yc, out);
             continue;
         }
-        if (y >> a->chs != cy) { /* a new chroma row */
-            cy = y >> a->chs;
-            reduce_row(a, f, 1, cy, cow, cu);
-            reduce_row(a, f, 2, cy, cow, cv);
-            for (int x = 0; x < w; x++) {
-                ru[x] = cu[x >> a->cws];
-                rv16[x] = cv[x >> a->cws];
-            }
-        }
+        reduce_row(a, f, 1, y, w, ru);
+        reduce_row(a, f, 2, y, w, rv16);
         rgb_row(ry, ru, rv16, w, k, a->rgb);
         for (int x = 0; x < w; x++) { /* interleaved */
             out[3 * x] = a->rgb[x];

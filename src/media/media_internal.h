@@ -66,8 +66,7 @@ typedef struct clams__area_axis_s {
 } clams__area_axis_t;
 typedef struct clams__area_s {
     int key[5]; /* source width, height, format; output width, height */
-    int cw;       /* chroma plane width */
-    int cws, chs; /* chroma subsampling (log2), kept in the output */
+    int cw;     /* chroma plane width */
     clams__area_axis_t ax[2], ay[2];
     uint16_t *acc; /* one source row, vertically reduced */
     uint16_t *row; /* one output row of Y, Cb, Cr in 8.8 fixed point */
