@@ -77,20 +77,25 @@ typedef enum {
      * pixels `ffmpeg -vf scale=W:H -pix_fmt rgb24` (or gray) gives, byte
      * for byte. */
     CLAMS_SCALE_EXACT = 0,
-    /* Analysis frames, cheap: each output pixel is the mean of the source
-     * area it covers, taken on the decoder's planes (Y, Cb, Cr, each at its
-     * own resolution) and converted to RGB or gray after the reduction.
-     * Several times cheaper than EXACT when the frame shrinks (a 640x360
-     * frame to 256x144 costs about one multiply-add per source sample), so
-     * frames arrive at close to the decoder's rate. Not byte-identical to
-     * anything: against the area mean of the EXACT full-size frame, the
-     * mean absolute difference is below 1.5 levels per channel on the test
-     * media (media_area in tests/media), the difference coming from clipped
-     * colours, rounding, and chroma taken over its area rather than at its
-     * MPEG siting. Done this way for 8-bit planar YCbCr (what H.264, HEVC,
-     * VP9, AV1 and MPEG decoders give for 8-bit video); other pixel formats
-     * use libswscale's area scaler. Deterministic: the same frame and
-     * options give the same bytes on every machine. */
+    /* Analysis frames, cheap: made on the decoder's own planes (8-bit
+     * YCbCr) and converted to RGB or gray only after the reduction, in
+     * integer arithmetic (the same bytes on every machine). When reducing,
+     * each output pixel's luma is the mean of the source over a box two
+     * output pitches wide centred on it (a box whose response has its first
+     * zero at the output's Nyquist frequency: detail finer than the output,
+     * such as encoding noise, is averaged away instead of aliasing into
+     * it), and its chroma the mean over a box as much wider as the source's
+     * chroma is subsampled (4 pitches for 4:2:0), which keeps the source's
+     * colour bandwidth relative to luma; at or above the native size, the
+     * pixel itself. Reducing 640x360 to 256x144 costs a few multiply-adds a
+     * source sample, most of them eight to an SSE2 register: frames arrive
+     * at close to the decoder's rate (docs/benchmarks.md). Accuracy, tested
+     * by media_analysis (tests/media) against references reduced from the
+     * full-size EXACT frames of H.264, MPEG-4 and VP9 test videos: mean
+     * absolute difference at most 2.8 levels of 255 per RGB channel (1.2 to
+     * 1.7 on average; bound 4) and single pixels within 40 (bound 56, at
+     * sharp colour edges); in gray, 0.2. Other pixel formats (RGB, paletted,
+     * more than 8 bits) go through libswscale's area scaler. */
     CLAMS_SCALE_ANALYSIS = 1
 } clams_scale_t;
 

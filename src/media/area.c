@@ -32,17 +32,20 @@ static void axis_free(clams__area_axis_t *a)
 }
 
 /* Output i, centred at (i + 1/2) * src / dst in source pixels, is the mean
- * of the source over a window k times its pitch wide (k = 2 when reducing,
- * 1 otherwise), clipped to the picture: a box whose frequency response
- * has its first zero at the output's Nyquist frequency, so that detail
- * finer than the output can show (noise, one-pixel patterns) is averaged
- * away rather than aliased into it. (A box of one pitch, the plain area
- * mean, lets twice as high frequencies through: on busy footage that
- * made the shot detector see frames differ where only the encoding
- * noise did.) Source pixel j weighs its overlap with the window (exact, in
- * units of 1 / (2 dst)), rounded to 1/one with the largest weight taking
- * the rounding error so that every output's weights sum to exactly 1.
- * Each output reads `taps` consecutive source pixels from first[i] (zero
+ * of the source over a window k output pitches wide (when reducing; 1
+ * otherwise: the pixel itself), clipped to the picture. Luma takes k = 2:
+ * a box whose frequency response has its first zero at the output's
+ * Nyquist frequency, so that detail finer than the output can show
+ * (noise, one-pixel patterns) is averaged away rather than aliased into
+ * it. (The plain area mean, k = 1, lets twice as high frequencies
+ * through: on busy footage the shot detector then saw frames differ where
+ * only the encoding noise did.) Chroma takes k = 2 << subsampling, the
+ * source's colour bandwidth relative to luma: hue is unstable in dim and
+ * grey pixels, and chroma as sharp as luma made the same false cuts.
+ * Source pixel j weighs its overlap with the window (exact, in units of
+ * 1 / (2 dst)), rounded to 1/one with the largest weight taking the
+ * rounding error so that every output's weights sum to exactly 1. Each
+ * output reads `taps` consecutive source pixels from first[i] (zero
  * weights pad). */
 static int axis_init(clams__area_axis_t *a, int src, int dst, int one, int k)
 {
