@@ -1,5 +1,7 @@
 /* media_bench: libclams-media's frame extraction and audio decoding, timed.
  *   media_bench dense FILE             every frame as RGB24
+ *   media_bench analysis FILE WIDTH    every frame as RGB24 WIDTH pixels wide
+ *                                      (CLAMS_SCALE_ANALYSIS, aspect kept)
  *   media_bench sparse FILE STEP_S OFFSET_S   one frame every STEP_S seconds,
  *                                      the first at OFFSET_S
  *   media_bench audio FILE             the whole audio to 16 kHz mono float
@@ -46,7 +48,8 @@ static double peak_mib(void)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: media_bench dense|sparse|audio FILE [STEP_S OFFSET_S]\n");
+        fprintf(stderr,
+                "usage: media_bench dense|analysis|sparse|audio FILE [WIDTH | STEP_S OFFSET_S]\n");
         return 2;
     }
     const char *mode = argv[1], *path = argv[2];
@@ -78,7 +81,12 @@ int main(int argc, char **argv)
     long long n = info->frame_count;
     long long *frames = malloc((size_t)n * sizeof *frames);
     size_t count = 0;
-    if (strcmp(mode, "dense") == 0) {
+    clams_frame_opts_t fo = CLAMS_FRAME_OPTS_INIT;
+    if (strcmp(mode, "analysis") == 0) {
+        fo.width = argc > 3 ? atoi(argv[3]) : 256;
+        fo.scale = CLAMS_SCALE_ANALYSIS;
+    }
+    if (strcmp(mode, "dense") == 0 || strcmp(mode, "analysis") == 0) {
         for (long long i = 0; i < n; i++)
             frames[count++] = i;
     } else {
@@ -90,7 +98,7 @@ int main(int argc, char **argv)
             frames[count++] = f;
         }
     }
-    int rc = clams_video_frames(v, frames, count, NULL, on_frame, NULL, &err);
+    int rc = clams_video_frames(v, frames, count, &fo, on_frame, NULL, &err);
     double secs = bench_now() - t0;
     if (rc != 0) {
         fprintf(stderr, "media_bench: %s\n", err.text);
