@@ -261,6 +261,7 @@ def checks():
                     b"--no-template)")
     except Exception:
         pass
+    _freeze()
     import threading
     n = threading.active_count()
     if n > 1:
@@ -271,6 +272,19 @@ def checks():
     return _ok()
 
 
+def _freeze():
+    """Moves every object alive now (the imported modules, the built app) to
+    the collector's permanent generation: a full collection in a request no
+    longer walks them (it was ~10% of a small app's request time), and in a
+    process that forks workers the collector stops writing to the pages they
+    share with it (copy-on-write: each worker would otherwise end up with its
+    own copy of every imported module). Garbage left now is collected first,
+    so nothing that is already garbage is kept for ever."""
+    import gc
+    gc.collect()
+    gc.freeze()
+
+
 def build():
     """Builds the app: in each worker after fork, or in the template with
     --preload."""
@@ -278,6 +292,7 @@ def build():
         return _ok()
     try:
         _state["app"] = _build(_import_app())
+        _freeze()
         return _ok()
     except BaseException as e:
         return _err("building the app (get_app)", e)
