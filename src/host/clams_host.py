@@ -285,12 +285,52 @@ def _freeze():
     gc.freeze()
 
 
-def build():
+def _torch_memory_fraction(fraction):
+    """--vram-hard-budget as torch's per-process memory fraction (budget /
+    the GPU's total memory), so that torch's allocator refuses an allocation
+    beyond the budget with torch.cuda.OutOfMemoryError instead of letting the
+    driver fall back to system memory and hide the overrun. Only where torch
+    is importable. CUDA is not initialised here: the call is queued with
+    torch.cuda._lazy_call (as torch.cuda.manual_seed queues itself), so it
+    runs when the app first touches CUDA; a torch without _lazy_call gets it
+    at once (this is a worker, after fork: a CUDA context is allowed here).
+    The worker sees one GPU (CUDA_VISIBLE_DEVICES is its UUID): device 0."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        import importlib.util
+        if importlib.util.find_spec("torch") is None:
+            return "torch is not importable: no memory fraction set"
+        import torch
+    cuda = getattr(torch, "cuda", None)
+    set_fraction = getattr(cuda, "set_per_process_memory_fraction", None)
+    if set_fraction is None:
+        return "this torch has no torch.cuda.set_per_process_memory_fraction"
+
+    def apply():
+        set_fraction(fraction, 0)
+        sys.stderr.write("torch per-process memory fraction set to %.4f "
+                         "(--vram-hard-budget)\n" % fraction)
+        flush()
+
+    lazy = getattr(cuda, "_lazy_call", None)
+    if lazy is not None and not cuda.is_initialized():
+        lazy(apply)
+        return "torch memory fraction %.4f queued for CUDA's initialisation" % fraction
+    apply()
+    return "torch memory fraction %.4f set" % fraction
+
+
+def build(limits=b""):
     """Builds the app: in each worker after fork, or in the template with
-    --preload."""
+    --preload. limits (JSON, from the C side; empty in the template): the
+    worker's torch_memory_fraction, applied before get_app()."""
     if _state["app"] is not None:
         return _ok()
     try:
+        fraction = json.loads(limits).get("torch_memory_fraction") if limits else None
+        if fraction:
+            sys.stderr.write(_torch_memory_fraction(float(fraction)) + "\n")
+            flush()
         _state["app"] = _build(_import_app())
         _freeze()
         return _ok()
