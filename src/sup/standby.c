@@ -78,14 +78,19 @@ void clams__standby_measure(clams__master_t *m, const clams__proc_t *p)
     long own = clean >= 0 && dirty >= 0 ? clean + dirty : rss;
     if (own <= m->ready_kib)
         return;
-    bool first = m->ready_kib == 0;
+    /* Logged the first time, and when a worker is a quarter larger than
+     * the last figure logged (a lazily loaded model), not for every page. */
+    bool first = m->ready_kib == 0, quiet = !first && own < m->ready_logged_kib * 5 / 4;
     m->ready_kib = own;
+    if (quiet)
+        return;
+    m->ready_logged_kib = own;
     long avail = clams__host_available_kib();
     long room = own > 0 && avail > 0 ? avail / (2 * own) : 0;
     clams__log(CLAMS_LOG_INFO, 0,
                "%s a ready worker: %ld MiB of its own (RSS %ld MiB); %ld MiB of host "
                "memory free: room for %ld standby%s now (at most %d)",
-               first ? "standbys sized from" : "standbys resized from a larger", own >> 10,
+               first ? "standbys sized from" : "standbys sized again from a larger", own >> 10,
                rss >> 10, avail >> 10, room < m->nserve ? room : (long)m->nserve,
                room == 1 ? "" : "s", m->nserve);
 }

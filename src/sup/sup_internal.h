@@ -262,7 +262,7 @@ typedef struct clams__master_s {
     clams__stats_t stats;
     /* standby.c: the largest footprint of a ready worker measured (KiB, 0 =
      * none yet), and whether a standby is being held back (logged once). */
-    long ready_kib;
+    long ready_kib, ready_logged_kib;
     bool standby_held;
 } clams__master_t;
 
