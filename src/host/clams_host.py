@@ -322,12 +322,20 @@ def _torch_memory_fraction(fraction):
 
 def build(limits=b""):
     """Builds the app: in each worker after fork, or in the template with
-    --preload. limits (JSON, from the C side; empty in the template): the
-    worker's torch_memory_fraction, applied before get_app()."""
+    --preload. limits (JSON, from the C side; empty in the template):
+    "environ", the variables the worker set after fork (its GPU), put into
+    os.environ, which was copied when the template's interpreter started;
+    "torch_memory_fraction", applied before get_app()."""
     if _state["app"] is not None:
         return _ok()
     try:
-        fraction = json.loads(limits).get("torch_memory_fraction") if limits else None
+        limits = json.loads(limits) if limits else {}
+        for k, v in limits.get("environ", {}).items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        fraction = limits.get("torch_memory_fraction")
         if fraction:
             sys.stderr.write(_torch_memory_fraction(float(fraction)) + "\n")
             flush()

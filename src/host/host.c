@@ -239,14 +239,21 @@ static int host_worker_init(void *user, clams_error_t *err)
      * anything of the app's (the file mode writes its answer to a copy of
      * stdout it took before). */
     dup2(STDERR_FILENO, STDOUT_FILENO);
-    char limits[96] = "";
+    /* Python's os.environ is a copy taken when the interpreter started (in
+     * the template): the GPU this worker was pinned to after the fork must
+     * be put there too, or the app (and what reads os.environ) sees none. */
+    const char *gpu = getenv("CUDA_VISIBLE_DEVICES");
     double fraction = torch_fraction();
-    if (fraction > 0)
-        snprintf(limits, sizeof(limits), "{\"torch_memory_fraction\": %.6f}", fraction);
-    size_t llen = strlen(limits);
-    const char *la[1] = {limits};
+    json_t *lim = json_pack("{s:{s:s?}}", "environ", "CUDA_VISIBLE_DEVICES", gpu);
+    if (lim && fraction > 0)
+        json_object_set_new(lim, "torch_memory_fraction", json_real(fraction));
+    char *limits = lim ? json_dumps(lim, JSON_COMPACT) : NULL;
+    json_decref(lim);
+    size_t llen = limits ? strlen(limits) : 0;
+    const char *la[1] = {limits ? limits : ""};
     if (rc == 0)
         rc = call_ok("build", 1, la, &llen, err);
+    free(limits);
     if (rc == 0 && h->warmup_body) {
         clams__query_t q = {0};
         clams__response_t r = {0};

@@ -121,8 +121,8 @@ bool clams__standby_may_start(clams__master_t *m, const clams__proc_t *p)
     else if (p->gpu_uuid && typ > 0 &&
              (clams__gpu_memory_info(p->gpu_uuid, &total, &free_bytes) != 0 ||
               free_bytes < (unsigned long long)typ << 20))
-        snprintf(why, sizeof(why), "%llu MiB free on %s, est_gpu_mem_typ %d MiB",
-                 free_bytes >> 20, p->gpu_uuid, typ);
+        snprintf(why, sizeof(why), "%llu MiB free on %s, est_gpu_mem_typ %d MiB", free_bytes >> 20,
+                 p->gpu_uuid, typ);
     bool ok = why[0] == '\0';
     if (!ok && !m->standby_held && m->ready_kib > 0) /* said once per stretch */
         clams__log(CLAMS_LOG_INFO, 0, "standby for slot %d held back: %s", p->slot, why);
