@@ -282,9 +282,6 @@ static int shot_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
         .frames_unit =
             strcmp(clams_param_string(params, "timeUnit", "milliseconds"), "frames") == 0,
     };
-    if (!(o.threshold > 0) || o.threshold > 255 || o.min_len < 0)
-        return clams_annotate_fail(ctx, "threshold must be in (0, 255] and minShotLength "
-                                        "must not be negative");
     const char *device = clams_param_string(params, "device", "auto");
     if (clams_device_choose(ctx, &gpu, device, &o.use_gpu) != 0)
         return CLAMS_EAPP;
@@ -306,11 +303,16 @@ static const clams_param_spec_t shot_params[] = {
      .description = "Score (mean absolute HSV difference between consecutive downscaled "
                     "frames, 0-255) from which a frame starts a new shot.",
      .type = CLAMS_PARAM_NUMBER,
-     .default_value = "27"},
+     .default_value = "27",
+     .range = CLAMS_RANGE_MIN_EXCLUSIVE | CLAMS_RANGE_MAX,
+     .minimum = 0,
+     .maximum = 255},
     {.name = "minShotLength",
      .description = "Shortest shot, in frames: cuts closer together are merged.",
      .type = CLAMS_PARAM_INTEGER,
-     .default_value = "15"},
+     .default_value = "15",
+     .range = CLAMS_RANGE_MIN,
+     .minimum = 0},
     {.name = "timeUnit",
      .description = "Unit of start, end and timePoint in the output.",
      .type = CLAMS_PARAM_STRING,

@@ -195,8 +195,6 @@ static int tone_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
         .tolerance = clams_param_number(params, "tolerance", 20.0),
         .min_duration = clams_param_int(params, "minDuration", 2000),
     };
-    if (o.min_duration < 0 || !(o.tolerance >= 0))
-        return clams_annotate_fail(ctx, "minDuration and tolerance must not be negative");
     const char *device = clams_param_string(params, "device", "auto");
     if (clams_device_choose(ctx, &gpu, device, &o.use_gpu) != 0)
         return CLAMS_EAPP;
@@ -218,12 +216,16 @@ static const clams_param_spec_t tone_params[] = {
     {.name = "minDuration",
      .description = "Shortest tone to report, in milliseconds.",
      .type = CLAMS_PARAM_INTEGER,
-     .default_value = "2000"},
+     .default_value = "2000",
+     .range = CLAMS_RANGE_MIN,
+     .minimum = 0},
     {.name = "tolerance",
      .description = "Largest frequency drift (Hz) from a tone's running mean that still "
                     "counts as the same tone.",
      .type = CLAMS_PARAM_NUMBER,
-     .default_value = "20"},
+     .default_value = "20",
+     .range = CLAMS_RANGE_FINITE | CLAMS_RANGE_MIN,
+     .minimum = 0},
     CLAMS_DEVICE_PARAM("Where the spectra are computed"),
     {0},
 };

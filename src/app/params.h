@@ -42,6 +42,8 @@ typedef struct clams__pspec_s {
     json_t *def_config;
     json_t *def_meta;
     json_t *choices;
+    unsigned range; /* CLAMS_RANGE_* of the declaration */
+    double minimum, maximum;
 } clams__pspec_t;
 
 typedef struct clams__pspecs_s {

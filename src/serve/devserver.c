@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "clams/clams.h"
 #include "common/internal.h"
@@ -22,6 +24,12 @@
  * only, not the requests of everybody else, and memory stays bounded
  * whatever the number of clients (docs/http-api.md). */
 #define DEV_UNSENT_MAX ((size_t)64 << 20)
+
+/* After SIGTERM or SIGINT, the request being annotated may finish within
+ * this many seconds; then (or at a second signal) the process exits without
+ * waiting for it: an annotate that never returns must not keep a stopped
+ * server alive. */
+#define DEV_STOP_GRACE_S 10
 
 typedef struct {
     const clams__app_rt_t *rt;
@@ -38,6 +46,22 @@ typedef struct {
     dev_server_t *dev;
     size_t len;
 } answer_t;
+
+/* Waits out the grace or a second stop signal (both blocked in every
+ * thread), then ends the process: MHD_stop_daemon on the main thread waits
+ * for an annotate that may never return. */
+static void *stop_watchdog(void *arg)
+{
+    const sigset_t *set = arg;
+    struct timespec grace = {.tv_sec = DEV_STOP_GRACE_S};
+    int sig = sigtimedwait(set, NULL, &grace);
+    clams__log(CLAMS_LOG_WARNING, 0,
+               sig > 0 ? "signal %d again: exiting without waiting for the request in annotate"
+                       : "annotate still running %d s after the stop signal: exiting without it",
+               sig > 0 ? sig : DEV_STOP_GRACE_S);
+    _exit(1);
+    return NULL;
+}
 
 /* Called by MHD when an annotate answer has been sent (or dropped) and freed. */
 static void answer_done(void *cls)
@@ -229,6 +253,12 @@ int clams__dev_serve(const clams__app_rt_t *rt, const clams__http_config_t *cfg)
         int sig = 0;
         sigwait(&set, &sig);
         clams__log(CLAMS_LOG_INFO, 0, "signal %d: stopping", sig);
+        /* Static: the watchdog may still read it after this function returns. */
+        static sigset_t stop_set;
+        stop_set = set;
+        pthread_t watchdog;
+        if (pthread_create(&watchdog, NULL, stop_watchdog, &stop_set) == 0)
+            pthread_detach(watchdog);
         pthread_mutex_lock(&dev.lock);
         dev.stopping = true;
         for (size_t i = 0; i < dev.n_waiting; i++)

@@ -21,6 +21,7 @@ static void usage(const clams_app_t *app, const char *prog, void (*extra_usage)(
             "%s: %s\n\n",
             prog, prog, app->name ? app->name : "app", app->description ? app->description : "");
     clams__options_usage(f);
+    clams__limit_flags_usage(f, 30);
     if (extra_usage)
         extra_usage(f);
     fprintf(f, "File mode:\n"
@@ -91,9 +92,16 @@ int clams__main_run(const clams_app_t *app, clams__app_rt_t *(*make)(const void 
     clams__options_defaults(&opts, app);
     enum { RUN, HELP, VERSION, DESCRIBE, ANNOTATE } mode = RUN;
     int annotate_at = 0;
+    char emsg[256];
+    if (clams__limit_flags_env(emsg, sizeof(emsg)) != 0) {
+        fprintf(stderr, "%s\n", emsg);
+        return 2;
+    }
     for (int i = 1; i < argc && mode != ANNOTATE; i++) {
         char msg[256];
         int rc = clams__options_parse_flag(&opts, argc, argv, &i, msg, sizeof(msg));
+        if (rc == 0)
+            rc = clams__limit_flags_parse(argc, argv, &i, msg, sizeof(msg));
         if (rc < 0) {
             fprintf(stderr, "%s\n", msg);
             return 2;
@@ -132,6 +140,19 @@ int clams__main_run(const clams_app_t *app, clams__app_rt_t *(*make)(const void 
     case DESCRIBE: status = print_describe(rt); break;
     case ANNOTATE: status = clams__file_mode(rt, argc, argv, annotate_at); break;
     default:
+        /* The development server runs annotate in its own process, where a
+         * request cannot be stopped half-way: refuse the flag rather than
+         * ignore it. */
+        if (!opts.production && opts.sup.timeout > 0) {
+            fprintf(stderr, "--timeout needs --production (the development server cannot stop "
+                            "a running request)\n");
+            status = 2;
+            break;
+        }
+        if (clams_media_root_count() == 0)
+            clams__log(CLAMS_LOG_WARNING, 0,
+                       "no media root (--media-root, CLAMS_MEDIA_ROOT): a request may name any "
+                       "file this process can read, except under /proc, /sys and /dev");
         if (clams__malloc_tune() < 0)
             clams__log(CLAMS_LOG_DEBUG, 0,
                        "mallopt refused the heap thresholds "

@@ -29,4 +29,12 @@ int clams__main_run(const clams_app_t *app, clams__app_rt_t *(*make)(const void 
  * default, multivalued and choices, from its metadata, for --help. */
 void clams__print_params(FILE *f, const json_t *metadata);
 
+/* Media roots and limits (limit_flags.c). _env reads CLAMS_MEDIA_ROOT and
+ * CLAMS_MAX_*; _parse takes one flag at argv[*i] as
+ * clams__options_parse_flag does (1 consumed, 0 not ours, CLAMS_ECONFIG with
+ * msg); _usage writes their --help section. */
+int clams__limit_flags_env(char *msg, size_t size);
+int clams__limit_flags_parse(int argc, char **argv, int *i, char *msg, size_t size);
+void clams__limit_flags_usage(FILE *f, int column);
+
 #endif

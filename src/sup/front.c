@@ -120,10 +120,20 @@ static void service_path(clams__master_t *m, clams__sreq_t *r, const char *url)
                  m->init_fail_row, m->last_init_error);
         health.unhealthy = unhealthy;
     }
-    if (clams__master_draining(m))
+    /* Not ready either while no worker has been free for a request for
+     * longer than --ready-wait: a load balancer should send new requests
+     * elsewhere, though every worker is alive. */
+    const clams__sreq_t *oldest = clams__queue_peek(&m->queue);
+    double waited = oldest ? clams__now() - oldest->queued_at : 0;
+    char busy[96];
+    if (clams__master_draining(m)) {
         health.not_ready = "shutting down\n";
-    else if (ready_workers(m) == 0)
+    } else if (ready_workers(m) == 0) {
         health.not_ready = "no worker ready\n";
+    } else if (m->cfg->ready_wait > 0 && waited > m->cfg->ready_wait) {
+        snprintf(busy, sizeof(busy), "busy: a request has waited %.1f s for a worker\n", waited);
+        health.not_ready = busy;
+    }
     clams__response_t out;
     bool allow_get;
     if (clams__http_service_answer(url, r->method, &health, &out, &allow_get) == 0) {

@@ -186,8 +186,7 @@ typedef struct clams__proc_s {
 
 /* ---- the master ------------------------------------------------------------ */
 
-#define CLAMS__DUR_BUCKETS  12
-#define CLAMS__STATUS_KINDS 8
+#define CLAMS__DUR_BUCKETS 12
 
 typedef struct clams__stats_s {
     unsigned long long by_status[600];

@@ -15,6 +15,7 @@
 #include <clams/media.h>
 
 #include "check_run.h"
+#include "sample_positional.h"
 
 static const char *ref_dir, *work_dir;
 
@@ -140,7 +141,7 @@ START_TEST(sampling_modes)
         clams_tf_mode_t mode;
         ck_assert_int_eq(clams_tf_mode_parse(modes[m], &mode), 0);
         collect_t c = {.got = json_object(), .mmif = mmif};
-        int rc = clams_tf_sample(mmif, NULL, mode, fps, NULL, on_sample, &c, &err);
+        int rc = sample(mmif, NULL, mode, fps, NULL, on_sample, &c, &err);
         ck_assert_msg(rc == 0, "%s: %s", modes[m], err.text);
         json_t *want = json_object_get(json_object_get(ref, "expect"), modes[m]);
         char *g = json_dumps(c.got, JSON_SORT_KEYS | JSON_COMPACT);
@@ -160,14 +161,12 @@ START_TEST(sampling_modes)
     for (size_t i = 0; i < json_array_size(filter) && i < 7; i++)
         labels[i] = json_string_value(json_array_get(filter, i));
     json_t *ids = json_array();
-    ck_assert_int_eq(
-        clams_tf_sample(mmif, NULL, CLAMS_TF_SINGLE, fps, labels, count_sample, ids, &err), 0);
+    ck_assert_int_eq(sample(mmif, NULL, CLAMS_TF_SINGLE, fps, labels, count_sample, ids, &err), 0);
     ck_assert_msg(json_equal(ids, json_object_get(lab, "ids")), "label filter");
     json_decref(ids);
     /* Document filter: everything is on d1. */
     ids = json_array();
-    ck_assert_int_eq(clams_tf_sample(mmif, "d2", CLAMS_TF_ALL, fps, NULL, count_sample, ids, &err),
-                     0);
+    ck_assert_int_eq(sample(mmif, "d2", CLAMS_TF_ALL, fps, NULL, count_sample, ids, &err), 0);
     ck_assert_uint_eq(json_array_size(ids), 0);
     json_decref(ids);
     clams_mmif_free(mmif);
@@ -183,9 +182,8 @@ START_TEST(sampling_modes)
     ck_assert_ptr_nonnull(mmif);
     collect_t c = {.got = json_object(), .mmif = mmif};
     clams_error_clear(&err);
-    ck_assert_int_eq(
-        clams_tf_sample(mmif, NULL, CLAMS_TF_REPRESENTATIVES, fps, NULL, on_sample, &c, &err),
-        CLAMS_ENOTFOUND);
+    ck_assert_int_eq(sample(mmif, NULL, CLAMS_TF_REPRESENTATIVES, fps, NULL, on_sample, &c, &err),
+                     CLAMS_ENOTFOUND);
     ck_assert_msg(strstr(err.text, "v_1:tf_1") && strstr(err.text, "tp_99"), "%s", err.text);
     json_decref(c.got);
     clams_mmif_free(mmif);
@@ -226,8 +224,7 @@ START_TEST(sampling_skipped_first)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         collect_t c = {.got = json_object(), .mmif = mmif};
-        ck_assert_int_eq(
-            clams_tf_sample(mmif, NULL, cases[i].mode, 25.0, NULL, on_sample, &c, &err), 0);
+        ck_assert_int_eq(sample(mmif, NULL, cases[i].mode, 25.0, NULL, on_sample, &c, &err), 0);
         json_t *want = json_loads(cases[i].want, 0, NULL);
         char *g = json_dumps(c.got, JSON_SORT_KEYS | JSON_COMPACT);
         ck_assert_msg(json_equal(c.got, want), "mode %d: got %s", (int)cases[i].mode, g);
