@@ -21,7 +21,7 @@ ALLOWED = {
     "app": {"common", "mmif", "gpu"},
     "http": {"common", "app"},
     "sup": {"common", "app", "gpu", "http"},
-    "host": {"common", "app"},
+    "host": {"common", "app", "gpu"},
     "serve": {"common", "app", "http", "sup", "host"},
     "cli": set(),    # the clams tool: public API only
     "media": set(),  # libclams-media: public API only
