@@ -14,37 +14,38 @@
 
 void clams_cli_run_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: clams run PIPELINE INPUT... --out DIR [OPTIONS]\n"
-            "       clams run --report DIR\n\n"
-            "Runs the apps of PIPELINE ({\"stages\": [{\"app\": PATH-OR-URL, \"params\": {...}}]})\n"
-            "over every INPUT (media files, folders, globs, CSV manifests with asset_id and\n"
-            "media_filename columns). Writes DIR/<asset>/<NN>-<app>.mmif per stage,\n"
-            "DIR/<asset>.mmif (the last one) and DIR/ledger.jsonl; a rerun continues.\n\n"
-            "  -o, --out DIR          output folder (required)\n"
-            "  --map HOST=APP         the apps see media under APP where this machine has\n"
-            "                         HOST (path prefix; repeatable)\n"
-            "  --media-dir DIR        base of relative paths in manifests (default: the\n"
-            "                         manifest's folder)\n"
-            "  --concurrency N        requests in flight per stage (default: the app's\n"
-            "                         workers, from its /metrics)\n"
-            "  --stage-at-a-time      one stage over every item, then the next (each app\n"
-            "                         runs only during its stage)\n"
-            "  --retry-failed         run only the items that failed for good before\n"
-            "  --shard I/N            only items whose index %% N is I (I may be 'auto')\n"
-            "  --item I               only item I (0-based; 'auto': $JOB_COMPLETION_INDEX,\n"
-            "                         else $SLURM_ARRAY_TASK_ID)\n"
-            "  --retries N            retries of a retryable failure (default 3)\n"
-            "  --backoff S            first retry delay, doubled each time (default 2)\n"
-            "  --timeout S            per request (default 3600)\n"
-            "  --start-timeout S      for a started app to become ready (default 300)\n"
-            "  --drain-timeout S      after SIGINT/SIGTERM, for requests in flight (default 60)\n"
-            "  --max-restarts N       restarts of a started app that dies (default 5)\n"
-            "  --progress S           seconds between progress lines off a terminal (default 10)\n"
-            "  -q, --quiet            no progress, no per-item failure lines\n"
-            "  --report DIR           print the per-stage table of DIR's ledger and exit\n\n"
-            "Exit status: 0 every item done, 1 an item failed for good, 75 a failure worth\n"
-            "retrying (app unreachable, 502/503/504, timeout), 130 interrupted, 2 usage.\n");
+    fprintf(
+        out,
+        "usage: clams run PIPELINE INPUT... --out DIR [OPTIONS]\n"
+        "       clams run --report DIR\n\n"
+        "Runs the apps of PIPELINE ({\"stages\": [{\"app\": PATH-OR-URL, \"params\": {...}}]})\n"
+        "over every INPUT (media files, folders, globs, CSV manifests with asset_id and\n"
+        "media_filename columns). Writes DIR/<asset>/<NN>-<app>.mmif per stage,\n"
+        "DIR/<asset>.mmif (the last one) and DIR/ledger.jsonl; a rerun continues.\n\n"
+        "  -o, --out DIR          output folder (required)\n"
+        "  --map HOST=APP         the apps see media under APP where this machine has\n"
+        "                         HOST (path prefix; repeatable)\n"
+        "  --media-dir DIR        base of relative paths in manifests (default: the\n"
+        "                         manifest's folder)\n"
+        "  --concurrency N        requests in flight per stage (default: the app's\n"
+        "                         workers, from its /metrics)\n"
+        "  --stage-at-a-time      one stage over every item, then the next (each app\n"
+        "                         runs only during its stage)\n"
+        "  --retry-failed         run only the items that failed for good before\n"
+        "  --shard I/N            only items whose index %% N is I (I may be 'auto')\n"
+        "  --item I               only item I (0-based; 'auto': $JOB_COMPLETION_INDEX,\n"
+        "                         else $SLURM_ARRAY_TASK_ID)\n"
+        "  --retries N            retries of a retryable failure (default 3)\n"
+        "  --backoff S            first retry delay, doubled each time (default 2)\n"
+        "  --timeout S            per request (default 3600)\n"
+        "  --start-timeout S      for a started app to become ready (default 300)\n"
+        "  --drain-timeout S      after SIGINT/SIGTERM, for requests in flight (default 60)\n"
+        "  --max-restarts N       restarts of a started app that dies (default 5)\n"
+        "  --progress S           seconds between progress lines off a terminal (default 10)\n"
+        "  -q, --quiet            no progress, no per-item failure lines\n"
+        "  --report DIR           print the per-stage table of DIR's ledger and exit\n\n"
+        "Exit status: 0 every item done, 1 an item failed for good, 75 a failure worth\n"
+        "retrying (app unreachable, 502/503/504, timeout), 130 interrupted, 2 usage.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -104,8 +105,23 @@ static int num(const char *s, double lo, double *out)
     return *s && !*end && *out >= lo ? 0 : -1;
 }
 
-enum { O_MAP = 256, O_MEDIA_DIR, O_CONC, O_SAAT, O_RETRY_FAILED, O_SHARD, O_ITEM, O_RETRIES,
-       O_BACKOFF, O_TIMEOUT, O_START_TIMEOUT, O_DRAIN, O_RESTARTS, O_PROGRESS, O_REPORT };
+enum {
+    O_MAP = 256,
+    O_MEDIA_DIR,
+    O_CONC,
+    O_SAAT,
+    O_RETRY_FAILED,
+    O_SHARD,
+    O_ITEM,
+    O_RETRIES,
+    O_BACKOFF,
+    O_TIMEOUT,
+    O_START_TIMEOUT,
+    O_DRAIN,
+    O_RESTARTS,
+    O_PROGRESS,
+    O_REPORT
+};
 
 static int parse_one(int c, const char *arg, run_opts_t *o, const char **report)
 {
@@ -126,7 +142,8 @@ static int parse_one(int c, const char *arg, run_opts_t *o, const char **report)
     case O_RETRY_FAILED: o->retry_failed = true; return 0;
     case O_REPORT: *report = arg; return 0;
     case O_SHARD:
-        return parse_shard(arg, o) == 0 ? 0 : usage_error("bad --shard '%s' (I/N, 0 <= I < N)", arg);
+        return parse_shard(arg, o) == 0 ? 0
+                                        : usage_error("bad --shard '%s' (I/N, 0 <= I < N)", arg);
     case O_ITEM:
         return parse_index(arg, &o->item) == 0
                    ? 0
@@ -173,8 +190,13 @@ static int parse(int argc, char **argv, run_opts_t *o, const char **report)
         {"report", required_argument, NULL, O_REPORT},
         {NULL, 0, NULL, 0},
     };
-    *o = (run_opts_t){.item = -1, .retries = 3, .backoff_s = 2, .timeout_s = 3600,
-                      .start_timeout_s = 300, .drain_s = 60, .max_restarts = 5,
+    *o = (run_opts_t){.item = -1,
+                      .retries = 3,
+                      .backoff_s = 2,
+                      .timeout_s = 3600,
+                      .start_timeout_s = 300,
+                      .drain_s = 60,
+                      .max_restarts = 5,
                       .progress_s = 10};
     int c;
     optind = 1;

@@ -51,13 +51,12 @@ static size_t on_body(char *p, size_t size, size_t n, void *data)
 
 /* GET base+path: the status (0 on a transport error, with why in err) and
  * the body (new, or NULL). */
-static long http_get(const char *base, const char *path, double timeout_s, char **body,
-                     char *err, size_t errsize)
+static long http_get(const char *base, const char *path, double timeout_s, char **body, char *err,
+                     size_t errsize)
 {
     char url[4300];
     size_t bl = strlen(base);
-    snprintf(url, sizeof url, "%.*s%s", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl), base,
-             path);
+    snprintf(url, sizeof url, "%.*s%s", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl), base, path);
     CURL *c = curl_easy_init();
     if (!c)
         return 0;
@@ -227,8 +226,7 @@ static int wait_ready(run_stage_t *s, double timeout_s, char *err, size_t errsiz
     return -1;
 }
 
-static int spawn(run_stage_t *s, const run_opts_t *o, const char *logdir, char *err,
-                 size_t errsize)
+static int spawn(run_stage_t *s, const run_opts_t *o, const char *logdir, char *err, size_t errsize)
 {
     snprintf(s->log_path, sizeof s->log_path, "%s/%02d-%s.log", logdir, s->number,
              s->name ? s->name : "app");
@@ -283,11 +281,12 @@ int run_app_start(run_stage_t *s, const run_opts_t *o, const char *logdir)
             run_app_stop(s);
             return -1;
         }
-        fprintf(stderr, "clams run: stage %d: %s started (pid %d, port %d)\n", s->number,
-                s->name, (int)s->pid, s->port);
+        fprintf(stderr, "clams run: stage %d: %s started (pid %d, port %d)\n", s->number, s->name,
+                (int)s->pid, s->port);
     }
-    s->workers = s->concurrency > 0 ? s->concurrency : o->concurrency > 0 ? o->concurrency
-                                                                         : read_workers(s);
+    s->workers = s->concurrency > 0   ? s->concurrency
+                 : o->concurrency > 0 ? o->concurrency
+                                      : read_workers(s);
     return 0;
 }
 

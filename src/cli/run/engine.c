@@ -25,12 +25,12 @@ volatile int run_stop_signal;
 
 typedef struct task_s {
     run_item_t item;
-    int stage;        /* index of the stage to run next */
-    int attempt;      /* of that stage, from 1 */
+    int stage;   /* index of the stage to run next */
+    int attempt; /* of that stage, from 1 */
     double not_before;
-    size_t nviews;    /* views in the stage's input */
-    double media_s;   /* < 0: unknown */
-    CURL *easy;       /* in flight when not NULL */
+    size_t nviews;  /* views in the stage's input */
+    double media_s; /* < 0: unknown */
+    CURL *easy;     /* in flight when not NULL */
     struct curl_slist *hdrs;
     char *req;
     char *resp;

@@ -20,20 +20,20 @@
 static const struct {
     const char *ext, *kind, *mime;
 } kinds[] = {
-    {"mp4", "video", "video/mp4"},        {"mkv", "video", "video/x-matroska"},
-    {"mov", "video", "video/quicktime"},  {"avi", "video", "video/x-msvideo"},
-    {"webm", "video", "video/webm"},      {"mpg", "video", "video/mpeg"},
-    {"mpeg", "video", "video/mpeg"},      {"m4v", "video", "video/mp4"},
-    {"ts", "video", "video/mp2t"},        {"wmv", "video", "video/x-ms-wmv"},
-    {"wav", "audio", "audio/wav"},        {"mp3", "audio", "audio/mpeg"},
-    {"flac", "audio", "audio/flac"},      {"ogg", "audio", "audio/ogg"},
-    {"m4a", "audio", "audio/mp4"},        {"aac", "audio", "audio/aac"},
-    {"opus", "audio", "audio/opus"},      {"png", "image", "image/png"},
-    {"jpg", "image", "image/jpeg"},       {"jpeg", "image", "image/jpeg"},
-    {"gif", "image", "image/gif"},        {"bmp", "image", "image/bmp"},
-    {"tif", "image", "image/tiff"},       {"tiff", "image", "image/tiff"},
-    {"webp", "image", "image/webp"},      {"txt", "text", "text/plain"},
-    {"text", "text", "text/plain"},       {"md", "text", "text/markdown"},
+    {"mp4", "video", "video/mp4"},       {"mkv", "video", "video/x-matroska"},
+    {"mov", "video", "video/quicktime"}, {"avi", "video", "video/x-msvideo"},
+    {"webm", "video", "video/webm"},     {"mpg", "video", "video/mpeg"},
+    {"mpeg", "video", "video/mpeg"},     {"m4v", "video", "video/mp4"},
+    {"ts", "video", "video/mp2t"},       {"wmv", "video", "video/x-ms-wmv"},
+    {"wav", "audio", "audio/wav"},       {"mp3", "audio", "audio/mpeg"},
+    {"flac", "audio", "audio/flac"},     {"ogg", "audio", "audio/ogg"},
+    {"m4a", "audio", "audio/mp4"},       {"aac", "audio", "audio/aac"},
+    {"opus", "audio", "audio/opus"},     {"png", "image", "image/png"},
+    {"jpg", "image", "image/jpeg"},      {"jpeg", "image", "image/jpeg"},
+    {"gif", "image", "image/gif"},       {"bmp", "image", "image/bmp"},
+    {"tif", "image", "image/tiff"},      {"tiff", "image", "image/tiff"},
+    {"webp", "image", "image/webp"},     {"txt", "text", "text/plain"},
+    {"text", "text", "text/plain"},      {"md", "text", "text/markdown"},
 };
 
 const char *run_media_kind(const char *path, const char **mime)
@@ -55,16 +55,16 @@ typedef enum { SRC_NONE, SRC_LIST, SRC_CSV } src_kind_t;
 
 struct run_inputs_s {
     const run_opts_t *o;
-    int arg;          /* next argument to open */
-    src_kind_t kind;  /* what is open now */
-    char **names;     /* SRC_LIST: absolute paths */
+    int arg;         /* next argument to open */
+    src_kind_t kind; /* what is open now */
+    char **names;    /* SRC_LIST: absolute paths */
     size_t nnames, pos;
     FILE *csv;
-    char *csv_dir;    /* base of relative media paths */
+    char *csv_dir; /* base of relative media paths */
     int col_id, col_path;
     char *line;
     size_t linecap;
-    size_t index;     /* next item's global index */
+    size_t index; /* next item's global index */
 };
 
 /* ---- CSV ----------------------------------------------------------------------- */
@@ -108,8 +108,8 @@ static int csv_split(char *s, char **f, int max)
 
 static bool is_path_column(const char *h)
 {
-    static const char *names[] = {"media_filename", "media_path", "path", "file", "filename",
-                                  "media", "location"};
+    static const char *names[] = {"media_filename", "media_path", "path",    "file",
+                                  "filename",       "media",      "location"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcasecmp(h, names[i]) == 0)
             return true;

@@ -83,7 +83,7 @@ static int put_value(sb_t *b, const char *key, json_t *v, char *err, size_t errs
     if (json_is_array(v)) {
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e) {
+        json_array_foreach (v, i, e) {
             if (scalar_text(e, num, sizeof num, &text) != 0) {
                 snprintf(err, errsize, "parameter %s: list items must be scalars", key);
                 return -1;
@@ -95,7 +95,7 @@ static int put_value(sb_t *b, const char *key, json_t *v, char *err, size_t errs
     if (json_is_object(v)) {
         const char *k;
         json_t *e;
-        json_object_foreach(v, k, e) {
+        json_object_foreach (v, k, e) {
             if (scalar_text(e, num, sizeof num, &text) != 0) {
                 snprintf(err, errsize, "parameter %s: map values must be scalars", key);
                 return -1;
@@ -127,7 +127,7 @@ char *run_params_query(json_t *params, char *err, size_t errsize)
     }
     const char *key;
     json_t *v;
-    json_object_foreach(params, key, v) {
+    json_object_foreach (params, key, v) {
         if (put_value(&b, key, v, err, errsize) != 0) {
             free(b.buf);
             return NULL;
@@ -151,14 +151,14 @@ static char **string_list(json_t *v, bool env)
     if (env && json_is_object(v)) {
         const char *k;
         json_t *e;
-        json_object_foreach(v, k, e) {
+        json_object_foreach (v, k, e) {
             if (json_is_string(e) && asprintf(&out[i], "%s=%s", k, json_string_value(e)) >= 0)
                 i++;
         }
     } else if (json_is_array(v)) {
         json_t *e;
         size_t j;
-        json_array_foreach(v, j, e) {
+        json_array_foreach (v, j, e) {
             if (json_is_string(e))
                 out[i++] = strdup(json_string_value(e));
         }

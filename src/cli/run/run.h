@@ -33,27 +33,27 @@ typedef enum { RUN_APP_BINARY, RUN_APP_PYDIR, RUN_APP_URL } run_app_kind_t;
 /* One stage: an app and its parameters. The fields under "live" change while
  * the run goes on. */
 typedef struct {
-    int number;       /* 1-based, as in file names ("01-...") and the ledger */
-    char *app;        /* absolute path of a binary or folder, or a URL */
+    int number; /* 1-based, as in file names ("01-...") and the ledger */
+    char *app;  /* absolute path of a binary or folder, or a URL */
     run_app_kind_t kind;
-    char *name;       /* file-name part; from the pipeline or the app's identifier */
-    char *query;      /* URL-encoded "k=v&k=v" ("" when no parameter) */
+    char *name;  /* file-name part; from the pipeline or the app's identifier */
+    char *query; /* URL-encoded "k=v&k=v" ("" when no parameter) */
     char params_hash[33];
     char **env;       /* extra "K=V" for a started app (NULL-terminated) */
     char **args;      /* extra arguments for a started app (NULL-terminated) */
     int concurrency;  /* from the pipeline or --concurrency; 0 = ask the app */
     double timeout_s; /* per request */
     /* live */
-    pid_t pid;        /* a started app's server, 0 when none */
+    pid_t pid; /* a started app's server, 0 when none */
     int port;
     char *url;        /* "http://127.0.0.1:PORT/" or the pipeline's URL */
     char *identifier; /* from GET / */
     char *version;
-    char key[33];     /* chain hash: earlier stages' keys, identifier, version, params */
-    int workers;      /* requests in flight at most */
+    char key[33]; /* chain hash: earlier stages' keys, identifier, version, params */
+    int workers;  /* requests in flight at most */
     int inflight;
     int restarts;
-    bool down;        /* could not be (re)started: every request to it fails, retryable */
+    bool down; /* could not be (re)started: every request to it fails, retryable */
     char log_path[4096];
 } run_stage_t;
 
@@ -206,8 +206,8 @@ void run_progress_tick(run_progress_t *pr, const run_pipeline_t *p, const run_co
 void run_progress_free(run_progress_t *pr);
 
 /* ---- small helpers (util.c) ---- */
-double run_now(void);                     /* CLOCK_MONOTONIC seconds */
-int run_mkdirs(const char *path);         /* mkdir -p */
+double run_now(void);                               /* CLOCK_MONOTONIC seconds */
+int run_mkdirs(const char *path);                   /* mkdir -p */
 char *run_read_file(const char *path, size_t *len); /* whole file, NUL-terminated */
 void run_iso_time(char *buf, size_t size);          /* UTC, seconds */
 
