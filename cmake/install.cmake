@@ -33,6 +33,9 @@ if(TARGET clams_cli)
 endif()
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/templates/
         DESTINATION ${CMAKE_INSTALL_DATADIR}/clams/templates)
+# The Python shim of `clams serve` (found next to the tool: ../share/clams/python).
+install(FILES ${CMAKE_SOURCE_DIR}/src/host/clams_host.py
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/clams/python)
 install(FILES ${CMAKE_SOURCE_DIR}/man/clams.1 ${CMAKE_SOURCE_DIR}/man/clams-app.1
         DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
@@ -72,4 +75,8 @@ configure_package_config_file(${CMAKE_SOURCE_DIR}/cmake/clamsConfig.cmake.in
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/clamsConfigVersion.cmake
                                  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/clamsConfig.cmake ${CMAKE_BINARY_DIR}/clamsConfigVersion.cmake
+        DESTINATION ${CLAMS_CMAKE_DIR})
+# The CUDA build helper (clams_add_cuda_objects) and the header its .cu files
+# include, so an app outside the tree builds its CUDA path as the examples do.
+install(FILES ${CMAKE_SOURCE_DIR}/cmake/cuda.cmake ${CMAKE_SOURCE_DIR}/cmake/clams_cuda.h
         DESTINATION ${CLAMS_CMAKE_DIR})

@@ -562,12 +562,13 @@ static int on_frame(long long frame, const clams_image_t *img, void *data)
     return rc;
 }
 
-/* A TimeFrame of the request that names a missing TimePoint or is malformed
- * is the request's fault (400); anything else (memory) is ours (500). */
+/* A TimeFrame of the request that names a missing TimePoint, is malformed
+ * or asks for more frames than the limits allow is the request's fault
+ * (400); anything else (memory) is ours (500). */
 static int fail_sampling(clams_annotate_ctx_t *ctx, const clams_error_t *err)
 {
     const char *why = err->text[0] ? err->text : "out of memory";
-    if (err->code == CLAMS_ENOTFOUND || err->code == CLAMS_EINVAL)
+    if (err->code == CLAMS_ENOTFOUND || err->code == CLAMS_EINVAL || err->code == CLAMS_ETOOBIG)
         return clams_annotate_reject(ctx, "%s", why);
     return clams_annotate_fail(ctx, "%s", why);
 }
@@ -582,26 +583,30 @@ static int ocr_video(out_t *o, const clams_mmif_t *mmif, json_t *doc, const clam
     if (!v)
         return clams_annotate_fail(ctx, "%s", err.text);
     const clams_video_info_t *info = clams_video_info(v);
-    clams_tf_mode_t mode;
-    const char *mode_name = clams_param_string(params, "tfSamplingMode", "representatives");
+    clams_tf_sample_opts_t so = CLAMS_TF_SAMPLE_OPTS_INIT;
+    so.mode = clams_param_tf_mode(params);
+    so.fps = info->fps;
+    so.document = vid;
+    const char *mode_name = clams_tf_mode_name(so.mode);
     wants_t ws = {0};
     int rc = 0;
-    const char *labels[65];
+    /* Every tfLabel value counts, however many. */
     size_t nl = clams_param_count(params, "tfLabel");
-    for (size_t i = 0; i < nl && i < 64; i++)
-        labels[i] = clams_param_string_at(params, "tfLabel", i);
-    labels[nl < 64 ? nl : 64] = NULL;
-    if (clams_tf_mode_parse(mode_name, &mode) != 0) {
-        rc = clams_annotate_fail(ctx, "unknown tfSamplingMode \"%s\"", mode_name);
+    const char **labels = calloc(nl + 1, sizeof *labels);
+    if (!labels) {
+        rc = clams_annotate_fail(ctx, "out of memory");
         goto done;
     }
-    if (clams_tf_sample(mmif, vid, mode, info->fps, NULL, count_tf, &ws, &err) != 0) {
+    for (size_t i = 0; i < nl; i++)
+        labels[i] = clams_param_string_at(params, "tfLabel", i);
+    if (clams_tf_sample(mmif, &so, count_tf, &ws, &err) != 0) {
         rc = fail_sampling(ctx, &err);
         goto done;
     }
     if (ws.timeframes > 0) {
         ws.timeframes = 0;
-        if (clams_tf_sample(mmif, vid, mode, info->fps, labels, collect_tf, &ws, &err) != 0) {
+        so.labels = labels;
+        if (clams_tf_sample(mmif, &so, collect_tf, &ws, &err) != 0) {
             rc = fail_sampling(ctx, &err);
             goto done;
         }
@@ -614,22 +619,26 @@ static int ocr_video(out_t *o, const clams_mmif_t *mmif, json_t *doc, const clam
                                      vid, ws.skipped, mode_name,
                                      ws.skip_reason ? ws.skip_reason : "no frame");
     } else {
+        /* Positive: its declared range is checked before annotate runs. */
         long long step = clams_param_int(params, "sampleInterval", 1000);
-        if (step <= 0) {
-            rc = clams_annotate_fail(ctx, "sampleInterval must be positive");
-            goto done;
-        }
         long long last = -1;
-        for (long long t = 0;; t += step) {
+        double end_ms = info->duration_ms + (double)step;
+        for (double t = 0; t <= end_ms; t += (double)step) {
             long long f;
-            if (clams_video_frame_at(v, (double)t, "milliseconds", &f, &err) != 0 ||
-                f >= info->frame_count)
+            if (clams_video_frame_at(v, t, "milliseconds", &f, &err) != 0 || f >= info->frame_count)
                 break;
             if (f != last && want_add(&ws, f, NULL) != 0) {
                 rc = clams_annotate_fail(ctx, "out of memory");
                 goto done;
             }
             last = f;
+            /* Jump to the last step before the next frame begins (half a
+             * frame before it, by frame_at's rounding), so a video of a few
+             * frames at a tiny frame rate costs a few steps, not billions. */
+            double next = ((double)f + 0.5) * 1000.0 / info->fps;
+            double k = floor(next / (double)step) - 1;
+            if (k * (double)step > t)
+                t = k * (double)step;
         }
     }
     if (ws.n == 0)
@@ -654,6 +663,7 @@ done:
     for (size_t i = 0; i < ws.n; i++)
         free(ws.w[i].tp);
     free(ws.w);
+    free(labels);
     clams_video_close(v);
     return rc;
 }
@@ -726,7 +736,9 @@ static clams_param_spec_t ocr_params[] = {
      .description = "For a VideoDocument without TimeFrames: read one frame every this "
                     "many milliseconds.",
      .type = CLAMS_PARAM_INTEGER,
-     .default_value = "1000"},
+     .default_value = "1000",
+     .range = CLAMS_RANGE_MIN_EXCLUSIVE,
+     .minimum = 0},
     {.name = "language",
      .description = "tesseract language (traineddata installed on this host).",
      .type = CLAMS_PARAM_STRING,

@@ -19,45 +19,17 @@
 #include "shot_gpu.h"
 #endif
 
-#define VIDEO_DOC "http://mmif.clams.ai/vocabulary/VideoDocument/v1"
-#define TIMEFRAME "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
-#define TIMEPOINT "http://mmif.clams.ai/vocabulary/TimePoint/v5"
 #ifndef GPU_BATCH
 #define GPU_BATCH 64 /* frames per GPU batch (two batches in flight) */
 #endif
 
-/* Per-process CUDA state, set by worker_init (after fork) or lazily. */
-static struct {
-    bool tried;
-    bool ok;
-    char why[256];
-} gpu_state;
-
-static void gpu_try_init(void)
-{
-    if (gpu_state.tried)
-        return;
-    gpu_state.tried = true;
+/* Per-process CUDA state: libclams starts it in each worker (worker_init,
+ * after fork) or at the first request, and picks the path per request. */
 #ifdef SHOT_HAVE_CUDA
-    gpu_state.ok = shot_cuda_init(gpu_state.why, sizeof gpu_state.why) == 0;
+static clams_device_t gpu = CLAMS_DEVICE_INIT(shot_cuda_init, shot_cuda_release);
 #else
-    snprintf(gpu_state.why, sizeof gpu_state.why, "this build has no CUDA support");
+static clams_device_t gpu = CLAMS_DEVICE_INIT(NULL, NULL);
 #endif
-}
-
-/* The GPU is optional: without one the CPU path runs, so the hook never fails. */
-static int shot_worker_init(void *user, clams_error_t *err)
-{
-    gpu_try_init();
-    return 0;
-}
-
-static void shot_worker_fini(void *user)
-{
-#ifdef SHOT_HAVE_CUDA
-    shot_cuda_release();
-#endif
-}
 
 typedef struct {
     bool use_gpu;
@@ -155,11 +127,12 @@ static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *d
     if (!view)
         return clams_annotate_fail(ctx, "out of memory creating a view");
     const char *unit = o->frames_unit ? "frames" : "milliseconds";
-    if (clams_view_add_contains_new(view, TIMEFRAME,
+    if (clams_view_add_contains_new(view, CLAMS_MMIF11_TIMEFRAME,
                                     json_pack("{s:s, s:s, s:[s]}", "timeUnit", unit, "document",
                                               doc_id, "labelset", "shot")) != 0 ||
         clams_view_add_contains_new(
-            view, TIMEPOINT, json_pack("{s:s, s:s}", "timeUnit", unit, "document", doc_id)) != 0 ||
+            view, CLAMS_MMIF11_TIMEPOINT,
+            json_pack("{s:s, s:s}", "timeUnit", unit, "document", doc_id)) != 0 ||
         clams_video_add_properties(view, v) != 0)
         return clams_annotate_fail(ctx, "out of memory filling the view");
     long long total = clams_video_info(v)->frame_count;
@@ -167,11 +140,11 @@ static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *d
         long long start = i == 0 ? 0 : res->cuts[i - 1];
         long long end = i == res->ncuts ? total : res->cuts[i];
         long long mid = start + (end - start - 1) / 2;
-        clams_annotation_t *tp = clams_view_add_annotation(view, TIMEPOINT);
+        clams_annotation_t *tp = clams_view_add_annotation(view, CLAMS_MMIF11_TIMEPOINT);
         if (!tp || clams_annotation_set_json_new(tp, "timePoint", time_of(v, o, mid)) != 0 ||
             clams_annotation_set_str(tp, "label", "shot") != 0)
             return clams_annotate_fail(ctx, "out of memory adding annotations");
-        clams_annotation_t *tf = clams_view_add_annotation(view, TIMEFRAME);
+        clams_annotation_t *tf = clams_view_add_annotation(view, CLAMS_MMIF11_TIMEFRAME);
         if (!tf || clams_annotation_set_json_new(tf, "start", time_of(v, o, start)) != 0 ||
             clams_annotation_set_json_new(tf, "end", time_of(v, o, end)) != 0 ||
             clams_annotation_set_str(tf, "label", "shot") != 0 ||
@@ -247,10 +220,9 @@ done:
     return rc == 0 ? 0 : -1;
 }
 
-static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, json_t *doc,
-                           const run_opts_t *o)
+static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *id,
+                           json_t *doc, const run_opts_t *o)
 {
-    const char *id = clams_document_id(doc);
     if (!id)
         return clams_annotate_fail(ctx, "a VideoDocument without an id");
     clams_error_t err = {0};
@@ -271,23 +243,32 @@ static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, json_t
     return rc;
 }
 
-/* Chooses the path for this request from `device`; fails for gpu without one. */
-static int choose_device(clams_annotate_ctx_t *ctx, const char *device, run_opts_t *o)
+/* What the document walk carries from one document to the next. */
+typedef struct {
+    clams_annotate_ctx_t *ctx;
+    clams_mmif_t *mmif;
+    const run_opts_t *o;
+    size_t found;
+} walk_t;
+
+/* Each document in mmif-python's order: videos are detected, images and
+ * audio skipped with a warning, the rest ignored. Non-zero stops the walk. */
+static int on_document(const clams_view_t *view, const char *id, json_t *doc, void *data)
 {
-    gpu_try_init();
-    if (strcmp(device, "cpu") == 0) {
-        o->use_gpu = false;
-    } else if (strcmp(device, "gpu") == 0) {
-        if (!gpu_state.ok)
-            return clams_annotate_fail(ctx, "device=gpu but no GPU is usable: %s", gpu_state.why);
-        o->use_gpu = true;
-    } else {
-        o->use_gpu = gpu_state.ok;
-#ifdef SHOT_HAVE_CUDA
-        if (!gpu_state.ok)
-            return clams_annotate_warn(ctx, "device=auto: no usable GPU (%s); used the CPU",
-                                       gpu_state.why);
-#endif
+    walk_t *w = data;
+    const char *type = json_string_value(json_object_get(doc, "@type"));
+    if (type && clams_type_matches(type, "VideoDocument", 0)) {
+        w->found++;
+        return detect_document(w->ctx, w->mmif, id, doc, w->o);
+    }
+    if (type && (clams_type_matches(type, "ImageDocument", 0) ||
+                 clams_type_matches(type, "AudioDocument", 0))) {
+        char name[64];
+        clams_type_short_name(type, name, sizeof name);
+        return clams_annotate_warn(w->ctx,
+                                   "document %s is an %s; shots are found in "
+                                   "VideoDocuments only, so it was skipped",
+                                   id ? id : "(no id)", name);
     }
     return 0;
 }
@@ -301,40 +282,20 @@ static int shot_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
         .frames_unit =
             strcmp(clams_param_string(params, "timeUnit", "milliseconds"), "frames") == 0,
     };
-    if (!(o.threshold > 0) || o.threshold > 255 || o.min_len < 0)
-        return clams_annotate_fail(ctx, "threshold must be in (0, 255] and minShotLength "
-                                        "must not be negative");
-    if (choose_device(ctx, clams_param_string(params, "device", "auto"), &o) != 0)
+    const char *device = clams_param_string(params, "device", "auto");
+    if (clams_device_choose(ctx, &gpu, device, &o.use_gpu) != 0)
         return CLAMS_EAPP;
-    int rc = 0;
-    size_t found = 0;
-    for (size_t i = 0; rc == 0 && i < clams_mmif_document_count(mmif); i++) {
-        json_t *doc = clams_mmif_document_at(mmif, i);
-        const char *type = json_string_value(json_object_get(doc, "@type"));
-        if (type && clams_type_matches(type, "VideoDocument", 0)) {
-            found++;
-            rc = detect_document(ctx, mmif, doc, &o);
-        } else if (type && (clams_type_matches(type, "ImageDocument", 0) ||
-                            clams_type_matches(type, "AudioDocument", 0))) {
-            char name[64];
-            clams_type_short_name(type, name, sizeof name);
-            const char *id = clams_document_id(doc);
-            rc = clams_annotate_warn(ctx,
-                                     "document %s is an %s; shots are found in "
-                                     "VideoDocuments only, so it was skipped",
-                                     id ? id : "(no id)", name);
-        }
-    }
+    walk_t w = {.ctx = ctx, .mmif = mmif, .o = &o};
+    int rc = clams_mmif_foreach_document(mmif, NULL, 0, on_document, &w);
 #ifdef SHOT_HAVE_CUDA
     if (o.use_gpu)
         clams_annotate_report_gpu_peak(ctx, NULL, shot_cuda_buffer_peak());
 #endif
-    if (rc == 0 && found == 0)
+    if (rc == 0 && w.found == 0)
         rc = clams_annotate_warn(ctx, "no VideoDocument in the input; nothing to do");
     return rc;
 }
 
-static const char *const device_choices[] = {"auto", "cpu", "gpu", NULL};
 static const char *const unit_choices[] = {"milliseconds", "frames", NULL};
 
 static const clams_param_spec_t shot_params[] = {
@@ -342,38 +303,37 @@ static const clams_param_spec_t shot_params[] = {
      .description = "Score (mean absolute HSV difference between consecutive downscaled "
                     "frames, 0-255) from which a frame starts a new shot.",
      .type = CLAMS_PARAM_NUMBER,
-     .default_value = "27"},
+     .default_value = "27",
+     .range = CLAMS_RANGE_MIN_EXCLUSIVE | CLAMS_RANGE_MAX,
+     .minimum = 0,
+     .maximum = 255},
     {.name = "minShotLength",
      .description = "Shortest shot, in frames: cuts closer together are merged.",
      .type = CLAMS_PARAM_INTEGER,
-     .default_value = "15"},
+     .default_value = "15",
+     .range = CLAMS_RANGE_MIN,
+     .minimum = 0},
     {.name = "timeUnit",
      .description = "Unit of start, end and timePoint in the output.",
      .type = CLAMS_PARAM_STRING,
      .default_value = "milliseconds",
      .choices = unit_choices},
-    {.name = "device",
-     .description = "Where the frame differences are computed: auto (the GPU when one is "
-                    "usable), cpu or gpu (fail without a GPU). Results are identical.",
-     .type = CLAMS_PARAM_STRING,
-     .default_value = "auto",
-     .choices = device_choices},
+    CLAMS_DEVICE_PARAM("Where the frame differences are computed"),
     {0},
 };
 
 static const clams_kv_t tf_props[] = {{"label", "shot"}, {0}};
 static const clams_io_spec_t shot_input[] = {
-    {.type = VIDEO_DOC, .description = "Any video FFmpeg decodes."},
+    {.type = CLAMS_MMIF11_VIDEODOCUMENT, .description = "Any video FFmpeg decodes."},
     {0},
 };
 static const clams_io_spec_t shot_output[] = {
-    {.type = TIMEFRAME,
+    {.type = CLAMS_MMIF11_TIMEFRAME,
      .description = "One per shot: start, end (exclusive) and "
                     "representatives (the TimePoint of its middle frame).",
      .properties = tf_props},
-    {.type = TIMEPOINT, .description = "The middle frame of each shot."},
-    {.type = "http://mmif.clams.ai/vocabulary/Annotation/v6",
-     .description = "The video's fps, frameCount and duration."},
+    {.type = CLAMS_MMIF11_TIMEPOINT, .description = "The middle frame of each shot."},
+    {.type = CLAMS_MMIF11_ANNOTATION, .description = "The video's fps, frameCount and duration."},
     {0},
 };
 
@@ -401,8 +361,9 @@ static const clams_app_t shot_app = {
     .est_gpu_mem_min = 550,
     .est_gpu_mem_typ = 640,
     .annotate = shot_annotate,
-    .worker_init = shot_worker_init,
-    .worker_fini = shot_worker_fini,
+    .user = &gpu,
+    .worker_init = clams_device_worker_init,
+    .worker_fini = clams_device_worker_fini,
 };
 
 int main(int argc, char **argv)

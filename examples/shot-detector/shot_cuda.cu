@@ -4,11 +4,10 @@
  * and added to 64-bit integer totals with atomicAdd. Integer sums do not
  * depend on the order of the additions, so the totals are exactly the CPU
  * path's. */
-#include <cuda_runtime.h>
-
 #include <stdio.h>
 #include <string.h>
 
+#include "clams_cuda.h"
 #include "detect.h"
 #include "shot_gpu.h"
 
@@ -26,13 +25,6 @@ static uint8_t *d_hsv;             /* batch + 1 HSV frames: [0] = the frame befo
 static unsigned long long *d_sums[2];
 static bool g_first;               /* no frame before the next batch */
 static unsigned long long g_peak;
-
-static int cuda_fail(char *why, size_t size, const char *what, cudaError_t e)
-{
-    if (why && size)
-        snprintf(why, size, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
-    return -1;
-}
 
 __global__ void hsv_kernel(const uint8_t *rgb, size_t npix, size_t nframes, uint8_t *hsv)
 {
@@ -70,23 +62,14 @@ __global__ void diff_kernel(const uint8_t *hsv, size_t npix, unsigned long long 
 
 extern "C" int shot_cuda_init(char *why, size_t why_size)
 {
-    int count = 0;
-    cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "no usable CUDA driver or device", e);
-    if (count < 1) {
-        snprintf(why, why_size, "no CUDA device visible");
+    if (clams_cuda_start(NULL, 0, why, why_size) != 0)
         return -1;
-    }
-    if ((e = cudaSetDevice(0)) != cudaSuccess)
-        return cuda_fail(why, why_size, "cudaSetDevice(0)", e);
-    if ((e = cudaFree(0)) != cudaSuccess) /* the context, now rather than at request 1 */
-        return cuda_fail(why, why_size, "creating the CUDA context", e);
+    cudaError_t e;
     if ((e = cudaStreamCreateWithFlags(&g_stream, cudaStreamNonBlocking)) != cudaSuccess)
-        return cuda_fail(why, why_size, "cudaStreamCreate", e);
+        return clams_cuda_fail(why, why_size, "cudaStreamCreate", e);
     for (int s = 0; s < 2; s++)
         if ((e = cudaEventCreateWithFlags(&g_done[s], cudaEventDisableTiming)) != cudaSuccess)
-            return cuda_fail(why, why_size, "cudaEventCreate", e);
+            return clams_cuda_fail(why, why_size, "cudaEventCreate", e);
     g_ready = true;
     return 0;
 }
@@ -143,7 +126,7 @@ extern "C" int shot_cuda_begin(size_t npix, size_t batch, char *why, size_t why_
     }
     if (e != cudaSuccess) {
         shot_cuda_release();
-        return cuda_fail(why, why_size, "allocating the frame buffers", e);
+        return clams_cuda_fail(why, why_size, "allocating the frame buffers", e);
     }
     g_cap_pix = npix;
     g_cap_frames = batch;
@@ -166,7 +149,7 @@ extern "C" int shot_cuda_submit(int slot, size_t nframes, char *why, size_t why_
     cudaError_t e = cudaMemcpyAsync(d_rgb, h_rgb[slot], nframes * fbytes,
                                     cudaMemcpyHostToDevice, g_stream);
     if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "uploading frames", e);
+        return clams_cuda_fail(why, why_size, "uploading frames", e);
     size_t total = npix * nframes;
     hsv_kernel<<<(unsigned)((total + BLOCK - 1) / BLOCK), BLOCK, 0, g_stream>>>(
         d_rgb, npix, nframes, d_hsv);
@@ -179,11 +162,11 @@ extern "C" int shot_cuda_submit(int slot, size_t nframes, char *why, size_t why_
         e = cudaMemsetAsync(d_sums[slot], 0, nframes * 3 * sizeof(unsigned long long),
                             g_stream);
     if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "preparing the batch", e);
+        return clams_cuda_fail(why, why_size, "preparing the batch", e);
     dim3 grid((unsigned)((npix + BLOCK - 1) / BLOCK), (unsigned)nframes, 3);
     diff_kernel<<<grid, BLOCK, 0, g_stream>>>(d_hsv, npix, d_sums[slot]);
     if ((e = cudaGetLastError()) != cudaSuccess)
-        return cuda_fail(why, why_size, "launching the kernels", e);
+        return clams_cuda_fail(why, why_size, "launching the kernels", e);
     /* The batch's last frame becomes the frame before the next batch. */
     e = cudaMemcpyAsync(d_hsv, d_hsv + nframes * fbytes, fbytes, cudaMemcpyDeviceToDevice,
                         g_stream);
@@ -194,7 +177,7 @@ extern "C" int shot_cuda_submit(int slot, size_t nframes, char *why, size_t why_
     if (e == cudaSuccess)
         e = cudaEventRecord(g_done[slot], g_stream);
     if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "queueing the batch", e);
+        return clams_cuda_fail(why, why_size, "queueing the batch", e);
     g_pending[slot] = nframes;
     return 0;
 }
@@ -207,7 +190,7 @@ extern "C" int shot_cuda_collect(int slot, uint64_t *sums, char *why, size_t why
     cudaError_t e = cudaEventSynchronize(g_done[slot]);
     g_pending[slot] = 0;
     if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "running the shot kernels", e);
+        return clams_cuda_fail(why, why_size, "running the shot kernels", e);
     for (size_t i = 0; i < 3 * n; i++)
         sums[i] = (uint64_t)h_sums[slot][i];
     return 0;

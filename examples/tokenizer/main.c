@@ -13,7 +13,9 @@
 #define SENTENCE_TYPE VOCAB "Sentence/v1"
 
 static const clams_io_spec_t inputs[] = {
-    {.type = VOCAB "TextDocument/v1", .description = "Text to tokenize (inline text)."}, {0}};
+    {.type = VOCAB "TextDocument/v1",
+     .description = "Text to tokenize (inline, or a UTF-8 file at its location)."},
+    {0}};
 
 static const clams_kv_t token_props[] = {{"document", "*"}, {0}};
 static const clams_io_spec_t outputs[] = {
@@ -145,6 +147,10 @@ static int tokenize_doc(run_t *r, const json_t *doc, const char *id_prefix)
     int trc = id ? clams_text_document_text(doc, &text, &len, &err) : CLAMS_ENOTFOUND;
     if (trc == CLAMS_ENOMEM)
         return CLAMS_ENOMEM;
+    /* A location the server may not read, or a file over the text limit,
+     * is the request's fault: the SDK answers 403 or 400. */
+    if (trc == CLAMS_EACCESS || trc == CLAMS_ETOOBIG)
+        return clams_annotate_reject(r->ctx, "%s", err.text);
     if (trc != 0)
         return clams_annotate_warn(r->ctx, "TextDocument %s has no readable text (%s); skipped",
                                    id ? id : "(no id)",
@@ -219,7 +225,7 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
     if (rc < 0)
         return rc;
     if (!found)
-        return clams_annotate_warn(ctx, "the input has no TextDocument with inline text");
+        return clams_annotate_warn(ctx, "the input has no readable TextDocument");
     return 0;
 }
 

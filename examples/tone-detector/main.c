@@ -10,50 +10,22 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "detect.h"
 #ifdef TONE_HAVE_CUDA
 #include "tone_gpu.h"
 #endif
 
-#define AUDIO_DOC    "http://mmif.clams.ai/vocabulary/AudioDocument/v1"
-#define VIDEO_DOC    "http://mmif.clams.ai/vocabulary/VideoDocument/v1"
-#define TIMEFRAME    "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
 #define CHUNK_FRAMES 256 /* frames per spectrum batch: bounds host and GPU memory */
 
-/* Per-process CUDA state, set by worker_init (after fork) or lazily. */
-static struct {
-    bool tried;
-    bool ok;
-    char why[256];
-} gpu_state;
-
-static void gpu_try_init(void)
-{
-    if (gpu_state.tried)
-        return;
-    gpu_state.tried = true;
+/* Per-process CUDA state: libclams starts it in each worker (worker_init,
+ * after fork) or at the first request, and picks the path per request. A
+ * failed start leaves the CPU path. */
 #ifdef TONE_HAVE_CUDA
-    gpu_state.ok = tone_cuda_init(gpu_state.why, sizeof gpu_state.why) == 0;
+static clams_device_t gpu = CLAMS_DEVICE_INIT(tone_cuda_init, tone_cuda_release);
 #else
-    snprintf(gpu_state.why, sizeof gpu_state.why, "this build has no CUDA support");
+static clams_device_t gpu = CLAMS_DEVICE_INIT(NULL, NULL);
 #endif
-}
-
-/* The GPU is optional: a failed init leaves the CPU path, so the hook never fails. */
-static int tone_worker_init(void *user, clams_error_t *err)
-{
-    gpu_try_init();
-    return 0;
-}
-
-static void tone_worker_fini(void *user)
-{
-#ifdef TONE_HAVE_CUDA
-    tone_cuda_release();
-#endif
-}
 
 typedef struct {
     bool use_gpu;
@@ -122,11 +94,11 @@ static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *d
     if (!view)
         return clams_annotate_fail(ctx, "out of memory creating a view");
     json_t *props = json_pack("{s:s, s:s}", "document", doc_id, "timeUnit", "millisecond");
-    if (clams_view_add_contains_new(view, TIMEFRAME, props) != 0)
+    if (clams_view_add_contains_new(view, CLAMS_MMIF11_TIMEFRAME, props) != 0)
         return clams_annotate_fail(ctx, "out of memory filling the view");
     for (size_t i = 0; i < tr->count; i++) {
         const tone_segment_t *s = &tr->segments[i];
-        clams_annotation_t *a = clams_view_add_annotation(view, TIMEFRAME);
+        clams_annotation_t *a = clams_view_add_annotation(view, CLAMS_MMIF11_TIMEFRAME);
         /* One decimal is well inside the detector's accuracy and keeps the
          * output stable across builds. */
         double hz = (double)(long long)(s->freq * 10.0 + 0.5) / 10.0;
@@ -140,10 +112,9 @@ static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *d
     return 0;
 }
 
-static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, json_t *doc,
-                           const run_opts_t *o)
+static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *id,
+                           json_t *doc, const run_opts_t *o)
 {
-    const char *id = clams_document_id(doc);
     if (!id)
         return clams_annotate_fail(ctx, "a document without an id");
     clams_error_t err = {0};
@@ -196,26 +167,25 @@ static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, json_t
     return rc;
 }
 
-/* Chooses the path for this request from `device`; fails for gpu without one. */
-static int choose_device(clams_annotate_ctx_t *ctx, const char *device, run_opts_t *o)
+/* What the document walk carries from one document to the next. */
+typedef struct {
+    clams_annotate_ctx_t *ctx;
+    clams_mmif_t *mmif;
+    const run_opts_t *o;
+    size_t found;
+} walk_t;
+
+/* Each document in mmif-python's order; audio and video are read, in the
+ * order they come. Non-zero stops the walk. */
+static int on_document(const clams_view_t *view, const char *id, json_t *doc, void *data)
 {
-    gpu_try_init();
-    if (strcmp(device, "cpu") == 0) {
-        o->use_gpu = false;
-    } else if (strcmp(device, "gpu") == 0) {
-        if (!gpu_state.ok)
-            return clams_annotate_fail(ctx, "device=gpu but no GPU is usable: %s", gpu_state.why);
-        o->use_gpu = true;
-    } else {
-        o->use_gpu = gpu_state.ok;
-#ifdef TONE_HAVE_CUDA
-        /* A CUDA build running without a GPU is worth telling the caller. */
-        if (!gpu_state.ok)
-            return clams_annotate_warn(ctx, "device=auto: no usable GPU (%s); used the CPU",
-                                       gpu_state.why);
-#endif
-    }
-    return 0;
+    walk_t *w = data;
+    const char *type = json_string_value(json_object_get(doc, "@type"));
+    if (!type || (!clams_type_matches(type, "AudioDocument", 0) &&
+                  !clams_type_matches(type, "VideoDocument", 0)))
+        return 0;
+    w->found++;
+    return detect_document(w->ctx, w->mmif, id, doc, w->o);
 }
 
 static int tone_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
@@ -225,58 +195,45 @@ static int tone_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
         .tolerance = clams_param_number(params, "tolerance", 20.0),
         .min_duration = clams_param_int(params, "minDuration", 2000),
     };
-    if (o.min_duration < 0 || !(o.tolerance >= 0))
-        return clams_annotate_fail(ctx, "minDuration and tolerance must not be negative");
-    if (choose_device(ctx, clams_param_string(params, "device", "auto"), &o) != 0)
+    const char *device = clams_param_string(params, "device", "auto");
+    if (clams_device_choose(ctx, &gpu, device, &o.use_gpu) != 0)
         return CLAMS_EAPP;
-    int rc = 0;
-    size_t found = 0;
-    for (size_t i = 0; rc == 0 && i < clams_mmif_document_count(mmif); i++) {
-        json_t *doc = clams_mmif_document_at(mmif, i);
-        const char *type = json_string_value(json_object_get(doc, "@type"));
-        if (!type || (!clams_type_matches(type, "AudioDocument", 0) &&
-                      !clams_type_matches(type, "VideoDocument", 0)))
-            continue;
-        found++;
-        rc = detect_document(ctx, mmif, doc, &o);
-    }
+    walk_t w = {.ctx = ctx, .mmif = mmif, .o = &o};
+    int rc = clams_mmif_foreach_document(mmif, NULL, 0, on_document, &w);
 #ifdef TONE_HAVE_CUDA
     if (o.use_gpu) {
         clams_annotate_report_gpu_peak(ctx, NULL, tone_cuda_buffer_peak());
         tone_cuda_release(); /* keep only the context between requests */
     }
 #endif
-    if (rc == 0 && found == 0)
+    if (rc == 0 && w.found == 0)
         rc = clams_annotate_warn(ctx, "no AudioDocument or VideoDocument in the input; "
                                       "nothing to do");
     return rc;
 }
 
-static const char *const device_choices[] = {"auto", "cpu", "gpu", NULL};
-
 static const clams_param_spec_t tone_params[] = {
     {.name = "minDuration",
      .description = "Shortest tone to report, in milliseconds.",
      .type = CLAMS_PARAM_INTEGER,
-     .default_value = "2000"},
+     .default_value = "2000",
+     .range = CLAMS_RANGE_MIN,
+     .minimum = 0},
     {.name = "tolerance",
      .description = "Largest frequency drift (Hz) from a tone's running mean that still "
                     "counts as the same tone.",
      .type = CLAMS_PARAM_NUMBER,
-     .default_value = "20"},
-    {.name = "device",
-     .description = "Where the spectra are computed: auto (the GPU when one is usable), cpu "
-                    "or gpu (fail without a GPU). Results are identical.",
-     .type = CLAMS_PARAM_STRING,
-     .default_value = "auto",
-     .choices = device_choices},
+     .default_value = "20",
+     .range = CLAMS_RANGE_FINITE | CLAMS_RANGE_MIN,
+     .minimum = 0},
+    CLAMS_DEVICE_PARAM("Where the spectra are computed"),
     {0},
 };
 
 static const clams_kv_t tf_props[] = {{"timeUnit", "millisecond"}, {"label", "tone"}, {0}};
 static const clams_io_spec_t tone_input_docs[] = {
-    {.type = AUDIO_DOC, .description = "Audio in any format FFmpeg decodes."},
-    {.type = VIDEO_DOC, .description = "Its audio track is read."},
+    {.type = CLAMS_MMIF11_AUDIODOCUMENT, .description = "Audio in any format FFmpeg decodes."},
+    {.type = CLAMS_MMIF11_VIDEODOCUMENT, .description = "Its audio track is read."},
     {0},
 };
 static const clams_io_spec_t tone_input[] = {
@@ -284,7 +241,7 @@ static const clams_io_spec_t tone_input[] = {
     {0},
 };
 static const clams_io_spec_t tone_output[] = {
-    {.type = TIMEFRAME, .properties = tf_props},
+    {.type = CLAMS_MMIF11_TIMEFRAME, .properties = tf_props},
     {0},
 };
 
@@ -309,8 +266,9 @@ static const clams_app_t tone_app = {
     .est_gpu_mem_min = 550,
     .est_gpu_mem_typ = 640,
     .annotate = tone_annotate,
-    .worker_init = tone_worker_init,
-    .worker_fini = tone_worker_fini,
+    .user = &gpu,
+    .worker_init = clams_device_worker_init,
+    .worker_fini = clams_device_worker_fini,
 };
 
 int main(int argc, char **argv)

@@ -2,11 +2,10 @@
  * (frame, candidate bin) DFT power with exactly the loop of tone_spectrum_cpu;
  * built with -fmad=false so that every multiply and add is rounded as on the
  * host and both paths return identical doubles. */
-#include <cuda_runtime.h>
-
 #include <stdio.h>
 #include <string.h>
 
+#include "clams_cuda.h"
 #include "tone_gpu.h"
 
 static char g_device_name[256];
@@ -17,13 +16,6 @@ static double *d_x, *d_power, *d_cos, *d_sin;
 static size_t cap_x, cap_power, cap_table;
 static unsigned table_len;
 static unsigned long long buffer_peak;
-
-static int cuda_fail(char *why, size_t size, const char *what, cudaError_t e)
-{
-    if (why && size)
-        snprintf(why, size, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
-    return -1;
-}
 
 __global__ void spectra_kernel(const double *x, size_t nframes, unsigned n_len,
                                unsigned kmin, unsigned nbins, const double *cosv,
@@ -48,23 +40,8 @@ __global__ void spectra_kernel(const double *x, size_t nframes, unsigned n_len,
 
 extern "C" int tone_cuda_init(char *why, size_t why_size)
 {
-    int count = 0;
-    cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "no usable CUDA driver or device", e);
-    if (count < 1) {
-        snprintf(why, why_size, "no CUDA device visible");
+    if (clams_cuda_start(g_device_name, sizeof g_device_name, why, why_size) != 0)
         return -1;
-    }
-    if ((e = cudaSetDevice(0)) != cudaSuccess)
-        return cuda_fail(why, why_size, "cudaSetDevice(0)", e);
-    /* cudaFree(0) creates the context now, so its cost is paid at worker start
-     * rather than by the first request. */
-    if ((e = cudaFree(0)) != cudaSuccess)
-        return cuda_fail(why, why_size, "creating the CUDA context", e);
-    cudaDeviceProp prop;
-    if (cudaGetDeviceProperties(&prop, 0) == cudaSuccess)
-        snprintf(g_device_name, sizeof g_device_name, "%s", prop.name);
     g_ready = true;
     return 0;
 }
@@ -84,7 +61,7 @@ static int grow(double **p, size_t *cap, size_t want, char *why, size_t why_size
     *cap = 0;
     cudaError_t e = cudaMalloc((void **)p, want * sizeof(double));
     if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "cudaMalloc", e);
+        return clams_cuda_fail(why, why_size, "cudaMalloc", e);
     *cap = want;
     unsigned long long held = (unsigned long long)(cap_x + cap_power + 2 * cap_table) *
                               sizeof(double);
@@ -105,14 +82,14 @@ static int upload_table(const tone_plan_t *plan, char *why, size_t why_size)
     cudaError_t e = cudaMalloc((void **)&d_sin, cap_table * sizeof(double));
     if (e != cudaSuccess) {
         d_sin = NULL;
-        return cuda_fail(why, why_size, "cudaMalloc", e);
+        return clams_cuda_fail(why, why_size, "cudaMalloc", e);
     }
     size_t bytes = plan->frame_len * sizeof(double);
     e = cudaMemcpy(d_cos, plan->cosv, bytes, cudaMemcpyHostToDevice);
     if (e == cudaSuccess)
         e = cudaMemcpy(d_sin, plan->sinv, bytes, cudaMemcpyHostToDevice);
     if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "uploading the twiddle table", e);
+        return clams_cuda_fail(why, why_size, "uploading the twiddle table", e);
     table_len = plan->frame_len;
     return 0;
 }
@@ -132,16 +109,16 @@ extern "C" int tone_cuda_spectrum(const tone_plan_t *plan, const double *x, size
         return -1;
     cudaError_t e = cudaMemcpy(d_x, x, nx * sizeof(double), cudaMemcpyHostToDevice);
     if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "uploading samples", e);
+        return clams_cuda_fail(why, why_size, "uploading samples", e);
     const unsigned block = 256;
     unsigned grid = (unsigned)((np + block - 1) / block);
     spectra_kernel<<<grid, block>>>(d_x, nframes, plan->frame_len, plan->kmin, plan->nbins,
                                     d_cos, d_sin, d_power);
     if ((e = cudaGetLastError()) != cudaSuccess)
-        return cuda_fail(why, why_size, "launching the spectrum kernel", e);
+        return clams_cuda_fail(why, why_size, "launching the spectrum kernel", e);
     e = cudaMemcpy(power, d_power, np * sizeof(double), cudaMemcpyDeviceToHost);
     if (e != cudaSuccess)
-        return cuda_fail(why, why_size, "running the spectrum kernel", e);
+        return clams_cuda_fail(why, why_size, "running the spectrum kernel", e);
     return 0;
 }
 

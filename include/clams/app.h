@@ -54,7 +54,20 @@ typedef struct clams_param_spec_s {
     const char *default_value;
     const char *const *default_values;
     const char *const *choices;
+    /* Since ABI 2: a range for INTEGER and NUMBER values (every value of a
+     * multivalued one), checked before annotate runs, so a value outside it
+     * is answered 400 naming the parameter instead of reaching the app.
+     * `range` says which bounds hold (CLAMS_RANGE_*; 0: no check); a
+     * default outside the range is a startup error. */
+    unsigned range;
+    double minimum; /* with CLAMS_RANGE_MIN or CLAMS_RANGE_MIN_EXCLUSIVE */
+    double maximum; /* with CLAMS_RANGE_MAX */
 } clams_param_spec_t;
+
+#define CLAMS_RANGE_FINITE        0x1u /* not NaN, not infinite */
+#define CLAMS_RANGE_MIN           0x2u /* value >= minimum */
+#define CLAMS_RANGE_MIN_EXCLUSIVE 0x4u /* value > minimum */
+#define CLAMS_RANGE_MAX           0x8u /* value <= maximum */
 
 /* A key/value string pair (for `more`, `analyzer_versions`, I/O properties). */
 typedef struct clams_kv_s {
@@ -162,7 +175,7 @@ typedef struct clams_abi_s {
 
 /* Raised when a public struct gains a member (the sizes alone tell the
  * library what it needs; the version is for messages and diagnostics). */
-#define CLAMS_ABI_VERSION 1
+#define CLAMS_ABI_VERSION 2
 
 static inline const clams_abi_t *clams_abi_current(void)
 {
@@ -258,6 +271,21 @@ CLAMS_API const char *clams_param_string(const clams_params_t *params, const cha
 CLAMS_API size_t clams_param_count(const clams_params_t *params, const char *name);
 CLAMS_API const char *clams_param_string_at(const clams_params_t *params, const char *name,
                                             size_t i);
+/* tfSamplingMode, the universal parameter that says which frames of a
+ * TimeFrame an app looks at (clams/media.h, clams_tf_sample). */
+typedef enum {
+    CLAMS_TF_REPRESENTATIVES = 0, /* every representative; none: skipped */
+    CLAMS_TF_SINGLE,              /* the middle representative; none: the midpoint */
+    CLAMS_TF_ALL                  /* every target; no targets: every frame in [start, end) */
+} clams_tf_mode_t;
+/* The request's tfSamplingMode. The SDK refused any other value with 400
+ * before annotate ran, so there is no error to handle. */
+CLAMS_API clams_tf_mode_t clams_param_tf_mode(const clams_params_t *params);
+/* "representatives", "single" or "all" to a mode. Returns 0 or CLAMS_EINVAL. */
+CLAMS_API CLAMS_MUST_CHECK int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode);
+/* The parameter value of a mode ("representatives"), or NULL. Ownership: static. */
+CLAMS_API const char *clams_tf_mode_name(clams_tf_mode_t mode);
+
 /* Map parameters: the value for `key`, or NULL. Ownership: borrowed from
  * params, valid until annotate returns. */
 CLAMS_API const char *clams_param_map_get(const clams_params_t *params, const char *name,

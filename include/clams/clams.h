@@ -7,7 +7,10 @@
 #include "clams/error.h"
 #include "clams/mmif.h"
 #include "clams/app.h"
+#include "clams/limits.h"
 #include "clams/vocab.h"
+#include "clams/device.h"
+#include "clams/host.h"
 
 /* ---- Versions and the ABI policy ----------------------------------------------
  * An app binary built against these headers keeps running against every later
@@ -28,6 +31,9 @@
  *    values; error codes keep their numbers.
  *  - CLAMS_ABI_VERSION (clams/app.h) goes up by one with every struct that
  *    grows; the soname's number is the major version.
+ * libclams-media (clams/media.h) follows the same rules from the commit that
+ * gave its option structs their size member and clams_tf_sample its options
+ * struct (December 2026); media apps built before that must be rebuilt once.
  */
 #define CLAMS_VERSION_MAJOR 0
 #define CLAMS_VERSION_MINOR 1

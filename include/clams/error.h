@@ -35,7 +35,8 @@ extern "C" {
     XX(ENOGPU, -12, "GPU information unavailable")              \
     XX(ECONFIG, -13, "invalid configuration")                   \
     XX(EENVELOPE, -14, "invalid request envelope")              \
-    XX(ESYS, -15, "system call failed")
+    XX(ESYS, -15, "system call failed")                         \
+    XX(EACCESS, -16, "refused by the location policy")
 
 typedef enum {
 #define CLAMS_ERR_ENUM_(name, val, msg) CLAMS_##name = val,

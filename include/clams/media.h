@@ -36,8 +36,10 @@
 
 #include <jansson.h>
 
+#include "clams/app.h"
 #include "clams/error.h"
 #include "clams/export.h"
+#include "clams/limits.h"
 #include "clams/mmif.h"
 
 #ifdef __cplusplus
@@ -62,20 +64,33 @@ typedef struct clams_image_s {
     size_t size; /* stride * height */
 } clams_image_t;
 
+/* The option structs below can grow: each starts with struct_size, set by
+ * its CLAMS_..._OPTS_INIT macro (or to sizeof the struct), and members added
+ * later go at the end. The library reads only the first struct_size bytes,
+ * so an app built against an older header gets the defaults for the rest;
+ * struct_size 0 (a zeroed struct) reads as this version's size. Zeroed and
+ * INIT mean the same defaults. */
+
 /* How frames and images are delivered. Zeroed = RGB24 at the native size.
  * width/height: scale to this size; one of them 0 keeps the aspect ratio
- * (the other is the nearest even number, halves rounded up); both 0: native. */
+ * (the other is the nearest even number, halves rounded up); both 0: native.
+ * A picture (decoded or scaled) over CLAMS_LIMIT_PIXELS is CLAMS_ETOOBIG. */
 typedef struct clams_frame_opts_s {
+    unsigned struct_size;
     clams_pixfmt_t format;
     int width;
     int height;
 } clams_frame_opts_t;
+#define CLAMS_FRAME_OPTS_INIT                     \
+    {                                             \
+        .struct_size = sizeof(clams_frame_opts_t) \
+    }
 
 /* Decodes an ImageDocument (PNG, JPEG, anything FFmpeg reads as one picture)
  * into img (its data is new). A document of another type is CLAMS_EINVAL.
  * Returns 0 or a negative code. Ownership: img->data new (clams_image_release). */
-CLAMS_API int clams_image_decode(const json_t *doc, const clams_frame_opts_t *opts,
-                                 clams_image_t *img, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_image_decode(const json_t *doc, const clams_frame_opts_t *opts,
+                                                  clams_image_t *img, clams_error_t *err);
 /* Frees img->data and zeroes img. NULL is ignored. */
 CLAMS_API void clams_image_release(clams_image_t *img);
 
@@ -98,11 +113,16 @@ typedef struct clams_video_info_s {
 } clams_video_info_t;
 
 typedef struct clams_video_opts_s {
+    unsigned struct_size;
     /* Decoder threads: 0 = FFmpeg's automatic choice (one per CPU, as the
      * ffmpeg tool), 1 = single-threaded. Production workers times threads
      * should not exceed the CPUs. */
     int threads;
 } clams_video_opts_t;
+#define CLAMS_VIDEO_OPTS_INIT                     \
+    {                                             \
+        .struct_size = sizeof(clams_video_opts_t) \
+    }
 
 /* Opens a VideoDocument's file (see clams_document_path for locations) and
  * reads its packet timestamps once (no decoding) to count and place frames:
@@ -110,11 +130,13 @@ typedef struct clams_video_opts_s {
  * type, a missing, empty, unreadable or non-video file, and a file that holds
  * fewer frames than its header declares (truncated) are errors.
  * Ownership: new (clams_video_close). */
-CLAMS_API clams_video_t *clams_video_open(const json_t *doc, const clams_video_opts_t *opts,
-                                          clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_video_t *clams_video_open(const json_t *doc,
+                                                           const clams_video_opts_t *opts,
+                                                           clams_error_t *err);
 /* As clams_video_open for a path (tools, benchmarks). Ownership: new. */
-CLAMS_API clams_video_t *clams_video_open_file(const char *path, const clams_video_opts_t *opts,
-                                               clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_video_t *clams_video_open_file(const char *path,
+                                                                const clams_video_opts_t *opts,
+                                                                clams_error_t *err);
 /* Closes the video. NULL is ignored. */
 CLAMS_API void clams_video_close(clams_video_t *video);
 
@@ -128,8 +150,9 @@ CLAMS_API double clams_video_frame_time_ms(const clams_video_t *video, long long
 /* The frame number for a time value in `unit` (any MMIF time unit), with the
  * video's exact frame rate and mmif-python's rounding (clams_time_convert).
  * Returns 0 or CLAMS_EINVAL (bad unit); the number may be out of range. */
-CLAMS_API int clams_video_frame_at(const clams_video_t *video, double t, const char *unit,
-                                   long long *frame, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_video_frame_at(const clams_video_t *video, double t,
+                                                    const char *unit, long long *frame,
+                                                    clams_error_t *err);
 
 /* Called once per requested frame, in request order. `img` (and its data) is
  * valid only during the call. Return 0 to go on, non-zero to stop (that value
@@ -144,16 +167,18 @@ typedef int (*clams_frame_fn)(long long frame, const clams_image_t *img, void *d
  * list out of order is CLAMS_EINVAL; a frame that cannot be decoded is
  * CLAMS_EIO naming it. Returns 0, fn's non-zero value, or a negative code.
  * Ownership: frames borrowed. */
-CLAMS_API int clams_video_frames(clams_video_t *video, const long long *frames, size_t n,
-                                 const clams_frame_opts_t *opts, clams_frame_fn fn, void *data,
-                                 clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_video_frames(clams_video_t *video, const long long *frames,
+                                                  size_t n, const clams_frame_opts_t *opts,
+                                                  clams_frame_fn fn, void *data,
+                                                  clams_error_t *err);
 
 /* One frame into a caller's buffer of `size` bytes (at least
  * clams_video_frame_size), described by *img (img->data = buf).
  * Returns 0 or a negative code (CLAMS_ETOOBIG when buf is too small). */
-CLAMS_API int clams_video_frame(clams_video_t *video, long long frame,
-                                const clams_frame_opts_t *opts, uint8_t *buf, size_t size,
-                                clams_image_t *img, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_video_frame(clams_video_t *video, long long frame,
+                                                 const clams_frame_opts_t *opts, uint8_t *buf,
+                                                 size_t size, clams_image_t *img,
+                                                 clams_error_t *err);
 
 /* What the reader did so far: frames the decoder produced and seeks made
  * (a reopening of the file counts as one), for diagnostics and tests. */
@@ -173,19 +198,13 @@ CLAMS_API size_t clams_video_frame_size(const clams_video_t *video, const clams_
  * rounded to 2 decimals, frameCount and duration (whole milliseconds). Python
  * apps read fps from it (vd.get_property("fps")). Adds the Annotation type to
  * the view's contains when it is not there. Returns 0 or a negative code. */
-CLAMS_API int clams_video_add_properties(clams_view_t *view, const clams_video_t *video);
+CLAMS_API CLAMS_MUST_CHECK int clams_video_add_properties(clams_view_t *view,
+                                                          const clams_video_t *video);
 
 /* ---- TimeFrame sampling (tfSamplingMode) --------------------------------------------- */
 
-typedef enum {
-    CLAMS_TF_REPRESENTATIVES = 0, /* every representative; none: skipped */
-    CLAMS_TF_SINGLE,              /* the middle representative; none: the midpoint */
-    CLAMS_TF_ALL                  /* every target; no targets: every frame in [start, end) */
-} clams_tf_mode_t;
-
-/* "representatives", "single" or "all" (the values of tfSamplingMode) to a
- * mode. Returns 0 or CLAMS_EINVAL. */
-CLAMS_API int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode);
+/* The mode (clams_tf_mode_t) is declared in clams/app.h, with
+ * clams_param_tf_mode, which reads it from a request's parameters. */
 
 /* One TimeFrame and the frames its rules give. */
 typedef struct clams_tf_sample_s {
@@ -203,8 +222,34 @@ typedef struct clams_tf_sample_s {
 
 typedef int (*clams_tf_fn)(const clams_tf_sample_t *sample, void *data);
 
+/* What clams_tf_sample samples. Declare it with CLAMS_TF_SAMPLE_OPTS_INIT
+ * (or set struct_size to sizeof(clams_tf_sample_opts_t)) and name the
+ * members you set: members added in later versions go at the end, and the
+ * library reads only the struct_size bytes an app built against an older
+ * header passed (0 reads as this version's size).
+ *  mode:       tfSamplingMode (clams_param_tf_mode(params)).
+ *  fps:        the video's frame rate, for frame-unit conversions.
+ *  document:   only TimeFrames on this document (their own or their view's
+ *              contains `document`); NULL = all.
+ *  labels:     NULL-terminated; only TimeFrames whose label (or frameType)
+ *              is one of them; NULL or empty = all.
+ *  max_frames: frames this call may give (repeats counted); 0 or above
+ *              the limit = CLAMS_LIMIT_FRAMES (clams/limits.h). */
+typedef struct clams_tf_sample_opts_s {
+    unsigned struct_size;
+    clams_tf_mode_t mode;
+    double fps;
+    const char *document;
+    const char *const *labels;
+    long long max_frames;
+} clams_tf_sample_opts_t;
+#define CLAMS_TF_SAMPLE_OPTS_INIT                     \
+    {                                                 \
+        .struct_size = sizeof(clams_tf_sample_opts_t) \
+    }
+
 /* Walks every TimeFrame of every view (in order) and gives fn the frames to
- * process by `mode`, at `fps` (the video's, for frame-unit conversions):
+ * process by opts->mode:
  *  - representatives: each representative TimePoint; no representatives ->
  *    skipped (count 0, `skipped` says why);
  *  - single: the middle representative reps[n / 2] when there are any, else
@@ -214,17 +259,18 @@ typedef int (*clams_tf_fn)(const clams_tf_sample_t *sample, void *data);
  * TimePoint ids are resolved short (in the TimeFrame's view) or long, each
  * read in its own unit, converted to frames with mmif-python's rounding and
  * truncated to an integer (as mmif-python's int()); start/end are read in the
- * TimeFrame's unit. Frames are sorted and repeats removed.
- * `labels` (NULL-terminated, NULL or empty = all): only TimeFrames whose label
- * (or frameType) is one of them. `document` (NULL = all): only TimeFrames on
- * that document (their own or their view's contains `document`).
- * An unresolvable TimePoint or a TimeFrame without a usable time is an error
- * naming it (CLAMS_ENOTFOUND, CLAMS_EINVAL). Returns 0, fn's non-zero value or
- * a negative code. Ownership: the sample and everything in it is borrowed for
- * the duration of the call. */
-CLAMS_API int clams_tf_sample(const clams_mmif_t *mmif, const char *document, clams_tf_mode_t mode,
-                              double fps, const char *const *labels, clams_tf_fn fn, void *data,
-                              clams_error_t *err);
+ * TimeFrame's unit. Frames are sorted and repeats removed; each keeps the
+ * TimePoint it came from (the first listed, for two on one frame).
+ * Bounded: frames beyond opts->max_frames or the request's CLAMS_LIMIT_FRAMES,
+ * and target resolution beyond CLAMS_LIMIT_TIME_WORK, are CLAMS_ETOOBIG naming
+ * the limit (the request is answered 400); a time beyond +-4e18 frames is
+ * CLAMS_EINVAL. An unresolvable TimePoint or a TimeFrame without a usable
+ * time is an error naming it (CLAMS_ENOTFOUND, CLAMS_EINVAL). Returns 0, fn's
+ * non-zero value or a negative code. Ownership: opts borrowed; the sample and
+ * everything in it is borrowed for the duration of the call. */
+CLAMS_API CLAMS_MUST_CHECK int clams_tf_sample(const clams_mmif_t *mmif,
+                                               const clams_tf_sample_opts_t *opts, clams_tf_fn fn,
+                                               void *data, clams_error_t *err);
 
 /* ---- Audio ------------------------------------------------------------------------- */
 
@@ -235,14 +281,21 @@ typedef enum {
     CLAMS_SAMPLE_S16 = 1    /* int16 */
 } clams_sample_fmt_t;
 
-/* Zeroed (or NULL) = 16 kHz mono float32, the input speech engines expect. */
+/* Zeroed (or NULL) = 16 kHz mono float32, the input speech engines expect.
+ * A source or requested rate over CLAMS_LIMIT_SAMPLE_RATE, or channels over
+ * CLAMS_LIMIT_CHANNELS, is CLAMS_ETOOBIG before anything is decoded. */
 typedef struct clams_audio_opts_s {
+    unsigned struct_size;
     int sample_rate; /* Hz; 0 = 16000; CLAMS_AUDIO_KEEP = the source's */
     int channels;    /* 0 = 1 (mono, FFmpeg's downmix); CLAMS_AUDIO_KEEP =
                                   the source's channels, interleaved */
     clams_sample_fmt_t format;
     size_t chunk_frames; /* samples per channel a chunk; 0 = 16384 */
 } clams_audio_opts_t;
+#define CLAMS_AUDIO_OPTS_INIT                     \
+    {                                             \
+        .struct_size = sizeof(clams_audio_opts_t) \
+    }
 #define CLAMS_AUDIO_KEEP (-1)
 
 typedef struct clams_audio_info_s {
@@ -260,11 +313,13 @@ typedef struct clams_audio_info_s {
 /* Opens an AudioDocument's file, or the audio track of a VideoDocument's.
  * Resampling and downmixing are FFmpeg's (libswresample with its default
  * settings, as `ffmpeg -ar R -ac C` uses). Ownership: new (clams_audio_close). */
-CLAMS_API clams_audio_t *clams_audio_open(const json_t *doc, const clams_audio_opts_t *opts,
-                                          clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_audio_t *clams_audio_open(const json_t *doc,
+                                                           const clams_audio_opts_t *opts,
+                                                           clams_error_t *err);
 /* As clams_audio_open for a path. Ownership: new. */
-CLAMS_API clams_audio_t *clams_audio_open_file(const char *path, const clams_audio_opts_t *opts,
-                                               clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK clams_audio_t *clams_audio_open_file(const char *path,
+                                                                const clams_audio_opts_t *opts,
+                                                                clams_error_t *err);
 CLAMS_API void clams_audio_close(clams_audio_t *audio);
 /* Ownership: borrowed (valid until close). */
 CLAMS_API const clams_audio_info_t *clams_audio_info(const clams_audio_t *audio);
@@ -278,15 +333,17 @@ typedef int (*clams_audio_fn)(const void *samples, size_t frames, long long star
  * shorter) to fn. A decoding error or a stream that ends well before its
  * declared duration (truncated) is CLAMS_EIO naming the file. Returns 0, fn's
  * non-zero value or a negative code. */
-CLAMS_API int clams_audio_read(clams_audio_t *audio, clams_audio_fn fn, void *data,
-                               clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_audio_read(clams_audio_t *audio, clams_audio_fn fn, void *data,
+                                                clams_error_t *err);
 
 /* Convenience for short inputs: the whole decoded signal in one new buffer
  * (*frames samples per channel; info filled when not NULL). max_frames > 0
  * refuses longer signals with CLAMS_ETOOBIG. Ownership: *samples new (free()). */
-CLAMS_API int clams_audio_decode_all(const json_t *doc, const clams_audio_opts_t *opts,
-                                     size_t max_frames, void **samples, size_t *frames,
-                                     clams_audio_info_t *info, clams_error_t *err);
+CLAMS_API CLAMS_MUST_CHECK int clams_audio_decode_all(const json_t *doc,
+                                                      const clams_audio_opts_t *opts,
+                                                      size_t max_frames, void **samples,
+                                                      size_t *frames, clams_audio_info_t *info,
+                                                      clams_error_t *err);
 
 #ifdef __cplusplus
 }

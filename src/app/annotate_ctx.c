@@ -51,8 +51,15 @@ static char *make_trace(const char *file, int line, const char *func)
     if (out) {
         int k = snprintf(out, len, "  File \"%s\", line %d, in %s\n", file ? file : "?", line,
                          func ? func : "?");
-        for (int i = 1; syms && i < n && k > 0 && (size_t)k < len; i++)
-            k += snprintf(out + k, len - (size_t)k, "    %s\n", syms[i]);
+        /* backtrace_symbols ends each frame with its absolute address
+         * (" [0x55d0c...]"), which would tell any client where the program
+         * is loaded (defeating ASLR): only the module and the offset from
+         * its symbol, which are the same in every run, are kept. */
+        for (int i = 1; syms && i < n && k > 0 && (size_t)k < len; i++) {
+            const char *abs = strstr(syms[i], " [0x");
+            int keep = abs ? (int)(abs - syms[i]) : (int)strlen(syms[i]);
+            k += snprintf(out + k, len - (size_t)k, "    %.*s\n", keep, syms[i]);
+        }
     }
     free(syms);
     return out;

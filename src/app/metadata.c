@@ -260,6 +260,55 @@ clams__app_rt_t *clams__app_rt_new_abi(const clams_app_t *declared, const clams_
     return rt;
 }
 
+clams__app_rt_t *clams__app_rt_new_hosted(const clams_app_t *app, json_t *metadata,
+                                          const clams__app_ops_t *ops, void *ctx,
+                                          clams_error_t *err)
+{
+    static const clams_param_spec_t none[1];
+    clams__app_rt_t *rt = calloc(1, sizeof(*rt));
+    const char *id = json_string_value(json_object_get(metadata, "identifier"));
+    if (!rt || !id) {
+        if (ops && ops->free)
+            ops->free(ctx);
+        free(rt);
+        clams__error_set(err, rt ? CLAMS_EMETADATA : CLAMS_ENOMEM, NULL, NULL,
+                         rt ? "the app's metadata has no identifier" : "out of memory");
+        return NULL;
+    }
+    rt->app = app;
+    rt->ops = ops;
+    rt->ops_ctx = ctx;
+    rt->metadata = json_incref(metadata);
+    rt->identifier = strdup(id);
+    json_t *tags = json_object_get(metadata, "app_tags");
+    if (json_is_array(tags) && json_array_size(tags) > 0)
+        rt->app_tags = json_incref(tags);
+    /* Apps older than the fields (clams-python < 1.4) declare none: 0, a CPU
+     * app, as clams-python sizes them (docs/python-apps.md). */
+    json_t *min = json_object_get(metadata, "est_gpu_mem_min");
+    json_t *typ = json_object_get(metadata, "est_gpu_mem_typ");
+    rt->gpu_min = json_is_integer(min) ? (int)json_integer_value(min) : 0;
+    rt->gpu_typ = json_is_integer(typ) ? (int)json_integer_value(typ) : 0;
+    if (rt->gpu_typ < rt->gpu_min)
+        rt->gpu_typ = rt->gpu_min;
+    if (!rt->identifier || clams__pspecs_build(&rt->specs, none, err) != 0) {
+        clams__error_set(err, CLAMS_ENOMEM, NULL, NULL, "out of memory");
+        clams__app_rt_free(rt);
+        return NULL;
+    }
+    return rt;
+}
+
+const clams__app_ops_t *clams__app_rt_ops(const clams__app_rt_t *rt)
+{
+    return rt->ops;
+}
+
+void *clams__app_rt_ops_ctx(const clams__app_rt_t *rt)
+{
+    return rt->ops_ctx;
+}
+
 void clams__app_rt_free(clams__app_rt_t *rt)
 {
     if (!rt)
@@ -268,7 +317,12 @@ void clams__app_rt_free(clams__app_rt_t *rt)
     json_decref(rt->metadata);
     json_decref(rt->app_tags);
     free(rt->identifier);
-    clams__app_import_free((clams_app_t *)rt->app);
+    if (rt->ops) { /* a hosted app's shell belongs to its ctx */
+        if (rt->ops->free)
+            rt->ops->free(rt->ops_ctx);
+    } else {
+        clams__app_import_free((clams_app_t *)rt->app);
+    }
     free(rt);
 }
 
@@ -295,7 +349,7 @@ int clams__app_rt_gpu_typ(const clams__app_rt_t *rt)
 int clams__app_rt_get(const clams__app_rt_t *rt, const clams__query_t *q, clams__response_t *out)
 {
     size_t n;
-    const char **vals = clams__query_values(q, "pretty", &n);
+    const char **vals = clams__query_values(q, CLAMS__UP_PRETTY, &n);
     bool pretty = vals && n > 0 && clams__cast_bool(vals[0]);
     free(vals);
     out->status = 200;

@@ -9,25 +9,32 @@
 #include "app/params.h"
 #include "common/internal.h"
 
-static const char *const sampling_choices[] = {"representatives", "single", "all", NULL};
+/* tfSamplingMode's values, indexed by clams_tf_mode_t: the one place they
+ * are spelled (the choices, the parser and the typed reader use it). */
+static const char *const sampling_choices[] = {
+    [CLAMS_TF_REPRESENTATIVES] = "representatives",
+    [CLAMS_TF_SINGLE] = "single",
+    [CLAMS_TF_ALL] = "all",
+    NULL,
+};
 
 /* The four parameters every app gets, appended after its own. */
 static const clams_param_spec_t universal_params[] = {
-    {.name = "pretty",
+    {.name = CLAMS__UP_PRETTY,
      .description = "The JSON body of the HTTP response will be re-formatted with 2-space "
                     "indentation",
      .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
-    {.name = "runningTime",
+    {.name = CLAMS__UP_RUNNING_TIME,
      .description = "The running time of the app will be recorded in the view metadata",
      .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "true"},
-    {.name = "hwFetch",
+    {.name = CLAMS__UP_HW_FETCH,
      .description = "The hardware information (architecture, GPU and vRAM) will be recorded "
                     "in the view metadata",
      .type = CLAMS_PARAM_BOOLEAN,
      .default_value = "false"},
-    {.name = "tfSamplingMode",
+    {.name = CLAMS__UP_TF_SAMPLING_MODE,
      .description =
          "Sampling mode for TimeFrame annotations. Has no effect when the app does not process "
          "TimeFrames. \"representatives\" uses all representative timepoints if present, "
@@ -40,6 +47,15 @@ static const clams_param_spec_t universal_params[] = {
      .choices = sampling_choices},
     {0},
 };
+
+clams__universal_t clams__params_universal(const json_t *config)
+{
+    return (clams__universal_t){
+        .pretty = json_is_true(json_object_get(config, CLAMS__UP_PRETTY)),
+        .running_time = json_is_true(json_object_get(config, CLAMS__UP_RUNNING_TIME)),
+        .hw_fetch = json_is_true(json_object_get(config, CLAMS__UP_HW_FETCH)),
+    };
+}
 
 static const char *type_name(clams_param_type_t t)
 {
@@ -97,6 +113,67 @@ static bool value_in_choices(const json_t *choices, const json_t *v)
     return false;
 }
 
+static bool in_range(const clams__pspec_t *p, double x)
+{
+    if ((p->range & CLAMS_RANGE_FINITE) && !isfinite(x))
+        return false;
+    /* Written so that NaN fails every bound. */
+    if ((p->range & CLAMS_RANGE_MIN) && !(x >= p->minimum))
+        return false;
+    if ((p->range & CLAMS_RANGE_MIN_EXCLUSIVE) && !(x > p->minimum))
+        return false;
+    if ((p->range & CLAMS_RANGE_MAX) && !(x <= p->maximum))
+        return false;
+    return true;
+}
+
+/* "a finite number >= 0 and <= 100": the range in words, for messages. */
+static void range_words(const clams__pspec_t *p, char *buf, size_t size)
+{
+    char lo[40] = "", hi[40] = "";
+    if (p->range & (CLAMS_RANGE_MIN | CLAMS_RANGE_MIN_EXCLUSIVE))
+        snprintf(lo, sizeof(lo), " %s %.17g", (p->range & CLAMS_RANGE_MIN_EXCLUSIVE) ? ">" : ">=",
+                 p->minimum);
+    if (p->range & CLAMS_RANGE_MAX)
+        snprintf(hi, sizeof(hi), "%s <= %.17g", lo[0] ? " and" : "", p->maximum);
+    snprintf(buf, size, "a %snumber%s%s", (p->range & CLAMS_RANGE_FINITE) ? "finite " : "", lo,
+             hi);
+}
+
+/* A cast number: JSON has no NaN or infinity, so clams__number_json keeps
+ * those as the strings "nan", "inf" and "-inf". */
+static double number_of(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (!s)
+        return json_number_value(v);
+    return strcmp(s, "nan") == 0 ? NAN : strcmp(s, "-inf") == 0 ? -INFINITY : INFINITY;
+}
+
+/* Every number in v (a number, or an array of them) within the range. */
+static int check_range(const clams__pspec_t *p, const json_t *v, const char *raw,
+                       clams_error_t *err)
+{
+    if (!p->range)
+        return 0;
+    bool ok = true;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach (v, i, e)
+            ok = ok && in_range(p, number_of(e));
+    } else {
+        ok = in_range(p, number_of(v));
+    }
+    if (ok)
+        return 0;
+    char words[128];
+    range_words(p, words, sizeof(words));
+    return clams__error_set(err, CLAMS_EPARAM, p->name, "range",
+                            "Value for parameter \"%s\" must be %s (got %s)", p->name, words,
+                            raw ? raw : "?");
+}
+
 static int add_spec(clams__pspecs_t *out, const clams_param_spec_t *ps, clams_error_t *err)
 {
     if (!ps->name || !*ps->name)
@@ -118,7 +195,15 @@ static int add_spec(clams__pspecs_t *out, const clams_param_spec_t *ps, clams_er
     p->type = ps->type;
     p->multivalued =
         ps->type == CLAMS_PARAM_MAP || (ps->type != CLAMS_PARAM_BOOLEAN && ps->multivalued);
+    p->range = ps->range;
+    p->minimum = ps->minimum;
+    p->maximum = ps->maximum;
     out->count++;
+    if (p->range && p->type != CLAMS_PARAM_INTEGER && p->type != CLAMS_PARAM_NUMBER)
+        return clams__error_set(err, CLAMS_EMETADATA, ps->name, "range",
+                                "parameter \"%s\": a range is for integer and number "
+                                "parameters",
+                                ps->name);
     clams_error_t cerr = {0};
     if (ps->choices && !(p->choices = cast_choices(p, ps->choices, &cerr)) &&
         cerr.code == CLAMS_ENOMEM)
@@ -142,6 +227,10 @@ static int add_spec(clams__pspecs_t *out, const clams_param_spec_t *ps, clams_er
         return clams__error_set(err, CLAMS_EMETADATA, ps->name, "default",
                                 "parameter \"%s\": the default does not fit its type: %s", ps->name,
                                 cerr.text);
+    if (check_range(p, p->def_config, defs[0], &cerr) != 0)
+        return clams__error_set(err, CLAMS_EMETADATA, ps->name, "range",
+                                "parameter \"%s\": the default is out of its range: %s",
+                                ps->name, cerr.text);
     p->def_meta = p->type == CLAMS_PARAM_MAP ? strings_json(defs, n) : json_incref(p->def_config);
     if (p->choices && !p->multivalued && !value_in_choices(p->choices, p->def_config))
         clams__log(CLAMS_LOG_WARNING, 0,
@@ -258,7 +347,7 @@ json_t *clams__params_refine(const clams__pspecs_t *specs, const clams__query_t 
         }
         if (n > 0) {
             v = clams__param_cast(p, vals, n, err);
-            if (v && check_choices(p, v, vals, err) != 0) {
+            if (v && (check_choices(p, v, vals, err) != 0 || check_range(p, v, vals[0], err) != 0)) {
                 json_decref(v);
                 v = NULL;
             }
@@ -487,4 +576,32 @@ const char *clams_param_map_get(const clams_params_t *params, const char *name, 
 {
     const json_t *v = clams_param_get(params, name);
     return json_is_object(v) && key ? json_string_value(json_object_get(v, key)) : NULL;
+}
+
+int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode)
+{
+    for (int m = CLAMS_TF_REPRESENTATIVES; name && mode && m <= CLAMS_TF_ALL; m++) {
+        if (strcmp(name, sampling_choices[m]) == 0) {
+            *mode = (clams_tf_mode_t)m;
+            return 0;
+        }
+    }
+    return CLAMS_EINVAL;
+}
+
+const char *clams_tf_mode_name(clams_tf_mode_t mode)
+{
+    return (int)mode >= CLAMS_TF_REPRESENTATIVES && mode <= CLAMS_TF_ALL ? sampling_choices[mode]
+                                                                         : NULL;
+}
+
+clams_tf_mode_t clams_param_tf_mode(const clams_params_t *params)
+{
+    clams_tf_mode_t mode;
+    /* Refinement checked the value against the choices: parse cannot fail
+     * inside a request (the default covers a call outside one). */
+    if (clams_tf_mode_parse(clams_param_string(params, CLAMS__UP_TF_SAMPLING_MODE, NULL), &mode) !=
+        0)
+        mode = CLAMS_TF_REPRESENTATIVES;
+    return mode;
 }

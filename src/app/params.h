@@ -13,6 +13,21 @@
 #include "app/pipeline.h"
 #include "clams/app.h"
 
+/* The universal parameters' names: declared once here, used by the table of
+ * their specs (params.c) and by the pipeline that reads them. */
+#define CLAMS__UP_PRETTY           "pretty"
+#define CLAMS__UP_RUNNING_TIME     "runningTime"
+#define CLAMS__UP_HW_FETCH         "hwFetch"
+#define CLAMS__UP_TF_SAMPLING_MODE "tfSamplingMode"
+
+/* The universal parameters of one request, read from its appConfiguration. */
+typedef struct clams__universal_s {
+    bool pretty;
+    bool running_time;
+    bool hw_fetch;
+} clams__universal_t;
+clams__universal_t clams__params_universal(const json_t *config);
+
 /* One declared parameter after startup checks. The JSON values are built once:
  *  def_config: the default as it appears in appConfiguration (map: object);
  *  def_meta:   the default as it appears in the metadata (map: list of
@@ -27,6 +42,8 @@ typedef struct clams__pspec_s {
     json_t *def_config;
     json_t *def_meta;
     json_t *choices;
+    unsigned range; /* CLAMS_RANGE_* of the declaration */
+    double minimum, maximum;
 } clams__pspec_t;
 
 typedef struct clams__pspecs_s {

@@ -289,6 +289,7 @@ static int run_app(clams_annotate_ctx_t *ctx, input_t *in, bool hw, bool timing,
     const char *declared = json_string_value(json_object_get(ctx->rt->metadata, "mmif_version"));
     if (clams_mmif_set_vocabulary(in->mmif, declared) != 0)
         clams__log(CLAMS_LOG_DEBUG, 0, "no vocabulary known for mmif_version %s", declared);
+    clams__request_begin();
     int rc = app->annotate(ctx, in->mmif, &params);
     long long elapsed = now_usec() - t0;
     json_t *hardware = clams__hwprof_end(ctx->prof, &ctx->gpu_peak);
@@ -345,6 +346,11 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
         input_free(&in);
         return rc;
     }
+    if (rt->ops) { /* a hosted app refines its parameters itself */
+        int rc = clams__hosted_annotate(rt, in.mmif, &in.query, q, body, len, out);
+        input_free(&in);
+        return rc;
+    }
     clams_error_t perr = {0};
     json_t *config = clams__params_refine(&rt->specs, &in.query, &perr);
     if (!config && perr.code == CLAMS_ENOMEM) {
@@ -369,14 +375,16 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
         input_free(&in);
         return CLAMS_ENOMEM;
     }
-    bool pretty = json_is_true(json_object_get(config, "pretty"));
-    bool hw = json_is_true(json_object_get(config, "hwFetch"));
-    bool timing = json_is_true(json_object_get(config, "runningTime"));
+    clams__universal_t u = clams__params_universal(config);
     char msg[CLAMS_ERROR_TEXT_LEN + CLAMS_ERROR_PATH_LEN + 128];
-    int rc = run_app(&ctx, &in, hw, timing, msg, sizeof(msg));
+    int rc = run_app(&ctx, &in, u.hw_fetch, u.running_time, msg, sizeof(msg));
     if (rc != 0) {
-        /* Only a failure annotate chose to call the request's is a 400. */
+        /* Only a failure annotate chose to call the request's is a 400,
+         * or one a reader marked so: a location the policy refused (403)
+         * or a limit (400), whichever way the app reported it. */
         int status = ctx.fail_status == 400 ? 400 : 500;
+        if (clams__request_fault_status())
+            status = clams__request_fault_status();
         rc = app_failure(rt, q, body, len, &in, status, msg, ctx.fail_trace, out);
         out->gpu_peak = ctx.gpu_peak;
         ctx_free(&ctx);
@@ -386,7 +394,7 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
     ctx_free(&ctx);
     out->status = 200;
     out->content_type = "application/json";
-    out->body = clams_mmif_dumps(in.mmif, pretty ? CLAMS_DUMP_PRETTY : 0, &out->len);
+    out->body = clams_mmif_dumps(in.mmif, u.pretty ? CLAMS_DUMP_PRETTY : 0, &out->len);
     input_free(&in);
     if (!out->body)
         return text_response(out, 500, "", "out of memory while writing the output");

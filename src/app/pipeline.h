@@ -6,7 +6,9 @@
 #ifndef CLAMS_APP_PIPELINE_H
 #define CLAMS_APP_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "clams/app.h"
 
@@ -75,6 +77,41 @@ int clams__app_rt_get(const clams__app_rt_t *rt, const clams__query_t *q, clams_
  * Returns 0 when out is filled, CLAMS_ENOMEM when even that failed. */
 int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, const char *body,
                            size_t len, clams__response_t *out);
+
+/* ---- Hosted apps ------------------------------------------------------------
+ * An app whose annotate is not a C callback (a clams-python app hosted by
+ * src/host) is one more app runtime behind the same servers: it brings its
+ * metadata as JSON and these operations, and the dev server, the production
+ * workers and the file mode call clams__app_rt_annotate as for a C app. The
+ * C side still refuses invalid input (400) before the app sees it, and adds
+ * the server's own hwFetch figures to the views the app wrote. */
+typedef struct clams__app_ops_s {
+    /* POST/PUT of a body that is valid MMIF (or a valid envelope), with the
+     * query as received. Fills out (status, content type, malloc'd body).
+     * Returns 0, or CLAMS_ENOMEM when not even an answer could be made. */
+    int (*annotate)(void *ctx, const clams__query_t *q, const char *body, size_t len,
+                    clams__response_t *out);
+    /* The production server's template process (sup/template.c), optional:
+     * template_init runs once in a child of the master and loads what every
+     * worker shares (never a GPU context); workers are then forked from it
+     * with template_fork (fork with the runtime's own fork-safety around it;
+     * returns what fork returns). NULL: workers are forked from the master. */
+    int (*template_init)(void *ctx, clams_error_t *err);
+    pid_t (*template_fork)(void *ctx);
+    void (*free)(void *ctx);
+} clams__app_ops_t;
+
+/* A hosted app's runtime. metadata: the app's metadata as GET / serves it
+ * (identifier, est_gpu_mem_* read from it); app: a shell carrying the name,
+ * the worker hooks and production defaults (never its annotate); ops and
+ * ctx: see above (ops->free(ctx) runs in clams__app_rt_free, also when this
+ * fails). Ownership: new (clams__app_rt_free); takes a reference to metadata. */
+clams__app_rt_t *clams__app_rt_new_hosted(const clams_app_t *app, json_t *metadata,
+                                          const clams__app_ops_t *ops, void *ctx,
+                                          clams_error_t *err);
+/* The ops of a hosted app (NULL for a C app) and their ctx. */
+const clams__app_ops_t *clams__app_rt_ops(const clams__app_rt_t *rt);
+void *clams__app_rt_ops_ctx(const clams__app_rt_t *rt);
 
 /* Builds the 500 error-view answer for a request whose worker died or timed
  * out: the input is re-read from body (when it parses), a new view is added

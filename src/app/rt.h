@@ -11,7 +11,7 @@
 
 #include "app/params.h"
 #include "app/pipeline.h"
-#include "gpu/hwprofile.h"
+#include "app/hwfetch.h"
 
 struct clams__app_rt_s {
     const clams_app_t *app; /* the declaration in this library's layout (owned) */
@@ -20,7 +20,16 @@ struct clams__app_rt_s {
     char *identifier; /* resolved, with the version */
     json_t *app_tags; /* array of strings, or NULL when the app has none */
     int gpu_min, gpu_typ;
+    const clams__app_ops_t *ops; /* a hosted app (NULL: the C callback) */
+    void *ops_ctx;
 };
+
+/* pipeline.c hands a hosted app's request to hosted.c once the input is
+ * known to be valid: mmif is the parsed input, merged the query with the
+ * envelope's parameters. */
+int clams__hosted_annotate(const clams__app_rt_t *rt, const clams_mmif_t *mmif,
+                           const clams__query_t *merged, const clams__query_t *q, const char *body,
+                           size_t len, clams__response_t *out);
 
 struct clams_annotate_ctx_s {
     const clams__app_rt_t *rt;

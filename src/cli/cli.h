@@ -23,6 +23,8 @@ int clams_cli_rewind(int argc, char **argv);
 void clams_cli_rewind_usage(FILE *out);
 int clams_cli_new(int argc, char **argv);
 void clams_cli_new_usage(FILE *out);
+int clams_cli_serve(int argc, char **argv);
+void clams_cli_serve_usage(FILE *out);
 int clams_cli_config(int argc, char **argv);
 void clams_cli_config_usage(FILE *out);
 

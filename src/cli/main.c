@@ -15,6 +15,8 @@ static const clams_cli_cmd_t commands[] = {
      clams_cli_describe_usage},
     {"rewind", "remove the last views (or the views of the last apps) of a MMIF", clams_cli_rewind,
      clams_cli_rewind_usage},
+    {"serve", "serve a clams-python app folder with clams-c's servers", clams_cli_serve,
+     clams_cli_serve_usage},
     {"new", "create a new CLAMS app project in C", clams_cli_new, clams_cli_new_usage},
     {"run", "run a pipeline of apps over many media files, resumably", clams_cli_run,
      clams_cli_run_usage},

@@ -33,13 +33,14 @@ enum {
 /* Reads CLAMS_LOGLEVEL. Returns 0, or CLAMS_ECONFIG when the value is not a
  * known level (the threshold then stays at warning). */
 int clams__log_init(void);
-/* Sets the threshold directly. */
-void clams__log_set_level(int level);
-int clams__log_level(void);
 /* Writes one line to stderr: "<ISO time> <LEVEL> [pid] message". errnum, when
  * not 0, appends ": strerror(errnum)". */
 void clams__log(int level, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The length of the valid UTF-8 sequence at s (strict: no overlong forms,
+ * no surrogates, nothing above U+10FFFF; at most `avail` bytes read), or 0
+ * when there is none. The one UTF-8 decoder of libclams. */
+size_t clams__utf8_seq(const unsigned char *s, size_t avail);
 /* A copy of str (NUL-terminated) in which every byte that does not start a
  * valid UTF-8 sequence is replaced by U+FFFD. NULL on allocation failure.
  * Ownership: new (free()). */
@@ -93,5 +94,12 @@ bool clams__json_failed_for_memory(const json_error_t *jerr, const char *buf, si
 
 /* Monotonic seconds (CLOCK_MONOTONIC): the one clock of the library. */
 double clams__now(void);
+
+/* The request's client-fault record (limits.c): begin resets it and the
+ * per-request limit totals; fault records the first 4xx status a reader
+ * chose (403 a location refused, 400 a limit); status reads it (0: none). */
+void clams__request_begin(void);
+void clams__request_fault(int status);
+int clams__request_fault_status(void);
 
 #endif

@@ -36,16 +36,6 @@ int clams__log_init(void)
     return CLAMS_ECONFIG;
 }
 
-void clams__log_set_level(int level)
-{
-    log_threshold = level;
-}
-
-int clams__log_level(void)
-{
-    return log_threshold;
-}
-
 static const char *level_name(int level)
 {
     if (level >= CLAMS_LOG_CRITICAL)

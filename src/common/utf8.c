@@ -8,10 +8,10 @@
 
 #include "common/internal.h"
 
-/* Length of the valid UTF-8 sequence at s (strict: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0 when it is not one. */
-static size_t valid_seq(const unsigned char *s)
+size_t clams__utf8_seq(const unsigned char *s, size_t avail)
 {
+    if (avail == 0)
+        return 0;
     unsigned char c = s[0];
     if (c < 0x80)
         return 1;
@@ -21,10 +21,10 @@ static size_t valid_seq(const unsigned char *s)
         n = 2;
     else if (c == 0xE0) {
         n = 3;
-        lo = 0xA0;
+        lo = 0xA0; /* no overlong forms */
     } else if (c == 0xED) {
         n = 3;
-        hi = 0x9F;
+        hi = 0x9F; /* no surrogates */
     } else if (c >= 0xE1 && c <= 0xEF)
         n = 3;
     else if (c == 0xF0) {
@@ -32,12 +32,12 @@ static size_t valid_seq(const unsigned char *s)
         lo = 0x90;
     } else if (c == 0xF4) {
         n = 4;
-        hi = 0x8F;
+        hi = 0x8F; /* nothing above U+10FFFF */
     } else if (c >= 0xF1 && c <= 0xF3)
         n = 4;
     else
         return 0;
-    if (s[1] < lo || s[1] > hi)
+    if (avail < n || s[1] < lo || s[1] > hi)
         return 0;
     for (size_t i = 2; i < n; i++)
         if (s[i] < 0x80 || s[i] > 0xBF)
@@ -55,7 +55,7 @@ char *clams__utf8_sanitize_dup(const char *str)
         return NULL;
     size_t w = 0;
     for (size_t i = 0; i < len;) {
-        size_t n = valid_seq(s + i);
+        size_t n = clams__utf8_seq(s + i, len - i);
         if (n) {
             memcpy(out + w, s + i, n);
             w += n;
@@ -84,37 +84,10 @@ bool clams__utf8_valid(const char *s, size_t n)
         }
         if (p >= end)
             break;
-        unsigned c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t need;
-        unsigned min;
-        if ((c & 0xE0) == 0xC0) {
-            need = 1;
-            min = 0x80;
-            c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            need = 2;
-            min = 0x800;
-            c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            need = 3;
-            min = 0x10000;
-            c &= 0x07;
-        } else
+        size_t seq = clams__utf8_seq(p, (size_t)(end - p));
+        if (seq == 0)
             return false;
-        if ((size_t)(end - p) <= need)
-            return false;
-        for (size_t k = 1; k <= need; k++) {
-            if ((p[k] & 0xC0) != 0x80)
-                return false;
-            c = (c << 6) | (p[k] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return false;
-        p += need + 1;
+        p += seq;
     }
     return true;
 }

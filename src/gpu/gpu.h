@@ -109,8 +109,6 @@ typedef enum {
 
 /* "nvml", "unavailable-pid-namespace", ...; never NULL (out of range: "unavailable"). */
 const char *clams__gpu_pm_name(clams__gpu_pm_t m);
-/* True for the methods that gave a figure (nvml, nvidia-smi). */
-bool clams__gpu_pm_measured(clams__gpu_pm_t m);
 
 /* Flags of clams__gpu_process_memory_ex. */
 enum {

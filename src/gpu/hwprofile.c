@@ -1,8 +1,8 @@
 /* hwFetch: the hardware profile of one request. At begin it records each
  * visible GPU's total and free memory and starts a thread that samples what
  * this process holds on each GPU (NVML per-process lists, else nvidia-smi's
- * compute apps) every few milliseconds; end stops it and builds
- * appProfiling.hardware. */
+ * compute apps) every few milliseconds; end stops it and reports the
+ * figures (app/hwfetch.c shows them in the view). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,15 +41,6 @@ struct clams__hwprof_s {
     pthread_mutex_t mu;
     pthread_cond_t cv;
 };
-
-void clams__hwprof_format_bytes(unsigned long long bytes, char *buf, size_t size)
-{
-    const double gib = 1024.0 * 1024.0 * 1024.0;
-    if (bytes >= (1ULL << 30))
-        snprintf(buf, size, "%.2f GiB", (double)bytes / gib);
-    else
-        snprintf(buf, size, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
-}
 
 /* One sample of every GPU; the lock guards the figures, not NVML. */
 static void sample(clams__hwprof_t *p)
@@ -171,8 +162,7 @@ static const char *source_method(clams__gpu_source_t s)
                                            : "unavailable";
 }
 
-static json_t *gpu_entry(const clams__hwprof_t *p, const prof_gpu_t *g, json_t *cuda,
-                         unsigned long long *best)
+static void gpu_report(const clams__hwprof_t *p, const prof_gpu_t *g, clams__hw_gpu_t *out)
 {
     const char *peak_method = "unavailable";
     bool have_peak = false;
@@ -190,36 +180,23 @@ static json_t *gpu_entry(const clams__hwprof_t *p, const prof_gpu_t *g, json_t *
         have_peak = true;
         peak = g->app_peak;
     }
-    if (have_peak && peak > *best)
-        *best = peak;
-    char total[32], avail[48] = "available unknown", used[48] = "peak used unknown";
-    clams__hwprof_format_bytes(g->gpu.total_bytes, total, sizeof(total));
-    if (g->gpu.free_valid) {
-        clams__hwprof_format_bytes(g->gpu.free_bytes, avail, sizeof(avail));
-        strncat(avail, " available", sizeof(avail) - strlen(avail) - 1);
-    }
-    if (have_peak) {
-        clams__hwprof_format_bytes(peak, used, sizeof(used));
-        strncat(used, " peak used", sizeof(used) - strlen(used) - 1);
-    }
-    char line[CLAMS_GPU_NAME_LEN + 160];
-    snprintf(line, sizeof(line), "%s, %s total, %s, %s", g->gpu.name, total, avail, used);
-    json_array_append_new(cuda, json_string(line));
-    const char *m = source_method(p->source);
-    return json_pack("{s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s}", "name", g->gpu.name, "uuid",
-                     g->gpu.uuid, "totalBytes", (json_int_t)g->gpu.total_bytes, "availableBytes",
-                     g->gpu.free_valid ? json_integer((json_int_t)g->gpu.free_bytes) : json_null(),
-                     "peakUsedBytes", have_peak ? json_integer((json_int_t)peak) : json_null(),
-                     "totalMethod", m, "availableMethod", g->gpu.free_valid ? m : "unavailable",
-                     "peakMethod", peak_method);
+    snprintf(out->name, sizeof(out->name), "%s", g->gpu.name);
+    snprintf(out->uuid, sizeof(out->uuid), "%s", g->gpu.uuid);
+    out->total_bytes = g->gpu.total_bytes;
+    out->available_valid = g->gpu.free_valid;
+    out->available_bytes = g->gpu.free_valid ? g->gpu.free_bytes : 0;
+    out->peak_valid = have_peak;
+    out->peak_bytes = peak;
+    out->total_method = source_method(p->source);
+    out->available_method = g->gpu.free_valid ? out->total_method : "unavailable";
+    out->peak_method = peak_method;
 }
 
-json_t *clams__hwprof_end(clams__hwprof_t *prof, unsigned long long *peak)
+int clams__hwprof_end_report(clams__hwprof_t *prof, clams__hw_report_t *out)
 {
-    if (peak)
-        *peak = 0;
+    memset(out, 0, sizeof(*out));
     if (!prof)
-        return NULL;
+        return CLAMS_EINVAL;
     if (prof->sampling) {
         if (prof->thread_started) {
             pthread_mutex_lock(&prof->mu);
@@ -231,24 +208,30 @@ json_t *clams__hwprof_end(clams__hwprof_t *prof, unsigned long long *peak)
         sample(prof);
         pthread_cond_destroy(&prof->cv);
     }
-    json_t *cuda = json_array(), *gpus = json_array();
-    unsigned long long best = 0;
-    for (size_t i = 0; i < prof->count && cuda && gpus; i++) {
-        json_t *e = gpu_entry(prof, &prof->gpus[i], cuda, &best);
-        if (e)
-            json_array_append_new(gpus, e);
+    int rc = 0;
+    snprintf(out->cpu, sizeof(out->cpu), "%s", prof->cpu);
+    if (prof->count > 0) {
+        out->gpus = calloc(prof->count, sizeof(*out->gpus));
+        rc = out->gpus ? 0 : CLAMS_ENOMEM;
     }
-    if (peak)
-        *peak = best;
-    json_t *out = NULL;
-    if (cuda && gpus) /* "o" steals both, even when json_pack fails */
-        out = json_pack("{s:s, s:o, s:o}", "cpu", prof->cpu, "cuda", cuda, "gpus", gpus);
-    else {
-        json_decref(cuda);
-        json_decref(gpus);
+    for (size_t i = 0; rc == 0 && i < prof->count; i++) {
+        gpu_report(prof, &prof->gpus[i], &out->gpus[i]);
+        if (out->gpus[i].peak_valid && out->gpus[i].peak_bytes > out->peak)
+            out->peak = out->gpus[i].peak_bytes;
     }
+    out->count = rc == 0 ? prof->count : 0;
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
     pthread_mutex_destroy(&prof->mu);
     free(prof->gpus);
     free(prof);
-    return out;
+    return rc;
+}
+
+void clams__hw_report_free(clams__hw_report_t *r)
+{
+    if (!r)
+        return;
+    free(r->gpus);
+    memset(r, 0, sizeof(*r));
 }

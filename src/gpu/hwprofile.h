@@ -3,14 +3,15 @@
  * the worker can see its total memory, free memory when the request started,
  * and the peak memory this process held during the request (sampled through
  * NVML's or nvidia-smi's per-process figures on a background thread, or
- * reported by the app). */
+ * reported by the app). It hands back plain figures: how they are shown in
+ * a view (appProfiling.hardware) is the app floor's business (app/hwfetch.c). */
 #ifndef CLAMS_GPU_HWPROFILE_H
 #define CLAMS_GPU_HWPROFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <jansson.h>
+#include "gpu/gpu.h"
 
 typedef struct clams__hwprof_s clams__hwprof_t;
 
@@ -22,17 +23,34 @@ clams__hwprof_t *clams__hwprof_begin(bool enabled);
 /* An app-reported peak (bytes) for a GPU (uuid NULL = the first visible GPU). */
 void clams__hwprof_report_peak(clams__hwprof_t *prof, const char *uuid, unsigned long long bytes);
 
-/* Stops sampling and returns appProfiling.hardware:
- *   {"cpu": "x86_64, 2 cores", "cuda": ["<name>, 79.65 GiB total, ...", ...],
- *    "gpus": [{"name", "uuid", "totalBytes", "availableBytes", "peakUsedBytes",
- *              "totalMethod", "availableMethod", "peakMethod"}, ...]}
- * *peak (may be NULL) gets the highest peak of this profile (bytes, any GPU;
- * 0 when unknown or prof is NULL): it travels with the request's response.
- * Returns NULL when prof is NULL. Frees prof. Ownership: new (json_decref). */
-json_t *clams__hwprof_end(clams__hwprof_t *prof, unsigned long long *peak);
+/* What one request measured on one GPU, as plain figures. The *_method
+ * strings say how each figure was read ("nvml", "nvidia-smi",
+ * "nvml-process-sampled", "app-reported", "unavailable-...") and are
+ * static. */
+typedef struct clams__hw_gpu_s {
+    char name[CLAMS_GPU_NAME_LEN];
+    char uuid[CLAMS_GPU_UUID_LEN];
+    unsigned long long total_bytes;
+    bool available_valid;
+    unsigned long long available_bytes; /* free when the request started */
+    bool peak_valid;
+    unsigned long long peak_bytes; /* the most this process held during it */
+    const char *total_method, *available_method, *peak_method;
+} clams__hw_gpu_t;
 
-/* Formats a byte figure the way the GPU lines show it: "%.2f GiB" of
- * bytes / 2^30 from 1 GiB up, else "%.1f MiB" of bytes / 2^20 ("512.0 MiB"). */
-void clams__hwprof_format_bytes(unsigned long long bytes, char *buf, size_t size);
+/* One request's hardware report: the CPU line ("x86_64, 2 cores") and every
+ * GPU the worker could see, in probe order (identical GPUs not merged). */
+typedef struct clams__hw_report_s {
+    char cpu[160];
+    size_t count;
+    clams__hw_gpu_t *gpus;   /* count entries (malloc'd) */
+    unsigned long long peak; /* the highest valid peak of any GPU; 0 when none */
+} clams__hw_report_t;
+
+/* Stops sampling, fills *out and frees prof. Returns 0, CLAMS_EINVAL when
+ * prof is NULL (nothing was measured; *out zeroed), CLAMS_ENOMEM (*out
+ * zeroed). Ownership: out->gpus new (clams__hw_report_free). */
+int clams__hwprof_end_report(clams__hwprof_t *prof, clams__hw_report_t *out);
+void clams__hw_report_free(clams__hw_report_t *r);
 
 #endif

@@ -23,11 +23,6 @@ const char *clams__gpu_pm_name(clams__gpu_pm_t m)
     return (unsigned)m < (unsigned)CLAMS_GPU_PM_COUNT_ ? pm_names[m] : "unavailable";
 }
 
-bool clams__gpu_pm_measured(clams__gpu_pm_t m)
-{
-    return m == CLAMS_GPU_PM_NVML || m == CLAMS_GPU_PM_NVIDIA_SMI;
-}
-
 /* Set by the master's binding; owned by the process that set it, so a
  * forked child (a new process, a new host PID) does not inherit it. */
 static pid_t self_host_pid;

@@ -174,15 +174,56 @@ static size_t body_bytes(const clams__http_req_t *req, size_t len)
     return req && req->head ? 0 : len;
 }
 
+char *clams__http_message_body(const char *message, size_t *len)
+{
+    json_t *o = json_pack("{s:s}", "message", message);
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    *len = body ? strlen(body) : 0;
+    return body;
+}
+
+bool clams__http_service_path(const char *url)
+{
+    return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0;
+}
+
+static int text_answer(clams__response_t *out, int status, const char *text)
+{
+    out->status = status;
+    out->content_type = "text/plain; charset=utf-8";
+    out->body = strdup(text);
+    out->len = out->body ? strlen(out->body) : 0;
+    return out->body ? 0 : CLAMS_ENOMEM;
+}
+
+int clams__http_service_answer(const char *url, const char *method,
+                               const clams__http_health_t *health, clams__response_t *out,
+                               bool *allow_get)
+{
+    memset(out, 0, sizeof(*out));
+    *allow_get = false;
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+        *allow_get = true;
+        out->status = 405;
+        out->content_type = "application/json";
+        out->body = clams__http_message_body("Method not allowed: this path accepts GET and HEAD.",
+                                             &out->len);
+        return out->body ? 0 : CLAMS_ENOMEM;
+    }
+    if (strcmp(url, "/healthz") == 0)
+        return health->unhealthy ? text_answer(out, 503, health->unhealthy)
+                                 : text_answer(out, 200, "ok\n");
+    return health->not_ready ? text_answer(out, 503, health->not_ready)
+                             : text_answer(out, 200, "ready\n");
+}
+
 enum MHD_Result clams__http_queue_message(struct MHD_Connection *c, clams__http_req_t *req,
                                           int status, const char *message,
                                           const char *const *headers)
 {
-    json_t *o = json_pack("{s:s}", "message", message);
     clams__response_t r = {.status = status, .content_type = "application/json"};
-    r.body = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    r.len = r.body ? strlen(r.body) : 0;
-    json_decref(o);
+    r.body = clams__http_message_body(message, &r.len);
     if (req) {
         req->answered = status;
         req->answered_len = body_bytes(req, r.len);

@@ -133,6 +133,29 @@ int clams__http_route(const char *url, const char *method);
 /* Every query argument in order, repeats included ("?a" gives a = ""). */
 int clams__http_collect_query(struct MHD_Connection *c, clams__query_t *q);
 
+/* A JSON message body, {"message": "..."}, as every error this layer
+ * answers carries it (new string, free()); NULL on allocation failure. */
+char *clams__http_message_body(const char *message, size_t *len);
+
+/* The service paths both servers answer without the app: /healthz and
+ * /readyz (the production master also has /metrics, answered by itself). */
+bool clams__http_service_path(const char *url);
+
+/* What a server says of itself on those paths. */
+typedef struct clams__http_health_s {
+    const char *unhealthy; /* NULL: live (/healthz 200); else the 503 text */
+    const char *not_ready; /* NULL: ready (/readyz 200); else the 503 text */
+} clams__http_health_t;
+
+/* The answer to `method` on service path `url`: 405 with a JSON message for
+ * anything but GET and HEAD (*allow_get set: send "Allow: GET, HEAD"), else
+ * 200 "ok" / "ready" or 503 with the reason, as text. Fills out (body new).
+ * Returns 0 or CLAMS_ENOMEM. One function, so that both servers answer
+ * these paths alike. */
+int clams__http_service_answer(const char *url, const char *method,
+                               const clams__http_health_t *health, clams__response_t *out,
+                               bool *allow_get);
+
 /* Queues r (taking its body, even on failure) with extra headers given as a
  * NULL-terminated list of name, value pairs (may be NULL). */
 enum MHD_Result clams__http_queue(struct MHD_Connection *c, clams__response_t *r,

@@ -68,10 +68,11 @@ static int check_wav(clams_audio_t *a, clams_error_t *err)
             if (memcmp(c, "data", 4) == 0) {
                 long long have = size - at - 8;
                 if (len != 0xFFFFFFFFull && len != 0 && (long long)len > have)
-                    rc = cm_fail(err, CLAMS_EIO,
-                                 "document %s (%s): truncated: the WAV header declares %llu "
-                                 "bytes of samples, the file holds %lld",
-                                 AUD(a), len, have);
+                    rc = clams__media_fail(
+                        err, CLAMS_EIO,
+                        "document %s (%s): truncated: the WAV header declares %llu "
+                        "bytes of samples, the file holds %lld",
+                        AUD(a), len, have);
                 break;
             }
             at += 8 + (long long)len + (long long)(len & 1);
@@ -86,20 +87,24 @@ static clams_audio_t *open_path(const char *id, const char *path, const clams_au
 {
     clams_audio_t *a = calloc(1, sizeof *a);
     if (!a) {
-        cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
         return NULL;
     }
     snprintf(a->info.document, sizeof a->info.document, "%s", id);
     snprintf(a->info.path, sizeof a->info.path, "%s", path);
     if (o && (o->sample_rate < CLAMS_AUDIO_KEEP || o->channels < CLAMS_AUDIO_KEEP ||
-              o->channels > 64 || o->sample_rate > 768000 ||
               (o->format != CLAMS_SAMPLE_FLOAT && o->format != CLAMS_SAMPLE_S16) ||
               o->chunk_frames > (1u << 24))) {
-        cm_fail(err, CLAMS_EINVAL, "bad audio options");
+        clams__media_fail(err, CLAMS_EINVAL, "bad audio options");
         goto fail;
     }
-    if (cm_open_input(id, path, AVMEDIA_TYPE_AUDIO, &a->fmt, &a->idx, err) ||
-        cm_open_decoder(id, path, a->fmt, a->idx, 1, &a->dec, err))
+    if (o && (clams__media_check_limit(CLAMS_LIMIT_SAMPLE_RATE, id, path, "requested rate",
+                                       o->sample_rate, err) ||
+              clams__media_check_limit(CLAMS_LIMIT_CHANNELS, id, path, "requested channels",
+                                       o->channels, err)))
+        goto fail;
+    if (clams__media_open_input(id, path, AVMEDIA_TYPE_AUDIO, &a->fmt, &a->idx, err) ||
+        clams__media_open_decoder(id, path, a->fmt, a->idx, 1, &a->dec, err))
         goto fail;
     for (unsigned i = 0; i < a->fmt->nb_streams; i++)
         if ((int)i != a->idx)
@@ -114,9 +119,14 @@ static clams_audio_t *open_path(const char *id, const char *path, const clams_au
         a->info.duration_ms = st->duration * av_q2d(st->time_base) * 1000.0;
     else if (a->fmt->duration > 0)
         a->info.duration_ms = a->fmt->duration / 1000.0;
+    if (clams__media_check_limit(CLAMS_LIMIT_SAMPLE_RATE, id, path, "sample rate",
+                                 a->info.source_rate, err) ||
+        clams__media_check_limit(CLAMS_LIMIT_CHANNELS, id, path, "channels",
+                                 a->info.source_channels, err))
+        goto fail;
     if (a->info.source_rate <= 0 || a->info.source_channels <= 0) {
-        cm_fail(err, CLAMS_EIO, "document %s (%s): the audio stream has no rate or channels", id,
-                path);
+        clams__media_fail(err, CLAMS_EIO,
+                          "document %s (%s): the audio stream has no rate or channels", id, path);
         goto fail;
     }
     int rate = o ? o->sample_rate : 0, ch = o ? o->channels : 0;
@@ -134,7 +144,7 @@ static clams_audio_t *open_path(const char *id, const char *path, const clams_au
     a->pkt = av_packet_alloc();
     a->frame = av_frame_alloc();
     if (!a->buf || !a->pkt || !a->frame) {
-        cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
         goto fail;
     }
     return a;
@@ -148,7 +158,8 @@ clams_audio_t *clams_audio_open(const json_t *doc, const clams_audio_opts_t *opt
 {
     char id[256];
     char *path;
-    if (cm_document_file(doc, "AudioDocument|VideoDocument", id, sizeof id, &path, err) != 0)
+    if (clams__media_document_file(doc, "AudioDocument|VideoDocument", id, sizeof id, &path, err) !=
+        0)
         return NULL;
     clams_audio_t *a = open_path(id, path, opts, err);
     free(path);
@@ -159,10 +170,10 @@ clams_audio_t *clams_audio_open_file(const char *path, const clams_audio_opts_t 
                                      clams_error_t *err)
 {
     if (!path) {
-        cm_fail(err, CLAMS_EINVAL, "no path");
+        clams__media_fail(err, CLAMS_EINVAL, "no path");
         return NULL;
     }
-    if (cm_check_file("-", path, err) != 0)
+    if (clams__media_check_file("-", path, err) != 0)
         return NULL;
     return open_path("-", path, opts, err);
 }
@@ -196,10 +207,10 @@ static int setup_swr(clams_audio_t *a, AVFrame *f, clams_error_t *err)
     if (r >= 0)
         r = swr_init(a->swr);
     if (r < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot convert %s audio at %d Hz: %s",
-                       AUD(a),
-                       av_get_sample_fmt_name(f->format) ? av_get_sample_fmt_name(f->format) : "?",
-                       f->sample_rate, cm_averr(r, eb, sizeof eb));
+        return clams__media_fail(
+            err, CLAMS_EIO, "document %s (%s): cannot convert %s audio at %d Hz: %s", AUD(a),
+            av_get_sample_fmt_name(f->format) ? av_get_sample_fmt_name(f->format) : "?",
+            f->sample_rate, clams__media_averr(r, eb, sizeof eb));
     av_channel_layout_uninit(&a->in_layout);
     av_channel_layout_copy(&a->in_layout, &f->ch_layout);
     a->in_rate = f->sample_rate;
@@ -234,10 +245,11 @@ static int convert(clams_audio_t *a, AVFrame *f, clams_audio_fn fn, void *data, 
     if (f && (!a->swr || f->sample_rate != a->in_rate || f->format != a->in_fmt ||
               av_channel_layout_compare(&f->ch_layout, &a->in_layout) != 0)) {
         if (a->swr)
-            return cm_fail(err, CLAMS_EIO,
-                           "document %s (%s): the audio format changes in the middle of the "
-                           "stream (at %.3f s)",
-                           AUD(a), a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0);
+            return clams__media_fail(
+                err, CLAMS_EIO,
+                "document %s (%s): the audio format changes in the middle of the "
+                "stream (at %.3f s)",
+                AUD(a), a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0);
         int rc = setup_swr(a, f, err);
         if (rc)
             return rc;
@@ -247,11 +259,11 @@ static int convert(clams_audio_t *a, AVFrame *f, clams_audio_fn fn, void *data, 
     int in_n = f ? f->nb_samples : 0;
     int out_max = swr_get_out_samples(a->swr, in_n);
     if (out_max < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): resampling failed", AUD(a));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): resampling failed", AUD(a));
     if ((size_t)out_max > a->tmp_cap) {
         uint8_t *nb = realloc(a->tmp, (size_t)out_max * a->frame_bytes);
         if (!nb)
-            return cm_fail(err, CLAMS_ENOMEM, "out of memory");
+            return clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
         a->tmp = nb;
         a->tmp_cap = (size_t)out_max;
     }
@@ -259,8 +271,8 @@ static int convert(clams_audio_t *a, AVFrame *f, clams_audio_fn fn, void *data, 
     int got =
         swr_convert(a->swr, out, out_max, f ? (const uint8_t **)f->extended_data : NULL, in_n);
     if (got < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): resampling failed: %s", AUD(a),
-                       cm_averr(got, eb, sizeof eb));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): resampling failed: %s", AUD(a),
+                                 clams__media_averr(got, eb, sizeof eb));
     a->decoded_in += in_n;
     return emit(a, a->tmp, (size_t)got, fn, data);
 }
@@ -273,9 +285,10 @@ static int receive_all(clams_audio_t *a, clams_audio_fn fn, void *data, clams_er
         if (r == AVERROR(EAGAIN) || r == AVERROR_EOF)
             return 0;
         if (r < 0)
-            return cm_fail(
-                err, CLAMS_EIO, "document %s (%s): cannot decode the audio at %.3f s: %s", AUD(a),
-                a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0, cm_averr(r, eb, sizeof eb));
+            return clams__media_fail(err, CLAMS_EIO,
+                                     "document %s (%s): cannot decode the audio at %.3f s: %s",
+                                     AUD(a), a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0,
+                                     clams__media_averr(r, eb, sizeof eb));
         int rc = convert(a, a->frame, fn, data, err);
         av_frame_unref(a->frame);
         if (rc)
@@ -289,7 +302,8 @@ int clams_audio_read(clams_audio_t *a, clams_audio_fn fn, void *data, clams_erro
     if (!a || !fn)
         return CLAMS_EINVAL;
     if (a->used)
-        return cm_fail(err, CLAMS_EINVAL, "document %s (%s): the audio was already read", AUD(a));
+        return clams__media_fail(err, CLAMS_EINVAL, "document %s (%s): the audio was already read",
+                                 AUD(a));
     a->used = true;
     int rc = 0, r;
     while ((r = av_read_frame(a->fmt, a->pkt)) >= 0) {
@@ -297,10 +311,10 @@ int clams_audio_read(clams_audio_t *a, clams_audio_fn fn, void *data, clams_erro
             r = avcodec_send_packet(a->dec, a->pkt);
             if (r < 0 && r != AVERROR(EAGAIN)) {
                 av_packet_unref(a->pkt);
-                return cm_fail(err, CLAMS_EIO,
-                               "document %s (%s): cannot decode the audio at %.3f s: %s", AUD(a),
-                               a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0,
-                               cm_averr(r, eb, sizeof eb));
+                return clams__media_fail(
+                    err, CLAMS_EIO, "document %s (%s): cannot decode the audio at %.3f s: %s",
+                    AUD(a), a->in_rate ? (double)a->decoded_in / a->in_rate : 0.0,
+                    clams__media_averr(r, eb, sizeof eb));
             }
         }
         av_packet_unref(a->pkt);
@@ -308,8 +322,8 @@ int clams_audio_read(clams_audio_t *a, clams_audio_fn fn, void *data, clams_erro
             return rc;
     }
     if (r != AVERROR_EOF)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): reading the file failed: %s", AUD(a),
-                       cm_averr(r, eb, sizeof eb));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): reading the file failed: %s",
+                                 AUD(a), clams__media_averr(r, eb, sizeof eb));
     avcodec_send_packet(a->dec, NULL);
     if ((rc = receive_all(a, fn, data, err)) || (rc = convert(a, NULL, fn, data, err)))
         return rc;
@@ -321,8 +335,8 @@ int clams_audio_read(clams_audio_t *a, clams_audio_fn fn, void *data, clams_erro
             return rc;
     }
     if (a->decoded_in == 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): the audio stream holds no samples",
-                       AUD(a));
+        return clams__media_fail(err, CLAMS_EIO,
+                                 "document %s (%s): the audio stream holds no samples", AUD(a));
     /* Truncation: the header's duration (when it comes from the header, not
      * from a bitrate guess) against what decoding gave. */
     AVStream *st = a->fmt->streams[a->idx];
@@ -331,10 +345,11 @@ int clams_audio_read(clams_audio_t *a, clams_audio_fn fn, void *data, clams_erro
         double declared = st->duration * av_q2d(st->time_base);
         double got = (double)a->decoded_in / a->in_rate;
         if (declared - got > 0.1 && got < declared * 0.99)
-            return cm_fail(err, CLAMS_EIO,
-                           "document %s (%s): truncated: the header declares %.3f s of audio, "
-                           "the file holds %.3f s",
-                           AUD(a), declared, got);
+            return clams__media_fail(
+                err, CLAMS_EIO,
+                "document %s (%s): truncated: the header declares %.3f s of audio, "
+                "the file holds %.3f s",
+                AUD(a), declared, got);
     }
     return 0;
 }
@@ -378,16 +393,16 @@ int clams_audio_decode_all(const json_t *doc, const clams_audio_opts_t *opts, si
     collect_t c = {.max = max_frames, .fbytes = a->frame_bytes};
     int rc = clams_audio_read(a, collect, &c, err);
     if (rc == CLAMS_ETOOBIG)
-        cm_fail(err, rc, "document %s (%s): longer than %zu samples", AUD(a), max_frames);
+        clams__media_fail(err, rc, "document %s (%s): longer than %zu samples", AUD(a), max_frames);
     else if (rc == CLAMS_ENOMEM)
-        cm_fail(err, rc, "out of memory");
+        clams__media_fail(err, rc, "out of memory");
     if (rc == 0) {
         *samples = c.buf ? c.buf : malloc(1);
         *frames = c.n;
         if (info)
             *info = a->info;
         if (!*samples)
-            rc = cm_fail(err, CLAMS_ENOMEM, "out of memory");
+            rc = clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
     } else {
         free(c.buf);
     }

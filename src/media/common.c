@@ -13,7 +13,7 @@
 
 #include "media_internal.h"
 
-int cm_fail(clams_error_t *err, int code, const char *fmt, ...)
+int clams__media_fail(clams_error_t *err, int code, const char *fmt, ...)
 {
     if (err && err->code == 0) {
         err->code = code;
@@ -25,14 +25,14 @@ int cm_fail(clams_error_t *err, int code, const char *fmt, ...)
     return code;
 }
 
-const char *cm_averr(int e, char *buf, size_t size)
+const char *clams__media_averr(int e, char *buf, size_t size)
 {
     if (av_strerror(e, buf, size) < 0)
         snprintf(buf, size, "FFmpeg error %d", e);
     return buf;
 }
 
-void cm_quiet_ffmpeg(void)
+void clams__media_quiet_ffmpeg(void)
 {
     static int done;
     if (done)
@@ -42,26 +42,27 @@ void cm_quiet_ffmpeg(void)
         av_log_set_level(AV_LOG_QUIET);
 }
 
-int cm_check_file(const char *id, const char *path, clams_error_t *err)
+int clams__media_check_file(const char *id, const char *path, clams_error_t *err)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return cm_fail(err, errno == ENOENT ? CLAMS_ENOTFOUND : CLAMS_EIO,
-                       "document %s (%s): cannot open the file: %s", id, path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): not a regular file", id, path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Opened without blocking and checked on the open file: a FIFO or a
+     * device named by a request is refused, never waited on. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot read the file: %s", id, path,
-                       strerror(errno));
+        return clams__media_fail(err, errno == ENOENT ? CLAMS_ENOTFOUND : CLAMS_EIO,
+                                 "document %s (%s): cannot open the file: %s", id, path,
+                                 strerror(errno));
+    struct stat st;
+    int ok = fstat(fd, &st) == 0;
     close(fd);
+    if (!ok || !S_ISREG(st.st_mode))
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): not a regular file", id, path);
     if (st.st_size == 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): the file is empty", id, path);
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): the file is empty", id, path);
     return 0;
 }
 
-int cm_document_file(const json_t *doc, const char *want, char *id, size_t idsize, char **path,
-                     clams_error_t *err)
+int clams__media_document_file(const json_t *doc, const char *want, char *id, size_t idsize,
+                               char **path, clams_error_t *err)
 {
     *path = NULL;
     const char *did = clams_document_id(doc);
@@ -79,12 +80,12 @@ int cm_document_file(const json_t *doc, const char *want, char *id, size_t idsiz
         w += n + (w[n] == '|');
     }
     if (!ok)
-        return cm_fail(err, CLAMS_EINVAL, "document %s is a %s, not a %s", id,
-                       shortname[0] ? shortname : "(no @type)", want);
+        return clams__media_fail(err, CLAMS_EINVAL, "document %s is a %s, not a %s", id,
+                                 shortname[0] ? shortname : "(no @type)", want);
     int rc = clams_document_path(doc, path, err);
     if (rc != 0)
         return rc;
-    rc = cm_check_file(id, *path, err);
+    rc = clams__media_check_file(id, *path, err);
     if (rc != 0) {
         free(*path);
         *path = NULL;
@@ -92,54 +93,107 @@ int cm_document_file(const json_t *doc, const char *want, char *id, size_t idsiz
     return rc;
 }
 
-int cm_open_input(const char *id, const char *path, enum AVMediaType type, AVFormatContext **fmt,
-                  int *stream, clams_error_t *err)
+int clams__media_check_limit(clams_limit_t which, const char *id, const char *path,
+                             const char *what, long long value, clams_error_t *err)
+{
+    if (value <= clams_limit_get(which))
+        return 0;
+    char buf[4600];
+    snprintf(buf, sizeof buf, "document %s (%s): %s", id, path, what);
+    return clams_limit_refuse(which, buf, value, err);
+}
+
+/* What the container declares for each stream, within the limits. */
+static int check_streams(const char *id, const char *path, const AVFormatContext *fmt,
+                         clams_error_t *err)
+{
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        const AVCodecParameters *p = fmt->streams[i]->codecpar;
+        int rc = clams__media_check_limit(CLAMS_LIMIT_PIXELS, id, path, "picture size",
+                                          (long long)p->width * p->height, err);
+        if (!rc && p->codec_type == AVMEDIA_TYPE_AUDIO)
+            rc = clams__media_check_limit(CLAMS_LIMIT_SAMPLE_RATE, id, path, "sample rate",
+                                          p->sample_rate, err) ||
+                 clams__media_check_limit(CLAMS_LIMIT_CHANNELS, id, path, "channels",
+                                          p->ch_layout.nb_channels, err);
+        if (rc)
+            return CLAMS_ETOOBIG;
+    }
+    return 0;
+}
+
+int clams__media_open_input(const char *id, const char *path, enum AVMediaType type,
+                            AVFormatContext **fmt, int *stream, clams_error_t *err)
 {
     char eb[128];
-    cm_quiet_ffmpeg();
+    clams__media_quiet_ffmpeg();
     *fmt = NULL;
     int r = avformat_open_input(fmt, path, NULL, NULL);
     if (r < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): not a media file FFmpeg can open: %s", id,
-                       path, cm_averr(r, eb, sizeof eb));
-    r = avformat_find_stream_info(*fmt, NULL);
+        return clams__media_fail(err, CLAMS_EIO,
+                                 "document %s (%s): not a media file FFmpeg can open: %s", id, path,
+                                 clams__media_averr(r, eb, sizeof eb));
+    if (check_streams(id, path, *fmt, err) != 0) {
+        avformat_close_input(fmt);
+        return CLAMS_ETOOBIG;
+    }
+    /* The probe decodes a few frames: FFmpeg's own limit stops a picture
+     * bigger than its header said before it is allocated. */
+    unsigned n = (*fmt)->nb_streams;
+    AVDictionary **o = n ? calloc(n, sizeof *o) : NULL;
+    char px[32];
+    snprintf(px, sizeof px, "%lld", clams_limit_get(CLAMS_LIMIT_PIXELS));
+    for (unsigned i = 0; o && i < n; i++)
+        av_dict_set(&o[i], "max_pixels", px, 0);
+    r = avformat_find_stream_info(*fmt, o);
+    for (unsigned i = 0; o && i < n; i++)
+        av_dict_free(&o[i]);
+    free(o);
+    if (r >= 0 && check_streams(id, path, *fmt, err) != 0) {
+        avformat_close_input(fmt);
+        return CLAMS_ETOOBIG;
+    }
     if (r < 0) {
         avformat_close_input(fmt);
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot read stream information: %s", id,
-                       path, cm_averr(r, eb, sizeof eb));
+        return clams__media_fail(err, CLAMS_EIO,
+                                 "document %s (%s): cannot read stream information: %s", id, path,
+                                 clams__media_averr(r, eb, sizeof eb));
     }
     r = av_find_best_stream(*fmt, type, -1, -1, NULL, 0);
     if (r < 0) {
         avformat_close_input(fmt);
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): no %s stream in the file", id, path,
-                       av_get_media_type_string(type));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): no %s stream in the file", id,
+                                 path, av_get_media_type_string(type));
     }
     *stream = r;
     return 0;
 }
 
-int cm_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx, int threads,
-                    AVCodecContext **dec, clams_error_t *err)
+int clams__media_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx,
+                              int threads, AVCodecContext **dec, clams_error_t *err)
 {
     char eb[128];
     AVCodecParameters *par = fmt->streams[idx]->codecpar;
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
     if (!codec)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): no decoder for codec %s", id, path,
-                       avcodec_get_name(par->codec_id));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): no decoder for codec %s", id,
+                                 path, avcodec_get_name(par->codec_id));
     *dec = avcodec_alloc_context3(codec);
     if (!*dec)
-        return cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        return clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
     int r = avcodec_parameters_to_context(*dec, par);
     if (r >= 0) {
         (*dec)->thread_count = threads;
+        /* FFmpeg's own bound on a decoded picture (a frame larger than the
+         * header said, as a PNG in a Matroska file can be). */
+        (*dec)->max_pixels = clams_limit_get(CLAMS_LIMIT_PIXELS);
         (*dec)->pkt_timebase = fmt->streams[idx]->time_base;
         r = avcodec_open2(*dec, codec, NULL);
     }
     if (r < 0) {
         avcodec_free_context(dec);
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot open the %s decoder: %s", id, path,
-                       codec->name, cm_averr(r, eb, sizeof eb));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): cannot open the %s decoder: %s",
+                                 id, path, codec->name, clams__media_averr(r, eb, sizeof eb));
     }
     return 0;
 }

@@ -24,7 +24,7 @@ static int decode_first(const char *id, const char *path, AVFormatContext *fmt, 
     char eb[128];
     AVPacket *pkt = av_packet_alloc();
     if (!pkt)
-        return cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        return clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
     int r, last = 0;
     bool flushed = false;
     for (;;) {
@@ -56,8 +56,8 @@ static int decode_first(const char *id, const char *path, AVFormatContext *fmt, 
     }
     av_packet_free(&pkt);
     if (r < 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode the image: %s", id, path,
-                       cm_averr(r, eb, sizeof eb));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): cannot decode the image: %s",
+                                 id, path, clams__media_averr(r, eb, sizeof eb));
     return 0;
 }
 
@@ -68,10 +68,10 @@ int clams_image_decode(const json_t *doc, const clams_frame_opts_t *o, clams_ima
         return CLAMS_EINVAL;
     memset(img, 0, sizeof *img);
     if (o && o->format != CLAMS_PIX_RGB24 && o->format != CLAMS_PIX_GRAY8)
-        return cm_fail(err, CLAMS_EINVAL, "bad frame options");
+        return clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
     char id[256];
     char *path;
-    int rc = cm_document_file(doc, "ImageDocument", id, sizeof id, &path, err);
+    int rc = clams__media_document_file(doc, "ImageDocument", id, sizeof id, &path, err);
     if (rc)
         return rc;
     AVFormatContext *fmt = NULL;
@@ -80,17 +80,18 @@ int clams_image_decode(const json_t *doc, const clams_frame_opts_t *o, clams_ima
     struct SwsContext *sws = NULL;
     int idx;
     if (!frame) {
-        rc = cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        rc = clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = cm_open_input(id, path, AVMEDIA_TYPE_VIDEO, &fmt, &idx, err)) ||
-        (rc = cm_open_decoder(id, path, fmt, idx, 1, &dec, err)) ||
+    if ((rc = clams__media_open_input(id, path, AVMEDIA_TYPE_VIDEO, &fmt, &idx, err)) ||
+        (rc = clams__media_open_decoder(id, path, fmt, idx, 1, &dec, err)) ||
         (rc = decode_first(id, path, fmt, idx, dec, frame, err)))
         goto out;
     int sw = frame->width, sh = frame->height;
-    int W = o ? o->width : 0, H = o ? o->height : 0;
+    int W = CLAMS__MEDIA_HAS(o, width) ? o->width : 0;
+    int H = CLAMS__MEDIA_HAS(o, height) ? o->height : 0;
     if (W < 0 || H < 0 || W > 16384 || H > 16384) {
-        rc = cm_fail(err, CLAMS_EINVAL, "bad frame options");
+        rc = clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
         goto out;
     }
     if (W == 0 && H == 0)
@@ -100,17 +101,21 @@ int clams_image_decode(const json_t *doc, const clams_frame_opts_t *o, clams_ima
     else if (H == 0)
         H = (int)(floor((double)sh * W / sw / 2.0 + 0.5) * 2);
     if (W <= 0 || H <= 0) {
-        rc = cm_fail(err, CLAMS_EINVAL, "bad frame options");
+        rc = clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
         goto out;
     }
+    if ((rc = clams__media_check_limit(CLAMS_LIMIT_PIXELS, id, path, "scaled picture size",
+                                       (long long)W * H, err)) != 0)
+        goto out;
     bool gray = o && o->format == CLAMS_PIX_GRAY8;
     enum AVPixelFormat df = gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
     sws = sws_getContext(sw, sh, frame->format, W, H, df, SWS_BICUBIC, NULL, NULL, NULL);
     size_t stride = (size_t)W * (gray ? 1 : 3);
     uint8_t *data = sws ? malloc(stride * H) : NULL;
     if (!data) {
-        rc = sws ? cm_fail(err, CLAMS_ENOMEM, "out of memory")
-                 : cm_fail(err, CLAMS_EIO, "document %s (%s): cannot convert the image", id, path);
+        rc = sws ? clams__media_fail(err, CLAMS_ENOMEM, "out of memory")
+                 : clams__media_fail(err, CLAMS_EIO, "document %s (%s): cannot convert the image",
+                                     id, path);
         goto out;
     }
     uint8_t *planes[4] = {data, NULL, NULL, NULL};
@@ -118,7 +123,8 @@ int clams_image_decode(const json_t *doc, const clams_frame_opts_t *o, clams_ima
     if (sws_scale(sws, (const uint8_t *const *)frame->data, frame->linesize, 0, sh, planes,
                   strides) != H) {
         free(data);
-        rc = cm_fail(err, CLAMS_EIO, "document %s (%s): converting the image failed", id, path);
+        rc = clams__media_fail(err, CLAMS_EIO, "document %s (%s): converting the image failed", id,
+                               path);
         goto out;
     }
     *img = (clams_image_t){.width = W,

@@ -6,34 +6,53 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
+#include <stddef.h>
+
 #include "clams/media.h"
 
-/* Fills err once (the first error wins) and returns code. */
-int cm_fail(clams_error_t *err, int code, const char *fmt, ...)
+/* True when the caller's options struct holds `member`: NULL holds nothing,
+ * struct_size 0 (a zeroed struct) holds this version's members, else the
+ * member must end within struct_size (an older app's smaller struct). */
+#define CLAMS__MEDIA_HAS(o, member)   \
+    ((o) && ((o)->struct_size == 0 || \
+             offsetof(__typeof__(*(o)), member) + sizeof((o)->member) <= (o)->struct_size))
+
+/* Fills err once (the first error wins) and returns code. libclams has
+ * its own (clams__error_set, hidden): this library links only libclams'
+ * public API, and a setter is not worth exporting as API. */
+int clams__media_fail(clams_error_t *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* FFmpeg's message for an AVERROR code, in a static-per-call buffer. */
-const char *cm_averr(int e, char *buf, size_t size);
+const char *clams__media_averr(int e, char *buf, size_t size);
 
 /* Checks the document's type against `want` (short names separated by '|'),
  * resolves its location and checks the file (exists, regular, readable, not
  * empty). Fills id (at most idsize) and *path (new). Errors name the
  * document and the file. */
-int cm_document_file(const json_t *doc, const char *want, char *id, size_t idsize, char **path,
-                     clams_error_t *err);
+int clams__media_document_file(const json_t *doc, const char *want, char *id, size_t idsize,
+                               char **path, clams_error_t *err);
 
 /* The same checks for a bare path. */
-int cm_check_file(const char *id, const char *path, clams_error_t *err);
+int clams__media_check_file(const char *id, const char *path, clams_error_t *err);
 
 /* Quiets FFmpeg's logging once per process (unless CLAMS_MEDIA_FFMPEG_LOG). */
-void cm_quiet_ffmpeg(void);
+void clams__media_quiet_ffmpeg(void);
 
-/* Opens path and finds the best stream of `type`; fills *fmt and *stream. */
-int cm_open_input(const char *id, const char *path, enum AVMediaType type, AVFormatContext **fmt,
-                  int *stream, clams_error_t *err);
+/* Refuses (clams_limit_refuse) a value over a limit, naming the document
+ * and the file; 0 when within it. */
+int clams__media_check_limit(clams_limit_t which, const char *id, const char *path,
+                             const char *what, long long value, clams_error_t *err);
+
+/* Opens path and finds the best stream of `type`; fills *fmt and *stream.
+ * Pictures over CLAMS_LIMIT_PIXELS and audio over the rate and channel
+ * limits that the container declares are refused before any decoding, and
+ * the probe decoders run with FFmpeg's max_pixels set to the limit. */
+int clams__media_open_input(const char *id, const char *path, enum AVMediaType type,
+                            AVFormatContext **fmt, int *stream, clams_error_t *err);
 
 /* Opens a decoder for stream `idx` of fmt. */
-int cm_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx, int threads,
-                    AVCodecContext **dec, clams_error_t *err);
+int clams__media_open_decoder(const char *id, const char *path, AVFormatContext *fmt, int idx,
+                              int threads, AVCodecContext **dec, clams_error_t *err);
 
 #endif

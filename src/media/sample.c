@@ -2,31 +2,21 @@
  * the parameter's description (mmif-python's extract_frames_by_mode, frame
  * number generation). Uses only the public MMIF API. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "media_internal.h"
 
-int clams_tf_mode_parse(const char *name, clams_tf_mode_t *mode)
-{
-    if (!name || !mode)
-        return CLAMS_EINVAL;
-    if (strcmp(name, "representatives") == 0)
-        *mode = CLAMS_TF_REPRESENTATIVES;
-    else if (strcmp(name, "single") == 0)
-        *mode = CLAMS_TF_SINGLE;
-    else if (strcmp(name, "all") == 0)
-        *mode = CLAMS_TF_ALL;
-    else
-        return CLAMS_EINVAL;
-    return 0;
-}
-
+/* A frame to sample and the TimePoint it came from. The TimePoint's long id
+ * is a string of its own (never a pointer into this array, which realloc
+ * and qsort move); `order` keeps the sort stable, so of two TimePoints on
+ * the same frame the first one listed is kept. */
 typedef struct {
     long long frame;
-    const char *tp; /* borrowed from the MMIF (or NULL) */
-    char tpbuf[256];
+    size_t order;
+    char *tp; /* new, or NULL for a frame not taken from a TimePoint */
 } pick_t;
 
 typedef struct {
@@ -35,6 +25,7 @@ typedef struct {
     clams_tf_mode_t mode;
     double fps;
     const char *const *labels;
+    long long max_frames; /* what this call may still take */
     clams_tf_fn fn;
     void *data;
     clams_error_t *err;
@@ -71,33 +62,68 @@ static const char *prop_or_contains(const clams_view_t *view, const json_t *ann,
     return NULL;
 }
 
+/* Counts n frames against the call's limit and the request's (a TimeFrame
+ * asking for more is the request's fault: 400 naming the flag). */
+static int charge(walk_t *w, const char *tfid, long long n)
+{
+    char what[600];
+    snprintf(what, sizeof what, "TimeFrame %s (tfSamplingMode=%s)", tfid,
+             clams_tf_mode_name(w->mode));
+    if (n > w->max_frames)
+        return clams_limit_refuse(CLAMS_LIMIT_FRAMES, what, n, w->err);
+    w->max_frames -= n;
+    return clams_limit_charge(CLAMS_LIMIT_FRAMES, n, what, w->err);
+}
+
 static int add_pick(walk_t *w, long long frame, const clams_view_t *view, const char *tp)
 {
     if (w->n == w->cap) {
         size_t nc = w->cap ? w->cap * 2 : 64;
-        pick_t *np = realloc(w->picks, nc * sizeof *np);
+        pick_t *np = nc > SIZE_MAX / sizeof *np ? NULL : realloc(w->picks, nc * sizeof *np);
         if (!np)
-            return cm_fail(w->err, CLAMS_ENOMEM, "out of memory");
+            return clams__media_fail(w->err, CLAMS_ENOMEM, "out of memory");
         w->picks = np;
         w->cap = nc;
     }
-    pick_t *p = &w->picks[w->n++];
-    p->frame = frame;
-    p->tp = NULL;
+    char *id = NULL;
     if (tp) {
-        if (strchr(tp, ':') || !view)
-            snprintf(p->tpbuf, sizeof p->tpbuf, "%s", tp);
-        else
-            snprintf(p->tpbuf, sizeof p->tpbuf, "%s:%s", clams_view_id(view), tp);
-        p->tp = p->tpbuf;
+        /* The whole id, however long: a cut one would name no TimePoint. */
+        int n = strchr(tp, ':') || !view ? asprintf(&id, "%s", tp)
+                                         : asprintf(&id, "%s:%s", clams_view_id(view), tp);
+        if (n < 0)
+            return clams__media_fail(w->err, CLAMS_ENOMEM, "out of memory");
     }
+    pick_t *p = &w->picks[w->n];
+    p->frame = frame;
+    p->order = w->n++;
+    p->tp = id;
     return 0;
+}
+
+/* Frees the TimeFrame's picks' ids and empties the list. */
+static void clear_picks(walk_t *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        free(w->picks[i].tp);
+    w->n = 0;
 }
 
 static int cmp_pick(const void *a, const void *b)
 {
-    long long x = ((const pick_t *)a)->frame, y = ((const pick_t *)b)->frame;
-    return x < y ? -1 : x > y;
+    const pick_t *x = a, *y = b;
+    if (x->frame != y->frame)
+        return x->frame < y->frame ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* int(f) for a frame number, refusing what no long long holds (a cast of
+ * such a double is undefined, and 9e18 - -9e18 overflows). */
+static int to_frame(walk_t *w, const char *what, double f, long long *frame)
+{
+    if (!(f > -4e18 && f < 4e18))
+        return clams__media_fail(w->err, CLAMS_EINVAL, "%s: frame %g is out of range", what, f);
+    *frame = (long long)trunc(f);
+    return 0;
 }
 
 /* int(convert(timePoint, its unit, frames)) for a TimePoint id. */
@@ -106,7 +132,8 @@ static int tp_frame(walk_t *w, const clams_view_t *view, const char *tfid, const
 {
     json_t *tp = clams_mmif_resolve(w->mmif, view, id);
     if (!tp)
-        return cm_fail(w->err, CLAMS_ENOTFOUND, "TimeFrame %s: TimePoint %s not found", tfid, id);
+        return clams__media_fail(w->err, CLAMS_ENOTFOUND, "TimeFrame %s: TimePoint %s not found",
+                                 tfid, id);
     /* The TimePoint's own view holds its unit. */
     const clams_view_t *tv = view;
     const char *colon = strchr(id, ':');
@@ -121,23 +148,26 @@ static int tp_frame(walk_t *w, const clams_view_t *view, const char *tfid, const
     clams_error_t mine = {0};
     int rc = clams_annotation_time(w->mmif, tv, tp, "frames", w->fps, &f, NULL, &mine);
     if (rc)
-        return cm_fail(w->err, rc, "TimeFrame %s: TimePoint %s: %s", tfid, id, mine.text);
-    *frame = (long long)trunc(f);
-    return 0;
+        return clams__media_fail(w->err, rc, "TimeFrame %s: TimePoint %s: %s", tfid, id, mine.text);
+    char what[600];
+    snprintf(what, sizeof what, "TimeFrame %s: TimePoint %s", tfid, id);
+    return to_frame(w, what, f, frame);
 }
 
 /* int() of a TimeFrame's start and end converted to frames. */
-static int tf_frames(walk_t *w, const clams_view_t *view, const json_t *tf, long long *a,
-                     long long *b)
+static int tf_frames(walk_t *w, const clams_view_t *view, const char *tfid, const json_t *tf,
+                     long long *a, long long *b)
 {
     double s, e;
     clams_error_t mine = {0};
     int rc = clams_annotation_time(w->mmif, view, tf, "frames", w->fps, &s, &e, &mine);
     if (rc)
-        return cm_fail(w->err, rc, "%s", mine.text);
-    *a = (long long)trunc(s);
-    *b = (long long)trunc(e);
-    return 0;
+        return clams__media_fail(w->err, rc, "%s", mine.text);
+    char what[600];
+    snprintf(what, sizeof what, "TimeFrame %s", tfid);
+    if ((rc = to_frame(w, what, s, a)) != 0)
+        return rc;
+    return to_frame(w, what, e, b);
 }
 
 static bool label_ok(const walk_t *w, const char *label)
@@ -181,7 +211,7 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         if (!doc || strcmp(doc, w->document) != 0)
             return 0;
     }
-    w->n = 0;
+    clear_picks(w);
     const char *skipped = NULL;
     /* No start/end and no targets: nothing to take a time from. */
     bool timeless = !json_object_get(props, "start") && !json_object_get(props, "end") &&
@@ -194,11 +224,11 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         for (size_t i = 0; rc == 0 && i < nreps; i++) {
             const char *r = json_string_value(json_array_get(reps, i));
             if (!r)
-                return cm_fail(w->err, CLAMS_EINVAL,
-                               "TimeFrame %s: a representative is not "
-                               "an id",
-                               idbuf);
-            if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0)
+                return clams__media_fail(w->err, CLAMS_EINVAL,
+                                         "TimeFrame %s: a representative is not "
+                                         "an id",
+                                         idbuf);
+            if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0 && (rc = charge(w, idbuf, 1)) == 0)
                 rc = add_pick(w, f, view, r);
         }
         if (nreps == 0)
@@ -208,22 +238,23 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         if (nreps > 0) {
             const char *r = json_string_value(json_array_get(reps, nreps / 2));
             if (!r)
-                return cm_fail(w->err, CLAMS_EINVAL,
-                               "TimeFrame %s: a representative is not "
-                               "an id",
-                               idbuf);
-            if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0)
+                return clams__media_fail(w->err, CLAMS_EINVAL,
+                                         "TimeFrame %s: a representative is not "
+                                         "an id",
+                                         idbuf);
+            if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0 && (rc = charge(w, idbuf, 1)) == 0)
                 rc = add_pick(w, f, view, r);
         } else if (timeless) {
             skipped = "no representatives, and no start/end or targets to take a midpoint of";
         } else {
             long long a, b;
-            if ((rc = tf_frames(w, view, tf, &a, &b)) != 0)
+            if ((rc = tf_frames(w, view, idbuf, tf, &a, &b)) != 0)
                 return rc;
-            long long sum = a + b;
+            long long sum = a + b; /* both within +-4e18 (to_frame): no overflow */
             /* Python's // floors. */
             long long mid = sum >= 0 ? sum / 2 : -((-sum + 1) / 2);
-            rc = add_pick(w, mid, NULL, NULL);
+            if ((rc = charge(w, idbuf, 1)) == 0)
+                rc = add_pick(w, mid, NULL, NULL);
         }
         break;
     case CLAMS_TF_ALL:
@@ -232,9 +263,9 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
             for (size_t i = 0; rc == 0 && i < nt; i++) {
                 const char *t = json_string_value(json_array_get(targets, i));
                 if (!t)
-                    return cm_fail(w->err, CLAMS_EINVAL, "TimeFrame %s: a target is not an id",
-                                   idbuf);
-                if ((rc = tp_frame(w, view, idbuf, t, &f)) == 0)
+                    return clams__media_fail(w->err, CLAMS_EINVAL,
+                                             "TimeFrame %s: a target is not an id", idbuf);
+                if ((rc = tp_frame(w, view, idbuf, t, &f)) == 0 && (rc = charge(w, idbuf, 1)) == 0)
                     rc = add_pick(w, f, view, t);
             }
             if (nt == 0)
@@ -243,11 +274,11 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
             skipped = "no targets and no start/end";
         } else {
             long long a, b;
-            if ((rc = tf_frames(w, view, tf, &a, &b)) != 0)
+            if ((rc = tf_frames(w, view, idbuf, tf, &a, &b)) != 0)
                 return rc;
-            if (b - a > 100000000LL)
-                return cm_fail(w->err, CLAMS_ETOOBIG, "TimeFrame %s spans %lld frames", idbuf,
-                               b - a);
+            /* a and b are within +-4e18: b - a cannot overflow. */
+            if (b > a && (rc = charge(w, idbuf, b - a)) != 0)
+                return rc;
             for (long long k = a; rc == 0 && k < b; k++)
                 rc = add_pick(w, k, NULL, NULL);
             if (b <= a)
@@ -267,7 +298,7 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         if (nt)
             w->tps = nt;
         if (!nf || !nt)
-            return cm_fail(w->err, CLAMS_ENOMEM, "out of memory");
+            return clams__media_fail(w->err, CLAMS_ENOMEM, "out of memory");
         w->out_cap = w->n;
     }
     size_t k = 0;
@@ -294,21 +325,30 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
     return rc;
 }
 
-int clams_tf_sample(const clams_mmif_t *mmif, const char *document, clams_tf_mode_t mode,
-                    double fps, const char *const *labels, clams_tf_fn fn, void *data,
-                    clams_error_t *err)
+int clams_tf_sample(const clams_mmif_t *mmif, const clams_tf_sample_opts_t *opts, clams_tf_fn fn,
+                    void *data, clams_error_t *err)
 {
-    if (!mmif || !fn || mode < CLAMS_TF_REPRESENTATIVES || mode > CLAMS_TF_ALL)
+    if (!mmif || !opts || !fn)
         return CLAMS_EINVAL;
+    clams_tf_sample_opts_t o = {0};
+    /* Members past what the caller's struct holds (an app built against
+     * an older header) keep their zero: the default. */
+    size_t have = opts->struct_size ? opts->struct_size : sizeof o;
+    memcpy(&o, opts, have < sizeof o ? have : sizeof o);
+    if (o.mode < CLAMS_TF_REPRESENTATIVES || o.mode > CLAMS_TF_ALL || o.max_frames < 0)
+        return clams__media_fail(err, CLAMS_EINVAL, "bad TimeFrame sampling options");
+    long long cap = clams_limit_get(CLAMS_LIMIT_FRAMES);
     walk_t w = {.mmif = mmif,
-                .document = document,
-                .mode = mode,
-                .fps = fps,
-                .labels = labels,
+                .document = o.document,
+                .mode = o.mode,
+                .fps = o.fps,
+                .labels = o.labels,
+                .max_frames = o.max_frames > 0 && o.max_frames < cap ? o.max_frames : cap,
                 .fn = fn,
                 .data = data,
                 .err = err};
     int rc = clams_mmif_foreach_annotation(mmif, "TimeFrame", 0, on_timeframe, &w);
+    clear_picks(&w);
     free(w.picks);
     free(w.frames);
     free(w.tps);

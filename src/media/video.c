@@ -81,7 +81,8 @@ static int build_index(clams_video_t *v, clams_error_t *err)
 {
     AVFormatContext *fmt = NULL;
     int idx;
-    int rc = cm_open_input(v->info.document, v->info.path, AVMEDIA_TYPE_VIDEO, &fmt, &idx, err);
+    int rc = clams__media_open_input(v->info.document, v->info.path, AVMEDIA_TYPE_VIDEO, &fmt, &idx,
+                                     err);
     if (rc)
         return rc;
     AVPacket *pkt = av_packet_alloc();
@@ -130,29 +131,30 @@ static int build_index(clams_video_t *v, clams_error_t *err)
     }
     free(kpairs);
     if (r == AVERROR(ENOMEM))
-        return cm_fail(err, CLAMS_ENOMEM, "out of memory indexing %s", v->info.path);
+        return clams__media_fail(err, CLAMS_ENOMEM, "out of memory indexing %s", v->info.path);
     if (r < 0 && r != AVERROR_EOF)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): reading the file failed: %s", VID(v),
-                       cm_averr(r, eb, sizeof eb));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): reading the file failed: %s",
+                                 VID(v), clams__media_averr(r, eb, sizeof eb));
     if (no_ts)
-        return cm_fail(err, CLAMS_EIO,
-                       "document %s (%s): video packets without timestamps (a raw "
-                       "elementary stream?); remux it into a container first",
-                       VID(v));
+        return clams__media_fail(err, CLAMS_EIO,
+                                 "document %s (%s): video packets without timestamps (a raw "
+                                 "elementary stream?); remux it into a container first",
+                                 VID(v));
     if (v->n == 0)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): the video stream has no frames", VID(v));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): the video stream has no frames",
+                                 VID(v));
     if (declared > 0 && (int64_t)(v->n + discarded) < declared)
-        return cm_fail(err, CLAMS_EIO,
-                       "document %s (%s): truncated or damaged: the header declares %lld "
-                       "frames, the file holds %zu",
-                       VID(v), (long long)declared, v->n);
+        return clams__media_fail(err, CLAMS_EIO,
+                                 "document %s (%s): truncated or damaged: the header declares %lld "
+                                 "frames, the file holds %zu",
+                                 VID(v), (long long)declared, v->n);
     qsort(v->pts, v->n, sizeof *v->pts, cmp_i64);
     /* Duplicate timestamps cannot be told apart: frame numbers would be ambiguous. */
     for (size_t i = 1; i < v->n; i++)
         if (v->pts[i] == v->pts[i - 1])
-            return cm_fail(err, CLAMS_EIO,
-                           "document %s (%s): two video frames share timestamp %lld", VID(v),
-                           (long long)v->pts[i]);
+            return clams__media_fail(err, CLAMS_EIO,
+                                     "document %s (%s): two video frames share timestamp %lld",
+                                     VID(v), (long long)v->pts[i]);
     if (v->nkey == 0 || v->key[0] > v->pts[0]) {
         /* No keyframe flag on the first frame (some codecs): key 0 is the
          * start of the file, which is reached by reopening it. */
@@ -169,7 +171,7 @@ static clams_video_t *open_path(const char *id, const char *path, const clams_vi
 {
     clams_video_t *v = calloc(1, sizeof *v);
     if (!v) {
-        cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
         return NULL;
     }
     snprintf(v->info.document, sizeof v->info.document, "%s", id);
@@ -178,11 +180,13 @@ static clams_video_t *open_path(const char *id, const char *path, const clams_vi
     v->fresh = true;
     if (build_index(v, err) != 0)
         goto fail;
-    if (cm_open_input(id, path, AVMEDIA_TYPE_VIDEO, &v->fmt, &v->idx, err) != 0)
+    if (clams__media_open_input(id, path, AVMEDIA_TYPE_VIDEO, &v->fmt, &v->idx, err) != 0)
         goto fail;
     AVStream *st = v->fmt->streams[v->idx];
     v->tb = st->time_base;
-    if (cm_open_decoder(id, path, v->fmt, v->idx, opts ? opts->threads : 0, &v->dec, err))
+    if (clams__media_open_decoder(id, path, v->fmt, v->idx,
+                                  CLAMS__MEDIA_HAS(opts, threads) ? opts->threads : 0, &v->dec,
+                                  err))
         goto fail;
     for (unsigned i = 0; i < v->fmt->nb_streams; i++)
         if ((int)i != v->idx)
@@ -190,14 +194,15 @@ static clams_video_t *open_path(const char *id, const char *path, const clams_vi
     v->pkt = av_packet_alloc();
     v->frame = av_frame_alloc();
     if (!v->pkt || !v->frame) {
-        cm_fail(err, CLAMS_ENOMEM, "out of memory");
+        clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
         goto fail;
     }
     AVRational r = st->avg_frame_rate;
     if (r.num <= 0 || r.den <= 0)
         r = st->r_frame_rate;
     if (r.num <= 0 || r.den <= 0) {
-        cm_fail(err, CLAMS_EIO, "document %s (%s): the video has no frame rate", id, path);
+        clams__media_fail(err, CLAMS_EIO, "document %s (%s): the video has no frame rate", id,
+                          path);
         goto fail;
     }
     v->info.fps_num = r.num;
@@ -210,7 +215,8 @@ static clams_video_t *open_path(const char *id, const char *path, const clams_vi
     v->info.height = v->dec->height;
     snprintf(v->info.codec, sizeof v->info.codec, "%s", v->dec->codec->name);
     if (v->info.width <= 0 || v->info.height <= 0) {
-        cm_fail(err, CLAMS_EIO, "document %s (%s): the video has no picture size", id, path);
+        clams__media_fail(err, CLAMS_EIO, "document %s (%s): the video has no picture size", id,
+                          path);
         goto fail;
     }
     return v;
@@ -224,7 +230,7 @@ clams_video_t *clams_video_open(const json_t *doc, const clams_video_opts_t *opt
 {
     char id[256];
     char *path;
-    if (cm_document_file(doc, "VideoDocument", id, sizeof id, &path, err) != 0)
+    if (clams__media_document_file(doc, "VideoDocument", id, sizeof id, &path, err) != 0)
         return NULL;
     clams_video_t *v = open_path(id, path, opts, err);
     free(path);
@@ -234,9 +240,9 @@ clams_video_t *clams_video_open(const json_t *doc, const clams_video_opts_t *opt
 clams_video_t *clams_video_open_file(const char *path, const clams_video_opts_t *opts,
                                      clams_error_t *err)
 {
-    if (!path || cm_check_file("-", path, err) != 0) {
+    if (!path || clams__media_check_file("-", path, err) != 0) {
         if (!path)
-            cm_fail(err, CLAMS_EINVAL, "no path");
+            clams__media_fail(err, CLAMS_EINVAL, "no path");
         return NULL;
     }
     return open_path("-", path, opts, err);
@@ -279,6 +285,8 @@ int clams_video_frame_at(const clams_video_t *v, double t, const char *unit, lon
     int rc = clams_time_convert(t, unit, "frames", v->info.fps, &f, err);
     if (rc)
         return rc;
+    if (!(f > -4e18 && f < 4e18)) /* a cast of what no long long holds is undefined */
+        return clams__media_fail(err, CLAMS_EINVAL, "time %g %s is out of range", t, unit);
     *frame = (long long)f;
     return 0;
 }
@@ -334,7 +342,7 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
             return 0;
         if (r != AVERROR(EAGAIN)) {
             /* A damaged frame: keep going as ffmpeg does, remember why. */
-            snprintf(v->last_err, sizeof v->last_err, "%s", cm_averr(r, eb, sizeof eb));
+            snprintf(v->last_err, sizeof v->last_err, "%s", clams__media_averr(r, eb, sizeof eb));
             continue;
         }
         if (v->drained)
@@ -344,11 +352,12 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
         if (r < 0) {
             if (r != AVERROR_EOF)
                 snprintf(v->last_err, sizeof v->last_err, "reading: %s",
-                         cm_averr(r, eb, sizeof eb));
+                         clams__media_averr(r, eb, sizeof eb));
             v->drained = true;
             r = avcodec_send_packet(v->dec, NULL);
             if (r < 0 && r != AVERROR_EOF)
-                snprintf(v->last_err, sizeof v->last_err, "%s", cm_averr(r, eb, sizeof eb));
+                snprintf(v->last_err, sizeof v->last_err, "%s",
+                         clams__media_averr(r, eb, sizeof eb));
             continue;
         }
         if (v->pkt->stream_index == v->idx) {
@@ -359,7 +368,8 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
                 pts != AV_NOPTS_VALUE && pts < v->want ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
             r = avcodec_send_packet(v->dec, v->pkt);
             if (r < 0 && r != AVERROR(EAGAIN))
-                snprintf(v->last_err, sizeof v->last_err, "%s", cm_averr(r, eb, sizeof eb));
+                snprintf(v->last_err, sizeof v->last_err, "%s",
+                         clams__media_averr(r, eb, sizeof eb));
         }
         av_packet_unref(v->pkt);
     }
@@ -371,13 +381,14 @@ static int rewind_input(clams_video_t *v, clams_error_t *err)
 {
     AVFormatContext *fmt = NULL;
     int idx;
-    int rc = cm_open_input(v->info.document, v->info.path, AVMEDIA_TYPE_VIDEO, &fmt, &idx, err);
+    int rc = clams__media_open_input(v->info.document, v->info.path, AVMEDIA_TYPE_VIDEO, &fmt, &idx,
+                                     err);
     if (rc)
         return rc;
     if (idx != v->idx) {
         avformat_close_input(&fmt);
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): the video stream moved on reopening",
-                       VID(v));
+        return clams__media_fail(err, CLAMS_EIO,
+                                 "document %s (%s): the video stream moved on reopening", VID(v));
     }
     for (unsigned i = 0; i < fmt->nb_streams; i++)
         if ((int)i != v->idx)
@@ -495,8 +506,9 @@ static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
             continue;
         }
         if (r == 0)
-            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld: %s", VID(v),
-                           n, v->last_err[0] ? v->last_err : "the video ended before it");
+            return clams__media_fail(err, CLAMS_EIO,
+                                     "document %s (%s): cannot decode frame %lld: %s", VID(v), n,
+                                     v->last_err[0] ? v->last_err : "the video ended before it");
         int64_t ts =
             v->frame->pts != AV_NOPTS_VALUE ? v->frame->pts : v->frame->best_effort_timestamp;
         if (ts == AV_NOPTS_VALUE)
@@ -513,10 +525,10 @@ static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
          * seek to its keyframe, then one keyframe earlier each time, down to
          * the first; from there the frame is really missing. */
         if ((seeked && k == 0) || tries > 64)
-            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld%s%s", VID(v),
-                           n, v->last_err[0] ? ": " : "",
-                           v->last_err[0] ? v->last_err
-                                          : (corrupt ? ": the frame is damaged" : ""));
+            return clams__media_fail(
+                err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld%s%s", VID(v), n,
+                v->last_err[0] ? ": " : "",
+                v->last_err[0] ? v->last_err : (corrupt ? ": the frame is damaged" : ""));
         if (seeked)
             k--;
         tries++;
@@ -530,7 +542,8 @@ static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
 /* Output size for the options (0 on bad options). */
 static int out_size(const clams_video_t *v, const clams_frame_opts_t *o, int *w, int *h)
 {
-    int W = o ? o->width : 0, H = o ? o->height : 0;
+    int W = CLAMS__MEDIA_HAS(o, width) ? o->width : 0;
+    int H = CLAMS__MEDIA_HAS(o, height) ? o->height : 0;
     int sw = v->info.width, sh = v->info.height;
     if (W < 0 || H < 0 || W > 16384 || H > 16384)
         return -1;
@@ -540,7 +553,7 @@ static int out_size(const clams_video_t *v, const clams_frame_opts_t *o, int *w,
         W = (int)(floor((double)sw * H / sh / 2.0 + 0.5) * 2);
     else if (H == 0)
         H = (int)(floor((double)sh * W / sw / 2.0 + 0.5) * 2);
-    if (W <= 0 || H <= 0)
+    if (W <= 0 || H <= 0 || (long long)W * H > clams_limit_get(CLAMS_LIMIT_PIXELS))
         return -1;
     *w = W;
     *h = H;
@@ -576,9 +589,10 @@ static int convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, 
         v->sws =
             sws_getContext(f->width, f->height, f->format, w, h, df, SWS_BICUBIC, NULL, NULL, NULL);
         if (!v->sws)
-            return cm_fail(err, CLAMS_EIO, "document %s (%s): cannot convert %dx%d %s frames",
-                           VID(v), f->width, f->height,
-                           av_get_pix_fmt_name(f->format) ? av_get_pix_fmt_name(f->format) : "?");
+            return clams__media_fail(
+                err, CLAMS_EIO, "document %s (%s): cannot convert %dx%d %s frames", VID(v),
+                f->width, f->height,
+                av_get_pix_fmt_name(f->format) ? av_get_pix_fmt_name(f->format) : "?");
         /* The frame's colour matrix and range, as ffmpeg's scale filter reads them. */
         int *inv, *tbl, src_range, dst_range, bri, con, sat;
         if (sws_getColorspaceDetails(v->sws, &inv, &src_range, &tbl, &dst_range, &bri, &con,
@@ -598,7 +612,8 @@ static int convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, 
     int r = sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes,
                       strides);
     if (r != h)
-        return cm_fail(err, CLAMS_EIO, "document %s (%s): converting a frame failed", VID(v));
+        return clams__media_fail(err, CLAMS_EIO, "document %s (%s): converting a frame failed",
+                                 VID(v));
     return 0;
 }
 
@@ -606,13 +621,15 @@ static int check_list(const clams_video_t *v, const long long *frames, size_t n,
 {
     for (size_t i = 0; i < n; i++) {
         if (frames[i] < 0 || frames[i] >= (long long)v->n)
-            return cm_fail(err, CLAMS_ENOTFOUND,
-                           "document %s (%s): frame %lld is out of range (the video has %zu "
-                           "frames, 0 to %zu)",
-                           VID(v), frames[i], v->n, v->n - 1);
+            return clams__media_fail(
+                err, CLAMS_ENOTFOUND,
+                "document %s (%s): frame %lld is out of range (the video has %zu "
+                "frames, 0 to %zu)",
+                VID(v), frames[i], v->n, v->n - 1);
         if (i > 0 && frames[i] < frames[i - 1])
-            return cm_fail(err, CLAMS_EINVAL, "frame numbers must be ascending (%lld after %lld)",
-                           frames[i], frames[i - 1]);
+            return clams__media_fail(err, CLAMS_EINVAL,
+                                     "frame numbers must be ascending (%lld after %lld)", frames[i],
+                                     frames[i - 1]);
     }
     return 0;
 }
@@ -626,7 +643,7 @@ int clams_video_frames(clams_video_t *v, const long long *frames, size_t n,
     int w, h;
     if (out_size(v, o, &w, &h) != 0 ||
         (o && o->format != CLAMS_PIX_RGB24 && o->format != CLAMS_PIX_GRAY8))
-        return cm_fail(err, CLAMS_EINVAL, "bad frame options");
+        return clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
     int rc = check_list(v, frames, n, err);
     if (rc)
         return rc;
@@ -634,7 +651,7 @@ int clams_video_frames(clams_video_t *v, const long long *frames, size_t n,
     if (size > v->conv_cap) {
         uint8_t *nb = realloc(v->conv, size);
         if (!nb)
-            return cm_fail(err, CLAMS_ENOMEM, "out of memory");
+            return clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
         v->conv = nb;
         v->conv_cap = size;
     }
@@ -663,9 +680,10 @@ int clams_video_frame(clams_video_t *v, long long frame, const clams_frame_opts_
     int w, h;
     size_t need = clams_video_frame_size(v, o);
     if (need == 0 || out_size(v, o, &w, &h) != 0)
-        return cm_fail(err, CLAMS_EINVAL, "bad frame options");
+        return clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
     if (size < need)
-        return cm_fail(err, CLAMS_ETOOBIG, "buffer of %zu bytes; a frame needs %zu", size, need);
+        return clams__media_fail(err, CLAMS_ETOOBIG, "buffer of %zu bytes; a frame needs %zu", size,
+                                 need);
     int rc = check_list(v, &frame, 1, err);
     if (rc || (rc = goto_frame(v, frame, err)) || (rc = convert(v, o, buf, w, h, err)))
         return rc;

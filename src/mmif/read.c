@@ -2,30 +2,22 @@
  * wherever they are, time units and code point offsets. Written against the
  * public API only (clams/mmif.h), as libclams-media is. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "clams/limits.h"
 #include "clams/mmif.h"
 #include "common/internal.h"
 
-/* Fills err once (the first error wins) and returns code. */
-static int fail(clams_error_t *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(clams_error_t *err, int code, const char *fmt, ...)
-{
-    if (err && err->code == 0) {
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->text, sizeof err->text, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
+/* The library's one error setter (the first error wins), without path or rule. */
+#define fail(err, code, ...) clams__error_set((err), (code), NULL, NULL, __VA_ARGS__)
 
 /* ---- Locations ------------------------------------------------------------------ */
 
@@ -91,10 +83,9 @@ static char *percent_decode(const char *s, size_t n, int *bad)
     return out;
 }
 
-int clams_location_path(const char *location, char **path, clams_error_t *err)
+/* The path a location names, before the policy. */
+static int location_raw(const char *location, char **path, clams_error_t *err)
 {
-    if (!path)
-        return CLAMS_EINVAL;
     *path = NULL;
     if (!location || !*location)
         return fail(err, CLAMS_EINVAL, "empty location");
@@ -159,6 +150,24 @@ int clams_location_path(const char *location, char **path, clams_error_t *err)
                 location, scheme);
 }
 
+int clams_location_path(const char *location, char **path, clams_error_t *err)
+{
+    if (!path)
+        return CLAMS_EINVAL;
+    *path = NULL;
+    char *raw = NULL;
+    int rc = location_raw(location, &raw, err);
+    if (rc != 0)
+        return rc;
+    /* Resolvers' answers too: the policy is about the file, not the URI. */
+    clams_error_t mine = {0};
+    rc = clams_location_check(raw, path, &mine);
+    free(raw);
+    if (rc != 0)
+        return fail(err, rc, "location \"%s\" refused: %s", location, mine.text);
+    return 0;
+}
+
 const char *clams_document_id(const json_t *doc)
 {
     return json_string_value(json_object_get(json_object_get(doc, "properties"), "id"));
@@ -183,68 +192,60 @@ int clams_document_path(const json_t *doc, char **path, clams_error_t *err)
 
 /* ---- Text ------------------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+/* Reads a regular file of at most `max` bytes. Opened without blocking, so a
+ * FIFO or a device named by a request cannot hold the worker; anything but a
+ * regular file is refused before a byte is read. *eno: errno, EFBIG (over
+ * max) or EINVAL (not a regular file) on failure. */
+static int read_whole(const char *path, long long max, char **buf, size_t *len, int *eno)
 {
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned min;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, min = 0x10000;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    unsigned cp = c & (0x3F >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
-static int read_whole(const char *path, char **buf, size_t *len, int *eno)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         *eno = errno;
         return -1;
     }
-    size_t cap = 4096, n = 0;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > max) {
+        *eno = !S_ISREG(st.st_mode) ? EINVAL : EFBIG;
+        *len = (size_t)st.st_size;
+        close(fd);
+        return -1;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
     char *b = malloc(cap);
-    for (;;) {
-        if (!b) {
-            fclose(fp);
-            *eno = ENOMEM;
-            return -1;
-        }
-        n += fread(b + n, 1, cap - 1 - n, fp);
-        if (ferror(fp)) {
-            *eno = errno ? errno : EIO;
-            free(b);
-            fclose(fp);
-            return -1;
-        }
-        if (feof(fp))
+    while (b) {
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r < 0) {
+                *eno = errno;
+                free(b);
+                b = NULL;
+            }
             break;
-        if (n == cap - 1) {
-            char *nb = cap > ((size_t)-1) / 2 ? NULL : realloc(b, cap * 2);
+        }
+        n += (size_t)r;
+        if (n == cap) { /* the file grew since fstat */
+            if ((long long)n > max) {
+                *eno = EFBIG;
+                *len = n;
+                free(b);
+                b = NULL;
+                break;
+            }
+            char *nb = realloc(b, cap * 2);
             if (!nb)
                 free(b);
             b = nb;
             cap *= 2;
         }
     }
-    fclose(fp);
+    close(fd);
+    if (!b) {
+        if (!*eno)
+            *eno = ENOMEM;
+        return -1;
+    }
     b[n] = '\0';
     *buf = b;
     *len = n;
@@ -270,11 +271,19 @@ int clams_text_document_text(const json_t *doc, char **text, size_t *len, clams_
         if (rc != 0)
             return rc;
         char *buf;
-        size_t n;
+        size_t n = 0;
         int eno = 0;
-        if (read_whole(path, &buf, &n, &eno) != 0) {
-            rc = fail(err, eno == ENOMEM ? CLAMS_ENOMEM : CLAMS_EIO,
-                      "document %s: cannot read %s: %s", id, path, strerror(eno));
+        long long max = clams_limit_get(CLAMS_LIMIT_TEXT_BYTES);
+        if (read_whole(path, max, &buf, &n, &eno) != 0) {
+            char what[512];
+            snprintf(what, sizeof what, "document %s: %s", id, path);
+            if (eno == EFBIG)
+                rc = clams_limit_refuse(CLAMS_LIMIT_TEXT_BYTES, what, (long long)n, err);
+            else if (eno == EINVAL)
+                rc = fail(err, CLAMS_EIO, "%s: not a regular file", what);
+            else
+                rc = fail(err, eno == ENOMEM ? CLAMS_ENOMEM : CLAMS_EIO, "%s: cannot read: %s",
+                          what, strerror(eno));
             free(path);
             return rc;
         }
@@ -282,7 +291,7 @@ int clams_text_document_text(const json_t *doc, char **text, size_t *len, clams_
         size_t k = 0;
         int line = 1, col = 1;
         for (size_t i = 0; i < n;) {
-            size_t l = utf8_seq((const unsigned char *)buf + i, n - i);
+            size_t l = clams__utf8_seq((const unsigned char *)buf + i, n - i);
             if (l == 0) {
                 if (err && err->code == 0) {
                     err->position = (long)i;
@@ -586,9 +595,59 @@ static const clams_view_t *view_of(const clams_mmif_t *mmif, const char *id)
     return clams_mmif_view_by_id(mmif, vid);
 }
 
-static int ann_time(const clams_mmif_t *mmif, const clams_view_t *view, const json_t *ann,
-                    const char *out_unit, double fps, double *start, double *end, int depth,
-                    clams_error_t *err)
+/* One clams_annotation_time call: targets already resolved (long id ->
+ * [start, end]) and those being resolved (-> null), so a shared target is
+ * resolved once and a cycle is seen at once; every target visited is
+ * charged against the request's CLAMS_LIMIT_TIME_WORK. */
+typedef struct {
+    const clams_mmif_t *mmif;
+    const char *out_unit;
+    double fps;
+    json_t *memo; /* created on the first target */
+} time_walk_t;
+
+static int ann_time(time_walk_t *tw, const clams_view_t *view, const json_t *ann, double *start,
+                    double *end, int depth, clams_error_t *err);
+
+/* The time of target `tid` of annotation `lid` (in `view`), memoised. */
+static int target_time(time_walk_t *tw, const clams_view_t *view, const char *lid, const char *tid,
+                       double *ts, double *te, int depth, clams_error_t *err)
+{
+    json_t *ta = tid ? clams_mmif_resolve(tw->mmif, view, tid) : NULL;
+    if (!ta)
+        return fail(err, CLAMS_ENOTFOUND, "annotation %s: target %s not found", lid,
+                    tid ? tid : "(not a string)");
+    char tbuf[512];
+    const char *tlong = long_id(view, tid, tbuf, sizeof tbuf);
+    int rc = clams_limit_charge(CLAMS_LIMIT_TIME_WORK, 1, "resolving TimeFrame targets", err);
+    if (rc)
+        return rc;
+    if (!tw->memo && !(tw->memo = json_object()))
+        return fail(err, CLAMS_ENOMEM, "out of memory");
+    json_t *m = json_object_get(tw->memo, tlong);
+    if (json_is_null(m))
+        return fail(err, CLAMS_EINVAL, "annotation %s: its targets form a cycle through %s", lid,
+                    tlong);
+    if (m) {
+        *ts = json_real_value(json_array_get(m, 0));
+        *te = json_real_value(json_array_get(m, 1));
+        return 0;
+    }
+    if (json_object_set_new(tw->memo, tlong, json_null()))
+        return fail(err, CLAMS_ENOMEM, "out of memory");
+    const clams_view_t *tv = view_of(tw->mmif, tlong);
+    if ((rc = ann_time(tw, tv ? tv : view, ta, ts, te, depth + 1, err)))
+        return rc;
+    /* Not memoised when jansson cannot hold it (an infinite time). */
+    json_t *pair = json_pack("[f,f]", *ts, *te);
+    if (pair ? json_object_set_new(tw->memo, tlong, pair) != 0
+             : json_object_del(tw->memo, tlong) != 0)
+        return fail(err, CLAMS_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int ann_time(time_walk_t *tw, const clams_view_t *view, const json_t *ann, double *start,
+                    double *end, int depth, clams_error_t *err)
 {
     const char *id = clams_document_id(ann);
     if (!id)
@@ -597,6 +656,8 @@ static int ann_time(const clams_mmif_t *mmif, const clams_view_t *view, const js
     const char *lid = long_id(view, id, lbuf, sizeof lbuf);
     if (depth > 8)
         return fail(err, CLAMS_EINVAL, "annotation %s: targets nested too deep", lid);
+    const char *out_unit = tw->out_unit;
+    double fps = tw->fps;
     json_t *props = json_object_get(ann, "properties");
     const char *unit = clams_annotation_time_unit(view, ann);
     json_t *tp = json_object_get(props, "timePoint");
@@ -630,15 +691,8 @@ static int ann_time(const clams_mmif_t *mmif, const clams_view_t *view, const js
         size_t i;
         json_t *t;
         json_array_foreach (targets, i, t) {
-            const char *tid = json_string_value(t);
-            json_t *ta = tid ? clams_mmif_resolve(mmif, view, tid) : NULL;
-            if (!ta)
-                return fail(err, CLAMS_ENOTFOUND, "annotation %s: target %s not found", lid,
-                            tid ? tid : "(not a string)");
-            char tbuf[512];
-            const clams_view_t *tv = view_of(mmif, long_id(view, tid, tbuf, sizeof tbuf));
             double ts, te;
-            if ((rc = ann_time(mmif, tv ? tv : view, ta, out_unit, fps, &ts, &te, depth + 1, err)))
+            if ((rc = target_time(tw, view, lid, json_string_value(t), &ts, &te, depth, err)))
                 return rc;
             lo = ts < lo ? ts : lo;
             hi = te > hi ? te : hi;
@@ -658,7 +712,10 @@ int clams_annotation_time(const clams_mmif_t *mmif, const clams_view_t *view, co
 {
     if (!mmif || !ann || !start)
         return CLAMS_EINVAL;
-    return ann_time(mmif, view, ann, out_unit, fps, start, end, 0, err);
+    time_walk_t tw = {.mmif = mmif, .out_unit = out_unit, .fps = fps};
+    int rc = ann_time(&tw, view, ann, start, end, 0, err);
+    json_decref(tw.memo);
+    return rc;
 }
 
 /* ---- Text offsets --------------------------------------------------------------------- */
@@ -671,7 +728,7 @@ size_t clams_utf8_cp_offset(const char *text, size_t len, size_t byte_offset)
         byte_offset = len;
     size_t cps = 0;
     for (size_t i = 0; i < byte_offset;) {
-        size_t l = utf8_seq((const unsigned char *)text + i, len - i);
+        size_t l = clams__utf8_seq((const unsigned char *)text + i, len - i);
         i += l ? l : 1;
         cps++;
     }
@@ -684,7 +741,7 @@ size_t clams_utf8_byte_offset(const char *text, size_t len, size_t cp_offset)
         return 0;
     size_t i = 0;
     for (size_t cps = 0; i < len && cps < cp_offset; cps++) {
-        size_t l = utf8_seq((const unsigned char *)text + i, len - i);
+        size_t l = clams__utf8_seq((const unsigned char *)text + i, len - i);
         i += l ? l : 1;
     }
     return i > len ? len : i;

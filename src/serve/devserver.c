@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "clams/clams.h"
 #include "common/internal.h"
@@ -22,6 +24,12 @@
  * only, not the requests of everybody else, and memory stays bounded
  * whatever the number of clients (docs/http-api.md). */
 #define DEV_UNSENT_MAX ((size_t)64 << 20)
+
+/* After SIGTERM or SIGINT, the request being annotated may finish within
+ * this many seconds; then (or at a second signal) the process exits without
+ * waiting for it: an annotate that never returns must not keep a stopped
+ * server alive. */
+#define DEV_STOP_GRACE_S 10
 
 typedef struct {
     const clams__app_rt_t *rt;
@@ -38,6 +46,22 @@ typedef struct {
     dev_server_t *dev;
     size_t len;
 } answer_t;
+
+/* Waits out the grace or a second stop signal (both blocked in every
+ * thread), then ends the process: MHD_stop_daemon on the main thread waits
+ * for an annotate that may never return. */
+static void *stop_watchdog(void *arg)
+{
+    const sigset_t *set = arg;
+    struct timespec grace = {.tv_sec = DEV_STOP_GRACE_S};
+    int sig = sigtimedwait(set, NULL, &grace);
+    clams__log(CLAMS_LOG_WARNING, 0,
+               sig > 0 ? "signal %d again: exiting without waiting for the request in annotate"
+                       : "annotate still running %d s after the stop signal: exiting without it",
+               sig > 0 ? sig : DEV_STOP_GRACE_S);
+    _exit(1);
+    return NULL;
+}
 
 /* Called by MHD when an annotate answer has been sent (or dropped) and freed. */
 static void answer_done(void *cls)
@@ -86,36 +110,25 @@ static bool must_wait(dev_server_t *dev, struct MHD_Connection *c)
     return wait;
 }
 
-/* GET or HEAD of /healthz and /readyz: the development server is ready as
- * soon as it listens (worker_init ran before). Other methods get the 405 the
- * production server gives on its service paths. */
+/* /healthz and /readyz: the development server is live and ready as soon as
+ * it listens (worker_init ran before). */
 static enum MHD_Result service_path(struct MHD_Connection *c, clams__http_req_t *req,
                                     const char *url, const char *method)
 {
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-        static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD", NULL};
-        static const char *const allow_close[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD",
-                                                  MHD_HTTP_HEADER_CONNECTION, "close", NULL};
-        return clams__http_queue_message(c, req, 405,
-                                         "Method not allowed: this path accepts "
-                                         "GET and HEAD.",
-                                         clams__http_has_body(c) ? allow_close : allow);
-    }
-    static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
-    const char *text = strcmp(url, "/healthz") == 0 ? "ok\n" : "ready\n";
-    clams__response_t r = {.status = 200,
-                           .content_type = "text/plain; charset=utf-8",
-                           .body = strdup(text),
-                           .len = strlen(text)};
-    if (!r.body)
+    static const clams__http_health_t health = {NULL, NULL};
+    clams__response_t r;
+    bool allow_get;
+    if (clams__http_service_answer(url, method, &health, &r, &allow_get) != 0)
         return MHD_NO;
-    clams__http_answered(req, 200, r.len);
-    return clams__http_queue(c, &r, clams__http_has_body(c) ? close_hdr : NULL);
-}
-
-static bool is_service_path(const char *url)
-{
-    return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0;
+    /* Answered without reading a body: the connection ends after it. */
+    static const char *const allow[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD", NULL};
+    static const char *const allow_close[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD",
+                                              MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+    static const char *const close_hdr[] = {MHD_HTTP_HEADER_CONNECTION, "close", NULL};
+    bool body = clams__http_has_body(c);
+    clams__http_answered(req, r.status, r.len);
+    return clams__http_queue(c, &r,
+                             allow_get ? (body ? allow_close : allow) : (body ? close_hdr : NULL));
 }
 
 static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -125,7 +138,7 @@ static enum MHD_Result dev_handler(void *cls, struct MHD_Connection *c, const ch
     dev_server_t *dev = cls;
     clams__http_req_t *req;
     enum MHD_Result ret;
-    if (!*con_cls && is_service_path(url)) {
+    if (!*con_cls && clams__http_service_path(url)) {
         req = calloc(1, sizeof(*req));
         if (!req)
             return MHD_NO;
@@ -240,6 +253,12 @@ int clams__dev_serve(const clams__app_rt_t *rt, const clams__http_config_t *cfg)
         int sig = 0;
         sigwait(&set, &sig);
         clams__log(CLAMS_LOG_INFO, 0, "signal %d: stopping", sig);
+        /* Static: the watchdog may still read it after this function returns. */
+        static sigset_t stop_set;
+        stop_set = set;
+        pthread_t watchdog;
+        if (pthread_create(&watchdog, NULL, stop_watchdog, &stop_set) == 0)
+            pthread_detach(watchdog);
         pthread_mutex_lock(&dev.lock);
         dev.stopping = true;
         for (size_t i = 0; i < dev.n_waiting; i++)

@@ -82,6 +82,7 @@ int clams__file_mode(const clams__app_rt_t *rt, int argc, char **argv, int first
 {
     const char *paths[2] = {"-", "-"};
     int npaths = 0;
+    int stdout_fd = -1;
     clams__query_t q = {0};
     int status = 2;
     const json_t *params = json_object_get(clams__app_rt_metadata(rt), "parameters");
@@ -167,6 +168,11 @@ int clams__file_mode(const clams__app_rt_t *rt, int argc, char **argv, int first
     }
     const clams_app_t *app = clams__app_rt_app(rt);
     clams_error_t ierr = {0};
+    /* The answer goes to the stdout we were given, even when the app's
+     * worker_init points fd 1 elsewhere (a hosted app sends whatever it
+     * prints to the log, so nothing can slip into the MMIF written here). */
+    if (!strcmp(paths[1], "-"))
+        stdout_fd = dup(STDOUT_FILENO);
     if ((app->preload && app->preload(app->user, &ierr) != 0) ||
         (app->worker_init && app->worker_init(app->user, &ierr) != 0)) {
         fprintf(stderr, "app initialisation failed: %s\n", ierr.text);
@@ -185,18 +191,20 @@ int clams__file_mode(const clams__app_rt_t *rt, int argc, char **argv, int first
     } else {
         int out_fd = strcmp(paths[1], "-")
                          ? open(paths[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
-                         : STDOUT_FILENO;
+                         : stdout_fd;
         if (out_fd < 0 || clams__write_all(out_fd, r.body, r.len) != 0)
             fprintf(stderr, "cannot write %s: %s\n", paths[1], strerror(errno));
         else if (r.status == 200)
             status = 0;
         else
             fprintf(stderr, "annotate failed (HTTP %d); the error view was written\n", r.status);
-        if (out_fd >= 0 && out_fd != STDOUT_FILENO)
+        if (out_fd >= 0 && out_fd != stdout_fd)
             close(out_fd);
     }
     clams__response_free(&r);
 out:
+    if (stdout_fd >= 0)
+        close(stdout_fd);
     clams__query_free(&q);
     return status;
 }

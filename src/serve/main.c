@@ -13,7 +13,7 @@
 #include "serve/serve.h"
 #include "sup/sup.h"
 
-static void usage(const clams_app_t *app, const char *prog, FILE *f)
+static void usage(const clams_app_t *app, const char *prog, void (*extra_usage)(FILE *), FILE *f)
 {
     fprintf(f,
             "Usage: %s [OPTIONS]                 serve the app over HTTP\n"
@@ -21,6 +21,9 @@ static void usage(const clams_app_t *app, const char *prog, FILE *f)
             "%s: %s\n\n",
             prog, prog, app->name ? app->name : "app", app->description ? app->description : "");
     clams__options_usage(f);
+    clams__limit_flags_usage(f, 30);
+    if (extra_usage)
+        extra_usage(f);
     fprintf(f, "File mode:\n"
                "  annotate IN OUT             read MMIF from IN (default stdin), write to OUT\n"
                "                              (default stdout); each app parameter below is a\n"
@@ -48,10 +51,17 @@ static int print_version(const clams__app_rt_t *rt)
     return 0;
 }
 
-static clams__app_rt_t *make_rt(const clams_app_t *app, const clams_abi_t *abi)
+/* What clams_main_abi passes make_rt. */
+typedef struct {
+    const clams_app_t *app;
+    const clams_abi_t *abi;
+} c_app_t;
+
+static clams__app_rt_t *make_rt(const void *arg)
 {
+    const c_app_t *c = arg;
     clams_error_t err = {0};
-    clams__app_rt_t *rt = clams__app_rt_new_abi(app, abi, &err);
+    clams__app_rt_t *rt = clams__app_rt_new_abi(c->app, c->abi, &err);
     if (!rt)
         fprintf(stderr, "invalid app declaration: %s\n",
                 err.text[0] ? err.text : clams_strerror(err.code));
@@ -59,6 +69,13 @@ static clams__app_rt_t *make_rt(const clams_app_t *app, const clams_abi_t *abi)
 }
 
 int clams_main_abi(const clams_app_t *app, const clams_abi_t *abi, int argc, char **argv)
+{
+    c_app_t c = {app, abi};
+    return clams__main_run(app, make_rt, &c, NULL, argc, argv);
+}
+
+int clams__main_run(const clams_app_t *app, clams__app_rt_t *(*make)(const void *arg),
+                    const void *arg, void (*extra_usage)(FILE *f), int argc, char **argv)
 {
     if (clams__log_init() != 0) {
         fprintf(stderr,
@@ -75,9 +92,16 @@ int clams_main_abi(const clams_app_t *app, const clams_abi_t *abi, int argc, cha
     clams__options_defaults(&opts, app);
     enum { RUN, HELP, VERSION, DESCRIBE, ANNOTATE } mode = RUN;
     int annotate_at = 0;
+    char emsg[256];
+    if (clams__limit_flags_env(emsg, sizeof(emsg)) != 0) {
+        fprintf(stderr, "%s\n", emsg);
+        return 2;
+    }
     for (int i = 1; i < argc && mode != ANNOTATE; i++) {
         char msg[256];
         int rc = clams__options_parse_flag(&opts, argc, argv, &i, msg, sizeof(msg));
+        if (rc == 0)
+            rc = clams__limit_flags_parse(argc, argv, &i, msg, sizeof(msg));
         if (rc < 0) {
             fprintf(stderr, "%s\n", msg);
             return 2;
@@ -100,9 +124,9 @@ int clams_main_abi(const clams_app_t *app, const clams_abi_t *abi, int argc, cha
         if (mode == HELP)
             break;
     }
-    clams__app_rt_t *rt = make_rt(app, abi);
+    clams__app_rt_t *rt = make(arg);
     if (mode == HELP) {
-        usage(app, prog, stdout);
+        usage(rt ? clams__app_rt_app(rt) : app, prog, extra_usage, stdout);
         if (rt) /* an invalid declaration still gets the flags, and says why above */
             clams__print_params(stdout, clams__app_rt_metadata(rt));
         clams__app_rt_free(rt);
@@ -116,6 +140,19 @@ int clams_main_abi(const clams_app_t *app, const clams_abi_t *abi, int argc, cha
     case DESCRIBE: status = print_describe(rt); break;
     case ANNOTATE: status = clams__file_mode(rt, argc, argv, annotate_at); break;
     default:
+        /* The development server runs annotate in its own process, where a
+         * request cannot be stopped half-way: refuse the flag rather than
+         * ignore it. */
+        if (!opts.production && opts.sup.timeout > 0) {
+            fprintf(stderr, "--timeout needs --production (the development server cannot stop "
+                            "a running request)\n");
+            status = 2;
+            break;
+        }
+        if (clams_media_root_count() == 0)
+            clams__log(CLAMS_LOG_WARNING, 0,
+                       "no media root (--media-root, CLAMS_MEDIA_ROOT): a request may name any "
+                       "file this process can read, except under /proc, /sys and /dev");
         if (clams__malloc_tune() < 0)
             clams__log(CLAMS_LOG_DEBUG, 0,
                        "mallopt refused the heap thresholds "

@@ -31,6 +31,7 @@ void clams__options_defaults(clams__options_t *o, const struct clams_app_s *app)
     o->sup.graceful_timeout = 30;
     o->sup.queue = 64;
     o->sup.queue_timeout = 300;
+    o->sup.ready_wait = 30;
     o->sup.vram_soft_mib = -1;
     if (app) {
         int mr = app->production.max_requests;
@@ -158,6 +159,10 @@ static const flag_t flags[] = {
     {NULL, "--queue-timeout", "SECONDS", K_SECONDS, AT(sup.queue_timeout), 0, 0,
      "non-negative seconds (0 = no limit)",
      "longest wait for a worker; then 503 (default 300;\n0 = no limit)"},
+    {NULL, "--ready-wait", "SECONDS", K_SECONDS, AT(sup.ready_wait), 0, 0,
+     "non-negative seconds (0 = off)",
+     "/readyz answers 503 while a request has waited\nlonger than this for a worker (default "
+     "30;\n0 = off)"},
     {NULL, "--vram-soft-budget", "MIB", K_LONG, AT(sup.vram_soft_mib), -1, LONG_MAX,
      "MiB (0 = off, -1 = est_gpu_mem_typ)",
      "recycle a worker after a request above this GPU\nmemory (default: est_gpu_mem_typ; "

@@ -102,8 +102,47 @@ static int ready_workers(const clams__master_t *m)
 
 static bool master_path(const char *url)
 {
-    return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
-           strcmp(url, "/metrics") == 0;
+    return clams__http_service_path(url) || strcmp(url, "/metrics") == 0;
+}
+
+static void take_response(clams__sreq_t *r, clams__response_t *out);
+
+/* /healthz and /readyz, from the state of the pool. /healthz: live unless no
+ * worker can start (then an orchestrator should restart this server; its
+ * probe sees a 503 and the reason). */
+static void service_path(clams__master_t *m, clams__sreq_t *r, const char *url)
+{
+    char unhealthy[600];
+    clams__http_health_t health = {NULL, NULL};
+    if (m->init_fail_row >= 3 && ready_workers(m) == 0) {
+        snprintf(unhealthy, sizeof(unhealthy),
+                 "unhealthy: workers cannot start (%d failures in a row; last: %s)\n",
+                 m->init_fail_row, m->last_init_error);
+        health.unhealthy = unhealthy;
+    }
+    /* Not ready either while no worker has been free for a request for
+     * longer than --ready-wait: a load balancer should send new requests
+     * elsewhere, though every worker is alive. */
+    const clams__sreq_t *oldest = clams__queue_peek(&m->queue);
+    double waited = oldest ? clams__now() - oldest->queued_at : 0;
+    char busy[96];
+    if (clams__master_draining(m)) {
+        health.not_ready = "shutting down\n";
+    } else if (ready_workers(m) == 0) {
+        health.not_ready = "no worker ready\n";
+    } else if (m->cfg->ready_wait > 0 && waited > m->cfg->ready_wait) {
+        snprintf(busy, sizeof(busy), "busy: a request has waited %.1f s for a worker\n", waited);
+        health.not_ready = busy;
+    }
+    clams__response_t out;
+    bool allow_get;
+    if (clams__http_service_answer(url, r->method, &health, &out, &allow_get) == 0) {
+        take_response(r, &out);
+        r->allow_get = allow_get;
+    } else {
+        clams__front_text(r, 500, "out of memory\n");
+    }
+    clams__response_free(&out);
 }
 
 /* Requests the master answers at once: GET (or HEAD) /, /healthz, /readyz,
@@ -112,32 +151,9 @@ static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
 {
     bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
     r->phase = CLAMS__REQ_ANSWERED;
-    if (!get && master_path(url)) {
-        /* The same shape as the 405 of "/" (docs/http-api.md). */
-        clams__front_text(r, 405,
-                          "{\"message\": \"Method not allowed: this path accepts GET "
-                          "and HEAD.\"}");
-        snprintf(r->ctype, sizeof(r->ctype), "application/json");
-        r->allow_get = true;
-    } else if (strcmp(url, "/healthz") == 0) {
-        /* Live unless no worker can start: then an orchestrator should
-         * restart this server (its probe sees a 503 and the reason). */
-        if (m->init_fail_row >= 3 && ready_workers(m) == 0) {
-            char msg[600];
-            snprintf(msg, sizeof(msg),
-                     "unhealthy: workers cannot start (%d failures in a row; "
-                     "last: %s)\n",
-                     m->init_fail_row, m->last_init_error);
-            clams__front_text(r, 503, msg);
-        } else {
-            clams__front_text(r, 200, "ok\n");
-        }
-    } else if (strcmp(url, "/readyz") == 0) {
-        if (!clams__master_draining(m) && ready_workers(m) > 0)
-            clams__front_text(r, 200, "ready\n");
-        else
-            clams__front_text(r, 503,
-                              clams__master_draining(m) ? "shutting down\n" : "no worker ready\n");
+    if (clams__http_service_path(url) || (!get && master_path(url))) {
+        /* /metrics with another method gets the same 405 as the others. */
+        service_path(m, r, clams__http_service_path(url) ? url : "/healthz");
     } else if (strcmp(url, "/metrics") == 0) {
         size_t len = 0;
         char *txt = clams__metrics_render(m, &len);

@@ -377,6 +377,15 @@ static void reap(clams__master_t *m)
                 continue;
             return; /* 0: none left to reap now; ECHILD: no children */
         }
+        if (clams__template_reaped(m, pid, st)) {
+            if (!m->ever_ready && m->init_fail_row >= INIT_FAILURES_FATAL &&
+                !clams__master_stopping(m))
+                fatal(m,
+                      "the app cannot start: its template process failed %d times in a row "
+                      "(last error: %s)",
+                      m->init_fail_row, m->last_init_error);
+            continue;
+        }
         for (int i = 0; i < m->nprocs; i++) {
             if (m->procs[i].pid == pid && m->procs[i].state != CLAMS__W_EMPTY) {
                 reaped(m, &m->procs[i], st);
@@ -392,6 +401,8 @@ static void stop_workers(clams__master_t *m)
 {
     if (m->phase < CLAMS__PHASE_STOPPING)
         m->phase = CLAMS__PHASE_STOPPING;
+    if (m->tpl_pid > 0) /* forks no more workers; reaped with them */
+        kill(m->tpl_pid, SIGKILL);
     for (int i = 0; i < m->nprocs; i++) {
         clams__proc_t *p = &m->procs[i];
         if (p->state == CLAMS__W_EMPTY)
@@ -668,6 +679,9 @@ static void loop(clams__master_t *m)
                 read_signals(m, &chld, &term, &hup);
             } else if (tag == CLAMS__TAG_HALF_CLOSED) {
                 clams__hc_events(m);
+            } else if (tag == CLAMS__TAG_TEMPLATE) {
+                if (m->tpl_fd >= 0)
+                    clams__template_event(m);
             } else if (tag >= CLAMS__TAG_WORKER0 &&
                        tag - CLAMS__TAG_WORKER0 < (uint64_t)m->nprocs) {
                 clams__proc_t *p = &m->procs[tag - CLAMS__TAG_WORKER0];
@@ -678,7 +692,7 @@ static void loop(clams__master_t *m)
         /* Fixed order: reap, terminate, reload. A worker already known to be
          * leaving (EOF, last request, kill) is also looked for without waiting
          * for its SIGCHLD, so its replacement never waits on signal delivery. */
-        if (chld || exiting_count(m) > 0)
+        if (chld || exiting_count(m) > 0 || (m->tpl_pid > 0 && m->tpl_fd < 0))
             reap(m);
         if (term)
             begin_drain(m, "SIGTERM/SIGINT");
@@ -701,7 +715,7 @@ int clams__production_serve(const clams__app_rt_t *rt, const clams__http_config_
     m.http = &m.http_cfg;
     m.cfg = opts;
     m.port = http->port;
-    m.epfd = m.sigfd = m.hcfd = -1;
+    m.epfd = m.sigfd = m.hcfd = m.tpl_fd = -1;
     srandom((unsigned)getpid() ^ (unsigned)time(NULL));
     clams__master_resolve_settings(&m);
     /* Signals are blocked before the GPU probe and the preload hook: a thread

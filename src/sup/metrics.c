@@ -64,8 +64,17 @@ static void render_workers(sbuf_t *b, const clams__master_t *m)
     for (int i = 0; i < m->nprocs; i++)
         count[m->procs[i].state]++;
     put(b, "# HELP clams_workers Worker processes by state.\n# TYPE clams_workers gauge\n");
-    for (int s = CLAMS__W_EMPTY + 1; s < CLAMS__W_COUNT; s++)
+    /* Standbys: idle workers beyond what the pool may run at once (a
+     * replacement already started, holding its own copy of the model), so
+     * a pool of 5 with 5 standbys reads ready 5, standby 5 (not ready 10). */
+    int room = m->nserve - count[CLAMS__W_BUSY];
+    int standby = count[CLAMS__W_READY] > room ? count[CLAMS__W_READY] - (room > 0 ? room : 0) : 0;
+    count[CLAMS__W_READY] -= standby;
+    for (int s = CLAMS__W_EMPTY + 1; s < CLAMS__W_COUNT; s++) {
         put(b, "clams_workers{state=\"%s\"} %d\n", clams__wstate_name(s), count[s]);
+        if (s == CLAMS__W_READY)
+            put(b, "clams_workers{state=\"standby\"} %d\n", standby);
+    }
     put(b, "# HELP clams_worker_gpu_memory_bytes GPU memory a worker holds now.\n"
            "# TYPE clams_worker_gpu_memory_bytes gauge\n");
     for (int i = 0; i < m->nprocs; i++) {

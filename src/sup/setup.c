@@ -111,6 +111,7 @@ int clams__master_setup_loop(clams__master_t *m)
 
 void clams__master_teardown(clams__master_t *m)
 {
+    clams__template_stop(m);
     if (m->mhd)
         MHD_stop_daemon(m->mhd); /* frees the half-close watch's connections */
     clams__hc_close(m);

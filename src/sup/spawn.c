@@ -70,7 +70,7 @@ static void close_span(unsigned lo, unsigned hi)
  * whatever their number (the listening socket, every client connection, the
  * other workers' sockets): the kept ones are sorted, and the gaps between
  * them are closed a range at a time. */
-static void close_server_fds(const clams__master_t *m, int keep)
+void clams__close_server_fds(const clams__master_t *m, int keep)
 {
     unsigned next = 3;
     bool keep_done = false;
@@ -103,7 +103,18 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p)
     clams__binding_before(p);
     double t = clams__now();
     pid_t master = getpid();
-    pid_t pid = fork();
+    pid_t pid;
+    if (clams__template_used(m)) {
+        /* Forked by the template process, reparented to us (template.c). */
+        int rc = clams__template_fork_worker(m, p, sv[1], &pid);
+        if (rc != 0) {
+            close(sv[0]);
+            close(sv[1]);
+            return rc;
+        }
+    } else {
+        pid = fork();
+    }
     if (pid < 0) {
         int e = errno;
         close(sv[0]);
@@ -113,7 +124,7 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p)
     }
     if (pid == 0) {
         clams__signals_child_reset(&m->old_mask);
-        close_server_fds(m, sv[1]);
+        clams__close_server_fds(m, sv[1]);
         clams__worker_run(m->rt, sv[1], p->gpu_uuid, master);
     }
     close(sv[1]);

@@ -18,6 +18,7 @@ typedef struct clams__sup_config_s {
     double graceful_timeout; /* drain seconds at shutdown */
     int queue;               /* requests waiting for a worker before 503 */
     double queue_timeout;    /* seconds a request may wait for a worker; 0 = no limit */
+    double ready_wait;       /* /readyz is 503 while a request waited longer; 0 = off */
     long vram_soft_mib;      /* recycle above this after a request; -1 = est_gpu_mem_typ, 0 = off */
     long vram_hard_mib;      /* kill a request above this; 0 = off */
     long rss_budget_mib;     /* recycle a worker keeping more RSS; 0 = off */

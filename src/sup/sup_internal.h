@@ -26,7 +26,9 @@ enum {
     CLAMS__MSG_REQUEST = 3,     /* master -> worker: text = encoded query, fd = body */
     CLAMS__MSG_RESPONSE = 4,    /* worker -> master: text = content type, fd = body */
     CLAMS__MSG_QUIT = 5,        /* master -> worker: run worker_fini and exit 0 */
-    CLAMS__MSG_BIND = 6         /* master -> worker: id = its host PID on its GPU */
+    CLAMS__MSG_BIND = 6,        /* master -> worker: id = its host PID on its GPU */
+    CLAMS__MSG_SPAWN = 7,       /* master -> template: fd = worker socket, text = GPU */
+    CLAMS__MSG_SPAWNED = 8      /* template -> master: id = worker pid (0: failed, status errno) */
 };
 #define CLAMS__MSG_FLAG_LAST 1u /* REQUEST: exit after answering (recycle) */
 #define CLAMS__IPC_TEXT_MAX  65536
@@ -184,8 +186,7 @@ typedef struct clams__proc_s {
 
 /* ---- the master ------------------------------------------------------------ */
 
-#define CLAMS__DUR_BUCKETS  12
-#define CLAMS__STATUS_KINDS 8
+#define CLAMS__DUR_BUCKETS 12
 
 typedef struct clams__stats_s {
     unsigned long long by_status[600];
@@ -201,7 +202,8 @@ enum {
     CLAMS__TAG_MHD = 0,         /* libmicrohttpd's own epoll fd */
     CLAMS__TAG_SIGNALS = 1,     /* the signalfd */
     CLAMS__TAG_HALF_CLOSED = 2, /* the half-close watch (halfclose.c) */
-    CLAMS__TAG_WORKER0 = 3      /* + slot: a worker's socket */
+    CLAMS__TAG_TEMPLATE = 3,    /* the template process's socket (template.c) */
+    CLAMS__TAG_WORKER0 = 4      /* + slot: a worker's socket */
 };
 
 /* A client connection as the master watches it for half-close (halfclose.c). */
@@ -248,6 +250,14 @@ typedef struct clams__master_s {
     char last_init_error[512];
     unsigned open_reqs;
     uint64_t next_id;
+    /* template.c: the process workers are forked from (hosted apps). */
+    pid_t tpl_pid; /* 0 = not running */
+    pid_t tpl_master;
+    int tpl_fd;
+    bool tpl_ready;
+    bool tpl_said_why; /* it sent INIT_FAILED before dying */
+    int tpl_failures;
+    double tpl_started, tpl_next_start;
     clams__stats_t stats;
 } clams__master_t;
 
@@ -305,6 +315,20 @@ int clams__spawn(clams__master_t *m, clams__proc_t *p);
 /* Records the fds open now (before the server opens its own), so a worker
  * closes every other inherited fd (listening socket, clients, other workers). */
 int clams__fds_snapshot(clams__master_t *m);
+
+/* In a freshly forked child: closes every fd the server opened, keeping
+ * stdio, the app's own fds and `keep`. */
+void clams__close_server_fds(const clams__master_t *m, int keep);
+
+/* template.c: the template process (see there). used: the runtime has one.
+ * fork_worker: 0 with *pid, 1 when the template is not ready yet (asked
+ * again when it is), or CLAMS_ESYS. event: a message on its socket.
+ * reaped: true when pid was the template. stop: kills it (teardown). */
+bool clams__template_used(const clams__master_t *m);
+int clams__template_fork_worker(clams__master_t *m, clams__proc_t *p, int sock, pid_t *pid);
+void clams__template_event(clams__master_t *m);
+bool clams__template_reaped(clams__master_t *m, pid_t pid, int st);
+void clams__template_stop(clams__master_t *m);
 
 /* worker.c: the child side; never returns. */
 void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid, pid_t master)

@@ -3,13 +3,16 @@
  * answer REQUEST messages until told to quit, the recycle limit says so, or
  * the master goes away (EOF on the socket). Workers never see a client. */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "clams/limits.h"
 #include "common/internal.h"
 #include "sup/sup_internal.h"
 
@@ -88,7 +91,10 @@ static void serve_one(const clams__app_rt_t *rt, int sock, const clams__ipc_hdr_
         if (clams__app_rt_annotate(rt, &q, body, (size_t)h->len, &resp) != 0) {
             resp.status = 500;
             resp.content_type = "text/plain";
-            resp.body = strdup("out of memory");
+            resp.body = strdup(clams_limit_get(CLAMS_LIMIT_WORKER_MEMORY)
+                                   ? "out of memory: the request went past the worker's memory "
+                                     "limit (--max-worker-memory); the worker is replaced"
+                                   : "out of memory");
             resp.len = resp.body ? strlen(resp.body) : 0;
         }
     }
@@ -100,8 +106,32 @@ static void serve_one(const clams__app_rt_t *rt, int sock, const clams__ipc_hdr_
                    "answers 500 and replaces this worker");
         _exit(4);
     }
+    bool failed = resp.status >= 500;
     clams__response_free(&resp);
     clams__query_free(&q);
+    /* Under a memory limit a failed request may have stopped half-way in an
+     * allocation (FFmpeg, the app): a fresh worker serves the next one. */
+    if (failed && clams_limit_get(CLAMS_LIMIT_WORKER_MEMORY) > 0)
+        _exit(0);
+}
+
+/* --max-worker-memory: a hard ceiling on this worker's address space, set
+ * after worker_init (the model is in it), so a decompression bomb fails an
+ * allocation while it grows instead of waking the kernel's OOM killer. */
+static void limit_memory(void)
+{
+    long long mib = clams_limit_get(CLAMS_LIMIT_WORKER_MEMORY);
+    if (mib <= 0)
+        return;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)mib << 20;
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+        want = rl.rlim_max;
+    rl.rlim_cur = want;
+    if (setrlimit(RLIMIT_AS, &rl) != 0)
+        clams__log(CLAMS_LOG_WARNING, errno, "worker: cannot set --max-worker-memory");
 }
 
 static void install_term_handler(void)
@@ -138,6 +168,7 @@ void clams__worker_run(const clams__app_rt_t *rt, int sock, const char *gpu_uuid
         }
     }
     install_term_handler();
+    limit_memory();
     clams__ipc_hdr_t ready = {0};
     ready.type = CLAMS__MSG_READY;
     if (clams__ipc_send(sock, &ready, NULL, -1) != 0)

@@ -42,6 +42,20 @@ static const clams_param_spec_t app_params[] = {
      .choices = ab_choices},
     {.name = "req", .description = "d", .type = CLAMS_PARAM_STRING},
     {.name = "strnum", .description = "d", .type = CLAMS_PARAM_STRING, .default_value = "1"},
+    {.name = "gain",
+     .description = "d",
+     .type = CLAMS_PARAM_NUMBER,
+     .default_value = "1",
+     .range = CLAMS_RANGE_FINITE | CLAMS_RANGE_MIN | CLAMS_RANGE_MAX,
+     .minimum = 0,
+     .maximum = 10},
+    {.name = "steps",
+     .description = "d",
+     .type = CLAMS_PARAM_INTEGER,
+     .multivalued = true,
+     .default_values = (const char *const[]){"1", NULL},
+     .range = CLAMS_RANGE_MIN_EXCLUSIVE,
+     .minimum = 0},
     {0},
 };
 
@@ -243,6 +257,47 @@ START_TEST(test_refine_errors)
 }
 END_TEST
 
+/* Declared ranges are checked before annotate, every value of a
+ * multivalued parameter, NaN and infinities included. */
+START_TEST(test_ranges)
+{
+    expect_refine_error("req=r&gain=nan", "must be a finite number >= 0 and <= 10 (got nan)");
+    expect_refine_error("req=r&gain=inf", "gain");
+    expect_refine_error("req=r&gain=-0.5", "gain");
+    expect_refine_error("req=r&gain=10.01", "gain");
+    expect_refine_error("req=r&steps=3&steps=0", "must be a number > 0");
+    clams__query_t q = query_of("req=r&gain=10&steps=1&steps=7");
+    clams_error_t err = {0};
+    json_t *c = clams__params_refine(&specs, &q, &err);
+    ck_assert_ptr_nonnull(c);
+    ck_assert(json_real_value(json_object_get(c, "gain")) == 10.0);
+    ck_assert_int_eq(json_array_size(json_object_get(c, "steps")), 2);
+    json_decref(c);
+    clams__query_free(&q);
+    /* A default out of range, or a range on a string, is a startup error. */
+    static const clams_param_spec_t bad_default[] = {
+        {.name = "x",
+         .description = "d",
+         .type = CLAMS_PARAM_INTEGER,
+         .default_value = "-1",
+         .range = CLAMS_RANGE_MIN,
+         .minimum = 0},
+        {0},
+    };
+    static const clams_param_spec_t bad_type[] = {
+        {.name = "y", .description = "d", .type = CLAMS_PARAM_STRING, .range = CLAMS_RANGE_FINITE},
+        {0},
+    };
+    clams__pspecs_t s2;
+    clams_error_t e2 = {0};
+    ck_assert_int_eq(clams__pspecs_build(&s2, bad_default, &e2), CLAMS_EMETADATA);
+    ck_assert_msg(strstr(e2.text, "out of its range"), "%s", e2.text);
+    clams_error_t e3 = {0};
+    ck_assert_int_eq(clams__pspecs_build(&s2, bad_type, &e3), CLAMS_EMETADATA);
+    ck_assert_msg(strstr(e3.text, "integer and number"), "%s", e3.text);
+}
+END_TEST
+
 START_TEST(test_multivalued_choices_ok)
 {
     /* Fix 3: multivalued parameters with choices are checked per element. */
@@ -345,6 +400,7 @@ int main(void)
     tcase_add_test(tc, test_refine_defaults);
     tcase_add_test(tc, test_refine_values);
     tcase_add_test(tc, test_refine_errors);
+    tcase_add_test(tc, test_ranges);
     tcase_add_test(tc, test_multivalued_choices_ok);
     tcase_add_test(tc, test_raw_record);
     tcase_add_test(tc, test_envelope_merge);

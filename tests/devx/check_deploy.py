@@ -47,6 +47,15 @@ def app_help(name):
     return out.stdout
 
 
+def hosted_help():
+    """--help of `clams serve` on the stand-in app (its flags are a C app's
+    plus the hosted ones); None where no shared libpython is at hand."""
+    exe = os.path.join(build, "bin", "clams")
+    out = subprocess.run([exe, "serve", os.path.join(root, "tests/host/apps/standin"), "--help"],
+                         capture_output=True, text=True, timeout=120)
+    return out.stdout if out.returncode == 0 and "--warmup" in out.stdout else None
+
+
 def app_metadata(name):
     exe = os.path.join(build, "examples", name, name)
     out = subprocess.run([exe, "--describe"], capture_output=True, text=True, timeout=60)
@@ -119,8 +128,10 @@ def check_deployment(f, d, services):
     spec = pod["spec"]
     c = spec["containers"][0]
     args = c.get("args", []) + c.get("command", [])[1:]
-    help_text = app_help(name)
-    check_flags(where, args, help_text)
+    hosted = pod["metadata"]["labels"].get("clams.ai/hosted") == "python"
+    help_text = (hosted_help() or "") if hosted else app_help(name)
+    if help_text:
+        check_flags(where, args, help_text)
     port = int(flag_value(args, "--port", DEFAULT_PORT))
     if port != DEFAULT_PORT:
         fail(f"{where}: --port {port} differs from the server's default {DEFAULT_PORT}")
@@ -152,8 +163,9 @@ def check_deployment(f, d, services):
     limits = c.get("resources", {}).get("limits", {})
     if "cpu" not in limits:
         fail(f"{where}: no CPU limit (the worker pool follows the cgroup quota)")
-    meta = json.loads(subprocess.run([os.path.join(build, "examples", name, name), "--describe"],
-                                     capture_output=True, text=True, timeout=60).stdout or "{}")
+    meta = {} if hosted else json.loads(subprocess.run(
+        [os.path.join(build, "examples", name, name), "--describe"],
+        capture_output=True, text=True, timeout=60).stdout or "{}")
     if meta.get("est_gpu_mem_typ") and "nvidia.com/gpu" not in limits:
         fail(f"{where}: a GPU app (est_gpu_mem_typ) without an nvidia.com/gpu limit")
     labels = pod["metadata"]["labels"]
@@ -222,9 +234,13 @@ gpu = check_containerfile(os.path.join(root, "deploy/container/Containerfile.cud
 if not any(re.match(r"FROM nvidia/cuda:\S*runtime", l) for l in gpu):
     fail("Containerfile.cuda: the final stage is not an nvidia/cuda runtime image")
 check_containerfile(os.path.join(root, "templates/app/Containerfile"), None)
+py = check_containerfile(os.path.join(root, "deploy/container/Containerfile.python"),
+                         hosted_help())
+if not any(re.match(r"FROM \$\{BASE\}", l) for l in py):
+    fail("Containerfile.python: the final stage is not the app's clams-python image")
 
 for e in errors:
     print("FAIL:", e)
 if errors:
     sys.exit(1)
-print(f"deploy: {deployments} deployments and 3 Containerfiles agree with the code")
+print(f"deploy: {deployments} deployments and 4 Containerfiles agree with the code")

@@ -21,7 +21,8 @@ ALLOWED = {
     "app": {"common", "mmif", "gpu"},
     "http": {"common", "app"},
     "sup": {"common", "app", "gpu", "http"},
-    "serve": {"common", "app", "http", "sup"},
+    "host": {"common", "app"},
+    "serve": {"common", "app", "http", "sup", "host"},
     "cli": set(),    # the clams tool: public API only
     "media": set(),  # libclams-media: public API only
 }

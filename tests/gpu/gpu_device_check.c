@@ -14,7 +14,7 @@
 #include "clams/error.h"
 #include "gpu/backend.h"
 #include "gpu/gpu.h"
-#include "gpu/hwprofile.h"
+#include "app/hwfetch.h"
 
 typedef int (*cu_i_t)(unsigned int);
 typedef int (*cu_get_t)(int *, int);

@@ -13,7 +13,7 @@
 
 #include "fake_gpu_env.h"
 #include "gpu/gpu.h"
-#include "gpu/hwprofile.h"
+#include "app/hwfetch.h"
 #include "../support/check_run.h"
 
 #define GIB  (1024ULL * 1024ULL * 1024ULL)

@@ -12,7 +12,7 @@
 #include "clams/error.h"
 #include "fake_gpu_env.h"
 #include "gpu/gpu.h"
-#include "gpu/hwprofile.h"
+#include "app/hwfetch.h"
 #include "../support/check_run.h"
 
 #define MIB  (1024ULL * 1024ULL)

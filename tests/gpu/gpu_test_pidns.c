@@ -20,7 +20,7 @@
 #include "clams/error.h"
 #include "fake_gpu_env.h"
 #include "gpu/gpu.h"
-#include "gpu/hwprofile.h"
+#include "app/hwfetch.h"
 #include "../support/check_run.h"
 
 #define U0   "GPU-00000000-aaaa-0000-0000-000000000000"

@@ -18,6 +18,18 @@
 
 static const char *ref_dir, *work_dir;
 
+/* The positional form the tests were written with. */
+static int sample(const clams_mmif_t *mmif, const char *document, clams_tf_mode_t mode, double fps,
+                  const char *const *labels, clams_tf_fn fn, void *data, clams_error_t *err)
+{
+    clams_tf_sample_opts_t o = CLAMS_TF_SAMPLE_OPTS_INIT;
+    o.mode = mode;
+    o.fps = fps;
+    o.document = document;
+    o.labels = labels;
+    return clams_tf_sample(mmif, &o, fn, data, err);
+}
+
 static json_t *load(const char *name)
 {
     char p[4096];
@@ -140,7 +152,7 @@ START_TEST(sampling_modes)
         clams_tf_mode_t mode;
         ck_assert_int_eq(clams_tf_mode_parse(modes[m], &mode), 0);
         collect_t c = {.got = json_object(), .mmif = mmif};
-        int rc = clams_tf_sample(mmif, NULL, mode, fps, NULL, on_sample, &c, &err);
+        int rc = sample(mmif, NULL, mode, fps, NULL, on_sample, &c, &err);
         ck_assert_msg(rc == 0, "%s: %s", modes[m], err.text);
         json_t *want = json_object_get(json_object_get(ref, "expect"), modes[m]);
         char *g = json_dumps(c.got, JSON_SORT_KEYS | JSON_COMPACT);
@@ -160,14 +172,12 @@ START_TEST(sampling_modes)
     for (size_t i = 0; i < json_array_size(filter) && i < 7; i++)
         labels[i] = json_string_value(json_array_get(filter, i));
     json_t *ids = json_array();
-    ck_assert_int_eq(
-        clams_tf_sample(mmif, NULL, CLAMS_TF_SINGLE, fps, labels, count_sample, ids, &err), 0);
+    ck_assert_int_eq(sample(mmif, NULL, CLAMS_TF_SINGLE, fps, labels, count_sample, ids, &err), 0);
     ck_assert_msg(json_equal(ids, json_object_get(lab, "ids")), "label filter");
     json_decref(ids);
     /* Document filter: everything is on d1. */
     ids = json_array();
-    ck_assert_int_eq(clams_tf_sample(mmif, "d2", CLAMS_TF_ALL, fps, NULL, count_sample, ids, &err),
-                     0);
+    ck_assert_int_eq(sample(mmif, "d2", CLAMS_TF_ALL, fps, NULL, count_sample, ids, &err), 0);
     ck_assert_uint_eq(json_array_size(ids), 0);
     json_decref(ids);
     clams_mmif_free(mmif);
@@ -183,9 +193,8 @@ START_TEST(sampling_modes)
     ck_assert_ptr_nonnull(mmif);
     collect_t c = {.got = json_object(), .mmif = mmif};
     clams_error_clear(&err);
-    ck_assert_int_eq(
-        clams_tf_sample(mmif, NULL, CLAMS_TF_REPRESENTATIVES, fps, NULL, on_sample, &c, &err),
-        CLAMS_ENOTFOUND);
+    ck_assert_int_eq(sample(mmif, NULL, CLAMS_TF_REPRESENTATIVES, fps, NULL, on_sample, &c, &err),
+                     CLAMS_ENOTFOUND);
     ck_assert_msg(strstr(err.text, "v_1:tf_1") && strstr(err.text, "tp_99"), "%s", err.text);
     json_decref(c.got);
     clams_mmif_free(mmif);
@@ -226,8 +235,7 @@ START_TEST(sampling_skipped_first)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         collect_t c = {.got = json_object(), .mmif = mmif};
-        ck_assert_int_eq(
-            clams_tf_sample(mmif, NULL, cases[i].mode, 25.0, NULL, on_sample, &c, &err), 0);
+        ck_assert_int_eq(sample(mmif, NULL, cases[i].mode, 25.0, NULL, on_sample, &c, &err), 0);
         json_t *want = json_loads(cases[i].want, 0, NULL);
         char *g = json_dumps(c.got, JSON_SORT_KEYS | JSON_COMPACT);
         ck_assert_msg(json_equal(c.got, want), "mode %d: got %s", (int)cases[i].mode, g);
