@@ -320,6 +320,8 @@ int run_app_restart(run_stage_t *s, const run_opts_t *o, const char *logdir)
         fprintf(stderr, "clams run: stage %d: %s: restart failed: %s\n", s->number, s->name, err);
         return run_app_restart(s, o, logdir);
     }
+    if (s->concurrency <= 0 && o->concurrency <= 0)
+        s->workers = read_workers(s);
     fprintf(stderr, "clams run: stage %d: %s restarted (pid %d, port %d; restart %d of %d)\n",
             s->number, s->name, (int)s->pid, s->port, s->restarts, o->max_restarts);
     return 0;

@@ -91,7 +91,7 @@ int run_ledger_append(run_ledger_t *l, const run_ledger_line_t *x)
     json_object_set_new(j, "index", json_integer((json_int_t)x->item->index));
     json_object_set_new(j, "input", json_string(x->item->path));
     json_object_set_new(j, "stage", json_integer(s ? s->number : 0));
-    json_object_set_new(j, "app", json_string(s ? s->name : "source"));
+    json_object_set_new(j, "app", json_string(!s ? "source" : s->name ? s->name : s->app));
     json_object_set_new(j, "attempt", json_integer(x->attempt));
     json_object_set_new(j, "outcome", json_string(x->outcome));
     json_object_set_new(j, "http", x->http ? json_integer(x->http) : json_null());

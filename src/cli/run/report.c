@@ -75,7 +75,8 @@ static void print_rows(FILE *f, row_t *rows)
         row_t *r = &rows[i];
         if (!r->items && !r->retries)
             continue;
-        qsort(r->secs, r->nsecs, sizeof(double), cmp_double);
+        if (r->nsecs)
+            qsort(r->secs, r->nsecs, sizeof(double), cmp_double);
         char med[32] = "-", p95[32] = "-", rt[32] = "-";
         if (r->nsecs) {
             snprintf(med, sizeof med, "%.3f", quantile(r->secs, r->nsecs, 0.5));
