@@ -132,12 +132,11 @@ static void range_words(const clams__pspec_t *p, char *buf, size_t size)
 {
     char lo[40] = "", hi[40] = "";
     if (p->range & (CLAMS_RANGE_MIN | CLAMS_RANGE_MIN_EXCLUSIVE))
-        snprintf(lo, sizeof(lo), " %s %.17g", (p->range & CLAMS_RANGE_MIN_EXCLUSIVE) ? ">" : ">=",
-                 p->minimum);
+        snprintf(lo, sizeof(lo), " %s %.17g",
+                 (p->range & CLAMS_RANGE_MIN_EXCLUSIVE) ? ">" : ">=", p->minimum);
     if (p->range & CLAMS_RANGE_MAX)
         snprintf(hi, sizeof(hi), "%s <= %.17g", lo[0] ? " and" : "", p->maximum);
-    snprintf(buf, size, "a %snumber%s%s", (p->range & CLAMS_RANGE_FINITE) ? "finite " : "", lo,
-             hi);
+    snprintf(buf, size, "a %snumber%s%s", (p->range & CLAMS_RANGE_FINITE) ? "finite " : "", lo, hi);
 }
 
 /* A cast number: JSON has no NaN or infinity, so clams__number_json keeps
@@ -229,8 +228,8 @@ static int add_spec(clams__pspecs_t *out, const clams_param_spec_t *ps, clams_er
                                 cerr.text);
     if (check_range(p, p->def_config, defs[0], &cerr) != 0)
         return clams__error_set(err, CLAMS_EMETADATA, ps->name, "range",
-                                "parameter \"%s\": the default is out of its range: %s",
-                                ps->name, cerr.text);
+                                "parameter \"%s\": the default is out of its range: %s", ps->name,
+                                cerr.text);
     p->def_meta = p->type == CLAMS_PARAM_MAP ? strings_json(defs, n) : json_incref(p->def_config);
     if (p->choices && !p->multivalued && !value_in_choices(p->choices, p->def_config))
         clams__log(CLAMS_LOG_WARNING, 0,
@@ -347,7 +346,8 @@ json_t *clams__params_refine(const clams__pspecs_t *specs, const clams__query_t 
         }
         if (n > 0) {
             v = clams__param_cast(p, vals, n, err);
-            if (v && (check_choices(p, v, vals, err) != 0 || check_range(p, v, vals[0], err) != 0)) {
+            if (v &&
+                (check_choices(p, v, vals, err) != 0 || check_range(p, v, vals[0], err) != 0)) {
                 json_decref(v);
                 v = NULL;
             }

@@ -743,8 +743,8 @@ END_TEST
 START_TEST(readyz_busy)
 {
     clams_ts_server_t s;
-    const char *flags[] = {"--workers",    "1", "--max-requests", "0",
-                           "--no-standby", "--ready-wait", "0.3", NULL};
+    const char *flags[] = {"--workers", "1", "--max-requests", "0", "--no-standby", "--ready-wait",
+                           "0.3",       NULL};
     start(&s, flags, NULL);
     call_t busy, queued;
     call_start(&busy, &s, "sleep=2000");
