@@ -1,9 +1,10 @@
 """run_cases.py: `clams run` end to end, one case per ctest test.
 
 usage: run_cases.py CASE   (folder | params | kill_resume | restart | refused |
-                            shards | stage_at_a_time | sigint | shots_ocr)
+                            shards | stage_at_a_time | sigint | python_app | shots_ocr)
 Environment (set by tests/run/CMakeLists.txt): CLAMS, TOKENIZER, TEST_APP,
-EXAMPLE_APP, WORK, CLAMS_SHARED; SHOTS and OCR when those apps are built.
+EXAMPLE_APP, WORK, CLAMS_SHARED, HOST_APPS; SHOTS and OCR when those apps
+are built.
 
 Apps are real production servers on real sockets, started by the runner (a
 binary stage) or by this script (a URL stage, so that their /metrics count
@@ -400,6 +401,29 @@ def case_sigint():
         check(rc == 0 and len(successes(ledger(out))) == 20, "the rerun completed")
     finally:
         a.stop()
+
+
+def case_python_app():
+    """A clams-python app folder as a stage: served through `clams serve DIR
+    --production` (the stand-in app of tests/host, which needs no
+    clams-python), then the tokenizer."""
+    folder = os.path.join(E["HOST_APPS"], "standin")
+    probe = subprocess.run([CLAMS, "serve", folder, "--describe"], capture_output=True, timeout=60)
+    if probe.returncode != 0:
+        print("skipped: `clams serve` cannot host Python here (no shared libpython)")
+        return
+    texts(w("in"), 3)
+    p = pipeline("p.json", [{"app": folder, "env": {"CLAMS_GUNICORN_WORKERS": "1"}},
+                            {"app": TOKENIZER}])
+    rc, so, se = run([p, w("in"), "--out", w("out")])
+    check(rc == 0, f"exit 0 ({rc})")
+    check("stage 1: standin started" in se, "the folder was served by `clams serve`")
+    for i in range(3):
+        path = w("out", f"doc{i:03d}", "01-standin.mmif")
+        check(os.path.exists(path) and schema_ok(path), f"doc{i:03d}: the Python app's output")
+    lines = ledger(w("out"))
+    check(len(lines) == 6 and lines[0]["app_id"] == "http://apps.clams.ai/standin/v1",
+          "ledger: the Python app's identifier")
 
 
 def make_videos(folder):
