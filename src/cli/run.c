@@ -291,6 +291,21 @@ static int exit_status(const run_counts_t *c)
     return c->failed ? RUN_EXIT_FAILED : RUN_EXIT_OK;
 }
 
+/* The runner's own peak RSS in KiB (VmHWM: this process image only, not
+ * what the process held before exec nor the apps it started), 0 if unknown. */
+static long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
 static int run_all(run_opts_t *o)
 {
     long total = count_items(o);
@@ -319,9 +334,9 @@ static int run_all(run_opts_t *o)
     int status = rc != 0 ? RUN_EXIT_TEMPFAIL : exit_status(&c);
     fprintf(stderr,
             "clams run: %zu done, %zu already done, %zu failed, %zu to retry, %zu interrupted"
-            "%s; exit %d\n",
+            "%s; peak RSS %ld KiB; exit %d\n",
             c.done, c.already, c.failed, c.gaveup, c.interrupted,
-            o->retry_failed ? " (--retry-failed: others left alone)" : "", status);
+            o->retry_failed ? " (--retry-failed: others left alone)" : "", peak_rss_kib(), status);
     run_ledger_close(&l);
     run_pipeline_free(&p);
     return status;

@@ -1,7 +1,8 @@
 """run_cases.py: `clams run` end to end, one case per ctest test.
 
 usage: run_cases.py CASE   (folder | params | kill_resume | restart | refused |
-                            shards | stage_at_a_time | sigint | python_app | shots_ocr)
+                            shards | stage_at_a_time | sigint | python_app | shots_ocr |
+                            memory)
 Environment (set by tests/run/CMakeLists.txt): CLAMS, TOKENIZER, TEST_APP,
 EXAMPLE_APP, WORK, CLAMS_SHARED, HOST_APPS; SHOTS and OCR when those apps
 are built.
@@ -84,13 +85,13 @@ def free_port():
 class Server:
     """A production server this script owns (a URL stage)."""
 
-    def __init__(self, binary, workers=2, env=None):
+    def __init__(self, binary, workers=2, env=None, args=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         env2 = dict(os.environ, CLAMS_GUNICORN_WORKERS=str(workers), **(env or {}))
         self.log = open(w(f"server-{self.port}.log"), "w")
         self.proc = subprocess.Popen([binary, "--production", "--host", "127.0.0.1", "--port",
-                                      str(self.port)], env=env2, stdout=self.log,
+                                      str(self.port)] + list(args), env=env2, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         for _ in range(200):
             try:
@@ -424,6 +425,37 @@ def case_python_app():
     lines = ledger(w("out"))
     check(len(lines) == 6 and lines[0]["app_id"] == "http://apps.clams.ai/standin/v1",
           "ledger: the Python app's identifier")
+
+
+def case_memory():
+    """The runner's memory stays flat in the number of items: a 10,000-item
+    manifest of small text documents through the tokenizer peaks within
+    1 MiB of a 1,000-item one (the manifest is streamed, the window of items
+    in flight is fixed). The peak is the runner's own VmHWM, which its
+    summary line prints (the tokenizer is this script's server)."""
+    texts(w("in"), 20)
+    srv = Server(TOKENIZER, workers=2, args=["--max-requests", "0"])
+    try:
+        p = pipeline("p.json", [{"app": srv.url}])
+        peaks = {}
+        for n in (1000, 10000):
+            with open(w(f"m{n}.csv"), "w") as f:
+                f.write("asset_id,media_filename\n")
+                for i in range(n):
+                    f.write(f"a{i:05d},in/doc{i % 20:03d}.txt\n")
+            t0 = time.time()
+            p2 = subprocess.run([CLAMS, "run", p, w(f"m{n}.csv"), "--out", w(f"out{n}"), "-q"],
+                                capture_output=True, text=True, timeout=250)
+            secs = time.time() - t0
+            m = re.search(r"peak RSS (\d+) KiB", p2.stderr)
+            peaks[n] = int(m.group(1)) if m else 1 << 30
+            print(f"{n} items: {secs:.1f} s ({n / secs:.0f} items/s), peak RSS {peaks[n]} KiB")
+            check(p2.returncode == 0, f"{n} items: exit 0")
+            check(len(ledger(w(f"out{n}"))) == n, f"{n} items: {n} ledger lines")
+        check(peaks[10000] - peaks[1000] < 1024,
+              f"peak RSS flat: {peaks[1000]} KiB for 1,000 items, {peaks[10000]} KiB for 10,000")
+    finally:
+        srv.stop()
 
 
 def make_videos(folder):

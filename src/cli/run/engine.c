@@ -530,6 +530,12 @@ static void loop(engine_t *e)
         }
         if (!e->draining && e->inputs_done && e->active == 0)
             break;
+        if (!e->draining) {
+            /* Slots freed by the answers just collected are refilled now,
+             * not after the poll's timeout. */
+            fill(e);
+            dispatch(e);
+        }
         check_apps(e);
         run_progress_tick(e->pr, e->p, e->c, e->media_done, false);
         curl_multi_poll(e->multi, NULL, 0, 100, NULL);
