@@ -191,6 +191,23 @@ def case_dev():
               "dev: hwFetch is the server's, merged into the app's view: %s" % prof)
     finally:
         srv.stop()
+    # The location policy holds for hosted apps too: the server checks every
+    # document's location before the Python app (which opens files itself)
+    # sees the request.
+    root = os.path.join(TMP, "media-root")
+    os.makedirs(root, exist_ok=True)
+    srv = Server("standin", env={"CLAMS_MEDIA_ROOT": root})
+    try:
+        doc = json.loads(BODY)
+        doc["documents"].append({"@type": "http://mmif.clams.ai/vocabulary/TextDocument/v1",
+                                 "properties": {"id": "d9", "location": "/etc/passwd"}})
+        st, ct, body = srv.post("", json.dumps(doc).encode())
+        msg = error_message(body) or ""
+        check(st == 403 and "outside the media roots" in msg and "root:" not in body.decode(),
+              "dev: a location outside --media-root -> 403 before the app: %d %.300s" % (st, body))
+        good(srv, "after a refused location")
+    finally:
+        srv.stop()
 
 
 def case_faults():
