@@ -42,6 +42,8 @@ void clams_cli_run_usage(FILE *out)
         "  --drain-timeout S      after SIGINT/SIGTERM, for requests in flight (default 60)\n"
         "  --max-restarts N       restarts of a started app that dies (default 5)\n"
         "  --progress S           seconds between progress lines off a terminal (default 10)\n"
+        "  --no-fsync             outputs not fsynced (scratch disks: a power loss may\n"
+        "                         leave empty outputs; a kill never does)\n"
         "  -q, --quiet            no progress, no per-item failure lines\n"
         "  --report DIR           print the per-stage table of DIR's ledger and exit\n\n"
         "Exit status: 0 every item done, 1 an item failed for good, 75 a failure worth\n"
@@ -120,7 +122,8 @@ enum {
     O_DRAIN,
     O_RESTARTS,
     O_PROGRESS,
-    O_REPORT
+    O_REPORT,
+    O_NO_FSYNC
 };
 
 static int parse_one(int c, const char *arg, run_opts_t *o, const char **report)
@@ -140,6 +143,7 @@ static int parse_one(int c, const char *arg, run_opts_t *o, const char **report)
     case O_MEDIA_DIR: o->media_dir = arg; return 0;
     case O_SAAT: o->stage_at_a_time = true; return 0;
     case O_RETRY_FAILED: o->retry_failed = true; return 0;
+    case O_NO_FSYNC: run_no_fsync = true; return 0;
     case O_REPORT: *report = arg; return 0;
     case O_SHARD:
         return parse_shard(arg, o) == 0 ? 0
@@ -188,6 +192,7 @@ static int parse(int argc, char **argv, run_opts_t *o, const char **report)
         {"max-restarts", required_argument, NULL, O_RESTARTS},
         {"progress", required_argument, NULL, O_PROGRESS},
         {"report", required_argument, NULL, O_REPORT},
+        {"no-fsync", no_argument, NULL, O_NO_FSYNC},
         {NULL, 0, NULL, 0},
     };
     *o = (run_opts_t){.item = -1,

@@ -2,9 +2,9 @@
  * stage, the key beside it (<NN>-<name>.key: the stage's chain hash), and
  * DIR/<asset>.mmif, a copy of the last stage's output.
  *
- * Every file is written to a temporary name, fsynced and renamed, so a run
- * killed at any point leaves either the old file or the new one, never half
- * of one. The order makes "done" safe to believe: an old output is removed
+ * Every file is written to a temporary name and renamed (outputs fsynced
+ * before), so a run killed at any point leaves either the old file or the
+ * new one, never half of one. The order makes "done" safe to believe: an old output is removed
  * before the new key is written, and the output is renamed last, so an
  * output that exists always sits beside the key it was made under. */
 #include <errno.h>
@@ -18,23 +18,16 @@
 #include "cli/cli.h"
 #include "cli/run/run.h"
 
-static int fsync_dir_of(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return 0;
-    *slash = '\0';
-    int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
+bool run_no_fsync;
 
-int run_write_atomic(const char *path, const char *data, size_t len)
+/* The data is fsynced before the rename, so a file that exists after a
+ * power loss is whole. The folder is not fsynced: a rename lost to a power
+ * loss only makes that stage run again, and ext4 and xfs journal the unlink
+ * of an old output, the new key's rename and the output's rename in order,
+ * so an output never survives beside a key it was not made under. A kill
+ * (even SIGKILL) loses nothing the kernel was given, fsync or not:
+ * --no-fsync is for scratch disks where a power loss does not matter. */
+int run_write_atomic(const char *path, const char *data, size_t len, bool sync)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
@@ -50,7 +43,7 @@ int run_write_atomic(const char *path, const char *data, size_t len)
             break;
         off += (size_t)w;
     }
-    int rc = off == len && fsync(fd) == 0 ? 0 : -1;
+    int rc = off == len && (!sync || run_no_fsync || fsync(fd) == 0) ? 0 : -1;
     if (close(fd) != 0)
         rc = -1;
     if (rc == 0)
@@ -61,7 +54,7 @@ int run_write_atomic(const char *path, const char *data, size_t len)
         errno = e;
         return -1;
     }
-    return fsync_dir_of(path);
+    return 0;
 }
 
 char *run_source_mmif(const run_item_t *it, const run_opts_t *o, size_t *len, char *err,
@@ -189,11 +182,15 @@ int run_stage_write(const char *out, const char *asset, const run_stage_t *s, co
     char kpath[4200], key[34];
     key_path(kpath, sizeof kpath, out, asset, s);
     snprintf(key, sizeof key, "%s\n", s->key);
-    if (run_write_atomic(kpath, key, 33) != 0 || run_write_atomic(path, body, len) != 0)
+    /* The key unsynced: a key lost to a power loss only makes the stage
+     * run again. */
+    if (run_write_atomic(kpath, key, 33, false) != 0 ||
+        run_write_atomic(path, body, len, true) != 0)
         return -1;
     if (!last)
         return 0;
-    return final_path(path, sizeof path, out, asset) == 0 ? run_write_atomic(path, body, len) : -1;
+    return final_path(path, sizeof path, out, asset) == 0 ? run_write_atomic(path, body, len, true)
+                                                          : -1;
 }
 
 int run_final_ensure(const char *out, const char *asset, const run_stage_t *last)
@@ -206,7 +203,7 @@ int run_final_ensure(const char *out, const char *asset, const run_stage_t *last
     run_stage_path(src, sizeof src, out, asset, last);
     size_t len = 0;
     char *body = run_read_file(src, &len);
-    int rc = body ? run_write_atomic(path, body, len) : -1;
+    int rc = body ? run_write_atomic(path, body, len, true) : -1;
     free(body);
     return rc;
 }

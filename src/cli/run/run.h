@@ -156,8 +156,9 @@ int run_stage_write(const char *out, const char *asset, const run_stage_t *s, co
 /* Makes sure DIR/<asset>.mmif is there for an asset whose last stage is
  * done (a run killed between the two renames leaves it missing). */
 int run_final_ensure(const char *out, const char *asset, const run_stage_t *last);
-/* tmp + fsync + rename + fsync of the folder. */
-int run_write_atomic(const char *path, const char *data, size_t len);
+/* tmp + fsync (when sync and not --no-fsync) + rename. */
+int run_write_atomic(const char *path, const char *data, size_t len, bool sync);
+extern bool run_no_fsync;
 
 /* ---- ledger.c ---- */
 typedef struct {
