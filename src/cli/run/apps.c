@@ -130,10 +130,10 @@ static int read_metadata(run_stage_t *s, char *err, size_t errsize)
     return s->identifier && s->version && s->name ? 0 : -1;
 }
 
-/* Requests the app serves at once: the workers /metrics lists (spawning,
- * ready or busy); 1 for an app without /metrics (clams-python's servers). A
- * CPU app with standby replacements lists each twice; the extra requests
- * wait in its queue, where they hold no worker. */
+/* Requests the app serves at once: the workers /metrics lists as spawning,
+ * ready or busy (standby replacements have a state of their own and are not
+ * counted: they serve only once a worker leaves); 1 for an app without
+ * /metrics (clams-python's own servers). */
 static int read_workers(const run_stage_t *s)
 {
     char *body = NULL;

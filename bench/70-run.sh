@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `clams run` (docs/run.md) side by side with the other ways to run a chain.
-# usage: bench/60-run.sh BUILD_DIR
+# usage: bench/70-run.sh BUILD_DIR
 # Makes VIDEOS (default 20) short videos with the ffmpeg tool (6 s, 640x360,
 # 25 fps, H.264 veryfast, three 2 s shots, the first with text) and reports
 # the median of RUNS runs (default 3) of:
@@ -26,7 +26,7 @@ ocr=$build/examples/ocr/ocr
 tok=$build/examples/tokenizer/tokenizer
 clams=$build/bin/clams
 for b in "$shots" "$ocr" "$tok" "$clams"; do
-    [ -x "$b" ] || { echo "60-run: $b not built (CLAMS_MEDIA off, or no tesseract?)"; exit 0; }
+    [ -x "$b" ] || { echo "70-run: $b not built (CLAMS_MEDIA off, or no tesseract?)"; exit 0; }
 done
 runs=${RUNS:-3}
 nvid=${VIDEOS:-20}
@@ -84,7 +84,7 @@ serve() { # BINARY PORT
     CLAMS_GUNICORN_WORKERS=$workers "$1" --production --host 127.0.0.1 --port "$2" > "$work/$2.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 400); do curl -fsS -o /dev/null "http://127.0.0.1:$2/readyz" 2>/dev/null && return 0; sleep 0.05; done
-    echo "60-run: $1 did not start" >&2; exit 1
+    echo "70-run: $1 did not start" >&2; exit 1
 }
 p1=$(free_port); serve "$shots" "$p1"; p2=$(free_port); serve "$ocr" "$p2"
 cat > "$work/urls.json" <<EOF
