@@ -104,8 +104,18 @@ class Server:
     def requests(self):
         """POSTs (annotate requests) answered so far, from the server's access
         log (/metrics' clams_requests_total also counts GET /, /readyz...)."""
-        self.log.flush()
-        return len(re.findall(r'^\S+ "POST ', open(self.log.name).read(), re.M))
+        def count():
+            return len(re.findall(r'^\S+ "POST ', open(self.log.name).read(), re.M))
+        # The server logs a request once its answer is sent, so the client
+        # may have it (and exit) a moment before the line is written: read
+        # until the count holds for 0.3 s.
+        last, since = count(), time.time()
+        while time.time() - since < 0.3:
+            time.sleep(0.05)
+            now = count()
+            if now != last:
+                last, since = now, time.time()
+        return last
 
     def stop(self):
         self.proc.terminate()
