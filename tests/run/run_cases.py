@@ -313,8 +313,8 @@ def case_kill_resume():
 def case_restart():
     """The app the runner started is killed (SIGKILL) during the run: it is
     restarted and every item is done."""
-    texts(w("in"), 16)
-    p = pipeline("p.json", [{"app": TEST_APP, "params": {"delayMs": 80},
+    texts(w("in"), 24)
+    p = pipeline("p.json", [{"app": TEST_APP, "params": {"delayMs": 100},
                              "env": {"CLAMS_GUNICORN_WORKERS": "2"}}])
     out = w("out")
     err = open(w("stderr.txt"), "w+")
@@ -323,14 +323,15 @@ def case_restart():
     check(wait_for(lambda: len(successes(ledger(out))) >= 3), "the run got going")
     m = re.search(r"started \(pid (\d+)", open(w("stderr.txt")).read())
     check(m is not None, "the runner says which pid it started")
+    check(len(successes(ledger(out))) < 24, "killed before the end of the run")
     os.kill(int(m.group(1)), signal.SIGKILL)
     rc = proc.wait(timeout=120)
     text = open(w("stderr.txt")).read()
     print(text)
     check(rc == 0, f"exit 0 after the restart ({rc})")
     check("restarted (pid" in text, "the app was restarted")
-    check(len(glob.glob(os.path.join(out, "*.mmif"))) == 16, "all 16 items done")
-    check(len(successes(ledger(out))) == 16, "16 successes in the ledger")
+    check(len(glob.glob(os.path.join(out, "*.mmif"))) == 24, "all 24 items done")
+    check(len(successes(ledger(out))) == 24, "24 successes in the ledger")
 
 
 def case_refused():
