@@ -223,8 +223,23 @@ def case_folder():
     check(rc == 1 and len(new) == 1 and new[0]["item"] == "corrupt" and new[0]["stage"] == 2,
           f"--retry-failed: only the failed item's failed stage ran again: {new}")
 
+    # Stage 2's parameters change: its outputs are stale (stage 1's are
+    # not), and the failure under the old parameters no longer holds.
+    p2 = pipeline("p2.json", [{"app": TOKENIZER, "params": {"lowercase": True}},
+                              {"app": TEST_APP, "params": {"delayMs": 1}}])
+    before = len(ledger(out))
+    rc, so, se = run([p2, w("in"), "--out", out])
+    new = ledger(out)[before:]
+    check(rc == 1 and len(new) == 7 and all(l["stage"] == 2 for l in new) and
+          sum(l["outcome"] == "failed" for l in new) == 1,
+          f"new stage 2 parameters: stage 2 ran again for all 7 items, stage 1 for none: "
+          f"{[(l['item'], l['stage'], l['outcome']) for l in new]}")
+    rc, so, se = run([p, w("in"), "--out", out])
+    check(rc == 1 and len(ledger(out)) == before + 14,
+          "back to the first parameters: stage 2 runs again (its outputs were replaced)")
+
     rc, so, se = run(["--report", out])
-    check(rc == 0 and re.search(r"^2 +run-test-app +8 +2 ", so, re.M) is not None,
+    check(rc == 0 and re.search(r"^2 +run-test-app +22 +4 ", so, re.M) is not None,
           "--report: the table from the whole ledger")
 
     # A manifest (asset_id + media_filename, paths relative to it) and a glob.

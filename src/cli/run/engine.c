@@ -382,9 +382,24 @@ static int plan(engine_t *e, task_t *t)
     return e->first == 0 ? 0 : -2;
 }
 
+/* True when the item failed for good under the pipeline as it is now: a
+ * failure at a stage whose app, version or parameters (or an earlier
+ * stage's) have changed since is not held against it. */
+static bool failed_before(engine_t *e, const char *asset)
+{
+    json_t *f = json_object_get(e->l->failed, asset);
+    if (!f)
+        return false;
+    json_int_t stage = json_integer_value(json_object_get(f, "stage"));
+    const char *key = json_string_value(json_object_get(f, "key"));
+    if (stage <= 0 || stage > e->p->nstages)
+        return true; /* the source step: the input itself */
+    return key && strcmp(key, e->p->stages[stage - 1].key) == 0;
+}
+
 static void take(engine_t *e, run_item_t *it)
 {
-    bool failed = json_object_get(e->l->failed, it->asset) != NULL;
+    bool failed = failed_before(e, it->asset);
     if (e->o->retry_failed && !failed) {
         e->c->skipped++;
         run_item_clear(it);

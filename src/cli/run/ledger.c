@@ -20,6 +20,12 @@ static bool is_success(const char *outcome)
     return strcmp(outcome, "ok") == 0 || strcmp(outcome, "warnings") == 0;
 }
 
+/* failed[asset] = {"stage": n, "key": chain key of that stage, or ""}. */
+static void mark_failed(json_t *failed, const char *asset, json_int_t stage, const char *key)
+{
+    json_object_set_new(failed, asset, json_pack("{s:I,s:s}", "stage", stage, "key", key));
+}
+
 /* Reads earlier runs' lines: an item whose last failure for good ("failed")
  * was not followed by a success at that stage or later stays failed. */
 static void scan(run_ledger_t *l, const char *path)
@@ -36,9 +42,11 @@ static void scan(run_ledger_t *l, const char *path)
         json_int_t stage = json_integer_value(json_object_get(j, "stage"));
         if (item && outcome) {
             json_t *had = json_object_get(l->failed, item);
+            const char *key = json_string_value(json_object_get(j, "key"));
             if (strcmp(outcome, "failed") == 0)
-                json_object_set_new(l->failed, item, json_integer(stage));
-            else if (had && is_success(outcome) && stage >= json_integer_value(had))
+                mark_failed(l->failed, item, stage, key ? key : "");
+            else if (had && is_success(outcome) &&
+                     stage >= json_integer_value(json_object_get(had, "stage")))
                 json_object_del(l->failed, item);
         }
         json_decref(j);
@@ -101,6 +109,7 @@ int run_ledger_append(run_ledger_t *l, const run_ledger_line_t *x)
     json_object_set_new(j, "app_id", s && s->identifier ? json_string(s->identifier) : json_null());
     json_object_set_new(j, "app_version", s && s->version ? json_string(s->version) : json_null());
     json_object_set_new(j, "params_hash", s ? json_string(s->params_hash) : json_null());
+    json_object_set_new(j, "key", s && s->key[0] ? json_string(s->key) : json_null());
     char *text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
     json_decref(j);
     if (!text)
@@ -110,7 +119,7 @@ int run_ledger_append(run_ledger_t *l, const run_ledger_line_t *x)
     ssize_t w = write(l->fd, text, n + 1);
     free(text);
     if (strcmp(x->outcome, "failed") == 0)
-        json_object_set_new(l->failed, x->item->asset, json_integer(s ? s->number : 0));
+        mark_failed(l->failed, x->item->asset, s ? s->number : 0, s ? s->key : "");
     return w == (ssize_t)(n + 1) ? 0 : -1;
 }
 

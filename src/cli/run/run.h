@@ -174,7 +174,7 @@ typedef struct {
 typedef struct {
     int fd;
     long start_offset; /* where this run's lines begin */
-    json_t *failed;    /* asset -> stage number of a failure for good, not done since */
+    json_t *failed;    /* asset -> {"stage", "key"} of a failure for good, not done since */
 } run_ledger_t;
 int run_ledger_open(run_ledger_t *l, const char *out);
 int run_ledger_append(run_ledger_t *l, const run_ledger_line_t *line);
