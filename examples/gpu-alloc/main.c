@@ -17,7 +17,7 @@
 #include "alloc_gpu.h"
 #endif
 
-#define ANNOTATION "http://mmif.clams.ai/vocabulary/Annotation/v6"
+#define ANNOTATION CLAMS_MMIF11_ANNOTATION
 #define MAX_LEAKS  4096
 
 static struct {

@@ -21,16 +21,16 @@
 
 #include <tesseract/capi.h>
 
-#define VIDEO_DOC "http://mmif.clams.ai/vocabulary/VideoDocument/v1"
-#define IMAGE_DOC "http://mmif.clams.ai/vocabulary/ImageDocument/v1"
-#define TIMEFRAME "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
-#define TIMEPOINT "http://mmif.clams.ai/vocabulary/TimePoint/v5"
-#define TEXTDOC   "http://mmif.clams.ai/vocabulary/TextDocument/v1"
-#define PARAGRAPH "http://mmif.clams.ai/vocabulary/Paragraph/v1"
-#define SENTENCE  "http://mmif.clams.ai/vocabulary/Sentence/v1"
-#define TOKEN     "http://mmif.clams.ai/vocabulary/Token/v1"
-#define BBOX      "http://mmif.clams.ai/vocabulary/BoundingBox/v5"
-#define ALIGNMENT "http://mmif.clams.ai/vocabulary/Alignment/v1"
+#define VIDEO_DOC CLAMS_MMIF11_VIDEODOCUMENT
+#define IMAGE_DOC CLAMS_MMIF11_IMAGEDOCUMENT
+#define TIMEFRAME CLAMS_MMIF11_TIMEFRAME
+#define TIMEPOINT CLAMS_MMIF11_TIMEPOINT
+#define TEXTDOC   CLAMS_MMIF11_TEXTDOCUMENT
+#define PARAGRAPH CLAMS_MMIF11_PARAGRAPH
+#define SENTENCE  CLAMS_MMIF11_SENTENCE
+#define TOKEN     CLAMS_MMIF11_TOKEN
+#define BBOX      CLAMS_MMIF11_BOUNDINGBOX
+#define ALIGNMENT CLAMS_MMIF11_ALIGNMENT
 #define MAX_LANGS 128
 
 /* ---- Installed languages (found in main, before any worker exists) ---------- */
@@ -687,6 +687,35 @@ static int ocr_image_doc(out_t *o, json_t *doc)
     return rc == 0 ? 0 : clams_annotate_fail(o->ctx, "document %s: %s", id, o->why);
 }
 
+/* What the document walk carries. */
+typedef struct {
+    out_t *o;
+    clams_mmif_t *mmif;
+    const clams_params_t *params;
+    size_t found;
+} walk_t;
+
+/* Each document in mmif-python's order: videos and images are read. Media
+ * documents inside views are passed over: the TimeFrames and Alignments
+ * this app reads and writes name top-level documents. Non-zero stops. */
+static int on_document(const clams_view_t *view, const char *id, json_t *doc, void *data)
+{
+    (void)id;
+    walk_t *w = data;
+    const char *type = json_string_value(json_object_get(doc, "@type"));
+    if (view || !type)
+        return 0;
+    if (clams_type_matches(type, "VideoDocument", 0)) {
+        w->found++;
+        return ocr_video(w->o, w->mmif, doc, w->params);
+    }
+    if (clams_type_matches(type, "ImageDocument", 0)) {
+        w->found++;
+        return ocr_image_doc(w->o, doc);
+    }
+    return 0;
+}
+
 static int ocr_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *params)
 {
     out_t o = {.ctx = ctx,
@@ -704,19 +733,9 @@ static int ocr_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const cla
     if (clams_view_add_contains_new(o.view, TIMEPOINT,
                                     json_pack("{s:s}", "timeUnit", "milliseconds")) != 0)
         return clams_annotate_fail(ctx, "out of memory filling the view");
-    int rc = 0;
-    size_t found = 0;
-    for (size_t i = 0; rc == 0 && i < clams_mmif_document_count(mmif); i++) {
-        json_t *doc = clams_mmif_document_at(mmif, i);
-        const char *type = json_string_value(json_object_get(doc, "@type"));
-        if (type && clams_type_matches(type, "VideoDocument", 0)) {
-            found++;
-            rc = ocr_video(&o, mmif, doc, params);
-        } else if (type && clams_type_matches(type, "ImageDocument", 0)) {
-            found++;
-            rc = ocr_image_doc(&o, doc);
-        }
-    }
+    walk_t w = {.o = &o, .mmif = mmif, .params = params};
+    int rc = clams_mmif_foreach_document(mmif, NULL, 0, on_document, &w);
+    size_t found = w.found;
     if (rc == 0 && found == 0)
         rc = clams_annotate_warn(ctx, "no VideoDocument or ImageDocument in the input; nothing "
                                       "to do");

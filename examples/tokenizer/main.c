@@ -8,12 +8,11 @@
 
 #include "tokenize.h"
 
-#define VOCAB         "http://mmif.clams.ai/vocabulary/"
-#define TOKEN_TYPE    VOCAB "Token/v1"
-#define SENTENCE_TYPE VOCAB "Sentence/v1"
+#define TOKEN_TYPE    CLAMS_MMIF11_TOKEN
+#define SENTENCE_TYPE CLAMS_MMIF11_SENTENCE
 
 static const clams_io_spec_t inputs[] = {
-    {.type = VOCAB "TextDocument/v1",
+    {.type = CLAMS_MMIF11_TEXTDOCUMENT,
      .description = "Text to tokenize (inline, or a UTF-8 file at its location)."},
     {0}};
 
@@ -65,6 +64,8 @@ typedef struct {
     bool in_sentence;
     char *lower_buf;
     size_t lower_cap;
+    bool include_views; /* includeViewDocuments */
+    int found;          /* TextDocuments that had text */
 } run_t;
 
 static const char *word_of(run_t *r, const tok_span_t *t)
@@ -134,11 +135,10 @@ static int on_token(const tok_span_t *t, bool sentence_end, void *data)
     return sentence_end ? add_sentence(r, t->cp_end) : 0;
 }
 
-/* Tokenizes one TextDocument given as JSON; returns 1 when it had text. */
-static int tokenize_doc(run_t *r, const json_t *doc, const char *id_prefix)
+/* Tokenizes one TextDocument; `id` is its long id inside a view
+ * ("v_1:td_1"). Returns 1 when it had text. */
+static int tokenize_doc(run_t *r, const json_t *doc, const char *id)
 {
-    json_t *props = json_object_get(doc, "properties");
-    const char *id = json_string_value(json_object_get(props, "id"));
     /* Inline text, or the UTF-8 file at the document's location (a
      * TextDocument made by `clams source text:...`). */
     char *text = NULL;
@@ -155,40 +155,25 @@ static int tokenize_doc(run_t *r, const json_t *doc, const char *id_prefix)
         return clams_annotate_warn(r->ctx, "TextDocument %s has no readable text (%s); skipped",
                                    id ? id : "(no id)",
                                    err.text[0] ? err.text : clams_strerror(trc));
-    char *long_id = NULL;
-    if (id_prefix && !strchr(id, ':') && asprintf(&long_id, "%s:%s", id_prefix, id) < 0) {
-        free(text);
-        return CLAMS_ENOMEM;
-    }
-    r->doc_id = long_id ? long_id : id;
+    r->doc_id = id;
     r->text = text;
     int rc = tok_scan(r->text, len, on_token, r);
     r->text = NULL;
     free(text);
-    free(long_id);
     return rc < 0 ? rc : 1;
 }
 
-static int scan_view_documents(run_t *r, clams_mmif_t *mmif, int *found)
+/* Every TextDocument in mmif-python's order (those inside earlier views
+ * first, then the top-level ones); view documents only with
+ * includeViewDocuments, never this request's own view. Negative stops. */
+static int on_document(const clams_view_t *view, const char *id, json_t *doc, void *data)
 {
-    size_t nv = clams_mmif_view_count(mmif);
-    for (size_t v = 0; v < nv; v++) {
-        clams_view_t *view = clams_mmif_view_at(mmif, v);
-        if (clams_view_is_new(view))
-            continue;
-        size_t na = clams_view_annotation_count(view);
-        for (size_t i = 0; i < na; i++) {
-            json_t *a = clams_view_annotation_json_at(view, i);
-            const char *type = json_string_value(json_object_get(a, "@type"));
-            if (!type || !clams_type_matches(type, "TextDocument", 0))
-                continue;
-            int rc = tokenize_doc(r, a, clams_view_id(view));
-            if (rc < 0)
-                return rc;
-            *found += rc;
-        }
-    }
-    return 0;
+    run_t *r = data;
+    if (view && (!r->include_views || clams_view_is_new(view)))
+        return 0;
+    int rc = tokenize_doc(r, doc, id);
+    r->found += rc > 0;
+    return rc < 0 ? rc : 0;
 }
 
 static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *p)
@@ -208,23 +193,13 @@ static int annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_p
         json_decref(r.sent_tokens);
         return clams_annotate_fail(ctx, "cannot describe the output view");
     }
-    int found = 0;
-    size_t nd = clams_mmif_document_count(mmif);
-    for (size_t i = 0; rc >= 0 && i < nd; i++) {
-        json_t *doc = clams_mmif_document_at(mmif, i);
-        const char *type = json_string_value(json_object_get(doc, "@type"));
-        if (!type || !clams_type_matches(type, "TextDocument", 0))
-            continue;
-        rc = tokenize_doc(&r, doc, NULL);
-        found += rc > 0;
-    }
-    if (rc >= 0 && clams_param_bool(p, "includeViewDocuments", false))
-        rc = scan_view_documents(&r, mmif, &found);
+    r.include_views = clams_param_bool(p, "includeViewDocuments", false);
+    rc = clams_mmif_foreach_document(mmif, "TextDocument", 0, on_document, &r);
     json_decref(r.sent_tokens);
     free(r.lower_buf);
     if (rc < 0)
         return rc;
-    if (!found)
+    if (!r.found)
         return clams_annotate_warn(ctx, "the input has no readable TextDocument");
     return 0;
 }

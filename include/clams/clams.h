@@ -26,7 +26,9 @@
  *    means "not set" when zero. clams_app_t keeps its size (new members take
  *    reserved[] entries); the arrays it points to are read with the element
  *    sizes the app was built with (clams_abi_t, passed by the clams_main
- *    macro); option structs carry their own size.
+ *    macro); option structs carry their own size; structs an app allocates
+ *    for the library to fill (clams_error_t, clams_image_t, ...) keep their
+ *    size and grow into reserved slots.
  *  - Handles (clams_mmif_t, clams_view_t, ...) are opaque; enums only gain
  *    values; error codes keep their numbers.
  *  - CLAMS_ABI_VERSION (clams/app.h) goes up by one with every struct that

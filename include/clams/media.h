@@ -62,6 +62,10 @@ typedef struct clams_image_s {
     clams_pixfmt_t format;
     uint8_t *data;
     size_t size; /* stride * height */
+    /* Room to grow: an app allocates this struct, so its size is ABI. A
+     * member added later takes a reserved slot (zero until a library that
+     * knows it fills it). Apps never write these. */
+    void *reserved[4];
 } clams_image_t;
 
 /* The option structs below can grow: each starts with struct_size, set by
@@ -216,6 +220,7 @@ CLAMS_API CLAMS_MUST_CHECK int clams_video_frame(clams_video_t *video, long long
 typedef struct clams_video_stats_s {
     long long decoded;
     long long seeks;
+    long long reserved[4]; /* room to grow, as in clams_image_t */
 } clams_video_stats_t;
 CLAMS_API void clams_video_stats(const clams_video_t *video, clams_video_stats_t *stats);
 
@@ -339,6 +344,7 @@ typedef struct clams_audio_info_s {
     clams_sample_fmt_t format;
     char path[4096];
     char document[256];
+    void *reserved[4]; /* room to grow (apps may allocate it), as in clams_image_t */
 } clams_audio_info_t;
 
 /* Opens an AudioDocument's file, or the audio track of a VideoDocument's.

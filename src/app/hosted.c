@@ -4,6 +4,8 @@
  * replaces appProfiling.hardware in the views the app added, so a hosted app
  * reports what a C app reports, in one place, never twice. */
 #include <stdlib.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/rt.h"
@@ -65,6 +67,39 @@ static void merge_hardware(const clams_mmif_t *input, json_t *hardware, bool pre
         free(body);
     }
     json_decref(doc);
+}
+
+typedef struct {
+    char *msg;
+    size_t size;
+} gate_t;
+
+static int gate_document(const clams_view_t *view, const char *id, json_t *doc, void *data)
+{
+    (void)view;
+    gate_t *g = data;
+    const char *loc =
+        json_string_value(json_object_get(json_object_get(doc, "properties"), "location"));
+    if (!loc)
+        return 0;
+    char *path = NULL;
+    clams_error_t err = {0};
+    /* clams_location_path applies the policy to the path it makes. A scheme
+     * only the app knows (its own docloc plugin) cannot be checked here, and
+     * a malformed location is the app's to answer. */
+    int rc = clams_location_path(loc, &path, &err);
+    free(path);
+    if (rc == CLAMS_EACCESS) {
+        snprintf(g->msg, g->size, "document %s: %s", id, err.text);
+        return rc;
+    }
+    return rc == CLAMS_ENOMEM ? rc : 0;
+}
+
+int clams__hosted_gate(const clams_mmif_t *mmif, char *msg, size_t size)
+{
+    gate_t g = {msg, size};
+    return clams_mmif_foreach_document(mmif, NULL, 0, gate_document, &g);
 }
 
 int clams__hosted_annotate(const clams__app_rt_t *rt, const clams_mmif_t *mmif,

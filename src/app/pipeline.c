@@ -347,6 +347,14 @@ int clams__app_rt_annotate(const clams__app_rt_t *rt, const clams__query_t *q, c
         return rc;
     }
     if (rt->ops) { /* a hosted app refines its parameters itself */
+        char why[CLAMS_ERROR_TEXT_LEN + 300];
+        int grc = clams__hosted_gate(in.mmif, why, sizeof(why));
+        if (grc == CLAMS_ENOMEM) {
+            input_free(&in);
+            return CLAMS_ENOMEM;
+        }
+        if (grc != 0) /* refused before the app could read it: 403, as for C apps */
+            return app_failure(rt, q, body, len, &in, 403, why, NULL, out);
         int rc = clams__hosted_annotate(rt, in.mmif, &in.query, q, body, len, out);
         input_free(&in);
         return rc;

@@ -98,6 +98,11 @@ typedef struct clams__app_ops_s {
      * returns what fork returns). NULL: workers are forked from the master. */
     int (*template_init)(void *ctx, clams_error_t *err);
     pid_t (*template_fork)(void *ctx);
+    /* Optional: true when every new worker warms up (loads its model) before
+     * it says READY. A GPU app's standby then holds a loaded model, worth
+     * its VRAM: the master keeps standbys for it (sup/standby.c) instead of
+     * only overlapping a replacement with the exit. */
+    bool (*warms_up)(void *ctx);
     void (*free)(void *ctx);
 } clams__app_ops_t;
 

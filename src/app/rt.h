@@ -27,6 +27,11 @@ struct clams__app_rt_s {
 /* pipeline.c hands a hosted app's request to hosted.c once the input is
  * known to be valid: mmif is the parsed input, merged the query with the
  * envelope's parameters. */
+/* The server's location policy for a hosted app, which reads its files by
+ * itself: every document location (top level and inside views) that names
+ * a file is checked against the media roots before the app sees the
+ * request. 0, CLAMS_EACCESS with the reason in msg, or CLAMS_ENOMEM. */
+int clams__hosted_gate(const clams_mmif_t *mmif, char *msg, size_t size);
 int clams__hosted_annotate(const clams__app_rt_t *rt, const clams_mmif_t *mmif,
                            const clams__query_t *merged, const clams__query_t *q, const char *body,
                            size_t len, clams__response_t *out);

@@ -33,6 +33,13 @@ void clams_cli_config_usage(FILE *out);
  * for a tool that is not installed (a build tree). */
 int clams_cli_install_prefix(char *out, size_t size);
 
+/* The document type URI `clams source` gives a TYPE ("video", "video/mp4"):
+ * the major part picks it; NULL for an unknown one (src/cli/source.c, also
+ * used by `clams run` for each item). */
+const char *clams_cli_doc_type_for(const char *mime);
+int clams_cli_run(int argc, char **argv);
+void clams_cli_run_usage(FILE *out);
+
 /* Helpers shared by the subcommands (src/cli/io.c, src/cli/md5.c). */
 struct clams_mmif_s;
 /* Loads a MMIF from a path, or standard input for NULL or "-"; on failure

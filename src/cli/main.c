@@ -18,6 +18,8 @@ static const clams_cli_cmd_t commands[] = {
     {"serve", "serve a clams-python app folder with clams-c's servers", clams_cli_serve,
      clams_cli_serve_usage},
     {"new", "create a new CLAMS app project in C", clams_cli_new, clams_cli_new_usage},
+    {"run", "run a pipeline of apps over many media files, resumably", clams_cli_run,
+     clams_cli_run_usage},
     {"config", "print the flags that build an app against this installation", clams_cli_config,
      clams_cli_config_usage},
 };

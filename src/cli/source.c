@@ -35,7 +35,7 @@ static const struct {
     {"text", "http://mmif.clams.ai/vocabulary/TextDocument/v1"},
 };
 
-static const char *doc_type_for(const char *mime)
+const char *clams_cli_doc_type_for(const char *mime)
 {
     size_t major = strcspn(mime, "/");
     if (mime[major] == '/' && mime[major + 1] == '\0')
@@ -63,7 +63,7 @@ static int add_one(clams_mmif_t *m, const char *arg, int n, const char *prefix, 
         return bad("expected TYPE:PATH, got '%s'", arg);
     char *mime = strndup(arg, (size_t)(colon - arg));
     const char *path = colon + 1;
-    const char *type = mime ? doc_type_for(mime) : NULL;
+    const char *type = mime ? clams_cli_doc_type_for(mime) : NULL;
     if (!type) {
         int rc =
             bad("unknown document type in '%s' (video, audio, image, text or a MIME type)", arg);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/internal.h"
+#include "gpu/gpu.h"
 #include "host/host.h"
 
 #ifndef CLAMS_HOST_SHIM_INSTALL_DIR
@@ -204,6 +205,25 @@ static int start_python(host_t *h, clams_error_t *err)
 static int host_annotate(void *ctx, const clams__query_t *q, const char *body, size_t len,
                          clams__response_t *out);
 
+/* A pinned worker's --vram-hard-budget as a fraction of its GPU's total
+ * memory (torch's per-process memory fraction, set by the shim before
+ * get_app()), or 0: no budget, not pinned, the GPU's size unknown. The
+ * master puts the budget in the environment (sup/setup.c); worker_run put
+ * the GPU's UUID in CUDA_VISIBLE_DEVICES. Asking NVML is not touching CUDA. */
+static double torch_fraction(void)
+{
+    const char *budget = getenv("CLAMS_VRAM_HARD_BUDGET_MIB");
+    const char *gpu = getenv("CUDA_VISIBLE_DEVICES");
+    long mib = budget ? atol(budget) : 0;
+    unsigned long long total = 0, free_bytes = 0;
+    if (mib <= 0 || !gpu || (strncmp(gpu, "GPU-", 4) != 0 && strncmp(gpu, "MIG-", 4) != 0))
+        return 0;
+    if (clams__gpu_memory_info(gpu, &total, &free_bytes) != 0 || total == 0)
+        return 0;
+    double f = (double)((unsigned long long)mib << 20) / (double)total;
+    return f > 1 ? 1 : f;
+}
+
 static int host_worker_init(void *user, clams_error_t *err)
 {
     host_t *h = user;
@@ -219,8 +239,21 @@ static int host_worker_init(void *user, clams_error_t *err)
      * anything of the app's (the file mode writes its answer to a copy of
      * stdout it took before). */
     dup2(STDERR_FILENO, STDOUT_FILENO);
+    /* Python's os.environ is a copy taken when the interpreter started (in
+     * the template): the GPU this worker was pinned to after the fork must
+     * be put there too, or the app (and what reads os.environ) sees none. */
+    const char *gpu = getenv("CUDA_VISIBLE_DEVICES");
+    double fraction = torch_fraction();
+    json_t *lim = json_pack("{s:{s:s?}}", "environ", "CUDA_VISIBLE_DEVICES", gpu);
+    if (lim && fraction > 0)
+        json_object_set_new(lim, "torch_memory_fraction", json_real(fraction));
+    char *limits = lim ? json_dumps(lim, JSON_COMPACT) : NULL;
+    json_decref(lim);
+    size_t llen = limits ? strlen(limits) : 0;
+    const char *la[1] = {limits ? limits : ""};
     if (rc == 0)
-        rc = call_ok("build", 0, NULL, NULL, err);
+        rc = call_ok("build", 1, la, &llen, err);
+    free(limits);
     if (rc == 0 && h->warmup_body) {
         clams__query_t q = {0};
         clams__response_t r = {0};
@@ -299,6 +332,11 @@ static pid_t host_template_fork(void *ctx)
     return clams__py_fork();
 }
 
+static bool host_warms_up(void *ctx)
+{
+    return ((const host_t *)ctx)->warmup_body != NULL;
+}
+
 static void host_free(void *ctx)
 {
     host_t *h = ctx;
@@ -321,9 +359,11 @@ static const clams__app_ops_t ops_template = {
     .annotate = host_annotate,
     .template_init = host_template_init,
     .template_fork = host_template_fork,
+    .warms_up = host_warms_up,
     .free = host_free,
 };
-static const clams__app_ops_t ops_plain = {.annotate = host_annotate, .free = host_free};
+static const clams__app_ops_t ops_plain = {
+    .annotate = host_annotate, .warms_up = host_warms_up, .free = host_free};
 
 /* The JSON the shim's setup() takes: what the probe saw. */
 static char *setup_json(const host_t *h, const json_t *info)

@@ -55,6 +55,14 @@ static int decode_first(const char *id, const char *path, AVFormatContext *fmt, 
         av_packet_unref(pkt);
     }
     av_packet_free(&pkt);
+    /* An image file's container has no size of its own: a picture over the
+     * limit is refused by the decoder (max_pixels) with "Invalid argument",
+     * which alone would not tell the client why. */
+    if (r == AVERROR(EINVAL))
+        return clams__media_fail(err, CLAMS_EIO,
+                                 "document %s (%s): cannot decode the image: the decoder refused "
+                                 "it (a picture over --max-pixels = %lld pixels, or invalid data)",
+                                 id, path, clams_limit_get(CLAMS_LIMIT_PIXELS));
     if (r < 0)
         return clams__media_fail(err, CLAMS_EIO, "document %s (%s): cannot decode the image: %s",
                                  id, path, clams__media_averr(r, eb, sizeof eb));

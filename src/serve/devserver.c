@@ -5,6 +5,7 @@
  * DEV_UNSENT_MAX bytes, so memory stays bounded whatever the number of
  * clients, and one client that stops reading holds nobody else up. Stops on
  * SIGINT/SIGTERM. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <signal.h>
@@ -53,8 +54,17 @@ typedef struct {
 static void *stop_watchdog(void *arg)
 {
     const sigset_t *set = arg;
-    struct timespec grace = {.tv_sec = DEV_STOP_GRACE_S};
-    int sig = sigtimedwait(set, NULL, &grace);
+    double end = clams__now() + DEV_STOP_GRACE_S;
+    int sig = -1;
+    /* Another signal's handler (a sanitizer's, say) can interrupt the wait:
+     * only a stop signal or the end of the grace ends it. */
+    for (double left; sig < 0 && (left = end - clams__now()) > 0;) {
+        struct timespec ts = {.tv_sec = (time_t)left,
+                              .tv_nsec = (long)((left - (double)(time_t)left) * 1e9)};
+        sig = sigtimedwait(set, NULL, &ts);
+        if (sig < 0 && errno != EINTR)
+            break;
+    }
     clams__log(CLAMS_LOG_WARNING, 0,
                sig > 0 ? "signal %d again: exiting without waiting for the request in annotate"
                        : "annotate still running %d s after the stop signal: exiting without it",

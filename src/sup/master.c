@@ -197,6 +197,7 @@ static void on_ready(clams__master_t *m, clams__proc_t *p)
     snprintf(detail, sizeof(detail), "fork to ready %.3f ms", (now - p->started) * 1000.0);
     clams__worker_to(m, p, CLAMS__W_READY, CLAMS__RECYCLE_NONE, 0, detail);
     p->ready_at = now;
+    clams__standby_measure(m, p);
     unsigned int host = clams__binding_after(m, p);
     if (host) { /* the worker's own hwFetch asks the driver by this PID */
         clams__ipc_hdr_t b = {0};
@@ -486,14 +487,17 @@ static void reload(clams__master_t *m)
 /* ---- spare slots: standby and overlap -------------------------------------------- */
 
 /* Slots s and s + nserve are partners (same GPU when pinned). Standby (CPU
- * apps): both may be live, so a recycled worker's replacement is already
- * forked and initialised when it leaves. Overlap (GPU apps): one may start
+ * apps, and GPU apps whose workers warm up): both may be live, so a
+ * recycled worker's replacement is already forked and initialised when it
+ * leaves, as far as the free memory allows (standby.c). Overlap (GPU apps): one may start
  * while its partner is still exiting, but only when the GPU's free memory
  * holds est_gpu_mem_typ; otherwise it waits for the exit, as without spares. */
 static bool slot_may_spawn(clams__master_t *m, const clams__proc_t *p)
 {
-    if (m->spare == CLAMS__SPARE_NONE || m->spare == CLAMS__SPARE_STANDBY)
+    if (m->spare == CLAMS__SPARE_NONE)
         return true;
+    if (m->spare == CLAMS__SPARE_STANDBY)
+        return clams__standby_may_start(m, p);
     const clams__proc_t *q = &m->procs[(p->slot + m->nserve) % m->nprocs];
     if (q->state == CLAMS__W_EMPTY)
         return true;

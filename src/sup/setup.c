@@ -26,6 +26,14 @@ void clams__master_resolve_settings(clams__master_t *m)
     int typ = clams__app_rt_gpu_typ(m->rt);
     m->soft_bytes_mib = o->vram_soft_mib < 0 ? typ : o->vram_soft_mib;
     m->hard_bytes_mib = o->vram_hard_mib > 0 ? o->vram_hard_mib : 0;
+    /* Workers see their hard budget (a hosted app's worker makes it torch's
+     * per-process memory fraction: src/host/host.c). Set before any fork. */
+    char mib[32];
+    snprintf(mib, sizeof(mib), "%ld", m->hard_bytes_mib);
+    if (m->hard_bytes_mib > 0)
+        setenv("CLAMS_VRAM_HARD_BUDGET_MIB", mib, 1);
+    else
+        unsetenv("CLAMS_VRAM_HARD_BUDGET_MIB");
 }
 
 int clams__master_setup_pool(clams__master_t *m)
@@ -49,7 +57,9 @@ int clams__master_setup_pool(clams__master_t *m)
      * start early when the GPU has room for both. */
     int typ = clams__app_rt_gpu_typ(m->rt);
     m->spare = CLAMS__SPARE_NONE;
-    if (m->max_requests > 0 && typ == 0 && !m->cfg->no_standby)
+    const clams__app_ops_t *ops = clams__app_rt_ops(m->rt);
+    bool warm = ops && ops->warms_up && ops->warms_up(clams__app_rt_ops_ctx(m->rt));
+    if (m->max_requests > 0 && (typ == 0 || (warm && m->plan->use_gpu)) && !m->cfg->no_standby)
         m->spare = CLAMS__SPARE_STANDBY;
     else if (m->max_requests > 0 && typ > 0 && m->plan->use_gpu && !m->cfg->no_overlap)
         m->spare = CLAMS__SPARE_OVERLAP;
@@ -65,14 +75,19 @@ int clams__master_setup_pool(clams__master_t *m)
         if (g >= 0 && (size_t)g < m->plan->gpus.count)
             p->gpu_uuid = m->plan->gpus.gpus[g].uuid;
     }
-    const char *spare = m->spare == CLAMS__SPARE_STANDBY
-                            ? "; recycling: a standby replacement per worker, forked and "
-                              "initialised ahead (--no-standby to turn off)"
-                        : m->spare == CLAMS__SPARE_OVERLAP
-                            ? "; recycling: a replacement may start before the old worker "
-                              "exits when its GPU has est_gpu_mem_typ free (--no-overlap to "
-                              "turn off)"
-                            : "";
+    const char *spare = "";
+    if (m->spare == CLAMS__SPARE_STANDBY && typ > 0)
+        spare = "; recycling: standby replacements, forked, initialised and warmed up ahead, "
+                "up to one per worker, each while free host memory holds twice a ready "
+                "worker's measured footprint and its GPU has est_gpu_mem_typ free "
+                "(--no-standby to turn off)";
+    else if (m->spare == CLAMS__SPARE_STANDBY)
+        spare = "; recycling: standby replacements, forked and initialised ahead, up to one "
+                "per worker, each while free host memory holds twice a ready worker's "
+                "measured footprint (--no-standby to turn off)";
+    else if (m->spare == CLAMS__SPARE_OVERLAP)
+        spare = "; recycling: a replacement may start before the old worker exits when its "
+                "GPU has est_gpu_mem_typ free (--no-overlap to turn off)";
     size_t used = strlen(m->plan->log_line);
     snprintf(m->plan->log_line + used, sizeof(m->plan->log_line) - used, "%s", spare);
     clams__log(CLAMS_LOG_INFO, 0, "%s", m->plan->log_line);

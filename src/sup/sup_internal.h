@@ -259,6 +259,10 @@ typedef struct clams__master_s {
     int tpl_failures;
     double tpl_started, tpl_next_start;
     clams__stats_t stats;
+    /* standby.c: the largest footprint of a ready worker measured (KiB, 0 =
+     * none yet), and whether a standby is being held back (logged once). */
+    long ready_kib, ready_logged_kib;
+    bool standby_held;
 } clams__master_t;
 
 /* Phase questions the front and the loop ask. */
@@ -319,6 +323,15 @@ int clams__fds_snapshot(clams__master_t *m);
 /* In a freshly forked child: closes every fd the server opened, keeping
  * stdio, the app's own fds and `keep`. */
 void clams__close_server_fds(const clams__master_t *m, int keep);
+
+/* standby.c: how many standbys the free memory allows (see there).
+ * measure: at READY, the worker's footprint. may_start: true when slot p
+ * may start now (a replacement the pool needs, or a standby there is room
+ * for). host_available: free host memory in KiB (cgroup limit included),
+ * -1 when unknown. */
+void clams__standby_measure(clams__master_t *m, const clams__proc_t *p);
+bool clams__standby_may_start(clams__master_t *m, const clams__proc_t *p);
+long clams__host_available_kib(void);
 
 /* template.c: the template process (see there). used: the runtime has one.
  * fork_worker: 0 with *pid, 1 when the template is not ready yet (asked

@@ -35,10 +35,17 @@
 
 /* ---- inside the template -------------------------------------------------------- */
 
+/* The master's process name, taken before the template renames itself: a
+ * worker takes it back, so ps, top and scripts that tell the template from
+ * the workers (bench/60-python.sh) see workers named as a C app's are. */
+static char master_comm[17];
+
 static void __attribute__((noreturn))
 become_worker(const clams__master_t *m, int tpl_sock, int sock, const char *gpu, pid_t middle)
 {
     close(tpl_sock);
+    if (master_comm[0])
+        prctl(PR_SET_NAME, master_comm);
     /* Reparented to the master (the subreaper) once the middle process has
      * exited; worker_run checks the parent is the master. */
     for (int i = 0; getppid() == middle && i < 10000; i++)
@@ -53,6 +60,7 @@ static void __attribute__((noreturn)) template_run(clams__master_t *m, int sock)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != m->tpl_master)
         _exit(0);
+    prctl(PR_GET_NAME, master_comm);
     prctl(PR_SET_NAME, "clams-template");
     clams_error_t err = {0};
     clams__ipc_hdr_t h = {0};

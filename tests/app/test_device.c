@@ -204,5 +204,6 @@ int main(void)
     tcase_add_test(tc, test_cpu_only_build);
     tcase_add_test(tc, test_worker_hooks);
     tcase_add_test(tc, test_unset_struct);
+    suite_add_tcase(s, tc);
     return clams_ts_run_suite(s, false);
 }

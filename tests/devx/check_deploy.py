@@ -176,6 +176,52 @@ def check_deployment(f, d, services):
         fail(f"{where}: no Service selects it on port {port}")
 
 
+def check_run_job(f, job, configmaps):
+    """A `clams run` Indexed Job: exit codes routed as docs/run.md says, flags
+    that `clams run --help` lists, a grace period longer than the drain, and
+    a pipeline whose apps and parameters exist (the examples' --describe)."""
+    where = f"{os.path.basename(f)}:{job['metadata']['name']}"
+    spec = job["spec"]
+    pod = spec["template"]["spec"]
+    if spec.get("completionMode") != "Indexed" or pod.get("restartPolicy") != "Never":
+        fail(f"{where}: not an Indexed Job with restartPolicy Never")
+    actions = {}
+    for rule in spec.get("podFailurePolicy", {}).get("rules", []):
+        for code in rule.get("onExitCodes", {}).get("values", []):
+            actions[code] = rule["action"]
+    want = {1: ("FailIndex",), 75: ("Count",), 130: ("Count",), 2: ("FailJob", "FailIndex")}
+    for code, ok in want.items():
+        if actions.get(code) not in ok:
+            fail(f"{where}: exit {code} should be {' or '.join(ok)}, is {actions.get(code)}")
+    if "backoffLimitPerIndex" not in spec:
+        fail(f"{where}: no backoffLimitPerIndex (75 would never be retried per index)")
+    c = pod["containers"][0]
+    args = c.get("args", [])
+    out = subprocess.run([os.path.join(build, "bin", "clams"), "run", "--help"],
+                         capture_output=True, text=True, timeout=60)
+    if args[:1] != ["run"]:
+        fail(f"{where}: the container does not run `clams run`: {args}")
+    for flag in flags_of(args):
+        if not re.search(r"(^|\s)" + re.escape(flag) + r"\b", out.stdout):
+            fail(f"{where}: flag {flag} is not in `clams run --help`")
+    if "--item" not in args or args[args.index("--item") + 1] != "auto":
+        fail(f"{where}: each pod should run its own item (--item auto)")
+    drain = flag_value(args, "--drain-timeout", 60.0)
+    if pod.get("terminationGracePeriodSeconds", 30) <= drain:
+        fail(f"{where}: terminationGracePeriodSeconds does not exceed --drain-timeout {drain}")
+    for cm in configmaps:
+        for stage in json.loads(cm["data"]["pipeline.json"])["stages"]:
+            name = os.path.basename(stage["app"])
+            declared = {p["name"] for p in app_metadata(name).get("parameters", [])}
+            for k in stage.get("params", {}):
+                if k not in declared:
+                    fail(f"{where}: {name} has no parameter {k}")
+            dockerfile = open(os.path.join(root, "deploy/container/Containerfile.run")).read()
+            m = re.search(r"ARG APPS=\"?([^\"\n]*)", dockerfile)
+            if not m or name not in m.group(1).split():
+                fail(f"{where}: Containerfile.run does not install {name} by default")
+
+
 manifests = sorted(glob.glob(os.path.join(root, "deploy/k8s/*.yaml")))
 if not manifests:
     fail("no manifests under deploy/k8s")
@@ -187,6 +233,8 @@ for f in manifests:
         if d["kind"] == "Deployment":
             deployments += 1
             check_deployment(f, d, services)
+        if d["kind"] == "Job":
+            check_run_job(f, d, [c for c in docs if c["kind"] == "ConfigMap"])
 
 
 def check_containerfile(f, help_text):
@@ -243,4 +291,4 @@ for e in errors:
     print("FAIL:", e)
 if errors:
     sys.exit(1)
-print(f"deploy: {deployments} deployments and 4 Containerfiles agree with the code")
+print(f"deploy: {deployments} deployments, the run Job and 4 Containerfiles agree with the code")

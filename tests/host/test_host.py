@@ -52,7 +52,11 @@ class Server:
         self.port = free_port()
         self.log = os.path.join(TMP, "server-%d.log" % self.port)
         e = dict(os.environ, CLAMS_LOGLEVEL="info")
-        e.update(env or {})
+        for k, v in (env or {}).items():  # None: taken out of the environment
+            if v is None:
+                e.pop(k, None)
+            else:
+                e[k] = v
         self.p = subprocess.Popen([CLAMS, "serve", app(name), "--port", str(self.port),
                                    "--host", "127.0.0.1", *flags],
                                   stdout=open(self.log + ".out", "w"),
@@ -189,6 +193,23 @@ def case_dev():
         prof = json.loads(body)["views"][-1]["metadata"].get("appProfiling", {})
         check(st == 200 and "cpu" in prof.get("hardware", {}),
               "dev: hwFetch is the server's, merged into the app's view: %s" % prof)
+    finally:
+        srv.stop()
+    # The location policy holds for hosted apps too: the server checks every
+    # document's location before the Python app (which opens files itself)
+    # sees the request.
+    root = os.path.join(TMP, "media-root")
+    os.makedirs(root, exist_ok=True)
+    srv = Server("standin", env={"CLAMS_MEDIA_ROOT": root})
+    try:
+        doc = json.loads(BODY)
+        doc["documents"].append({"@type": "http://mmif.clams.ai/vocabulary/TextDocument/v1",
+                                 "properties": {"id": "d9", "location": "/etc/passwd"}})
+        st, ct, body = srv.post("", json.dumps(doc).encode())
+        msg = error_message(body) or ""
+        check(st == 403 and "outside the media roots" in msg and "root:" not in body.decode(),
+              "dev: a location outside --media-root -> 403 before the app: %d %.300s" % (st, body))
+        good(srv, "after a refused location")
     finally:
         srv.stop()
 
@@ -343,7 +364,101 @@ def case_notemplate():
         srv.stop()
 
 
-CASES = {"file": case_file, "dev": case_dev, "faults": case_faults, "getapp": case_getapp,
+GPU0 = "GPU-00000000-aaaa-0000-0000-000000000000"
+GPU1 = "GPU-11111111-bbbb-0000-0000-000000000000"
+HOST_OFFSET = 400000  # the fake driver lists a pid as pid + this (a PID namespace)
+
+
+def fake_gpu(gpus):
+    """The fake NVML and nvidia-smi (tests/gpu/README.md) with these GPUs:
+    the environment a server needs to see them."""
+    fake = os.environ.get("CLAMS_TEST_FAKE_GPU_BIN") or os.path.join(
+        os.path.dirname(os.path.dirname(CLAMS)), "fake-gpu")
+    if not os.path.exists(os.path.join(fake, "libnvidia-ml.so.1")):
+        print("SKIP: no fake NVML at " + fake)
+        sys.exit(77)
+    d = os.path.join(TMP, "fake-gpu")
+    os.makedirs(os.path.join(d, "procs"))
+    open(os.path.join(d, "gpus"), "w").write(gpus)
+    return d, {"CLAMS_FAKE_GPU_DIR": d, "CLAMS_NVML_LIBRARY": fake + "/libnvidia-ml.so.1",
+               "CLAMS_NVIDIA_SMI": fake + "/nvidia-smi", "CUDA_VISIBLE_DEVICES": None,
+               "NVIDIA_VISIBLE_DEVICES": None, "CLAMS_GUNICORN_WORKERS": None}
+
+
+def case_gpu():
+    """A hosted app's est_gpu_mem_typ sizes and places the pool (fake NVML:
+    two 16 GiB GPUs, typ 6000 MiB: two workers per GPU, each pinned by
+    UUID); --vram-hard-budget becomes torch's memory fraction in the worker,
+    queued until the app first initialises CUDA (never in the template);
+    the hard budget kills a request above it; hwFetch is the server's figure."""
+    d, env = fake_gpu("0 %s 16384 NVIDIA Test 16G\n1 %s 16384 NVIDIA Test 16G\n" % (GPU0, GPU1))
+    env["GPU_APP_MIB"] = "500"
+    srv = Server("gpuapp", "--production", "--max-requests", "0", "--vram-hard-budget", "1000",
+                 env=env)
+    try:
+        log = srv.text()
+        check(re.search(r"pool: .*est_gpu_mem_typ=6000.*workers=4", log) is not None,
+              "pool of 4 from est_gpu_mem_typ 6000 on two 16 GiB GPUs:\n" + log[-2000:])
+        seen = {}
+        import concurrent.futures  # four at once: each worker answers one
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            answers = list(ex.map(lambda _: srv.post("?do=gpu&hwFetch=true&seconds=0.5"),
+                                  range(4)))
+        for st, ct, body in answers:
+            if not check(st == 200, "gpu request: %d %.300s" % (st, body)):
+                return
+            md = json.loads(body)["views"][-1]["metadata"]
+            g = md["gpu"]
+            seen[g["pid"]] = g["visible"]
+            check(g["fraction"] is not None and abs(g["fraction"][0] - 1000 / 16384) < 1e-3,
+                  "torch memory fraction = budget / total: %s" % g["fraction"])
+            check(g["initialised_by"] == g["pid"], "CUDA initialised in the worker: %s" % g)
+            hw = json.dumps(md.get("appProfiling", {}).get("hardware"))
+            check("500.0 MiB" in hw, "hwFetch is the server's figure (500 MiB): %s" % hw)
+        check(set(seen.values()) <= {GPU0, GPU1} and len(set(seen.values())) == 2,
+              "workers pinned by UUID to both GPUs: %s" % seen)
+        check("queued for CUDA's initialisation" in srv.text(),
+              "the fraction waits for CUDA's lazy init")
+    finally:
+        srv.stop()
+
+
+def case_pidns():
+    """As for a C app in a container: the driver lists host PIDs (the fake's
+    pid_offset), the master binds the hosted worker to its host PID from
+    the context get_app() creates, and hwFetch and the hard budget find the
+    worker by it."""
+    d, env = fake_gpu("0 %s 16384 NVIDIA Test 16G\n" % GPU0)
+    open(os.path.join(d, "pid_offset"), "w").write("%d\n" % HOST_OFFSET)
+    env.update(GPU_APP_INIT_MIB="300", GPU_APP_MIB="700")
+    srv = Server("gpuapp", "--production", "--workers", "1", "--max-requests", "0",
+                 "--vram-hard-budget", "1000", env=env)
+    try:
+        st, ct, body = srv.post("?do=gpu&hwFetch=true")
+        check(st == 200, "pidns request: %d %.300s" % (st, body))
+        md = json.loads(body)["views"][-1]["metadata"]
+        pid = md["gpu"]["pid"]
+        hw = json.dumps(md.get("appProfiling", {}).get("hardware"))
+        check("700.0 MiB" in hw, "hwFetch by the host PID: %s" % hw)
+        st, ct, m = srv.get("/metrics")
+        line = re.search(r'clams_worker_gpu_binding\{[^}]*pid="%d"[^}]*\}.*' % pid, m.decode())
+        check(line is not None and 'host_pid="%d"' % (pid + HOST_OFFSET) in line.group(0),
+              "worker bound to its host PID: %s" % (line.group(0) if line else m[:800]))
+        # Above the hard budget (1500 > 1000 MiB) for 3 s: killed, 500.
+        st, ct, body = srv.post("?do=gpu&seconds=3&mib=1500")
+        msg = error_message(body) or ""
+        check(st == 500 and "budget" in msg, "hard budget by host PID: %d %s" % (st, msg))
+        check(good_gpu(srv), "served after the kill")
+    finally:
+        srv.stop()
+
+
+def good_gpu(srv):
+    st, ct, body = srv.post("?do=gpu")
+    return st == 200
+
+
+CASES = {"gpu": case_gpu, "pidns": case_pidns, "file": case_file, "dev": case_dev, "faults": case_faults, "getapp": case_getapp,
          "master": case_master, "notemplate": case_notemplate}
 
 skip_without_libpython()

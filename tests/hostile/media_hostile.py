@@ -9,7 +9,12 @@ word the body must hold) within a time bound; no answer may hold the
 server's secret environment variable or /etc/passwd's content; a good
 request is served after every case.
 
-usage: media_hostile.py TOKENIZER OCR WORK_DIR"""
+Decompression bombs are made here too: a 16000x16000 PNG (1-bit, 32 KB), the
+same image as the frame of a Matroska video, and a WAV whose header declares
+2e9 samples per second; each must be refused on its header (--max-pixels,
+--max-sample-rate) before anything is decoded.
+
+usage: media_hostile.py TOKENIZER OCR TONE WORK_DIR"""
 import json
 import os
 import shutil
@@ -20,7 +25,7 @@ import time
 import urllib.error
 import urllib.request
 
-tokenizer, ocr, work = sys.argv[1:4]
+tokenizer, ocr, tone, work = sys.argv[1:5]
 shutil.rmtree(work, ignore_errors=True)
 root = os.path.join(work, "root")
 os.makedirs(root)
@@ -34,6 +39,41 @@ video = os.path.join(root, "v.mp4")
 subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=64x48:r=25:d=0.2",
                 "-pix_fmt", "yuv420p", video], check=True)
 passwd_line = open("/etc/passwd").readline().strip()
+
+
+def png_bomb(path, w, h):
+    """A 1-bit greyscale PNG of w x h zero pixels: small on disk, w*h pixels decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    rows = (b"\0" * (1 + (w + 7) // 8)) * h
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 1, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+
+def wav_rate_bomb(path, rate):
+    """A 16-bit mono WAV whose header declares `rate` samples per second."""
+    import struct
+    data = b"\0" * 4000
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, (rate * 2) & 0xFFFFFFFF, 2, 16)
+    with open(path, "wb") as f:
+        f.write(b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack("<I", 16)
+                + fmt + b"data" + struct.pack("<I", len(data)) + data)
+
+
+bomb_png = os.path.join(root, "bomb.png")
+png_bomb(bomb_png, 16000, 16000)
+bomb_mkv = os.path.join(root, "bomb.mkv")
+subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", bomb_png, "-c", "copy", bomb_mkv], check=True)
+good_wav = os.path.join(root, "tone.wav")
+subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=1000:d=3", good_wav],
+               check=True)
+bomb_wav = os.path.join(root, "bomb.wav")
+wav_rate_bomb(bomb_wav, 2000000000)
 
 V = "http://mmif.clams.ai/vocabulary/"
 
@@ -55,6 +95,10 @@ def text(loc):
 def vid(anns):
     return mmif([{"@type": V + "VideoDocument/v1",
                   "properties": {"id": "d1", "mime": "video/mp4", "location": video}}], anns)
+
+
+def media(kind, mime, loc):
+    return mmif([{"@type": V + kind + "/v1", "properties": {"id": "d1", "mime": mime, "location": loc}}])
 
 
 def tf(i, **props):
@@ -93,9 +137,18 @@ CASES = [
     ("target_cycle", "ocr", vid([tf("a", targets=["b"]), tf("b", targets=["a"])]),
      "tfSamplingMode=single", 400, "cycle", 20),
     ("interval_zero", "ocr", vid(None), "sampleInterval=0", 400, "sampleInterval", 20),
+    # An image file has no size outside its picture: FFmpeg's decoder refuses it
+    # (max_pixels) before allocating, a failure of that media file (500).
+    ("png_bomb_16000", "ocr", media("ImageDocument", "image/png", bomb_png), "", 500,
+     "--max-pixels", 20),
+    ("png_in_mkv_16000", "ocr", media("VideoDocument", "video/x-matroska", bomb_mkv), "", 400,
+     "--max-pixels", 20),
+    ("wav_2e9_hz", "tone", media("AudioDocument", "audio/wav", bomb_wav), "", 400,
+     "--max-sample-rate", 20),
 ]
-GOOD = {"tok": (text(root + "/a.txt"), "", "hostile"), "ocr": (vid(None), "", "VideoDocument")}
-APPS = {"tok": tokenizer, "ocr": ocr}
+GOOD = {"tok": (text(root + "/a.txt"), "", "hostile"), "ocr": (vid(None), "", "VideoDocument"),
+        "tone": (media("AudioDocument", "audio/wav", good_wav), "", "TimeFrame")}
+APPS = {"tok": tokenizer, "ocr": ocr, "tone": tone}
 
 
 def free_port():

@@ -69,15 +69,18 @@ static void fake_gpu_hold(long long bytes)
     rename(tmp, path);
 }
 
-/* Memory that is never given back, touched so it counts in VmRSS. */
-static void leak(long long mib)
+/* Memory that is never given back, touched so it counts in VmRSS. Returns
+ * how many MiB could not be had (0: all of it), as a bomb that meets a
+ * memory limit fails its request. */
+static long long leak(long long mib)
 {
     for (long long i = 0; i < mib; i++) {
         char *p = malloc(1 << 20);
         if (!p)
-            return;
+            return mib - i;
         memset(p, 0x5a, 1 << 20);
     }
+    return 0;
 }
 
 static int misbehave(clams_annotate_ctx_t *ctx, const char *fault)
@@ -102,7 +105,9 @@ static int misbehave(clams_annotate_ctx_t *ctx, const char *fault)
 static int rel_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const clams_params_t *params)
 {
     fake_gpu_hold(clams_param_int(params, "alloc", 0));
-    leak(clams_param_int(params, "leakmb", 0));
+    long long short_mib = leak(clams_param_int(params, "leakmb", 0));
+    if (short_mib > 0)
+        return clams_annotate_fail(ctx, "out of memory: %lld MiB short of leakmb", short_mib);
     long long ms = clams_param_int(params, "sleep", 0);
     if (ms > 0)
         sleep_ms(ms);

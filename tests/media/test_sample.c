@@ -12,21 +12,10 @@
 #include <clams/media.h>
 
 #include "check_run.h"
+#include "sample_positional.h"
 
 #define TP_TYPE "http://mmif.clams.ai/vocabulary/TimePoint/v4"
 #define TF_TYPE "http://mmif.clams.ai/vocabulary/TimeFrame/v6"
-
-/* The positional form the tests were written with. */
-static int sample(const clams_mmif_t *mmif, const char *document, clams_tf_mode_t mode, double fps,
-                  const char *const *labels, clams_tf_fn fn, void *data, clams_error_t *err)
-{
-    clams_tf_sample_opts_t o = CLAMS_TF_SAMPLE_OPTS_INIT;
-    o.mode = mode;
-    o.fps = fps;
-    o.document = document;
-    o.labels = labels;
-    return clams_tf_sample(mmif, &o, fn, data, err);
-}
 
 /* A MMIF with one view: n TimePoints (ids from `prefix`, frame n-1-i for the
  * i-th, so listing order is the reverse of time order) and one TimeFrame

@@ -216,6 +216,31 @@ START_TEST(leak_rss_budget)
 }
 END_TEST
 
+/* --max-worker-memory stops a request that grows past it while it grows
+ * (an allocation fails, not the kernel's OOM killer): the request gets a
+ * 500 that says so, the worker is replaced, and the server keeps serving. */
+START_TEST(worker_memory_limit)
+{
+    clams_ts_server_t s;
+    const char *flags[] = {"--max-requests", "0", "--max-worker-memory", "400", NULL};
+    start(&s, flags, NULL);
+    rel_call_t bad = {
+        .base_url = s.base_url, .query = "leakmb=4000", .body = base_mmif, .timeout_s = 120};
+    rel_call_run(&bad);
+    ck_assert_msg(bad.status == 500 && strstr(bad.snippet, "out of memory"), "%ld %s", bad.status,
+                  bad.snippet);
+    ck_assert_int_gt(bad.worker, 0);
+    bool gone = false;
+    for (int i = 0; i < 200 && !gone; i++) {
+        gone = kill(bad.worker, 0) != 0;
+        if (!gone)
+            usleep(50 * 1000);
+    }
+    ck_assert_msg(gone, "worker %d still alive after failing at its memory limit", bad.worker);
+    survive_and_stop(&s);
+}
+END_TEST
+
 /* kill -9 of a busy worker from outside: its request gets a 500 error view
  * naming the signal, the other in-flight and queued requests complete.
  * Without standbys every child is busy, so the victim picked blindly has a
@@ -639,6 +664,7 @@ int main(int argc, char **argv)
         {"spin", spin},
         {"leak", leak},
         {"leak_rss_budget", leak_rss_budget},
+        {"worker_memory_limit", worker_memory_limit},
         {"kill9", kill9},
         {"sigterm_load", sigterm_load},
         {"init_fails_once", init_fails_once},

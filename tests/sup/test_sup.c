@@ -1030,7 +1030,9 @@ START_TEST(standby_cpu)
     clams_ts_response_free(&r);
     wait_metric_ge(&s, "clams_workers{state=\"standby\"}", 2, 60);
     char *l = log_of(&s);
-    ck_assert_msg(strstr(l, "a standby replacement per worker"), "pool line:\n%s", l);
+    ck_assert_msg(
+        strstr(l, "standby replacements, forked and initialised ahead, up to one per worker"),
+        "pool line:\n%s", l);
     free(l);
     stop_ok(&s);
 }
