@@ -99,7 +99,8 @@ typedef enum {
      * absolute difference at most 2.8 levels of 255 per RGB channel (1.2 to
      * 1.7 on average; bound 4) and single pixels within 40 (bound 56, at
      * sharp colour edges); in gray, 0.2. Other pixel formats (RGB, paletted,
-     * more than 8 bits) go through libswscale's area scaler. */
+     * more than 8 bits) and reductions beyond about 7.5x in height (more
+     * than 1080 lines to 144) go through libswscale's area scaler. */
     CLAMS_SCALE_ANALYSIS = 1
 } clams_scale_t;
 

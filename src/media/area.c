@@ -23,6 +23,11 @@
  * 2^28). A vertical weight is off by at most 1/512 of its value's range. */
 #define VONE 256
 #define HONE 4096
+/* The most vertical taps done here: with weights in 1/256, the rounding
+ * fix-up (at most taps / 2) must stay below the largest weight (at least
+ * 256 / taps). 16 covers 1920x1080 to 256x144; larger reductions go to
+ * libswscale's area scaler. */
+#define VTAPS_MAX 16
 
 static void axis_free(clams__area_axis_t *a)
 {
@@ -259,6 +264,8 @@ int clams__area_convert(clams__area_t *a, const AVFrame *f, uint8_t *dst, int w,
         return 0;
     if (setup(a, f, w, h, cws, chs) != 0)
         return -1;
+    if (a->ay[0].taps > VTAPS_MAX || a->ay[1].taps > VTAPS_MAX)
+        return 0;
     float kr, kb;
     matrix(f->colorspace, &kr, &kb);
     bool full = full_range(f);

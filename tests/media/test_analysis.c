@@ -201,6 +201,27 @@ START_TEST(analysis_options)
     uint8_t *ad = grab(v, 5, &an, &d);
     ck_assert(c.size == a.size && memcmp(ac, ea, a.size) != 0);
     ck_assert(memcmp(ac, ad, c.size) == 0);
+    /* A reduction beyond what the planes' path takes (144 lines to 12)
+     * goes through libswscale's area scaler: still delivered, the size
+     * asked for, close to the mean colour of the frame. */
+    clams_frame_opts_t tiny = an;
+    tiny.width = 16;
+    tiny.height = 12;
+    clams_image_t t;
+    uint8_t *tb = grab(v, 5, &tiny, &t);
+    ck_assert(t.width == 16 && t.height == 12 && t.size == 16 * 12 * 3);
+    double mt = 0, mf = 0;
+    for (size_t i = 0; i < t.size; i++)
+        mt += tb[i];
+    clams_frame_opts_t fullo = CLAMS_FRAME_OPTS_INIT;
+    clams_image_t full;
+    uint8_t *fb = grab(v, 5, &fullo, &full);
+    for (size_t i = 0; i < full.size; i++)
+        mf += fb[i];
+    ck_assert_msg(fabs(mt / t.size - mf / full.size) < 4.0, "mean %.2f against %.2f", mt / t.size,
+                  mf / full.size);
+    free(tb);
+    free(fb);
     /* A scaler that does not exist. */
     clams_frame_opts_t bad = exact;
     bad.scale = (clams_scale_t)7;
