@@ -63,6 +63,7 @@ typedef struct clams__area_axis_s {
     int taps;
     int *first;
     uint16_t *w;
+    uint16_t *w8; /* w padded to 8 taps an output (taps <= 8), else NULL */
 } clams__area_axis_t;
 typedef struct clams__area_s {
     int key[5]; /* source width, height, format; output width, height */
