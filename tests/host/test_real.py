@@ -12,7 +12,6 @@ pip from PyPI; exit 77 (skip) when PyPI cannot be reached and no venv is
 there."""
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,36 +21,20 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import venvs  # noqa: E402
+from venvs import check, failures  # noqa: E402
+
 VERSION, CLAMS, APPS, ROOT = sys.argv[1:5]
 APP = os.path.join(APPS, "tokenizer")
 VENV = os.path.join(ROOT, "pyvenv-clams-" + VERSION)
 PY = os.path.join(VENV, "bin", "python")
 ENV = dict(os.environ, CLAMS_APP_VERSION="v-test")
 TMP = tempfile.mkdtemp(prefix="host_real_")
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg, flush=True)
-    return cond
 
 
 def make_venv():
-    if os.path.exists(os.path.join(VENV, ".complete")):
-        return
-    shutil.rmtree(VENV, ignore_errors=True)
-    base = shutil.which("python3")
-    subprocess.run([base, "-m", "venv", VENV], check=True, timeout=300)
-    p = subprocess.run([PY, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        "clams-python==" + VERSION], capture_output=True, text=True, timeout=900)
-    if p.returncode != 0:
-        shutil.rmtree(VENV, ignore_errors=True)
-        print("SKIP: pip could not install clams-python==%s (PyPI unreachable?):\n%s"
-              % (VERSION, p.stderr[-2000:]))
-        sys.exit(77)
-    open(os.path.join(VENV, ".complete"), "w").close()
+    venvs.make_venv(VENV, "clams-python==" + VERSION)
 
 
 TEXT = "Hello CLAMS world, a tiny test of a real app"

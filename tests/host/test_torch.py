@@ -22,6 +22,10 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import venvs  # noqa: E402
+from venvs import check, failures  # noqa: E402
+
 CLAMS, APPS, ROOT = sys.argv[1:4]
 APP = os.path.join(APPS, "torchapp")
 VENV = os.path.join(ROOT, "pyvenv-torch")
@@ -32,28 +36,10 @@ BODY = json.dumps({"metadata": {"mmif": "http://mmif.clams.ai/1.1.0"},
                                   "properties": {"id": "d1",
                                                  "text": {"@value": "hello torch world"}}}],
                    "views": []}).encode()
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg, flush=True)
-    return cond
 
 
 def make_venv():
-    if os.path.exists(os.path.join(VENV, ".complete")):
-        return
-    shutil.rmtree(VENV, ignore_errors=True)
-    subprocess.run([shutil.which("python3"), "-m", "venv", VENV], check=True, timeout=300)
-    p = subprocess.run([PY, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        "torch==2.13.0"], capture_output=True, text=True, timeout=1200)
-    if p.returncode != 0:
-        shutil.rmtree(VENV, ignore_errors=True)
-        print("SKIP: pip could not install torch==2.13.0:\n%s" % p.stderr[-2000:])
-        sys.exit(77)
-    open(os.path.join(VENV, ".complete"), "w").close()
+    venvs.make_venv(VENV, "torch==2.13.0", timeout=1200)
 
 
 def free_port():

@@ -1,0 +1,35 @@
+"""What the tests that need a real Python package share: a venv made once
+per build folder with pip (marked complete only when pip succeeded), and a
+failure list that reports as it goes. Exit 77 (skip) when pip cannot
+install the package (PyPI unreachable)."""
+import os
+import shutil
+import subprocess
+import sys
+
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+        print("FAIL:", msg, flush=True)
+    return cond
+
+
+def make_venv(venv, requirement, timeout=900):
+    """The venv at `venv` with `requirement` installed; its python."""
+    py = os.path.join(venv, "bin", "python")
+    if os.path.exists(os.path.join(venv, ".complete")):
+        return py
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([shutil.which("python3"), "-m", "venv", venv], check=True, timeout=300)
+    p = subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        requirement], capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        shutil.rmtree(venv, ignore_errors=True)
+        print("SKIP: pip could not install %s (PyPI unreachable?):\n%s"
+              % (requirement, p.stderr[-2000:]))
+        sys.exit(77)
+    open(os.path.join(venv, ".complete"), "w").close()
+    return py
