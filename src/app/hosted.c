@@ -3,22 +3,12 @@
  * per-process measurement (CUDA context included, every GPU the worker sees)
  * replaces appProfiling.hardware in the views the app added, so a hosted app
  * reports what a C app reports, in one place, never twice. */
-#include <stdlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/rt.h"
 #include "common/internal.h"
-
-static bool query_true(const clams__query_t *q, const char *key)
-{
-    size_t n = 0;
-    const char **vals = clams__query_values(q, key, &n);
-    bool on = vals && n > 0 && clams__cast_bool(vals[0]);
-    free(vals);
-    return on;
-}
 
 static bool was_in_input(const clams_mmif_t *mmif, const char *id)
 {
@@ -106,13 +96,13 @@ int clams__hosted_annotate(const clams__app_rt_t *rt, const clams_mmif_t *mmif,
                            const clams__query_t *merged, const clams__query_t *q, const char *body,
                            size_t len, clams__response_t *out)
 {
-    bool hw = query_true(merged, "hwFetch");
+    bool hw = clams__query_flag(merged, CLAMS__UP_HW_FETCH);
     clams__hwprof_t *prof = clams__hwprof_begin(hw);
     int rc = rt->ops->annotate(rt->ops_ctx, q, body, len, out);
     json_t *hardware = clams__hwprof_end(prof, &out->gpu_peak);
     if (rc == 0 && hardware && out->body && out->content_type &&
         strncmp(out->content_type, "application/json", 16) == 0)
-        merge_hardware(mmif, hardware, query_true(merged, "pretty"), out);
+        merge_hardware(mmif, hardware, clams__query_flag(merged, CLAMS__UP_PRETTY), out);
     json_decref(hardware);
     return rc;
 }

@@ -348,10 +348,7 @@ int clams__app_rt_gpu_typ(const clams__app_rt_t *rt)
 
 int clams__app_rt_get(const clams__app_rt_t *rt, const clams__query_t *q, clams__response_t *out)
 {
-    size_t n;
-    const char **vals = clams__query_values(q, CLAMS__UP_PRETTY, &n);
-    bool pretty = vals && n > 0 && clams__cast_bool(vals[0]);
-    free(vals);
+    bool pretty = clams__query_flag(q, CLAMS__UP_PRETTY);
     out->status = 200;
     out->content_type = "application/json";
     out->body = json_dumps(rt->metadata, pretty ? JSON_INDENT(2) : JSON_COMPACT);

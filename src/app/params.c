@@ -57,6 +57,14 @@ clams__universal_t clams__params_universal(const json_t *config)
     };
 }
 
+bool clams__query_flag(const clams__query_t *q, const char *key)
+{
+    for (size_t i = 0; i < q->count; i++)
+        if (strcmp(q->items[i].key, key) == 0)
+            return clams__cast_bool(q->items[i].value);
+    return false;
+}
+
 static const char *type_name(clams_param_type_t t)
 {
     switch (t) {

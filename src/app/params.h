@@ -27,6 +27,9 @@ typedef struct clams__universal_s {
     bool hw_fetch;
 } clams__universal_t;
 clams__universal_t clams__params_universal(const json_t *config);
+/* A boolean read straight from the query (its first value, clams-python's
+ * rule), for paths that do not refine: GET / and a hosted app's request. */
+bool clams__query_flag(const clams__query_t *q, const char *key);
 
 /* One declared parameter after startup checks. The JSON values are built once:
  *  def_config: the default as it appears in appConfiguration (map: object);

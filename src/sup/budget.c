@@ -4,6 +4,7 @@
  * compares. GPU figures are per process, from the GPU probe (NVML, else
  * nvidia-smi); a worker not pinned to a GPU has no GPU budget. */
 #include <stdio.h>
+#include <string.h>
 
 #include "common/internal.h"
 #include "sup/sup_internal.h"
@@ -58,20 +59,27 @@ bool clams__budget_hard_exceeded(clams__master_t *m, clams__proc_t *p, double no
     return true;
 }
 
-/* A worker's resident memory in KiB from /proc, or -1 when unreadable. */
-static long worker_rss_kib(pid_t pid)
+long clams__proc_kib(const char *path, const char *key)
 {
-    char path[64], line[256];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "re");
     if (!f)
         return -1;
+    char line[256];
+    size_t n = strlen(key);
     long kib = -1;
     while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+        if (strncmp(line, key, n) == 0 && line[n] == ':' && sscanf(line + n + 1, "%ld", &kib) == 1)
             break;
     fclose(f);
     return kib;
+}
+
+/* A worker's resident memory in KiB from /proc, or -1 when unreadable. */
+static long worker_rss_kib(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    return clams__proc_kib(path, "VmRSS");
 }
 
 /* True when the worker keeps more host memory than --worker-rss-budget after

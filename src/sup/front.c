@@ -152,8 +152,9 @@ static void route_master(clams__master_t *m, clams__sreq_t *r, const char *url)
     bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
     r->phase = CLAMS__REQ_ANSWERED;
     if (clams__http_service_path(url) || (!get && master_path(url))) {
-        /* /metrics with another method gets the same 405 as the others. */
-        service_path(m, r, clams__http_service_path(url) ? url : "/healthz");
+        /* /metrics with another method gets the same 405 as the others
+         * (the answer looks at the method first). */
+        service_path(m, r, url);
     } else if (strcmp(url, "/metrics") == 0) {
         size_t len = 0;
         char *txt = clams__metrics_render(m, &len);

@@ -21,22 +21,6 @@
 #include "common/internal.h"
 #include "sup/sup_internal.h"
 
-/* A "Key:   N kB" line's N from a /proc file, or -1. */
-static long proc_kib(const char *path, const char *key)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -1;
-    char line[256];
-    size_t n = strlen(key);
-    long kib = -1;
-    while (fgets(line, sizeof(line), f))
-        if (strncmp(line, key, n) == 0 && line[n] == ':' && sscanf(line + n + 1, "%ld", &kib) == 1)
-            break;
-    fclose(f);
-    return kib;
-}
-
 /* One number from a cgroup file ("max" or unreadable: -1). */
 static long long cgroup_value(const char *name)
 {
@@ -54,7 +38,7 @@ static long long cgroup_value(const char *name)
 
 long clams__host_available_kib(void)
 {
-    long kib = proc_kib("/proc/meminfo", "MemAvailable");
+    long kib = clams__proc_kib("/proc/meminfo", "MemAvailable");
     /* Inside a container the cgroup's limit is the real one (cgroup v2 at
      * the namespace root); the host's MemAvailable knows nothing of it. */
     long long max = cgroup_value("memory.max"), cur = cgroup_value("memory.current");
@@ -72,9 +56,10 @@ void clams__standby_measure(clams__master_t *m, const clams__proc_t *p)
         return;
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)p->pid);
-    long clean = proc_kib(path, "Private_Clean"), dirty = proc_kib(path, "Private_Dirty");
+    long clean = clams__proc_kib(path, "Private_Clean"),
+         dirty = clams__proc_kib(path, "Private_Dirty");
     snprintf(path, sizeof(path), "/proc/%d/status", (int)p->pid);
-    long rss = proc_kib(path, "VmRSS");
+    long rss = clams__proc_kib(path, "VmRSS");
     long own = clean >= 0 && dirty >= 0 ? clean + dirty : rss;
     if (own <= m->ready_kib)
         return;

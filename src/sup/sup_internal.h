@@ -279,6 +279,9 @@ typedef struct clams__master_s {
 void clams__worker_to(clams__master_t *m, clams__proc_t *p, clams__wstate_t to,
                       clams__recycle_t why, double kill_after, const char *detail);
 
+/* The N of a "Key:   N kB" line of a /proc file (status, meminfo,
+ * smaps_rollup), or -1 when the file or the key cannot be read. */
+long clams__proc_kib(const char *path, const char *key);
 /* budget.c: the per-worker budgets. GPU memory is sampled through the GPU
  * probe (NVML or nvidia-smi), host memory from /proc. */
 /* A request was just given to the worker: its peak starts from zero. */
