@@ -49,6 +49,12 @@ struct clams_mmif_s *clams_cli_load(const char *cmd, const char *path);
 /* Writes `text` (len bytes) to a path, or standard output for NULL or "-".
  * Returns 0, or 1 after printing why on stderr. */
 int clams_cli_write(const char *cmd, const char *path, const char *text, size_t len);
+/* mkdir -p: path and every missing folder above it. Returns 0 or -1
+ * (errno set). */
+int clams_cli_mkdirs(const char *path);
+/* The whole file, NUL-terminated; *len (may be NULL) gets its length.
+ * NULL with errno set on failure. Ownership: new (free()). */
+char *clams_cli_read_file(const char *path, size_t *len);
 /* The MD5 digest of data as 32 lower-case hex digits and a NUL. */
 void clams_cli_md5_hex(const void *data, size_t len, char out[33]);
 

@@ -103,37 +103,11 @@ static bool find_templates(char *out, size_t size)
     return CLAMS_TEMPLATE_SRC_DIR[0] && k > 0 && (size_t)k < size && is_dir(out);
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0, r;
-    do {
-        if (n + 4096 > cap) {
-            char *b = realloc(buf, cap = n + 65536);
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = b;
-        }
-        r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-    } while (r > 0);
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* Copies one file, replacing every placeholder. */
 static int copy_filled(const char *from, const char *to, const subst_t *s, mode_t mode)
 {
     size_t len;
-    char *text = read_file(from, &len);
+    char *text = clams_cli_read_file(from, &len);
     FILE *out = text ? fopen(to, "wb") : NULL;
     if (!out) {
         fprintf(stderr, "clams new: cannot copy %s to %s: %s\n", from, to, strerror(errno));
@@ -197,26 +171,6 @@ static int copy_tree(const char *from, const char *to, const subst_t *s)
     return rc;
 }
 
-/* mkdir -p: every missing folder of path. */
-static int mkdir_parents(const char *path)
-{
-    char p[PATH_MAX];
-    int k = snprintf(p, sizeof(p), "%s", path);
-    if (k < 0 || (size_t)k >= sizeof(p)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST)
-            return -1;
-        *s = '/';
-    }
-    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 int clams_cli_new(int argc, char **argv)
 {
     const char *name = NULL, *parent = ".";
@@ -259,7 +213,7 @@ int clams_cli_new(int argc, char **argv)
         fprintf(stderr, "clams new: %s already exists\n", dst);
         return 1;
     }
-    if (mkdir_parents(parent) != 0) {
+    if (clams_cli_mkdirs(parent) != 0) {
         fprintf(stderr, "clams new: cannot create %s: %s\n", parent, strerror(errno));
         return 1;
     }

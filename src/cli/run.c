@@ -326,7 +326,7 @@ static int run_all(run_opts_t *o)
     char logdir[4200];
     snprintf(logdir, sizeof logdir, "%s/logs", o->out);
     run_ledger_t l = {.fd = -1};
-    if (run_mkdirs(logdir) != 0 || run_ledger_open(&l, o->out) != 0) {
+    if (clams_cli_mkdirs(logdir) != 0 || run_ledger_open(&l, o->out) != 0) {
         fprintf(stderr, "clams run: %s: %s\n", o->out, strerror(errno));
         run_ledger_close(&l);
         run_pipeline_free(&p);

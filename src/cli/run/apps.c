@@ -1,8 +1,7 @@
 /* The apps a run needs. A C app binary is started as a production server on
  * a free loopback port (`APP --production --host 127.0.0.1 --port N`); a
  * clams-python app folder (one with app.py) through the same tool's
- * `clams serve DIR --production ...` (the hook for the "serve every CLAMS
- * app" work: until `serve` exists that start fails and says so); a URL is an
+ * `clams serve DIR --production ...`; a URL is an
  * app someone else runs. Either way the runner learns the app's identifier
  * and version from GET / (they go into every output's key and ledger line)
  * and how many requests it serves at once from /metrics.

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "clams/clams.h"
+#include "cli/cli.h"
 #include "cli/run/run.h"
 
 volatile int run_stop_signal;
@@ -180,19 +181,6 @@ static void drop_resp(task_t *t)
     t->resp_len = 0;
 }
 
-/* The first error view's message, or NULL. */
-static const char *error_message(const clams_mmif_t *m)
-{
-    for (size_t i = 0; i < clams_mmif_view_count(m); i++) {
-        json_t *err = json_object_get(clams_view_metadata(clams_mmif_view_at(m, i)), "error");
-        if (err) {
-            const char *msg = json_string_value(json_object_get(err, "message"));
-            return msg ? msg : "an error view without a message";
-        }
-    }
-    return NULL;
-}
-
 static bool new_warnings(const clams_mmif_t *m, size_t from)
 {
     for (size_t i = from; i < clams_mmif_view_count(m); i++)
@@ -208,7 +196,7 @@ static void on_answer(engine_t *e, task_t *t, long http, double secs)
     clams_error_t err;
     clams_error_clear(&err);
     clams_mmif_t *m = t->resp ? clams_mmif_load(t->resp, t->resp_len, &err) : NULL;
-    const char *emsg = m ? error_message(m) : NULL;
+    const char *emsg = m ? run_error_message(m) : NULL;
     char why[1200];
     if (!m || emsg || http != 200) {
         if (emsg)
@@ -312,7 +300,7 @@ static char *input_of(engine_t *e, task_t *t, size_t *len, char *err, size_t err
         return run_source_mmif(&t->item, e->o, len, err, errsize);
     char path[4200];
     run_stage_path(path, sizeof path, e->o->out, t->item.asset, &e->p->stages[t->stage - 1]);
-    char *body = run_read_file(path, len);
+    char *body = clams_cli_read_file(path, len);
     if (!body)
         snprintf(err, errsize, "%.600s: %s", path, strerror(errno));
     return body;
@@ -327,11 +315,15 @@ static void start(engine_t *e, task_t *t)
         fail_retryable(e, t, 0, "the app could not be restarted", 0);
         return;
     }
+    bool had_meta = s->identifier != NULL;
     if (run_app_meta(s, err, sizeof err) != 0) {
         fail_retryable(e, t, 0, err, run_now() - t->started);
         return;
     }
-    run_keys_update(e->p);
+    /* The keys change only when an app's metadata is read for the first
+     * time (a URL that was down at the start), not with every request. */
+    if (!had_meta)
+        run_keys_update(e->p);
     size_t len = 0;
     t->req = input_of(e, t, &len, err, sizeof err);
     if (!t->req) {

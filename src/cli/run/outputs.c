@@ -114,13 +114,16 @@ static void key_path(char *buf, size_t size, const char *out, const char *asset,
     snprintf(buf, size, "%s/%s/%02d-%s.key", out, asset, s->number, s->name);
 }
 
-/* True when some view of m carries metadata.error. */
-static bool has_error_view(const clams_mmif_t *m)
+const char *run_error_message(const clams_mmif_t *m)
 {
-    for (size_t i = 0; i < clams_mmif_view_count(m); i++)
-        if (json_object_get(clams_view_metadata(clams_mmif_view_at(m, i)), "error"))
-            return true;
-    return false;
+    for (size_t i = 0; i < clams_mmif_view_count(m); i++) {
+        json_t *err = json_object_get(clams_view_metadata(clams_mmif_view_at(m, i)), "error");
+        if (err) {
+            const char *msg = json_string_value(json_object_get(err, "message"));
+            return msg ? msg : "an error view without a message";
+        }
+    }
+    return NULL;
 }
 
 static int on_annotation(const clams_view_t *view, json_t *ann, void *data)
@@ -146,7 +149,7 @@ bool run_stage_done(const char *out, const char *asset, const run_stage_t *s, si
     char path[4200];
     key_path(path, sizeof path, out, asset, s);
     size_t klen = 0;
-    char *key = run_read_file(path, &klen);
+    char *key = clams_cli_read_file(path, &klen);
     bool same = s->key[0] && key && klen >= 32 && strncmp(key, s->key, 32) == 0;
     free(key);
     if (!same)
@@ -155,7 +158,7 @@ bool run_stage_done(const char *out, const char *asset, const run_stage_t *s, si
     clams_error_t err;
     clams_error_clear(&err);
     clams_mmif_t *m = clams_mmif_load_file(path, &err);
-    bool ok = m && !has_error_view(m);
+    bool ok = m && !run_error_message(m);
     if (ok && nviews)
         *nviews = clams_mmif_view_count(m);
     if (ok && media_s)
@@ -174,7 +177,7 @@ int run_stage_write(const char *out, const char *asset, const run_stage_t *s, co
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", out, asset);
-    if (run_mkdirs(path) != 0)
+    if (clams_cli_mkdirs(path) != 0)
         return -1;
     run_stage_path(path, sizeof path, out, asset, s);
     if (unlink(path) != 0 && errno != ENOENT)
@@ -202,7 +205,7 @@ int run_final_ensure(const char *out, const char *asset, const run_stage_t *last
         return 0;
     run_stage_path(src, sizeof src, out, asset, last);
     size_t len = 0;
-    char *body = run_read_file(src, &len);
+    char *body = clams_cli_read_file(src, &len);
     int rc = body ? run_write_atomic(path, body, len, true) : -1;
     free(body);
     return rc;

@@ -201,8 +201,8 @@ static int classify(run_stage_t *s, char *err, size_t errsize)
         return -1;
     }
     if (S_ISDIR(st.st_mode)) {
-        /* A clams-python app folder: served by `clams serve` (the hook
-         * apps.c uses); recognised by its app.py. */
+        /* A clams-python app folder, recognised by its app.py: apps.c
+         * serves it with `clams serve`. */
         char *py = NULL;
         if (asprintf(&py, "%s/app.py", s->app) < 0)
             return -1;

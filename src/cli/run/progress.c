@@ -11,7 +11,7 @@
 struct run_progress_s {
     double interval, last, t0;
     size_t total;
-    bool tty, quiet, drawn;
+    bool tty, quiet;
 };
 
 run_progress_t *run_progress_new(double interval_s, size_t total, bool quiet)
@@ -59,7 +59,6 @@ void run_progress_tick(run_progress_t *pr, const run_pipeline_t *p, const run_co
         snprintf(line + n, sizeof line - (size_t)n, " | %.1f h media/h", media_done_s / elapsed);
     if (pr->tty) {
         fprintf(stderr, "\r\033[K%s", line);
-        pr->drawn = true;
         if (force)
             fputc('\n', stderr);
     } else {

@@ -15,6 +15,7 @@
 #define CLAMS_CLI_RUN_H
 
 #include <jansson.h>
+#include <clams/mmif.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -133,6 +134,10 @@ void run_stage_key(run_stage_t *s, const run_stage_t *prev);
 void run_keys_update(run_pipeline_t *p);
 
 /* ---- outputs.c ---- */
+/* The message of the first view of m that carries metadata.error (an error
+ * view: the item failed), or NULL when there is none. Ownership: borrowed. */
+const char *run_error_message(const clams_mmif_t *m);
+
 /* The source MMIF of an item as `clams source` makes it (path rewritten by
  * --map). Ownership: new text, or NULL with why in err. */
 char *run_source_mmif(const run_item_t *it, const run_opts_t *o, size_t *len, char *err,
@@ -207,9 +212,7 @@ void run_progress_tick(run_progress_t *pr, const run_pipeline_t *p, const run_co
 void run_progress_free(run_progress_t *pr);
 
 /* ---- small helpers (util.c) ---- */
-double run_now(void);                               /* CLOCK_MONOTONIC seconds */
-int run_mkdirs(const char *path);                   /* mkdir -p */
-char *run_read_file(const char *path, size_t *len); /* whole file, NUL-terminated */
-void run_iso_time(char *buf, size_t size);          /* UTC, seconds */
+double run_now(void);                      /* CLOCK_MONOTONIC seconds */
+void run_iso_time(char *buf, size_t size); /* UTC, seconds */
 
 #endif
