@@ -40,9 +40,10 @@ class _LogStream:
         if not isinstance(s, str):
             s = str(s)
         self._buf += s
-        while "\n" in self._buf:
-            line, self._buf = self._buf.split("\n", 1)
-            self._emit(line)
+        if "\n" in self._buf:  # one split, not one copy of the rest per line
+            *lines, self._buf = self._buf.split("\n")
+            for line in lines:
+                self._emit(line)
         if len(self._buf) > 65536:
             self._emit(self._buf)
             self._buf = ""

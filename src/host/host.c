@@ -34,7 +34,6 @@ typedef struct host_s {
     char *warmup_path, *warmup_body;
     size_t warmup_len;
     bool preload;
-    pid_t owner;  /* the process that made the runtime (dev server, file mode, master) */
     pid_t py_pid; /* the process whose interpreter is set up (fork fix-ups elsewhere) */
 } host_t;
 
@@ -399,7 +398,6 @@ clams__app_rt_t *clams__host_rt_new(const clams__host_opts_t *o, clams_error_t *
     }
     char abs[PATH_MAX];
     json_t *info = NULL;
-    h->owner = getpid();
     h->preload = o->preload;
     h->python = strdup(o->python && *o->python ? o->python : "python3");
     if (!realpath(o->app_dir, abs)) {

@@ -216,25 +216,12 @@ static void reduce_row(clams__area_t *a, const AVFrame *f, int p, int y, int w, 
     for (int t = 0; t < ay->taps; t++)
         if (wy[t])
             add_row(a->acc, f->data[p] + (ptrdiff_t)(ay->first[y] + t) * f->linesize[p], sw, wy[t]);
-            /* A constant tap count in each branch (up to the 8 a 1920-pixel-wide
-     * source reduced to 640 needs), so each compiles to straight-line code. */
-#define H_CASE(n) \
-    case n: h_pass(ax, a->acc, w, n, out); break;
-    if (ax->w8) {
+    /* Up to 8 taps (the 8 a 1920-pixel-wide source reduced to 640 needs)
+     * axis_init made the weights padded to 8: one fixed-width pass. */
+    if (ax->w8)
         h_pass8(ax, a->acc, w, out);
-        return;
-    }
-    switch (ax->taps) {
-        H_CASE(2)
-        H_CASE(3)
-        H_CASE(4)
-        H_CASE(5)
-        H_CASE(6)
-        H_CASE(7)
-        H_CASE(8)
-    default: h_pass(ax, a->acc, w, ax->taps, out); break;
-    }
-#undef H_CASE
+    else
+        h_pass(ax, a->acc, w, ax->taps, out);
 }
 
 /* The luma coefficients (Kr, Kb) of the frame's matrix; libswscale's

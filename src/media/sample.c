@@ -35,6 +35,9 @@ typedef struct {
     const char **tps;
     size_t out_cap;
     int rc;
+    /* How the limits name the TimeFrame being sampled: made once per
+     * TimeFrame, not for every frame charged. */
+    char what[600];
 } walk_t;
 
 static const char *prop_str(const json_t *ann, const char *key)
@@ -64,15 +67,12 @@ static const char *prop_or_contains(const clams_view_t *view, const json_t *ann,
 
 /* Counts n frames against the call's limit and the request's (a TimeFrame
  * asking for more is the request's fault: 400 naming the flag). */
-static int charge(walk_t *w, const char *tfid, long long n)
+static int charge(walk_t *w, long long n)
 {
-    char what[600];
-    snprintf(what, sizeof what, "TimeFrame %s (tfSamplingMode=%s)", tfid,
-             clams_tf_mode_name(w->mode));
     if (n > w->max_frames)
-        return clams_limit_refuse(CLAMS_LIMIT_FRAMES, what, n, w->err);
+        return clams_limit_refuse(CLAMS_LIMIT_FRAMES, w->what, n, w->err);
     w->max_frames -= n;
-    return clams_limit_charge(CLAMS_LIMIT_FRAMES, n, what, w->err);
+    return clams_limit_charge(CLAMS_LIMIT_FRAMES, n, w->what, w->err);
 }
 
 static int add_pick(walk_t *w, long long frame, const clams_view_t *view, const char *tp)
@@ -198,6 +198,8 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
         label = prop_or_contains(view, tf, "label");
     if (!label_ok(w, label))
         return 0;
+    snprintf(w->what, sizeof w->what, "TimeFrame %s (tfSamplingMode=%s)", idbuf,
+             clams_tf_mode_name(w->mode));
     json_t *props = json_object_get(tf, "properties");
     json_t *reps = json_object_get(props, "representatives");
     json_t *targets = json_object_get(props, "targets");
@@ -228,7 +230,7 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
                                          "TimeFrame %s: a representative is not "
                                          "an id",
                                          idbuf);
-            if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0 && (rc = charge(w, idbuf, 1)) == 0)
+            if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0 && (rc = charge(w, 1)) == 0)
                 rc = add_pick(w, f, view, r);
         }
         if (nreps == 0)
@@ -242,7 +244,7 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
                                          "TimeFrame %s: a representative is not "
                                          "an id",
                                          idbuf);
-            if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0 && (rc = charge(w, idbuf, 1)) == 0)
+            if ((rc = tp_frame(w, view, idbuf, r, &f)) == 0 && (rc = charge(w, 1)) == 0)
                 rc = add_pick(w, f, view, r);
         } else if (timeless) {
             skipped = "no representatives, and no start/end or targets to take a midpoint of";
@@ -253,7 +255,7 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
             long long sum = a + b; /* both within +-4e18 (to_frame): no overflow */
             /* Python's // floors. */
             long long mid = sum >= 0 ? sum / 2 : -((-sum + 1) / 2);
-            if ((rc = charge(w, idbuf, 1)) == 0)
+            if ((rc = charge(w, 1)) == 0)
                 rc = add_pick(w, mid, NULL, NULL);
         }
         break;
@@ -265,7 +267,7 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
                 if (!t)
                     return clams__media_fail(w->err, CLAMS_EINVAL,
                                              "TimeFrame %s: a target is not an id", idbuf);
-                if ((rc = tp_frame(w, view, idbuf, t, &f)) == 0 && (rc = charge(w, idbuf, 1)) == 0)
+                if ((rc = tp_frame(w, view, idbuf, t, &f)) == 0 && (rc = charge(w, 1)) == 0)
                     rc = add_pick(w, f, view, t);
             }
             if (nt == 0)
@@ -277,7 +279,7 @@ static int on_timeframe(const clams_view_t *view, json_t *tf, void *data)
             if ((rc = tf_frames(w, view, idbuf, tf, &a, &b)) != 0)
                 return rc;
             /* a and b are within +-4e18: b - a cannot overflow. */
-            if (b > a && (rc = charge(w, idbuf, b - a)) != 0)
+            if (b > a && (rc = charge(w, b - a)) != 0)
                 return rc;
             for (long long k = a; rc == 0 && k < b; k++)
                 rc = add_pick(w, k, NULL, NULL);

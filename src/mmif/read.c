@@ -204,7 +204,12 @@ static int read_whole(const char *path, long long max, char **buf, size_t *len, 
         return -1;
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > max) {
+    if (fstat(fd, &st) != 0) {
+        *eno = errno;
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > max) {
         *eno = !S_ISREG(st.st_mode) ? EINVAL : EFBIG;
         *len = (size_t)st.st_size;
         close(fd);

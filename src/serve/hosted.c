@@ -9,6 +9,7 @@
 #include "clams/clams.h"
 #include "common/internal.h"
 #include "host/host.h"
+#include "serve/options.h"
 #include "serve/serve.h"
 
 static void hosted_usage(FILE *f)
@@ -33,24 +34,6 @@ static clams__app_rt_t *make_hosted(const void *arg)
     return rt;
 }
 
-/* Takes `--NAME VALUE` or `--NAME=VALUE` at argv[*i]; 1 when it matched. */
-static int take_value(const char *name, int argc, char **argv, int *i, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
 int clams_serve_python(const char *app_dir, int argc, char **argv)
 {
     clams__host_opts_t o = {.app_dir = app_dir};
@@ -63,8 +46,8 @@ int clams_serve_python(const char *app_dir, int argc, char **argv)
     int n = 0;
     for (int i = 0; i < argc; i++) {
         int rc = 0;
-        if (i > 0 && ((rc = take_value("--python", argc, argv, &i, &o.python)) != 0 ||
-                      (rc = take_value("--warmup", argc, argv, &i, &o.warmup)) != 0)) {
+        if (i > 0 && ((rc = clams__flag_value("--python", argc, argv, &i, &o.python)) != 0 ||
+                      (rc = clams__flag_value("--warmup", argc, argv, &i, &o.warmup)) != 0)) {
             if (rc < 0) {
                 fprintf(stderr, "clams serve: %s expects a value\n", argv[i]);
                 free(rest);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clams/limits.h"
+#include "serve/options.h"
 #include "serve/serve.h"
 
 static const char *const limit_help[CLAMS_LIMIT_COUNT] = {
@@ -85,27 +86,11 @@ int clams__limit_flags_env(char *msg, size_t size)
     return 0;
 }
 
-/* The value of flag `name` at argv[*i] ("--name V" or "--name=V"), or NULL
- * when argv[*i] is another flag; *missing when the value is absent. */
-static const char *flag_value(const char *name, int argc, char **argv, int *i, int *missing)
-{
-    size_t n = strlen(name);
-    const char *arg = argv[*i];
-    if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-        return NULL;
-    if (arg[n] == '=')
-        return arg + n + 1;
-    if (*i + 1 < argc)
-        return argv[++*i];
-    *missing = 1;
-    return NULL;
-}
-
 int clams__limit_flags_parse(int argc, char **argv, int *i, char *msg, size_t size)
 {
-    int missing = 0;
-    const char *v = flag_value("--media-root", argc, argv, i, &missing);
-    if (v) {
+    const char *v = NULL;
+    int m = clams__flag_value("--media-root", argc, argv, i, &v);
+    if (m > 0) {
         clams_error_t err = {0};
         if (clams_media_root_add(v, &err) != 0) {
             snprintf(msg, size, "--media-root: %s", err.text);
@@ -113,17 +98,17 @@ int clams__limit_flags_parse(int argc, char **argv, int *i, char *msg, size_t si
         }
         return 1;
     }
-    for (int k = 0; !missing && k < CLAMS_LIMIT_COUNT; k++) {
+    for (int k = 0; m == 0 && k < CLAMS_LIMIT_COUNT; k++) {
         const char *flag = clams_limit_flag((clams_limit_t)k);
-        v = flag_value(flag, argc, argv, i, &missing);
-        if (v)
+        m = clams__flag_value(flag, argc, argv, i, &v);
+        if (m > 0)
             return set_limit((clams_limit_t)k, flag, v, msg, size) ? CLAMS_ECONFIG : 1;
-        if (missing) {
+        if (m < 0) {
             snprintf(msg, size, "%s: missing value", flag);
             return CLAMS_ECONFIG;
         }
     }
-    if (missing) {
+    if (m < 0) {
         snprintf(msg, size, "--media-root: missing value");
         return CLAMS_ECONFIG;
     }

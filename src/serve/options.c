@@ -244,6 +244,22 @@ static int store(clams__options_t *o, const flag_t *fl, const char *val)
     return -1;
 }
 
+int clams__flag_value(const char *name, int argc, char **argv, int *i, const char **value)
+{
+    size_t n = strlen(name);
+    const char *arg = argv[*i];
+    if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
+        return 0;
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
 int clams__options_parse_flag(clams__options_t *o, int argc, char **argv, int *i, char *msg,
                               size_t msg_size)
 {

@@ -27,6 +27,11 @@ void clams__options_defaults(clams__options_t *o, const struct clams_app_s *app)
  * advancing *i past its value. Returns 1 when the flag was consumed, 0 when
  * it is not a server flag, and CLAMS_ECONFIG with a message in msg when the
  * value is invalid. */
+/* `--NAME VALUE` or `--NAME=VALUE` at argv[*i], for flags outside the
+ * table (lists, a hosted app's own): 1 with *value (*i moved past a
+ * separate value), 0 when argv[*i] is not --NAME, -1 when the value is
+ * missing. */
+int clams__flag_value(const char *name, int argc, char **argv, int *i, const char **value);
 int clams__options_parse_flag(clams__options_t *o, int argc, char **argv, int *i, char *msg,
                               size_t msg_size);
 
