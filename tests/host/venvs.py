@@ -17,19 +17,22 @@ def check(cond, msg):
     return cond
 
 
-def make_venv(venv, requirement, timeout=900):
+def make_venv(venv, requirement, timeout=600):
     """The venv at `venv` with `requirement` installed; its python."""
     py = os.path.join(venv, "bin", "python")
     if os.path.exists(os.path.join(venv, ".complete")):
         return py
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([shutil.which("python3"), "-m", "venv", venv], check=True, timeout=300)
-    p = subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        requirement], capture_output=True, text=True, timeout=timeout)
-    if p.returncode != 0:
+    try:
+        p = subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                            requirement], capture_output=True, text=True, timeout=timeout)
+        why = p.stderr[-2000:] if p.returncode != 0 else None
+    except subprocess.TimeoutExpired:  # a network that hangs rather than refuses
+        why = "pip ran past %d s" % timeout
+    if why is not None:
         shutil.rmtree(venv, ignore_errors=True)
-        print("SKIP: pip could not install %s (PyPI unreachable?):\n%s"
-              % (requirement, p.stderr[-2000:]))
+        print("SKIP: pip could not install %s (PyPI unreachable?):\n%s" % (requirement, why))
         sys.exit(77)
     open(os.path.join(venv, ".complete"), "w").close()
     return py
