@@ -238,6 +238,75 @@ CLAMS_API size_t clams_video_frame_size(const clams_video_t *video, const clams_
 CLAMS_API CLAMS_MUST_CHECK int clams_video_add_properties(clams_view_t *view,
                                                           const clams_video_t *video);
 
+/* ---- Sweeps: a whole video, in parallel segments -------------------------------------- */
+
+/* Which frames a sweep delivers (clams_sweep_opts_t.frames). */
+typedef enum {
+    /* Every frame, as clams_video_frames over 0 .. frame_count - 1 gives it. */
+    CLAMS_SWEEP_ALL = 0,
+    /* Only the reference frames: those the codec predicts other frames from
+     * (keyframes, P-frames, reference B-frames; every frame of an intra-only
+     * codec, or of a decoder that cannot skip). The others are never
+     * decoded, which is where the time goes: x264's default encodes leave
+     * about half the frames as references, and decoding them costs about
+     * two thirds of decoding all (docs/benchmarks.md). What is delivered is
+     * byte-identical to the same frames of a full decode (tests/media
+     * media_sweep checks it), since no reference frame depends on a skipped
+     * one. Which frames are references is the encoder's choice: the first
+     * frame of each segment always is one (segments start at keyframes); an
+     * app must cope with any gaps, such as a tail of frames after the last
+     * reference, and fetch frames it needs from a gap with
+     * clams_video_frames, which decodes them exactly. */
+    CLAMS_SWEEP_REFERENCE = 1
+} clams_sweep_frames_t;
+
+/* Zeroed (or NULL) = every frame, segments chosen automatically.
+ * segments: how many parts the video is split into, each decoded by its own
+ * thread, demuxer and decoder (a part starts at a keyframe, so the parts
+ * decode independently; this uses every core on videos whose decoder
+ * threads do not, at no cost in exactness). 0 = automatic: the video's
+ * decoder threads (clams_video_opts_t.threads; 0 = one per CPU), at most one
+ * per 64 frames and one per keyframe. 1 = one part, decoded on the calling
+ * thread with the video's decoder threads. Above 1: that many, or as many as
+ * there are keyframes. */
+typedef struct clams_sweep_opts_s {
+    unsigned struct_size;
+    clams_sweep_frames_t frames;
+    int segments;
+} clams_sweep_opts_t;
+#define CLAMS_SWEEP_OPTS_INIT                     \
+    {                                             \
+        .struct_size = sizeof(clams_sweep_opts_t) \
+    }
+
+/* Called for each delivered frame. Calls for one segment come from one
+ * thread, in ascending frame order; calls for different segments come from
+ * different threads at the same time (the function must be safe for that;
+ * per-segment state indexed by `segment` needs no lock). `img` is valid only
+ * during the call. Non-zero stops the sweep. */
+typedef int (*clams_sweep_fn)(int segment, long long frame, const clams_image_t *img, void *data);
+
+/* The segments a sweep with these options uses: the count, with the first
+ * frame of each (ascending, starts[0] = 0; segment i ends where i + 1
+ * starts, the last at frame_count) in starts[0 .. max - 1]. Call it first to
+ * size per-segment state. */
+CLAMS_API int clams_video_sweep_segments(const clams_video_t *video, const clams_sweep_opts_t *opts,
+                                         long long *starts, int max);
+
+/* Decodes the whole video, split as clams_video_sweep_segments says, and
+ * delivers the frames (sopts->frames) converted as fopts says (as
+ * clams_video_frames: format, size, scale) to fn. The video handle's own
+ * position is untouched; each segment opens the file again. A frame that
+ * cannot be decoded, or that the decoder flags as damaged, is CLAMS_EIO
+ * naming it (every segment then stops); with several failures, the one of
+ * the earliest segment is returned. Returns 0, fn's non-zero value (the
+ * earliest segment's, when several stop) or a negative code. Statistics
+ * (clams_video_stats) add up every segment's decoding. */
+CLAMS_API CLAMS_MUST_CHECK int clams_video_sweep(clams_video_t *video,
+                                                 const clams_frame_opts_t *fopts,
+                                                 const clams_sweep_opts_t *sopts, clams_sweep_fn fn,
+                                                 void *data, clams_error_t *err);
+
 /* ---- TimeFrame sampling (tfSamplingMode) --------------------------------------------- */
 
 /* The mode (clams_tf_mode_t) is declared in clams/app.h, with

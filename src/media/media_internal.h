@@ -81,4 +81,32 @@ typedef struct clams__area_s {
 int clams__area_convert(clams__area_t *a, const AVFrame *f, uint8_t *dst, int w, int h, bool gray);
 void clams__area_free(clams__area_t *a);
 
+/* The video reader, for the sweep (sweep.c; defined in video.c). */
+
+/* A second handle on v's file with its own demuxer and a decoder of
+ * `threads` threads (0: FFmpeg's choice), sharing v's frame index (v must
+ * outlive it). Closed with clams_video_close. */
+clams_video_t *clams__video_reader(const clams_video_t *v, int threads, clams_error_t *err);
+/* Decodes up to frame n (seeking when that is shorter) and leaves it current. */
+int clams__video_seek_frame(clams_video_t *v, long long n, clams_error_t *err);
+/* From now on, skip frames that no other frame is predicted from. */
+void clams__video_reference_only(clams_video_t *v, bool on);
+/* The next frame decoding yields (presentation order) made current: 1 with
+ * its number and whether the decoder flagged it damaged, 0 at the end. */
+int clams__video_next(clams_video_t *v, long long *frame, bool *damaged, clams_error_t *err);
+/* Why decoding last failed ("" when it did not). */
+const char *clams__video_last_error(const clams_video_t *v);
+/* The output size of frames with options o: 0, or -1 for bad options. */
+int clams__video_geometry(const clams_video_t *v, const clams_frame_opts_t *o, int *w, int *h,
+                          size_t *size);
+/* The current frame into dst as clams_video_frames delivers it. */
+int clams__video_convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, int w, int h,
+                         clams_error_t *err);
+/* The frame numbers of the keyframes, ascending (at most max); the count. */
+size_t clams__video_keyframes(const clams_video_t *v, long long *frames, size_t max);
+/* Decoder threads the handle was opened with (0: automatic). */
+int clams__video_threads(const clams_video_t *v);
+/* Adds a reader's work to v's statistics. */
+void clams__video_add_stats(clams_video_t *v, const clams_video_stats_t *s);
+
 #endif

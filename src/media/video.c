@@ -32,7 +32,10 @@ struct clams_video_s {
     AVCodecContext *dec;
     int idx;
     AVRational tb;
-    int64_t *pts; /* frame timestamps, ascending: frame N is pts[N] */
+    int threads;         /* decoder threads asked for (clams_video_opts_t) */
+    bool reference_only; /* decode only frames others are predicted from */
+    bool shared_index;   /* pts, key, key_seek belong to another handle */
+    int64_t *pts;        /* frame timestamps, ascending: frame N is pts[N] */
     size_t n;
     int64_t *key;      /* keyframe timestamps, ascending */
     int64_t *key_seek; /* the timestamp to seek to for each (its DTS when known:
@@ -167,6 +170,30 @@ static int build_index(clams_video_t *v, clams_error_t *err)
     return 0;
 }
 
+/* The demuxer and decoder of v (v->info names the file, v->threads says
+ * how many decoder threads), positioned at the start. */
+static int open_decoding(clams_video_t *v, clams_error_t *err)
+{
+    const char *id = v->info.document, *path = v->info.path;
+    v->pos = -1;
+    v->fresh = true;
+    int rc = clams__media_open_input(id, path, AVMEDIA_TYPE_VIDEO, &v->fmt, &v->idx, err);
+    if (rc)
+        return rc;
+    v->tb = v->fmt->streams[v->idx]->time_base;
+    rc = clams__media_open_decoder(id, path, v->fmt, v->idx, v->threads, &v->dec, err);
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < v->fmt->nb_streams; i++)
+        if ((int)i != v->idx)
+            v->fmt->streams[i]->discard = AVDISCARD_ALL;
+    v->pkt = av_packet_alloc();
+    v->frame = av_frame_alloc();
+    if (!v->pkt || !v->frame)
+        return clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
+    return 0;
+}
+
 static clams_video_t *open_path(const char *id, const char *path, const clams_video_opts_t *opts,
                                 clams_error_t *err)
 {
@@ -177,27 +204,10 @@ static clams_video_t *open_path(const char *id, const char *path, const clams_vi
     }
     snprintf(v->info.document, sizeof v->info.document, "%s", id);
     snprintf(v->info.path, sizeof v->info.path, "%s", path);
-    v->pos = -1;
-    v->fresh = true;
-    if (build_index(v, err) != 0)
-        goto fail;
-    if (clams__media_open_input(id, path, AVMEDIA_TYPE_VIDEO, &v->fmt, &v->idx, err) != 0)
+    v->threads = CLAMS__MEDIA_HAS(opts, threads) && opts->threads > 0 ? opts->threads : 0;
+    if (build_index(v, err) != 0 || open_decoding(v, err) != 0)
         goto fail;
     AVStream *st = v->fmt->streams[v->idx];
-    v->tb = st->time_base;
-    if (clams__media_open_decoder(id, path, v->fmt, v->idx,
-                                  CLAMS__MEDIA_HAS(opts, threads) ? opts->threads : 0, &v->dec,
-                                  err))
-        goto fail;
-    for (unsigned i = 0; i < v->fmt->nb_streams; i++)
-        if ((int)i != v->idx)
-            v->fmt->streams[i]->discard = AVDISCARD_ALL;
-    v->pkt = av_packet_alloc();
-    v->frame = av_frame_alloc();
-    if (!v->pkt || !v->frame) {
-        clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
-        goto fail;
-    }
     AVRational r = st->avg_frame_rate;
     if (r.num <= 0 || r.den <= 0)
         r = st->r_frame_rate;
@@ -260,9 +270,11 @@ void clams_video_close(clams_video_t *v)
     sws_freeContext(v->sws);
     clams__area_free(&v->area);
     free(v->conv);
-    free(v->pts);
-    free(v->key);
-    free(v->key_seek);
+    if (!v->shared_index) {
+        free(v->pts);
+        free(v->key);
+        free(v->key_seek);
+    }
     free(v);
 }
 
@@ -366,8 +378,8 @@ static int next_frame(clams_video_t *v, clams_error_t *err)
             /* Frames before the target that no other frame refers to need
              * not be decoded (their skipping changes no other frame). */
             int64_t pts = v->pkt->pts != AV_NOPTS_VALUE ? v->pkt->pts : v->pkt->dts;
-            v->dec->skip_frame =
-                pts != AV_NOPTS_VALUE && pts < v->want ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+            bool before = pts != AV_NOPTS_VALUE && pts < v->want;
+            v->dec->skip_frame = before || v->reference_only ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
             r = avcodec_send_packet(v->dec, v->pkt);
             if (r < 0 && r != AVERROR(EAGAIN))
                 snprintf(v->last_err, sizeof v->last_err, "%s",
@@ -734,4 +746,105 @@ int clams_video_add_properties(clams_view_t *view, const clams_video_t *v)
     if (!rc)
         rc = clams_annotation_set_int(a, "duration", (long long)nearbyint(v->info.duration_ms));
     return rc;
+}
+
+/* ---- For the sweep (sweep.c) ------------------------------------------------------ */
+
+clams_video_t *clams__video_reader(const clams_video_t *v, int threads, clams_error_t *err)
+{
+    clams_video_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    r->info = v->info;
+    r->threads = threads;
+    r->pts = v->pts;
+    r->n = v->n;
+    r->key = v->key;
+    r->key_seek = v->key_seek;
+    r->nkey = v->nkey;
+    r->shared_index = true;
+    if (open_decoding(r, err) != 0) {
+        clams_video_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+int clams__video_seek_frame(clams_video_t *v, long long n, clams_error_t *err)
+{
+    if (n < 0 || n >= (long long)v->n)
+        return check_list(v, &n, 1, err);
+    return goto_frame(v, n, err);
+}
+
+void clams__video_reference_only(clams_video_t *v, bool on)
+{
+    v->reference_only = on;
+}
+
+int clams__video_next(clams_video_t *v, long long *frame, bool *damaged, clams_error_t *err)
+{
+    for (;;) {
+        int r = next_frame(v, err);
+        if (r <= 0)
+            return r;
+        int64_t ts =
+            v->frame->pts != AV_NOPTS_VALUE ? v->frame->pts : v->frame->best_effort_timestamp;
+        long long fn = ts == AV_NOPTS_VALUE ? -1 : frame_of(v, ts);
+        if (fn < 0)
+            continue; /* not a frame of the index (dropped by the demuxer) */
+        v->pos = fn;
+        *frame = fn;
+        *damaged = (v->frame->flags & AV_FRAME_FLAG_CORRUPT) || v->frame->decode_error_flags;
+        return 1;
+    }
+}
+
+const char *clams__video_last_error(const clams_video_t *v)
+{
+    return v->last_err;
+}
+
+int clams__video_geometry(const clams_video_t *v, const clams_frame_opts_t *o, int *w, int *h,
+                          size_t *size)
+{
+    if (out_size(v, o, w, h) != 0 || !opts_ok(o))
+        return -1;
+    *size = clams_video_frame_size(v, o);
+    return 0;
+}
+
+int clams__video_convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, int w, int h,
+                         clams_error_t *err)
+{
+    return convert(v, o, dst, w, h, err);
+}
+
+size_t clams__video_keyframes(const clams_video_t *v, long long *frames, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->nkey; i++) {
+        long long f = frame_of(v, v->key[i]);
+        if (f < 0 || (n && f <= frames[n - 1]))
+            continue;
+        if (n < max)
+            frames[n] = f;
+        n++;
+        if (n >= max)
+            break;
+    }
+    return n;
+}
+
+int clams__video_threads(const clams_video_t *v)
+{
+    return v->threads;
+}
+
+void clams__video_add_stats(clams_video_t *v, const clams_video_stats_t *s)
+{
+    v->stats.decoded += s->decoded;
+    v->stats.seeks += s->seeks;
 }
