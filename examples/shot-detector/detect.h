@@ -81,20 +81,6 @@ void shot_frame_cpu(const uint8_t *rgb, size_t npix, const uint8_t *hsv_prev, ui
 /* sums[c] = sum over the pixels of |a_c - b_c| for the planes c = H, S, V. */
 void shot_diff_sums_cpu(const uint8_t *hsv_a, const uint8_t *hsv_b, size_t npix, uint64_t sums[3]);
 
-/* The CPU path with the per-frame work on a thread of its own, so that it
- * runs while the decoder produces the next frames: push copies each frame
- * (npix RGB24 pixels, frames 0, 1, 2, ... in order) into a ring of
- * SHOT_PIPE_RING buffers, which a worker thread turns into scores[frame]
- * (shot_frame_cpu against the frame pushed before). threaded = 0 computes in
- * push instead (same results). Returns NULL on allocation failure. */
-#define SHOT_PIPE_RING 8
-typedef struct shot_pipe_s shot_pipe_t;
-shot_pipe_t *shot_pipe_new(size_t npix, double *scores, int threaded);
-/* Returns 0, or -1 when frame is not the next one. */
-int shot_pipe_push(shot_pipe_t *p, long long frame, const uint8_t *rgb);
-/* Waits for every frame pushed and frees p (NULL is ignored). */
-void shot_pipe_finish(shot_pipe_t *p);
-
 /* The frame's score from its integer sums: (dH + dS + dV) / (3 * npix). */
 double shot_score(const uint64_t sums[3], size_t npix);
 

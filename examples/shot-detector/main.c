@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "scan.h"
 #ifdef SHOT_HAVE_CUDA
 #include "shot_gpu.h"
 #endif
@@ -32,80 +33,10 @@ static clams_device_t gpu = CLAMS_DEVICE_INIT(NULL, NULL);
 #endif
 
 typedef struct {
-    bool use_gpu;
-    double threshold;
+    shot_scan_opts_t scan;
     long long min_len;
     bool frames_unit; /* timeUnit=frames, else milliseconds */
 } run_opts_t;
-
-/* The state while one video's frames stream through the detector. */
-typedef struct {
-    const run_opts_t *o;
-    size_t npix;
-    shot_result_t *res;
-    shot_pipe_t *pipe; /* CPU path */
-#ifdef SHOT_HAVE_CUDA
-    int slot;
-    size_t fill;        /* frames in the current slot */
-    long long first[2]; /* first frame of what each slot holds */
-    size_t count[2];
-    uint64_t *sums; /* GPU_BATCH * 3 */
-#endif
-    char why[512];
-} stream_t;
-
-#ifdef SHOT_HAVE_CUDA
-static int gpu_collect(stream_t *s, int slot)
-{
-    if (s->count[slot] == 0)
-        return 0;
-    if (shot_cuda_collect(slot, s->sums, s->why, sizeof s->why) != 0)
-        return -1;
-    for (size_t i = 0; i < s->count[slot]; i++)
-        s->res->scores[s->first[slot] + (long long)i] = shot_score(s->sums + 3 * i, s->npix);
-    s->count[slot] = 0;
-    return 0;
-}
-
-static int gpu_flush(stream_t *s)
-{
-    if (s->fill == 0)
-        return 0;
-    if (shot_cuda_submit(s->slot, s->fill, s->why, sizeof s->why) != 0)
-        return -1;
-    s->count[s->slot] = s->fill;
-    s->fill = 0;
-    s->slot ^= 1;
-    /* The other batch was queued before this one: its results are due, and
-     * its host buffer is about to be refilled. */
-    return gpu_collect(s, s->slot);
-}
-#endif
-
-static int on_frame(long long frame, const clams_image_t *img, void *data)
-{
-    stream_t *s = data;
-    if ((size_t)img->width * (size_t)img->height != s->npix || img->format != CLAMS_PIX_RGB24) {
-        snprintf(s->why, sizeof s->why, "frame %lld: unexpected %dx%d image", frame, img->width,
-                 img->height);
-        return -1;
-    }
-#ifdef SHOT_HAVE_CUDA
-    if (s->o->use_gpu) {
-        if (s->fill == 0)
-            s->first[s->slot] = frame;
-        memcpy(shot_cuda_slot(s->slot) + s->fill * 3 * s->npix, img->data, 3 * s->npix);
-        if (++s->fill == GPU_BATCH)
-            return gpu_flush(s);
-        return 0;
-    }
-#endif
-    if (shot_pipe_push(s->pipe, frame, img->data) != 0) {
-        snprintf(s->why, sizeof s->why, "frame %lld delivered out of order", frame);
-        return -1;
-    }
-    return 0;
-}
 
 /* The time of frame f (f == frame_count: the end of the last frame) in the
  * output unit. */
@@ -155,75 +86,6 @@ static int add_view(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *d
     return 0;
 }
 
-/* Scores every frame of the video (res->scores), on the GPU or the CPU. */
-static int score_video(clams_video_t *v, const run_opts_t *o, shot_result_t *res, char *why,
-                       size_t ws, clams_error_t *err)
-{
-    const clams_video_info_t *info = clams_video_info(v);
-    /* Analysis frames (area means, libclams-media's cheap reduction): both
-     * paths read the same frames, so the GPU still equals the CPU. */
-    clams_frame_opts_t fo = CLAMS_FRAME_OPTS_INIT;
-    fo.format = CLAMS_PIX_RGB24;
-    fo.scale = CLAMS_SCALE_ANALYSIS;
-    shot_analysis_size(info->width, info->height, &fo.width, &fo.height);
-    size_t n = (size_t)info->frame_count, npix = (size_t)fo.width * (size_t)fo.height;
-    long long *frames = malloc((n ? n : 1) * sizeof *frames);
-    res->scores = calloc(n ? n : 1, sizeof *res->scores);
-    res->nscores = n;
-    stream_t s = {.o = o, .npix = npix, .res = res};
-    int rc = -1;
-    if (!frames || !res->scores)
-        goto oom;
-    for (size_t i = 0; i < n; i++)
-        frames[i] = (long long)i;
-#ifdef SHOT_HAVE_CUDA
-    if (o->use_gpu) {
-        s.sums = malloc(GPU_BATCH * 3 * sizeof *s.sums);
-        if (!s.sums)
-            goto oom;
-        if (shot_cuda_begin(npix, GPU_BATCH, s.why, sizeof s.why) != 0)
-            goto fail;
-    } else
-#endif
-    {
-        /* The per-frame work on its own thread, beside the decoder. */
-        if (!(s.pipe = shot_pipe_new(npix, res->scores, 1)))
-            goto oom;
-    }
-    rc = clams_video_frames(v, frames, n, &fo, on_frame, &s, err);
-#ifdef SHOT_HAVE_CUDA
-    if (rc == 0 && o->use_gpu) {
-        /* Queue the partial last batch (the flush collects the batch before
-         * it), then wait for the last one queued, which is in the other slot
-         * whether or not there was a partial batch. */
-        rc = gpu_flush(&s);
-        if (rc == 0)
-            rc = gpu_collect(&s, s.slot ^ 1);
-        if (rc == 0)
-            rc = gpu_collect(&s, s.slot);
-    }
-#endif
-    if (rc != 0 && s.why[0])
-        snprintf(why, ws, "%s", s.why);
-    else if (rc != 0)
-        snprintf(why, ws, "%s", err->text);
-    goto done;
-oom:
-    snprintf(why, ws, "out of memory");
-    goto done;
-#ifdef SHOT_HAVE_CUDA
-fail:
-    snprintf(why, ws, "%s", s.why);
-#endif
-done:
-    free(frames);
-    shot_pipe_finish(s.pipe); /* waits for the last frames' scores */
-#ifdef SHOT_HAVE_CUDA
-    free(s.sums);
-#endif
-    return rc == 0 ? 0 : -1;
-}
-
 static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const char *id,
                            json_t *doc, const run_opts_t *o)
 {
@@ -236,9 +98,9 @@ static int detect_document(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif, const 
     shot_result_t res = {0};
     char why[600] = "";
     int rc;
-    if (score_video(v, o, &res, why, sizeof why, &err) != 0)
+    if (shot_scan(v, &o->scan, &res, NULL, why, sizeof why) != 0)
         rc = clams_annotate_fail(ctx, "document %s: %s", id, why);
-    else if (shot_find_cuts(&res, o->threshold, o->min_len) != 0)
+    else if (shot_find_cuts(&res, o->scan.threshold, o->min_len) != 0)
         rc = clams_annotate_fail(ctx, "document %s: out of memory", id);
     else
         rc = add_view(ctx, mmif, id, v, &res, o);
@@ -281,18 +143,20 @@ static int shot_annotate(clams_annotate_ctx_t *ctx, clams_mmif_t *mmif,
                          const clams_params_t *params)
 {
     run_opts_t o = {
-        .threshold = clams_param_number(params, "threshold", SHOT_DEFAULT_THRESHOLD),
+        .scan = {.threshold = clams_param_number(params, "threshold", SHOT_DEFAULT_THRESHOLD),
+                 .every_frame = clams_param_bool(params, "everyFrame", false),
+                 .gpu_batch = GPU_BATCH},
         .min_len = clams_param_int(params, "minShotLength", SHOT_DEFAULT_MIN_LEN),
         .frames_unit =
             strcmp(clams_param_string(params, "timeUnit", "milliseconds"), "frames") == 0,
     };
     const char *device = clams_param_string(params, "device", "auto");
-    if (clams_device_choose(ctx, &gpu, device, &o.use_gpu) != 0)
+    if (clams_device_choose(ctx, &gpu, device, &o.scan.use_gpu) != 0)
         return CLAMS_EAPP;
     walk_t w = {.ctx = ctx, .mmif = mmif, .o = &o};
     int rc = clams_mmif_foreach_document(mmif, NULL, 0, on_document, &w);
 #ifdef SHOT_HAVE_CUDA
-    if (o.use_gpu)
+    if (o.scan.use_gpu)
         clams_annotate_report_gpu_peak(ctx, NULL, shot_cuda_buffer_peak());
 #endif
     if (rc == 0 && w.found == 0)
@@ -317,6 +181,13 @@ static const clams_param_spec_t shot_params[] = {
      .default_value = "15",
      .range = CLAMS_RANGE_MIN,
      .minimum = 0},
+    {.name = "everyFrame",
+     .description = "Compare every pair of consecutive frames. By default the reference frames "
+                    "(those the codec predicts the others from) are compared first, and every "
+                    "frame only where two of them differ by half the threshold or more: the "
+                    "same cuts at a fraction of the decoding, except single-frame flashes.",
+     .type = CLAMS_PARAM_BOOLEAN,
+     .default_value = "false"},
     {.name = "timeUnit",
      .description = "Unit of start, end and timePoint in the output.",
      .type = CLAMS_PARAM_STRING,

@@ -240,7 +240,7 @@ CLAMS_API CLAMS_MUST_CHECK int clams_video_add_properties(clams_view_t *view,
 
 /* ---- Sweeps: a whole video, in parallel segments -------------------------------------- */
 
-/* Which frames a sweep delivers (clams_sweep_opts_t.frames). */
+/* Which frames a sweep delivers (clams_sweep_opts_t.which). */
 typedef enum {
     /* Every frame, as clams_video_frames over 0 .. frame_count - 1 gives it. */
     CLAMS_SWEEP_ALL = 0,
@@ -252,13 +252,17 @@ typedef enum {
      * two thirds of decoding all (docs/benchmarks.md). What is delivered is
      * byte-identical to the same frames of a full decode (tests/media
      * media_sweep checks it), since no reference frame depends on a skipped
-     * one. Which frames are references is the encoder's choice: the first
-     * frame of each segment always is one (segments start at keyframes); an
-     * app must cope with any gaps, such as a tail of frames after the last
-     * reference, and fetch frames it needs from a gap with
-     * clams_video_frames, which decodes them exactly. */
-    CLAMS_SWEEP_REFERENCE = 1
-} clams_sweep_frames_t;
+     * one, and does not depend on the segments or threads. Which frames are
+     * references is the encoder's choice (the first frame of each segment is
+     * one: segments start at keyframes): an app must cope with gaps, such as
+     * a tail of frames after the last reference, and can fetch what it
+     * needs from a gap with CLAMS_SWEEP_LIST. */
+    CLAMS_SWEEP_REFERENCE = 1,
+    /* The frames in list[0 .. count - 1] (ascending, no repeats), decoded as
+     * clams_video_frames decodes them (forward while cheap, else from the
+     * keyframe before each), the segments splitting the list. */
+    CLAMS_SWEEP_LIST = 2
+} clams_sweep_which_t;
 
 /* Zeroed (or NULL) = every frame, segments chosen automatically.
  * segments: how many parts the video is split into, each decoded by its own
@@ -266,13 +270,15 @@ typedef enum {
  * decode independently; this uses every core on videos whose decoder
  * threads do not, at no cost in exactness). 0 = automatic: the video's
  * decoder threads (clams_video_opts_t.threads; 0 = one per CPU), at most one
- * per 64 frames and one per keyframe. 1 = one part, decoded on the calling
- * thread with the video's decoder threads. Above 1: that many, or as many as
- * there are keyframes. */
+ * per 64 frames delivered and one per keyframe. 1 = one part, decoded on the
+ * calling thread with the video's decoder threads. Above 1: that many, or as
+ * many as there are keyframes. */
 typedef struct clams_sweep_opts_s {
     unsigned struct_size;
-    clams_sweep_frames_t frames;
+    clams_sweep_which_t which;
     int segments;
+    const long long *list; /* CLAMS_SWEEP_LIST's frames (borrowed) */
+    size_t count;
 } clams_sweep_opts_t;
 #define CLAMS_SWEEP_OPTS_INIT                     \
     {                                             \
@@ -288,18 +294,19 @@ typedef int (*clams_sweep_fn)(int segment, long long frame, const clams_image_t 
 
 /* The segments a sweep with these options uses: the count, with the first
  * frame of each (ascending, starts[0] = 0; segment i ends where i + 1
- * starts, the last at frame_count) in starts[0 .. max - 1]. Call it first to
- * size per-segment state. */
+ * starts, the last at frame_count) in starts[0 .. max - 1] (starts may be
+ * NULL). Call it first to size per-segment state. */
 CLAMS_API int clams_video_sweep_segments(const clams_video_t *video, const clams_sweep_opts_t *opts,
                                          long long *starts, int max);
 
-/* Decodes the whole video, split as clams_video_sweep_segments says, and
- * delivers the frames (sopts->frames) converted as fopts says (as
+/* Decodes the video, split as clams_video_sweep_segments says, and
+ * delivers the frames (sopts->which) converted as fopts says (as
  * clams_video_frames: format, size, scale) to fn. The video handle's own
  * position is untouched; each segment opens the file again. A frame that
  * cannot be decoded, or that the decoder flags as damaged, is CLAMS_EIO
  * naming it (every segment then stops); with several failures, the one of
- * the earliest segment is returned. Returns 0, fn's non-zero value (the
+ * the earliest segment is returned. A list out of order or out of range is
+ * CLAMS_EINVAL or CLAMS_ENOTFOUND before anything is decoded. Returns 0, fn's non-zero value (the
  * earliest segment's, when several stop) or a negative code. Statistics
  * (clams_video_stats) add up every segment's decoding. */
 CLAMS_API CLAMS_MUST_CHECK int clams_video_sweep(clams_video_t *video,

@@ -13,7 +13,11 @@
  *
  * Why reference frames: a decoder told to skip non-reference frames
  * (AVDISCARD_NONREF) never decodes them, and since no other frame is
- * predicted from them the frames it does decode are bit-exact. */
+ * predicted from them the frames it does decode are bit-exact.
+ *
+ * A list of frames is split the same way, each segment taking the frames
+ * from its start to the next one's and reaching each as clams_video_frames
+ * does (video.c: forward while cheap, else from the keyframe before it). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,7 +28,8 @@
 
 #include "media_internal.h"
 
-/* Automatic segmentation gives each segment at least this many frames:
+/* Automatic segmentation gives each segment at least this many frames to
+ * deliver:
  * opening the file and a decoder costs about as much as decoding a few. */
 #define SEGMENT_MIN_FRAMES 64
 
@@ -34,7 +39,9 @@
 typedef struct sweep_s {
     clams_video_t *video;
     const clams_frame_opts_t *fopts;
-    bool reference_only;
+    clams_sweep_which_t which;
+    const long long *list; /* CLAMS_SWEEP_LIST */
+    size_t count;
     clams_sweep_fn fn;
     void *data;
     int w, h;
@@ -47,6 +54,7 @@ typedef struct segment_s {
     sweep_t *sweep;
     int index;
     long long start, end;
+    size_t first, last; /* CLAMS_SWEEP_LIST: list[first .. last) */
     int rc;
     bool from_fn; /* rc is fn's value */
     clams_error_t err;
@@ -59,6 +67,11 @@ static int cpu_count(void)
     return n > 0 ? n : 1;
 }
 
+static clams_sweep_which_t which_of(const clams_sweep_opts_t *o)
+{
+    return CLAMS__MEDIA_HAS(o, which) ? o->which : CLAMS_SWEEP_ALL;
+}
+
 /* Segments asked for (0: automatic) and the thread budget behind them. */
 static int segments_wanted(const clams_video_t *v, const clams_sweep_opts_t *o, int *budget)
 {
@@ -67,19 +80,26 @@ static int segments_wanted(const clams_video_t *v, const clams_sweep_opts_t *o, 
     int asked = CLAMS__MEDIA_HAS(o, segments) && o->segments > 0 ? o->segments : 0;
     if (asked)
         return asked;
-    long long by_length = clams_video_info(v)->frame_count / SEGMENT_MIN_FRAMES;
+    long long frames =
+        which_of(o) == CLAMS_SWEEP_LIST ? (long long)o->count : clams_video_info(v)->frame_count;
+    long long by_length = frames / SEGMENT_MIN_FRAMES;
     int n = *budget;
     if (by_length < n)
         n = by_length > 1 ? (int)by_length : 1;
     return n;
 }
 
-/* Splits the video at the keyframes nearest to equal shares; the count. */
-static int plan(const clams_video_t *v, int want, long long *starts, int max)
+/* Splits the video at keyframes into `want` segments of about equal work:
+ * equal shares of the frames, or of the list's frames (at the keyframe
+ * before the share's first frame, where its decoding has to start anyway).
+ * The count. */
+static int plan(const clams_video_t *v, const clams_sweep_opts_t *o, int want, long long *starts,
+                int max)
 {
     long long total = clams_video_info(v)->frame_count;
+    bool list = which_of(o) == CLAMS_SWEEP_LIST;
     starts[0] = 0;
-    if (want <= 1 || max <= 1 || total <= 1)
+    if (want <= 1 || max <= 1 || total <= 1 || (list && o->count < 2))
         return 1;
     long long *keys = malloc((size_t)total * sizeof *keys);
     if (!keys)
@@ -88,16 +108,17 @@ static int plan(const clams_video_t *v, int want, long long *starts, int max)
     int n = 1;
     size_t k = 0;
     for (int i = 1; i < want && n < max; i++) {
-        long long target = total * i / want;
-        /* The first keyframe after the last start, then the nearest to target. */
+        long long target = list ? o->list[o->count * (size_t)i / (size_t)want] : total * i / want;
+        /* The first keyframe after the last start, then the last one at or
+         * before the target (a list) or the nearest to it. */
         while (k < nk && keys[k] <= starts[n - 1])
             k++;
         while (k + 1 < nk && keys[k + 1] <= target)
             k++;
-        if (k + 1 < nk && keys[k] < target && keys[k + 1] - target < target - keys[k])
+        if (!list && k + 1 < nk && keys[k] < target && keys[k + 1] - target < target - keys[k])
             k++;
-        if (k >= nk)
-            break;
+        if (k >= nk || (list && keys[k] > target))
+            continue;
         starts[n++] = keys[k];
     }
     free(keys);
@@ -112,20 +133,94 @@ int clams_video_sweep_segments(const clams_video_t *v, const clams_sweep_opts_t 
     int budget;
     int want = segments_wanted(v, o, &budget);
     if (starts && max >= want)
-        return plan(v, want, starts, max);
+        return plan(v, o, want, starts, max);
     /* The count needs the whole plan: made in scratch, copied as it fits. */
     long long *all = malloc((size_t)want * sizeof *all);
     if (!all)
         return 1;
-    int n = plan(v, want, all, want);
+    int n = plan(v, o, want, all, want);
     for (int i = 0; starts && i < n && i < max; i++)
         starts[i] = all[i];
     free(all);
     return n;
 }
 
-/* One segment: decode from its start to its end, deliver, stop early when
- * another segment failed. */
+/* Frames start .. end - 1 in order (all, or the reference frames). */
+static int run_stream(segment_t *g, clams_video_t *r, clams_image_t *img)
+{
+    sweep_t *s = g->sweep;
+    bool refs = s->which == CLAMS_SWEEP_REFERENCE;
+    const clams_video_info_t *info = clams_video_info(s->video);
+    /* Skipping from the first packet on: what a decoder has in flight when
+     * its first frame comes out depends on its threads, and the frames
+     * delivered must not. A segment starts at a keyframe, a reference frame;
+     * should the first frame not be one, it is decoded in full. */
+    clams__video_reference_only(r, refs);
+    int rc = clams__video_seek_frame(r, g->start, &g->err);
+    if (rc == CLAMS_EIO && refs) {
+        clams__video_reference_only(r, false);
+        g->err = (clams_error_t){0};
+        rc = clams__video_seek_frame(r, g->start, &g->err);
+        clams__video_reference_only(r, true);
+    }
+    long long f = g->start, last = g->start - 1;
+    bool damaged = false, more = true;
+    while (rc == 0 && more) {
+        if (atomic_load(&s->stop))
+            return STOPPED;
+        if (damaged)
+            return clams__media_fail(&g->err, CLAMS_EIO,
+                                     "document %s (%s): cannot decode frame %lld: the frame is "
+                                     "damaged",
+                                     info->document, info->path, f);
+        if (!refs && f != last + 1)
+            break; /* a frame missing: reported below */
+        if ((rc = clams__video_convert(r, s->fopts, img->data, s->w, s->h, &g->err)) != 0)
+            return rc;
+        if ((rc = s->fn(g->index, f, img, s->data)) != 0) {
+            g->from_fn = true;
+            return rc;
+        }
+        last = f;
+        do {
+            int nr = clams__video_next(r, &f, &damaged, &g->err);
+            if (nr < 0)
+                return nr;
+            more = nr > 0;
+        } while (more && (f < g->start || f <= last)); /* leading, or repeated */
+        more = more && f < g->end;
+    }
+    if (rc == 0 && !refs && last != g->end - 1) {
+        const char *why = clams__video_last_error(r);
+        rc = clams__media_fail(&g->err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld: %s",
+                               info->document, info->path, last + 1,
+                               why[0] ? why : "the decoder skipped it");
+    }
+    return rc;
+}
+
+/* The list's frames of this segment. */
+static int run_list(segment_t *g, clams_video_t *r, clams_image_t *img)
+{
+    sweep_t *s = g->sweep;
+    for (size_t i = g->first; i < g->last; i++) {
+        if (atomic_load(&s->stop))
+            return STOPPED;
+        long long f = s->list[i];
+        int rc = clams__video_seek_frame(r, f, &g->err);
+        if (rc == 0)
+            rc = clams__video_convert(r, s->fopts, img->data, s->w, s->h, &g->err);
+        if (rc)
+            return rc;
+        if ((rc = s->fn(g->index, f, img, s->data)) != 0) {
+            g->from_fn = true;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* One segment on its own reader; stops early when another one failed. */
 static int run_segment(segment_t *g)
 {
     sweep_t *s = g->sweep;
@@ -137,62 +232,13 @@ static int run_segment(segment_t *g)
         clams_video_close(r);
         return clams__media_fail(&g->err, CLAMS_ENOMEM, "out of memory");
     }
-    const clams_video_info_t *info = clams_video_info(s->video);
     clams_image_t img = {.width = s->w,
                          .height = s->h,
                          .stride = (int)(s->size / (size_t)s->h),
                          .format = s->fopts ? s->fopts->format : CLAMS_PIX_RGB24,
                          .data = buf,
                          .size = s->size};
-    /* Skipping from the first packet on: what a decoder has in flight when
-     * its first frame comes out depends on its threads, and the frames
-     * delivered must not. A segment starts at a keyframe, a reference frame;
-     * should the first frame not be one, it is decoded in full. */
-    clams__video_reference_only(r, s->reference_only);
-    int rc = clams__video_seek_frame(r, g->start, &g->err);
-    if (rc == CLAMS_EIO && s->reference_only) {
-        clams__video_reference_only(r, false);
-        g->err = (clams_error_t){0};
-        rc = clams__video_seek_frame(r, g->start, &g->err);
-        clams__video_reference_only(r, true);
-    }
-    long long f = g->start, last = g->start - 1;
-    bool damaged = false, more = true;
-    while (rc == 0 && more) {
-        if (atomic_load(&s->stop)) {
-            rc = STOPPED;
-            break;
-        }
-        if (damaged) {
-            rc = clams__media_fail(&g->err, CLAMS_EIO,
-                                   "document %s (%s): cannot decode frame %lld: the frame is "
-                                   "damaged",
-                                   info->document, info->path, f);
-            break;
-        }
-        if (!s->reference_only && f != last + 1)
-            break; /* a frame missing: reported below */
-        if ((rc = clams__video_convert(r, s->fopts, buf, s->w, s->h, &g->err)) != 0)
-            break;
-        if ((rc = s->fn(g->index, f, &img, s->data)) != 0) {
-            g->from_fn = true;
-            break;
-        }
-        last = f;
-        do {
-            int nr = clams__video_next(r, &f, &damaged, &g->err);
-            if (nr < 0)
-                rc = nr;
-            more = nr > 0;
-        } while (rc == 0 && more && (f < g->start || f <= last)); /* leading, or repeated */
-        more = more && f < g->end;
-    }
-    if (rc == 0 && !s->reference_only && last != g->end - 1) {
-        const char *why = clams__video_last_error(r);
-        rc = clams__media_fail(&g->err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld: %s",
-                               info->document, info->path, last + 1,
-                               why[0] ? why : "the decoder skipped it");
-    }
+    int rc = s->which == CLAMS_SWEEP_LIST ? run_list(g, r, &img) : run_stream(g, r, &img);
     clams_video_stats(r, &g->stats);
     clams_video_close(r);
     free(buf);
@@ -213,18 +259,35 @@ int clams_video_sweep(clams_video_t *v, const clams_frame_opts_t *fo, const clam
 {
     if (!v || !fn)
         return CLAMS_EINVAL;
-    if (CLAMS__MEDIA_HAS(so, frames) && so->frames != CLAMS_SWEEP_ALL &&
-        so->frames != CLAMS_SWEEP_REFERENCE)
-        return clams__media_fail(err, CLAMS_EINVAL, "unknown sweep frames %d", (int)so->frames);
+    clams_sweep_which_t which = which_of(so);
+    if (which != CLAMS_SWEEP_ALL && which != CLAMS_SWEEP_REFERENCE && which != CLAMS_SWEEP_LIST)
+        return clams__media_fail(err, CLAMS_EINVAL, "unknown sweep %d", (int)which);
     if (CLAMS__MEDIA_HAS(so, segments) && so->segments < 0)
         return clams__media_fail(err, CLAMS_EINVAL, "segments must be 0 or more (%d)",
                                  so->segments);
-    sweep_t s = {.video = v,
-                 .fopts = fo,
-                 .reference_only =
-                     CLAMS__MEDIA_HAS(so, frames) && so->frames == CLAMS_SWEEP_REFERENCE,
-                 .fn = fn,
-                 .data = data};
+    sweep_t s = {.video = v, .fopts = fo, .which = which, .fn = fn, .data = data};
+    if (which == CLAMS_SWEEP_LIST) {
+        if (!CLAMS__MEDIA_HAS(so, count) || (so->count && !so->list))
+            return clams__media_fail(err, CLAMS_EINVAL, "a sweep over a list without the list");
+        long long total = clams_video_info(v)->frame_count;
+        for (size_t i = 0; i < so->count; i++) {
+            if (so->list[i] < 0 || so->list[i] >= total)
+                return clams__media_fail(err, CLAMS_ENOTFOUND,
+                                         "document %s (%s): frame %lld is out of range (the "
+                                         "video has %lld frames)",
+                                         clams_video_info(v)->document, clams_video_info(v)->path,
+                                         so->list[i], total);
+            if (i > 0 && so->list[i] <= so->list[i - 1])
+                return clams__media_fail(err, CLAMS_EINVAL,
+                                         "frame numbers must be ascending without repeats "
+                                         "(%lld after %lld)",
+                                         so->list[i], so->list[i - 1]);
+        }
+        s.list = so->list;
+        s.count = so->count;
+        if (s.count == 0)
+            return 0;
+    }
     if (clams__video_geometry(v, fo, &s.w, &s.h, &s.size) != 0)
         return clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
     int budget;
@@ -238,14 +301,28 @@ int clams_video_sweep(clams_video_t *v, const clams_frame_opts_t *fo, const clam
         free(th);
         return clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
     }
-    int n = plan(v, want, starts, want);
+    int n = plan(v, so, want, starts, want);
     /* One segment keeps the video's own decoder threads; several share the
      * budget (a segment's decoder is single-threaded when they fill it). */
     s.threads = n == 1 ? clams__video_threads(v) : (budget / n > 1 ? budget / n : 1);
+    /* Reference frames are decoded on one thread a segment: with frame
+     * threads, which frames a decoder skips near the start of some files
+     * depends on the thread count (seen on an MP4 edit list, 3 threads
+     * against 1 or 2), and the set delivered must not. */
+    if (which == CLAMS_SWEEP_REFERENCE)
+        s.threads = 1;
     long long total = clams_video_info(v)->frame_count;
-    for (int i = 0; i < n; i++)
-        seg[i] = (segment_t){
-            .sweep = &s, .index = i, .start = starts[i], .end = i + 1 < n ? starts[i + 1] : total};
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
+        seg[i] = (segment_t){.sweep = &s,
+                             .index = i,
+                             .start = starts[i],
+                             .end = i + 1 < n ? starts[i + 1] : total,
+                             .first = at};
+        while (at < s.count && s.list[at] < seg[i].end)
+            at++;
+        seg[i].last = at;
+    }
     /* Segment 0 runs on the calling thread; the others on their own. */
     int started = 1;
     for (int i = 1; i < n; i++) {

@@ -40,6 +40,8 @@ struct clams_video_s {
     int64_t *key;      /* keyframe timestamps, ascending */
     int64_t *key_seek; /* the timestamp to seek to for each (its DTS when known:
                           MP4 and MPEG-TS seek by DTS) */
+    bool *key_open;    /* frames decoded after it are shown before it (an
+                          open GOP): decoding is started a keyframe earlier */
     size_t nkey;
     AVPacket *pkt;
     AVFrame *frame;
@@ -91,11 +93,12 @@ static int build_index(clams_video_t *v, clams_error_t *err)
         return rc;
     AVPacket *pkt = av_packet_alloc();
     size_t cap = 0, discarded = 0;
-    int64_t *kpairs = NULL; /* (pts, seek ts) pairs */
+    int64_t *kpairs = NULL; /* (pts, seek ts, open) triples */
     size_t nk2 = 0, k2cap = 0;
     int64_t declared = fmt->streams[idx]->nb_frames;
     int r = 0;
     bool no_ts = false;
+    int64_t key_pts = AV_NOPTS_VALUE; /* the last keyframe in decoding order */
     while (pkt && (r = av_read_frame(fmt, pkt)) >= 0) {
         if (pkt->stream_index == idx && (pkt->flags & AV_PKT_FLAG_DISCARD))
             discarded++; /* in the header's count, never a frame */
@@ -107,8 +110,13 @@ static int build_index(clams_video_t *v, clams_error_t *err)
                      ((pkt->flags & AV_PKT_FLAG_KEY) &&
                       (push(&kpairs, &nk2, &k2cap, ts) ||
                        push(&kpairs, &nk2, &k2cap,
-                            pkt->dts != AV_NOPTS_VALUE && pkt->dts < ts ? pkt->dts : ts))))
+                            pkt->dts != AV_NOPTS_VALUE && pkt->dts < ts ? pkt->dts : ts) ||
+                       push(&kpairs, &nk2, &k2cap, 0))))
                 r = AVERROR(ENOMEM);
+            else if (pkt->flags & AV_PKT_FLAG_KEY)
+                key_pts = ts;
+            else if (key_pts != AV_NOPTS_VALUE && ts < key_pts)
+                kpairs[nk2 - 1] = 1; /* a leading frame: the keyframe's GOP is open */
         }
         av_packet_unref(pkt);
         if (r < 0)
@@ -120,18 +128,21 @@ static int build_index(clams_video_t *v, clams_error_t *err)
     if (!pkt && r >= 0)
         r = AVERROR(ENOMEM);
     if (r >= 0 || r == AVERROR_EOF) {
-        size_t nkp = nk2 / 2;
+        size_t nkp = nk2 / 3;
         if (nkp)
-            qsort(kpairs, nkp, 2 * sizeof *kpairs, cmp_i64);
+            qsort(kpairs, nkp, 3 * sizeof *kpairs, cmp_i64);
         v->key = malloc((nkp + 1) * sizeof *v->key);
         v->key_seek = malloc((nkp + 1) * sizeof *v->key_seek);
-        if (!v->key || !v->key_seek)
+        v->key_open = calloc(nkp + 1, sizeof *v->key_open);
+        bool ok = v->key && v->key_seek && v->key_open;
+        if (!ok)
             r = AVERROR(ENOMEM);
-        for (size_t i = 0; v->key && v->key_seek && i < nkp; i++) {
-            v->key[i] = kpairs[2 * i];
-            v->key_seek[i] = kpairs[2 * i + 1];
+        for (size_t i = 0; ok && i < nkp; i++) {
+            v->key[i] = kpairs[3 * i];
+            v->key_seek[i] = kpairs[3 * i + 1];
+            v->key_open[i] = kpairs[3 * i + 2] != 0;
         }
-        v->nkey = v->key && v->key_seek ? nkp : 0;
+        v->nkey = ok ? nkp : 0;
     }
     free(kpairs);
     if (r == AVERROR(ENOMEM))
@@ -164,7 +175,9 @@ static int build_index(clams_video_t *v, clams_error_t *err)
          * start of the file, which is reached by reopening it. */
         memmove(v->key + 1, v->key, v->nkey * sizeof *v->key);
         memmove(v->key_seek + 1, v->key_seek, v->nkey * sizeof *v->key_seek);
+        memmove(v->key_open + 1, v->key_open, v->nkey * sizeof *v->key_open);
         v->key[0] = v->key_seek[0] = v->pts[0];
+        v->key_open[0] = false;
         v->nkey++;
     }
     return 0;
@@ -274,6 +287,7 @@ void clams_video_close(clams_video_t *v)
         free(v->pts);
         free(v->key);
         free(v->key_seek);
+        free(v->key_open);
     }
     free(v);
 }
@@ -337,6 +351,16 @@ static size_t key_before(const clams_video_t *v, int64_t ts)
             hi = mid;
     }
     return lo ? lo - 1 : 0;
+}
+
+/* Where to start decoding for a frame shown from keyframe k on: k itself,
+ * or for an open GOP the keyframe before. Its frames shown after it may be
+ * predicted from frames of the GOP before, and FFmpeg's H.264 decoder drops
+ * some of them when that GOP was never decoded (seen: the last P-frame of
+ * x264's open-gop encodes, after "mmco: unref short failure"). */
+static size_t key_to_start(const clams_video_t *v, size_t k)
+{
+    return k > 0 && v->key_open[k] ? k - 1 : k;
 }
 
 /* Next decoded frame into v->frame: 1, 0 at the end, or a negative code. */
@@ -491,7 +515,7 @@ static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
     v->want = target;
     if (v->have_frame && v->pos == n)
         return 0;
-    size_t k = key_before(v, target);
+    size_t k = key_to_start(v, key_before(v, target));
     long long key_frame = frame_of(v, v->key[k]);
     bool forward_ok;
     if (v->pos >= 0)
@@ -763,6 +787,7 @@ clams_video_t *clams__video_reader(const clams_video_t *v, int threads, clams_er
     r->n = v->n;
     r->key = v->key;
     r->key_seek = v->key_seek;
+    r->key_open = v->key_open;
     r->nkey = v->nkey;
     r->shared_index = true;
     if (open_decoding(r, err) != 0) {

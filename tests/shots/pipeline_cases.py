@@ -220,6 +220,22 @@ def shots_file_mode():
     check(rc == 0 and shots_of(auto)[0] == shots_of(cpu)[0],
           f"shots: device=auto agrees with cpu (warnings {warnings_of(auto)})")
 
+    # Reference frames first, then every frame of the gaps that differ
+    # (the default), against every pair of frames (everyFrame=true): the
+    # same shots on every video, at low thresholds too (where most gaps
+    # are decoded in full) and with every frame above one a cut.
+    for clip in ("shots",) + tuple(f"clip{n}" for n in CLIPS):
+        mmif = mmif_for([doc("VideoDocument", w(clip + ".mp4"), "d1", "video/mp4")])
+        for params in (["timeUnit=frames"], ["timeUnit=frames", "minShotLength=0", "threshold=2"],
+                       ["timeUnit=frames", "minShotLength=0", "threshold=27"]):
+            tag = f"every_{clip}_{len(params)}_{params[-1].split('=')[1]}"
+            _, two = run_file(SHOTS, tag + "_two", mmif, params + ["device=cpu"])
+            rc, every = run_file(SHOTS, tag + "_every", mmif,
+                                 params + ["device=cpu", "everyFrame=true"])
+            check(rc == 0 and shots_of(two)[0] == shots_of(every)[0] and shots_of(two)[0],
+                  f"shots: {clip} {params[1:]}: two passes = everyFrame "
+                  f"({len(shots_of(two)[0])} shots)")
+
     # The GPU path's host side (batches, the frame carried between batches,
     # the last partial batch) with shot_gpu_sim.c standing in for CUDA: the
     # same output as the CPU path. minShotLength=0 makes every frame above

@@ -148,44 +148,6 @@ START_TEST(diff_sums_and_score)
 }
 END_TEST
 
-/* The threaded pipe (a ring of 8 frames, a worker thread) and the unthreaded
- * one give every frame the score computed directly; a frame out of order is
- * refused. 50 frames: the ring wraps several times. */
-START_TEST(pipe_threaded_equals_direct)
-{
-    enum { N = 4096, F = 50 };
-    uint8_t *rgb = malloc((size_t)F * 3 * N), *a = malloc(3 * N), *b = malloc(3 * N);
-    srand(11);
-    for (size_t i = 0; i < (size_t)F * 3 * N; i++)
-        rgb[i] = (uint8_t)(i % 7 == 0 ? rand() & 255 : (i / (3 * N)) * 5);
-    double direct[F], t1[F], t0[F];
-    for (int f = 0; f < F; f++) {
-        uint64_t sums[3];
-        shot_frame_cpu(rgb + (size_t)f * 3 * N, N, f ? a : NULL, b, sums);
-        direct[f] = shot_score(sums, N);
-        uint8_t *t = a;
-        a = b;
-        b = t;
-    }
-    for (int threaded = 0; threaded < 2; threaded++) {
-        double *out = threaded ? t1 : t0;
-        shot_pipe_t *p = shot_pipe_new(N, out, threaded);
-        ck_assert_ptr_nonnull(p);
-        for (int f = 0; f < F; f++)
-            ck_assert_int_eq(shot_pipe_push(p, f, rgb + (size_t)f * 3 * N), 0);
-        ck_assert_int_eq(shot_pipe_push(p, F + 3, rgb), -1);
-        shot_pipe_finish(p);
-        for (int f = 0; f < F; f++)
-            ck_assert_msg(out[f] == direct[f], "threaded %d frame %d: %g against %g", threaded, f,
-                          out[f], direct[f]);
-    }
-    ck_assert(direct[0] == 0.0 && direct[F - 1] > 0.0);
-    free(rgb);
-    free(a);
-    free(b);
-}
-END_TEST
-
 START_TEST(analysis_size)
 {
     int w, h;
@@ -295,7 +257,6 @@ int main(void)
     tcase_add_test(tc, hsv_matches_model);
     tcase_add_test(tc, hsv_fast_equals_reference_everywhere);
     tcase_add_test(tc, diff_sums_and_score);
-    tcase_add_test(tc, pipe_threaded_equals_direct);
     tcase_add_test(tc, analysis_size);
     tcase_add_test(tc, filter_hard_cuts);
     tcase_add_test(tc, filter_min_length);
