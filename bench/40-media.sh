@@ -14,6 +14,7 @@
 #  - dense extraction: every frame as RGB24 (decode + conversion)
 #  - analysis frames: every frame at 256x144 (CLAMS_SCALE_ANALYSIS), against
 #    `ffmpeg -i IN -vf scale=256:144 -pix_fmt rgb24 -f null -`
+#  - both again through clams_video_sweep (every frame, parallel segments)
 #  - sparse extraction: one frame every 2 s, at keyframes (offset 0) and
 #    between them (offset 1 s: each target is 25 frames after a keyframe)
 #  - peak RSS of dense extraction, 1-minute vs 10-minute video
@@ -58,14 +59,19 @@ mb() { for _ in $(seq "$runs"); do mb1 "$@"; done; }
 for f in min1 long busy; do
     in="$work/$f.mp4"
     frames=$(ffprobe -v error -select_streams v:0 -show_entries stream=nb_frames -of csv=p=0 "$in")
-    rm -f "$work"/ff.txt "$work"/ffrgb.txt "$work"/ffsmall.txt "$work"/dense.txt "$work"/an.txt
+    rm -f "$work"/ff.txt "$work"/ffrgb.txt "$work"/ffsmall.txt "$work"/dense.txt "$work"/an.txt \
+        "$work"/sw.txt "$work"/swan.txt
     for _ in $(seq "$runs"); do # alternating
         ffmpeg_null -i "$in" >> "$work/ff.txt"
         ffmpeg_null -i "$in" -pix_fmt rgb24 >> "$work/ffrgb.txt"
         mb1 dense "$in" >> "$work/dense.txt"
+        mb1 sweep "$in" >> "$work/sw.txt"
         ffmpeg_null -i "$in" -vf scale=256:144 -pix_fmt rgb24 >> "$work/ffsmall.txt"
         mb1 analysis "$in" 256 >> "$work/an.txt"
+        mb1 sweep-analysis "$in" 256 >> "$work/swan.txt"
     done
+    sw_s=$(cut -d' ' -f1 < "$work/sw.txt" | median)
+    swan_s=$(cut -d' ' -f1 < "$work/swan.txt" | median)
     ff_s=$(cut -d' ' -f1 < "$work/ff.txt" | median)
     rgb_s=$(cut -d' ' -f1 < "$work/ffrgb.txt" | median)
     small_s=$(cut -d' ' -f1 < "$work/ffsmall.txt" | median)
@@ -78,12 +84,14 @@ for f in min1 long busy; do
     m_s=$(cut -d' ' -f1 < "$work/sm.txt" | median)
     echo "$f ($frames frames):"
     awk -v fr="$frames" -v ff="$ff_s" -v d="$d_s" -v k="$k_s" -v m="$m_s" -v rss="$d_rss" \
-        -v rgb="$rgb_s" -v small="$small_s" -v an="$a_s" 'BEGIN {
+        -v rgb="$rgb_s" -v small="$small_s" -v an="$a_s" -v sw="$sw_s" -v swan="$swan_s" 'BEGIN {
         printf "  ffmpeg -f null         %7.2f s  %6.0f frames/s\n", ff, fr / ff
         printf "  ffmpeg -pix_fmt rgb24  %7.2f s  %6.0f frames/s\n", rgb, fr / rgb
         printf "  dense RGB24            %7.2f s  %6.0f frames/s  %.2fx ffmpeg, %.2fx ffmpeg rgb24  peak RSS %.1f MiB\n", d, fr / d, (fr / d) / (fr / ff), (fr / d) / (fr / rgb), rss
+        printf "  dense RGB24, sweep     %7.2f s  %6.0f frames/s  %.2fx ffmpeg rgb24\n", sw, fr / sw, (fr / sw) / (fr / rgb)
         printf "  ffmpeg scale=256:144 rgb24 %7.2f s  %6.0f frames/s\n", small, fr / small
         printf "  analysis 256x144 RGB24 %7.2f s  %6.0f frames/s  %.2fx ffmpeg -f null, %.2fx ffmpeg scale\n", an, fr / an, (fr / an) / (fr / ff), (fr / an) / (fr / small)
+        printf "  analysis, sweep        %7.2f s  %6.0f frames/s  %.2fx ffmpeg scale\n", swan, fr / swan, (fr / swan) / (fr / small)
         printf "  sparse 2 s, keyframes  %7.2f s  %.1fx faster than dense\n", k, d / k
         printf "  sparse 2 s, mid-GOP    %7.2f s  %.1fx faster than dense\n", m, d / m
     }'

@@ -8,7 +8,9 @@
 # and BENCH_VIDEO_MINUTES (default 10) copies of it joined by stream copy.
 # Also busy footage (bench/busy-video.sh: sixty 10 s shots of detailed moving
 # sources, x264's default preset, a keyframe every 48 frames, B-frames;
-# BUSY_MINUTES, default 10).
+# BUSY_MINUTES, default 10), twice: as x264 places keyframes (at the cuts,
+# its scene-cut detection), and with scene-cut detection off, where most cuts
+# fall between reference frames ("busy-nosc").
 # Reports the median of RUNS runs (default 3) of:
 #  - the shot detector (`shot-detector annotate`, file mode, device=cpu; wall
 #    time including start-up, peak RSS) against PySceneDetect 0.7.x
@@ -17,10 +19,15 @@
 #    its own timing, imports excluded), run alternately on the same file,
 #    both videos; frames/s, the ratio, and each one's cuts against the true
 #    ones (every 250 frames; bench/cut_quality.py);
-#  - shot-bench decode: every frame decoded and scaled to the analysis size
-#    (256x144 RGB24), nothing else, against shot-bench detect: the same plus
-#    the CPU detector (HSV, differences, cuts) on its own thread, as the app
-#    runs it, and detect1: the detector on the decoding thread; frames/s;
+#    also with everyFrame=true (every pair of frames scored), and whether
+#    both give the same cuts;
+#  - shot-bench, alternating: `frames` (every frame through one decoder,
+#    clams_video_frames, at the analysis size 256x144 RGB24), `sweep` (every
+#    frame through clams_video_sweep's parallel segments), `reference` (the
+#    reference frames only), `detect-all` (the detector with everyFrame=true)
+#    and `detect` (the detector as the app runs it: reference frames, then
+#    the gaps that differ); frames/s, and what detection adds to the decoding
+#    it rests on;
 #  - OCR seconds per frame: the OCR app in file mode on the shot detector's
 #    output for the long video (one representative frame per shot: decoding
 #    and seeking to it included), wall time / frames read;
@@ -70,9 +77,11 @@ for _ in $(seq "$minutes"); do echo "file '$work/min1.mp4'"; done > "$work/list.
 "${ff[@]}" -f concat -safe 0 -i "$work/list.txt" -c copy "$work/long.mp4"
 for i in 1 2 3 4; do cp "$work/min1.mp4" "$work/job$i.mp4"; done
 bash "$here/busy-video.sh" "$work/busy.mp4" "$busy_minutes"
+bash "$here/busy-video.sh" "$work/busy-nosc.mp4" "$busy_minutes" nosc
 echo "OMP_THREAD_LIMIT=$OMP_THREAD_LIMIT"
 echo "media made in $(since "$t0") s: $minutes min video, $(du -m "$work/long.mp4" | cut -f1) MB;" \
-     "$busy_minutes min busy video, $(du -m "$work/busy.mp4" | cut -f1) MB"
+     "$busy_minutes min busy videos, $(du -m "$work/busy.mp4" | cut -f1) and" \
+     "$(du -m "$work/busy-nosc.mp4" | cut -f1) MB"
 
 # 0. The shot detector against PySceneDetect, alternating, both videos.
 venv=${SCENEDETECT_VENV:-$build/scenedetect-venv}
@@ -81,23 +90,35 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import scenedetect' 2
         || echo "50-pipeline: cannot install PySceneDetect into $venv; no comparison"
 fi
 psd_version=$("$venv/bin/python" -c 'import scenedetect, cv2; print(scenedetect.__version__, "OpenCV", cv2.__version__)' 2>/dev/null || true)
-for f in long busy; do
+videos=${VIDEOS:-long busy busy-nosc}
+for f in $videos; do
     in=$work/$f.mp4
     frames=$(ffprobe -v error -select_streams v:0 -show_entries stream=nb_frames -of csv=p=0 "$in")
     "$clams" source "video:$in" > "$work/$f.in.mmif"
-    rm -f "$work/ours.txt" "$work/psd.txt"
+    rm -f "$work/ours.txt" "$work/every.txt" "$work/psd.txt"
     for _ in $(seq "$runs"); do
         /usr/bin/time -f "%e %M" -o "$work/time.txt" "$shots" annotate "$work/$f.in.mmif" \
             "$work/$f.ours.mmif" --param device=cpu --param timeUnit=frames
         cat "$work/time.txt" >> "$work/ours.txt"
         [ -n "$psd_version" ] && "$venv/bin/python" -W ignore "$here/psd_time.py" "$in" >> "$work/psd.txt"
+        /usr/bin/time -f "%e %M" -o "$work/time.txt" "$shots" annotate "$work/$f.in.mmif" \
+            "$work/$f.every.mmif" --param device=cpu --param timeUnit=frames --param everyFrame=true
+        cat "$work/time.txt" >> "$work/every.txt"
     done
     o_s=$(cut -d' ' -f1 < "$work/ours.txt" | median)
     o_rss=$(cut -d' ' -f2 < "$work/ours.txt" | median)
+    e_s=$(cut -d' ' -f1 < "$work/every.txt" | median)
     echo "shot detector vs PySceneDetect ($psd_version), $f video ($frames frames), median of $runs, alternating:"
     awk -v n="$frames" -v s="$o_s" -v r="$o_rss" -v all="$(cut -d' ' -f1 < "$work/ours.txt" | tr '\n' ' ')" \
         'BEGIN {printf "  shot-detector annotate (wall, start-up included): %.0f frames/s (%.2f s; runs: %s s), peak RSS %.1f MiB\n", n / s, s, all, r / 1024}'
     echo "    cuts: $(python3 "$here/cut_quality.py" "$frames" 250 mmif "$work/$f.ours.mmif")"
+    awk -v n="$frames" -v s="$e_s" -v all="$(cut -d' ' -f1 < "$work/every.txt" | tr '\n' ' ')" \
+        'BEGIN {printf "  the same with everyFrame=true: %.0f frames/s (runs: %s s)\n", n / s, all}'
+    if python3 "$here/cut_quality.py" "$frames" 250 same "$work/$f.ours.mmif" "$work/$f.every.mmif"; then
+        echo "    cuts: the same as the default's"
+    else
+        echo "    cuts: $(python3 "$here/cut_quality.py" "$frames" 250 mmif "$work/$f.every.mmif") (NOT the default's)"
+    fi
     if [ -s "$work/psd.txt" ]; then
         p_fps=$(sed -E 's/.*, ([0-9.]+) frames\/s.*/\1/' "$work/psd.txt" | median)
         p_rss=$(sed -E 's/.*peak RSS ([0-9.]+) MiB.*/\1/' "$work/psd.txt" | median)
@@ -108,22 +129,24 @@ for f in long busy; do
 done
 
 # 1. Decoding alone against decoding + the CPU detector.
-# Interleaved (decode, detect, detect1, decode, ...) so that a change in the
-# machine's load hits the three alike.
-for f in long busy; do
-    rm -f "$work"/decode.txt "$work"/detect.txt "$work"/detect1.txt
+# Interleaved (frames, sweep, reference, detect-all, detect, frames, ...) so
+# that a change in the machine's load hits them alike.
+modes="frames sweep reference detect-all detect"
+for f in $videos; do
+    for mode in $modes; do rm -f "$work/$mode.txt"; done
     for _ in $(seq "$runs"); do
-        for mode in decode detect detect1; do "$bench" "$mode" "$work/$f.mp4" >> "$work/$mode.txt"; done
+        for mode in $modes; do "$bench" "$mode" "$work/$f.mp4" >> "$work/$mode.txt"; done
     done
-    for mode in decode detect detect1; do
+    for mode in $modes; do
         sed -E 's/.*, ([0-9.]+) frames\/s.*/\1/' "$work/$mode.txt" | median > "$work/$mode.fps"
     done
-    dec=$(cat "$work/decode.fps"); det=$(cat "$work/detect.fps"); det1=$(cat "$work/detect1.fps")
-    echo "shot-bench, $f video, 640x360 (analysis frames 256x144), median of $runs:"
-    echo "  decode only:       $dec frames/s   ($(head -1 "$work/decode.txt"))"
-    echo "  decode + detector: $det frames/s   ($(sed -E 's/.*, ([0-9]+) cuts.*/\1/' "$work/detect.txt" | head -1) cuts)"
-    echo "  decode + detector on the decoding thread: $det1 frames/s"
-    awk -v a="$dec" -v b="$det" -v c="$det1" 'BEGIN {printf "  detection adds %.0f %% to decoding time (target <= 25 %%); %.0f %% on the decoding thread\n", (a / b - 1) * 100, (a / c - 1) * 100}'
+    echo "shot-bench, $f video, 640x360 (analysis frames 256x144), frames/s of the video, median of $runs:"
+    for mode in $modes; do
+        printf '  %-11s %8s   (%s)\n' "$mode" "$(cat "$work/$mode.fps")" "$(head -1 "$work/$mode.txt" | sed -E 's/^[a-z-]+ [0-9]+ frames in [0-9.]+ s, [0-9.]+ frames\/s, //; s/ \(256x144 analysis size\)//')"
+    done
+    awk -v a="$(cat "$work/sweep.fps")" -v b="$(cat "$work/detect-all.fps")" -v c="$(cat "$work/reference.fps")" \
+        -v d="$(cat "$work/detect.fps")" -v e="$(cat "$work/frames.fps")" \
+        'BEGIN {printf "  detection adds %.0f %% to decoding every frame, %.0f %% to decoding the reference frames (target <= 25 %%); the two passes run %.2fx every frame, %.2fx the one-decoder path\n", (a / b - 1) * 100, (c / d - 1) * 100, d / b, d / e}'
 done
 [ "${SHOTS_ONLY:-0}" = 1 ] && exit 0
 

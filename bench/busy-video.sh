@@ -7,7 +7,10 @@
 # preset, a keyframe every 48 frames, B-frames (x264's default 3): content
 # that costs the decoder real work, unlike the solid colours of the easy
 # video. The true cuts are the frames 250 * k, k = 1 .. SHOTS - 1.
-# usage: bench/busy-video.sh OUT.mp4 MINUTES
+# With a third argument `nosc`, x264's scene-cut detection is off: keyframes
+# come only every 48 frames, so most cuts fall inside GOPs, on any kind of
+# frame (with it on, x264 puts a keyframe on each cut).
+# usage: bench/busy-video.sh OUT.mp4 MINUTES [nosc]
 set -euo pipefail
 out=$1
 shots=$(( ${2:-10} * 6 ))
@@ -25,4 +28,4 @@ for i in $(seq 0 $((shots - 1))); do
 done
 pads=$(for i in $(seq 0 $((shots - 1))); do printf '[%d]' "$i"; done)
 ffmpeg -nostdin -y -v error "${in[@]}" -filter_complex "${pads}concat=n=$shots:v=1:a=0[v]" \
-    -map "[v]" -c:v libx264 -g 48 -pix_fmt yuv420p "$out"
+    -map "[v]" -c:v libx264 -g 48 ${3:+-x264-params scenecut=0} -pix_fmt yuv420p "$out"
