@@ -220,7 +220,8 @@ static int close_pass(scan_t *s, long long total)
 /* Pass 2's frames: every frame of every candidate gap, ascending, once. */
 static long long *gap_frames(scan_t *s, size_t *n)
 {
-    qsort(s->gaps, s->ngaps, sizeof *s->gaps, cmp_gap);
+    if (s->ngaps) /* qsort must not see NULL, even for 0 items */
+        qsort(s->gaps, s->ngaps, sizeof *s->gaps, cmp_gap);
     size_t cap = 0;
     for (size_t i = 0; i < s->ngaps; i++)
         cap += (size_t)(s->gaps[i][1] - s->gaps[i][0] + 1);
