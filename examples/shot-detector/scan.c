@@ -19,6 +19,16 @@ typedef struct lane_s {
     long long count;
     uint8_t *hsv_prev, *hsv_cur; /* CPU path */
     uint8_t *hsv_first;          /* the first frame's, for the boundary before it */
+#ifdef SHOT_HAVE_CUDA
+    /* GPU path: frames staged for the GPU (gpu_batch of them, the first
+     * being the last frame of the stage before, whose score is not used:
+     * the GPU compares a batch's first frame with the last one queued,
+     * which may be another lane's), and the first and the last frame's
+     * pixels, for that carry and for the boundaries between lanes. */
+    uint8_t *stage, *rgb_first, *rgb_last;
+    long long *stage_frames;
+    size_t fill;
+#endif
 } lane_t;
 
 typedef struct scan_s {
@@ -33,14 +43,18 @@ typedef struct scan_s {
     size_t ngaps, cap_gaps;
     char why[512];
 #ifdef SHOT_HAVE_CUDA
+    pthread_mutex_t gpu_mu; /* the GPU's two batches, fed by every lane */
     int slot;
-    size_t fill;       /* frames in the current slot */
     long long *frames; /* 2 * gpu_batch: each slot's frames */
-    long long *preds;  /* and the frame queued before each */
+    long long *preds;  /* and the frame each is scored against (-1: none) */
     size_t count[2];
     uint64_t *sums; /* gpu_batch * 3 */
 #endif
 } scan_t;
+
+/* The GPU path takes at most this many segments: each stages a batch of
+ * frames in host memory (7 MB for 64 frames of 256x144). */
+#define GPU_SEGMENTS_MAX 4
 
 __attribute__((format(printf, 2, 3))) static void fail(scan_t *s, const char *fmt, ...)
 {
@@ -107,12 +121,16 @@ static int lane_push_cpu(scan_t *s, lane_t *l, long long f, const uint8_t *rgb)
 }
 
 #ifdef SHOT_HAVE_CUDA
+/* Waits for batch `slot` and records its scores (under gpu_mu). */
 static int gpu_collect(scan_t *s, int slot)
 {
     if (s->count[slot] == 0)
         return 0;
-    if (shot_cuda_collect(slot, s->sums, s->why, sizeof s->why) != 0)
+    char why[256];
+    if (shot_cuda_collect(slot, s->sums, why, sizeof why) != 0) {
+        fail(s, "%s", why);
         return -1;
+    }
     size_t b = (size_t)s->o->gpu_batch * (size_t)slot;
     for (size_t i = 0; i < s->count[slot]; i++)
         if (record(s, s->preds[b + i], s->frames[b + i], s->sums + 3 * i) != 0)
@@ -121,38 +139,83 @@ static int gpu_collect(scan_t *s, int slot)
     return 0;
 }
 
-static int gpu_flush(scan_t *s)
+/* Queues n frames (packed one after another in rgb, numbered frames[i],
+ * each scored against the one before it in the list; the first one's score
+ * is not used) as one batch, then collects the batch queued before, whose
+ * slot is refilled next. */
+static int gpu_queue(scan_t *s, size_t n, const uint8_t *rgb, const long long *frames)
 {
-    if (s->fill == 0)
-        return 0;
-    if (shot_cuda_submit(s->slot, s->fill, s->why, sizeof s->why) != 0)
-        return -1;
-    s->count[s->slot] = s->fill;
-    s->fill = 0;
-    s->slot ^= 1;
-    /* The other batch was queued before this one: its results are due, and
-     * its host buffer is about to be refilled. */
-    return gpu_collect(s, s->slot);
+    char why[256];
+    pthread_mutex_lock(&s->gpu_mu);
+    size_t b = (size_t)s->o->gpu_batch * (size_t)s->slot; /* slot: under the lock */
+    memcpy(shot_cuda_slot(s->slot), rgb, n * 3 * s->npix);
+    for (size_t i = 0; i < n; i++) {
+        s->frames[b + i] = frames[i];
+        s->preds[b + i] = i ? frames[i - 1] : -1;
+    }
+    int rc = shot_cuda_submit(s->slot, n, why, sizeof why);
+    if (rc != 0)
+        fail(s, "%s", why);
+    else {
+        s->count[s->slot] = n;
+        s->slot ^= 1;
+        rc = gpu_collect(s, s->slot);
+    }
+    pthread_mutex_unlock(&s->gpu_mu);
+    return rc;
 }
 
-/* Everything queued, collected: the partial batch (its flush collects the
- * one before it), then the last one queued, in the other slot whether or
- * not there was a partial batch. */
-static int gpu_drain(scan_t *s)
+/* Sends lane l's staged frames and keeps the last one's pixels. */
+static int gpu_send(scan_t *s, lane_t *l)
 {
-    if (gpu_flush(s) != 0 || gpu_collect(s, s->slot ^ 1) != 0 || gpu_collect(s, s->slot) != 0)
-        return -1;
-    return 0;
+    if (l->fill == 0)
+        return 0;
+    size_t fs = 3 * s->npix;
+    int rc = gpu_queue(s, l->fill, l->stage, l->stage_frames);
+    memcpy(l->rgb_last, l->stage + (l->fill - 1) * fs, fs);
+    l->fill = 0;
+    return rc;
 }
 
 static int gpu_push(scan_t *s, lane_t *l, long long f, const uint8_t *rgb)
 {
-    size_t b = (size_t)s->o->gpu_batch * (size_t)s->slot + s->fill;
-    s->frames[b] = f;
-    s->preds[b] = l->prev;
-    memcpy(shot_cuda_slot(s->slot) + s->fill * 3 * s->npix, rgb, 3 * s->npix);
-    if (++s->fill == (size_t)s->o->gpu_batch)
-        return gpu_flush(s);
+    size_t fs = 3 * s->npix;
+    if (l->fill == 0 && l->prev >= 0) { /* carry the frame before */
+        memcpy(l->stage, l->rgb_last, fs);
+        l->stage_frames[l->fill++] = l->prev;
+    }
+    if (l->prev < 0)
+        memcpy(l->rgb_first, rgb, fs);
+    memcpy(l->stage + l->fill * fs, rgb, fs);
+    l->stage_frames[l->fill++] = f;
+    return l->fill == (size_t)s->o->gpu_batch ? gpu_send(s, l) : 0;
+}
+
+/* The end of a pass: every lane's partial stage, the boundaries between
+ * lanes (the last frame of one against the first of the next), then
+ * everything queued collected: the last batch queued is in the other slot. */
+static int gpu_close(scan_t *s)
+{
+    for (int i = 0; i < s->nlanes; i++)
+        if (gpu_send(s, &s->lanes[i]) != 0)
+            return -1;
+    const lane_t *before = NULL;
+    for (int i = 0; i < s->nlanes; i++) {
+        const lane_t *l = &s->lanes[i];
+        if (l->first < 0)
+            continue;
+        if (before) { /* the stage of lane i, sent, is free */
+            size_t fs = 3 * s->npix;
+            memcpy(s->lanes[i].stage, before->rgb_last, fs);
+            memcpy(s->lanes[i].stage + fs, l->rgb_first, fs);
+            long long frames[2] = {before->prev, l->first};
+            if (gpu_queue(s, 2, s->lanes[i].stage, frames) != 0)
+                return -1;
+        }
+        before = l;
+    }
+    if (gpu_collect(s, s->slot ^ 1) != 0 || gpu_collect(s, s->slot) != 0)
+        return -1;
     return 0;
 }
 #endif
@@ -181,7 +244,7 @@ static int push(scan_t *s, lane_t *l, long long f, const clams_image_t *img)
 static int on_sweep(int segment, long long frame, const clams_image_t *img, void *data)
 {
     scan_t *s = data;
-    return push(s, &s->lanes[s->o->use_gpu ? 0 : segment], frame, img);
+    return push(s, &s->lanes[segment], frame, img);
 }
 
 static int cmp_gap(const void *a, const void *b)
@@ -191,8 +254,8 @@ static int cmp_gap(const void *a, const void *b)
 }
 
 /* After a pass: the pairs across segment boundaries (the last frame of one
- * segment, the first of the next; on the CPU path, whose segments score
- * apart). After pass 1 also the frames before the first and after the last
+ * segment, the first of the next; on the CPU path here, on the GPU path in
+ * gpu_close). After pass 1 also the frames before the first and after the last
  * frame scored, which are unknown and so decoded in pass 2. */
 static int close_pass(scan_t *s, long long total)
 {
@@ -242,9 +305,16 @@ static long long *gap_frames(scan_t *s, size_t *n)
 static void lanes_free(scan_t *s)
 {
     for (int i = 0; s->lanes && i < s->nlanes; i++) {
-        free(s->lanes[i].hsv_prev);
-        free(s->lanes[i].hsv_cur);
-        free(s->lanes[i].hsv_first);
+        lane_t *l = &s->lanes[i];
+        free(l->hsv_prev);
+        free(l->hsv_cur);
+        free(l->hsv_first);
+#ifdef SHOT_HAVE_CUDA
+        free(l->stage);
+        free(l->rgb_first);
+        free(l->rgb_last);
+        free(l->stage_frames);
+#endif
     }
     free(s->lanes);
     s->lanes = NULL;
@@ -261,8 +331,18 @@ static int lanes_new(scan_t *s, int n)
     for (int i = 0; i < n; i++) {
         lane_t *l = &s->lanes[i];
         l->prev = l->first = -1;
-        if (s->o->use_gpu)
+#ifdef SHOT_HAVE_CUDA
+        if (s->o->use_gpu) {
+            size_t fs = 3 * s->npix, b = (size_t)s->o->gpu_batch;
+            l->stage = malloc(b * fs);
+            l->rgb_first = malloc(fs);
+            l->rgb_last = malloc(fs);
+            l->stage_frames = malloc(b * sizeof *l->stage_frames);
+            if (!l->stage || !l->rgb_first || !l->rgb_last || !l->stage_frames)
+                return -1;
             continue;
+        }
+#endif
         l->hsv_prev = malloc(3 * s->npix);
         l->hsv_cur = malloc(3 * s->npix);
         l->hsv_first = malloc(3 * s->npix);
@@ -272,20 +352,23 @@ static int lanes_new(scan_t *s, int n)
     return 0;
 }
 
-/* One pass: a sweep with a lane per segment (one on the GPU path, whose
- * frames queue in one stream), then the pairs across its segments.
- * Returns the frames scored, or -1. */
+/* One pass: a sweep with a lane per segment, then the pairs across its
+ * segments. Returns the frames scored, or -1. */
 static long long run_pass(scan_t *s, clams_video_t *v, const clams_frame_opts_t *fo,
                           clams_sweep_opts_t *so, int *segments, clams_error_t *err)
 {
-    so->segments = s->o->use_gpu ? 1 : 0;
+    so->segments = 0;
     int n = clams_video_sweep_segments(v, so, NULL, 0);
+    if (s->o->use_gpu && n > GPU_SEGMENTS_MAX) {
+        so->segments = GPU_SEGMENTS_MAX;
+        n = clams_video_sweep_segments(v, so, NULL, 0);
+    }
     if (segments)
         *segments = n;
     if (lanes_new(s, n) != 0 || clams_video_sweep(v, fo, so, on_sweep, s, err) != 0)
         return -1;
 #ifdef SHOT_HAVE_CUDA
-    if (s->o->use_gpu && gpu_drain(s) != 0)
+    if (s->o->use_gpu && gpu_close(s) != 0)
         return -1;
 #endif
     if (close_pass(s, clams_video_info(v)->frame_count) != 0)
@@ -315,6 +398,9 @@ int shot_scan(clams_video_t *v, const shot_scan_opts_t *o, shot_result_t *res,
     size_t n = (size_t)info->frame_count;
     scan_t s = {.o = o, .npix = (size_t)fo.width * (size_t)fo.height, .res = res, .pass = 1};
     pthread_mutex_init(&s.mu, NULL);
+#ifdef SHOT_HAVE_CUDA
+    pthread_mutex_init(&s.gpu_mu, NULL);
+#endif
     clams_error_t err = {0};
     shot_scan_stats_t st = {0};
     long long *list = NULL;
@@ -329,6 +415,10 @@ int shot_scan(clams_video_t *v, const shot_scan_opts_t *o, shot_result_t *res,
         s.frames = malloc(2 * b * sizeof *s.frames);
         s.preds = malloc(2 * b * sizeof *s.preds);
         s.sums = malloc(3 * b * sizeof *s.sums);
+        if (b < 2) { /* a lane's stage carries one frame from the stage before */
+            fail(&s, "GPU batches of %zu frames: at least 2 are needed", b);
+            goto done;
+        }
         if (!s.frames || !s.preds || !s.sums ||
             shot_cuda_begin(s.npix, b, s.why, sizeof s.why) != 0)
             goto done;
@@ -365,5 +455,8 @@ done:
     free(s.sums);
 #endif
     pthread_mutex_destroy(&s.mu);
+#ifdef SHOT_HAVE_CUDA
+    pthread_mutex_destroy(&s.gpu_mu);
+#endif
     return rc;
 }

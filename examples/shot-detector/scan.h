@@ -22,8 +22,10 @@
  * the minimum shot length would mostly discard anyway); everyFrame=true
  * scores every pair in one pass for whoever wants that exactly. Both passes
  * feed the same integer sums to the host's decisions on the CPU and the
- * GPU path (the GPU path runs the sweep as one segment and queues its frames
- * in batches), so the two paths still give identical results. */
+ * GPU path (where each segment stages its frames and queues them in batches,
+ * each batch led by the frame before it, so that every frame is compared
+ * with the frame the CPU path compares it with), so the two paths still
+ * give identical results. */
 #ifndef SHOT_SCAN_H
 #define SHOT_SCAN_H
 
@@ -51,7 +53,7 @@ typedef struct shot_scan_opts_s {
     double threshold;
     bool every_frame; /* one pass over every frame */
     bool use_gpu;     /* the CUDA path (a build with SHOT_HAVE_CUDA only) */
-    int gpu_batch;    /* frames per GPU batch */
+    int gpu_batch;    /* frames per GPU batch (at least 2) */
 } shot_scan_opts_t;
 
 /* What the scan did, for diagnostics and the benchmark. */
