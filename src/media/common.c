@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,32 @@ int clams__media_document_file(const json_t *doc, const char *want, char *id, si
         *path = NULL;
     }
     return rc;
+}
+
+int clams__media_out_size(const char *id, const char *path, int sw, int sh,
+                          const clams_frame_opts_t *o, int *w, int *h, clams_error_t *err)
+{
+    int W = CLAMS__MEDIA_HAS(o, width) ? o->width : 0;
+    int H = CLAMS__MEDIA_HAS(o, height) ? o->height : 0;
+    if (W < 0 || H < 0 || W > 16384 || H > 16384)
+        return clams__media_fail(err, CLAMS_EINVAL,
+                                 "bad frame options: width %d, height %d (0 to 16384)", W, H);
+    if (W == 0 && H == 0)
+        W = sw, H = sh;
+    else if (W == 0)
+        W = (int)(floor((double)sw * H / sh / 2.0 + 0.5) * 2);
+    else if (H == 0)
+        H = (int)(floor((double)sh * W / sw / 2.0 + 0.5) * 2);
+    if (W <= 0 || H <= 0)
+        return clams__media_fail(
+            err, CLAMS_EINVAL, "bad frame options: %dx%d scales to nothing (%dx%d)", sw, sh, W, H);
+    int rc = clams__media_check_limit(CLAMS_LIMIT_PIXELS, id, path, "scaled picture size",
+                                      (long long)W * H, err);
+    if (rc)
+        return rc;
+    *w = W;
+    *h = H;
+    return 0;
 }
 
 int clams__media_check_limit(clams_limit_t which, const char *id, const char *path,

@@ -95,25 +95,8 @@ int clams_image_decode(const json_t *doc, const clams_frame_opts_t *o, clams_ima
         (rc = clams__media_open_decoder(id, path, fmt, idx, 1, &dec, err)) ||
         (rc = decode_first(id, path, fmt, idx, dec, frame, err)))
         goto out;
-    int sw = frame->width, sh = frame->height;
-    int W = CLAMS__MEDIA_HAS(o, width) ? o->width : 0;
-    int H = CLAMS__MEDIA_HAS(o, height) ? o->height : 0;
-    if (W < 0 || H < 0 || W > 16384 || H > 16384) {
-        rc = clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
-        goto out;
-    }
-    if (W == 0 && H == 0)
-        W = sw, H = sh;
-    else if (W == 0)
-        W = (int)(floor((double)sw * H / sh / 2.0 + 0.5) * 2);
-    else if (H == 0)
-        H = (int)(floor((double)sh * W / sw / 2.0 + 0.5) * 2);
-    if (W <= 0 || H <= 0) {
-        rc = clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
-        goto out;
-    }
-    if ((rc = clams__media_check_limit(CLAMS_LIMIT_PIXELS, id, path, "scaled picture size",
-                                       (long long)W * H, err)) != 0)
+    int sw = frame->width, sh = frame->height, W, H;
+    if ((rc = clams__media_out_size(id, path, sw, sh, o, &W, &H, err)) != 0)
         goto out;
     bool gray = o && o->format == CLAMS_PIX_GRAY8;
     enum AVPixelFormat df = gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;

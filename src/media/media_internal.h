@@ -46,6 +46,12 @@ void clams__media_quiet_ffmpeg(void);
 int clams__media_check_limit(clams_limit_t which, const char *id, const char *path,
                              const char *what, long long value, clams_error_t *err);
 
+/* The size frames are delivered at for options o from a sw x sh picture
+ * (clams_frame_opts_t: both 0 native, one 0 keeps the aspect ratio): 0,
+ * CLAMS_EINVAL for bad sizes, CLAMS_ETOOBIG over CLAMS_LIMIT_PIXELS. */
+int clams__media_out_size(const char *id, const char *path, int sw, int sh,
+                          const clams_frame_opts_t *o, int *w, int *h, clams_error_t *err);
+
 /* Opens path and finds the best stream of `type`; fills *fmt and *stream.
  * Pictures over CLAMS_LIMIT_PIXELS and audio over the rate and channel
  * limits that the container declares are refused before any decoding, and
@@ -96,9 +102,10 @@ void clams__video_reference_only(clams_video_t *v, bool on);
 int clams__video_next(clams_video_t *v, long long *frame, bool *damaged, clams_error_t *err);
 /* Why decoding last failed ("" when it did not). */
 const char *clams__video_last_error(const clams_video_t *v);
-/* The output size of frames with options o: 0, or -1 for bad options. */
+/* The output size of frames with options o: 0, CLAMS_EINVAL (bad options)
+ * or CLAMS_ETOOBIG (over CLAMS_LIMIT_PIXELS). */
 int clams__video_geometry(const clams_video_t *v, const clams_frame_opts_t *o, int *w, int *h,
-                          size_t *size);
+                          size_t *size, clams_error_t *err);
 /* The current frame into dst as clams_video_frames delivers it. */
 int clams__video_convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t *dst, int w, int h,
                          clams_error_t *err);

@@ -288,8 +288,9 @@ int clams_video_sweep(clams_video_t *v, const clams_frame_opts_t *fo, const clam
         if (s.count == 0)
             return 0;
     }
-    if (clams__video_geometry(v, fo, &s.w, &s.h, &s.size) != 0)
-        return clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
+    int rc = clams__video_geometry(v, fo, &s.w, &s.h, &s.size, err);
+    if (rc)
+        return rc;
     int budget;
     int want = segments_wanted(v, so, &budget);
     long long *starts = malloc((size_t)want * sizeof *starts);
@@ -330,7 +331,7 @@ int clams_video_sweep(clams_video_t *v, const clams_frame_opts_t *fo, const clam
             break;
         started++;
     }
-    int rc = 0;
+    rc = 0;
     if (started < n) {
         atomic_store(&s.stop, 1);
         rc = clams__media_fail(err, CLAMS_ENOMEM, "cannot start %d decoding threads", n - 1);

@@ -577,25 +577,13 @@ static int goto_frame(clams_video_t *v, long long n, clams_error_t *err)
     }
 }
 
-/* Output size for the options (0 on bad options). */
-static int out_size(const clams_video_t *v, const clams_frame_opts_t *o, int *w, int *h)
+/* Output size for the options: 0, CLAMS_EINVAL or CLAMS_ETOOBIG (err may
+ * be NULL). */
+static int out_size(const clams_video_t *v, const clams_frame_opts_t *o, int *w, int *h,
+                    clams_error_t *err)
 {
-    int W = CLAMS__MEDIA_HAS(o, width) ? o->width : 0;
-    int H = CLAMS__MEDIA_HAS(o, height) ? o->height : 0;
-    int sw = v->info.width, sh = v->info.height;
-    if (W < 0 || H < 0 || W > 16384 || H > 16384)
-        return -1;
-    if (W == 0 && H == 0)
-        W = sw, H = sh;
-    else if (W == 0)
-        W = (int)(floor((double)sw * H / sh / 2.0 + 0.5) * 2);
-    else if (H == 0)
-        H = (int)(floor((double)sh * W / sw / 2.0 + 0.5) * 2);
-    if (W <= 0 || H <= 0 || (long long)W * H > clams_limit_get(CLAMS_LIMIT_PIXELS))
-        return -1;
-    *w = W;
-    *h = H;
-    return 0;
+    return clams__media_out_size(v->info.document, v->info.path, v->info.width, v->info.height, o,
+                                 w, h, err);
 }
 
 /* A known format and scaler (NULL: the defaults). */
@@ -610,7 +598,7 @@ static bool opts_ok(const clams_frame_opts_t *o)
 size_t clams_video_frame_size(const clams_video_t *v, const clams_frame_opts_t *o)
 {
     int w, h;
-    if (!v || out_size(v, o, &w, &h) != 0 || !opts_ok(o))
+    if (!v || out_size(v, o, &w, &h, NULL) != 0 || !opts_ok(o))
         return 0;
     return (size_t)w * h * (o && o->format == CLAMS_PIX_GRAY8 ? 1 : 3);
 }
@@ -691,9 +679,12 @@ int clams_video_frames(clams_video_t *v, const long long *frames, size_t n,
     if (!v || (!frames && n) || !fn)
         return CLAMS_EINVAL;
     int w, h;
-    if (out_size(v, o, &w, &h) != 0 || !opts_ok(o))
-        return clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
-    int rc = check_list(v, frames, n, err);
+    int rc = out_size(v, o, &w, &h, err);
+    if (rc)
+        return rc;
+    if (!opts_ok(o))
+        return clams__media_fail(err, CLAMS_EINVAL, "bad frame options: format or scale");
+    rc = check_list(v, frames, n, err);
     if (rc)
         return rc;
     size_t size = clams_video_frame_size(v, o);
@@ -727,13 +718,16 @@ int clams_video_frame(clams_video_t *v, long long frame, const clams_frame_opts_
     if (!v || !buf || !img)
         return CLAMS_EINVAL;
     int w, h;
+    int rc = out_size(v, o, &w, &h, err);
+    if (rc)
+        return rc;
     size_t need = clams_video_frame_size(v, o);
-    if (need == 0 || out_size(v, o, &w, &h) != 0)
-        return clams__media_fail(err, CLAMS_EINVAL, "bad frame options");
+    if (need == 0)
+        return clams__media_fail(err, CLAMS_EINVAL, "bad frame options: format or scale");
     if (size < need)
         return clams__media_fail(err, CLAMS_ETOOBIG, "buffer of %zu bytes; a frame needs %zu", size,
                                  need);
-    int rc = check_list(v, &frame, 1, err);
+    rc = check_list(v, &frame, 1, err);
     if (rc || (rc = goto_frame(v, frame, err)) || (rc = convert(v, o, buf, w, h, err)))
         return rc;
     *img = (clams_image_t){.width = w,
@@ -833,10 +827,13 @@ const char *clams__video_last_error(const clams_video_t *v)
 }
 
 int clams__video_geometry(const clams_video_t *v, const clams_frame_opts_t *o, int *w, int *h,
-                          size_t *size)
+                          size_t *size, clams_error_t *err)
 {
-    if (out_size(v, o, w, h) != 0 || !opts_ok(o))
-        return -1;
+    int rc = out_size(v, o, w, h, err);
+    if (rc)
+        return rc;
+    if (!opts_ok(o))
+        return clams__media_fail(err, CLAMS_EINVAL, "bad frame options: format or scale");
     *size = clams_video_frame_size(v, o);
     return 0;
 }

@@ -282,6 +282,20 @@ START_TEST(sweep_errors)
     ck_assert_int_eq(clams_video_sweep(v, &fo, &so, NULL, &g, &err), CLAMS_EINVAL);
     ck_assert_int_eq(clams_video_sweep(NULL, &fo, &so, on_sweep, &g, &err), CLAMS_EINVAL);
 
+    /* A picture over the pixel limit: refused before decoding (ETOOBIG, as
+     * clams/media.h promises for frames too), by the sweep and by
+     * clams_video_frames alike; the limit restored. */
+    long long was = clams_limit_get(CLAMS_LIMIT_PIXELS);
+    ck_assert_int_eq(clams_limit_set(CLAMS_LIMIT_PIXELS, 1000), 0);
+    err = (clams_error_t){0};
+    ck_assert_int_eq(clams_video_sweep(v, NULL, &so, on_sweep, &g, &err), CLAMS_ETOOBIG);
+    ck_assert_msg(strstr(err.text, "over the limit") && strstr(err.text, path), "%s", err.text);
+    err = (clams_error_t){0};
+    long long zero = 0;
+    ck_assert_int_eq(clams_video_frames(v, &zero, 1, NULL, on_frame, NULL, &err), CLAMS_ETOOBIG);
+    ck_assert_int_eq(clams_limit_set(CLAMS_LIMIT_PIXELS, was), 0);
+    err = (clams_error_t){0};
+
     /* fn's value stops every segment and comes back. */
     err = (clams_error_t){0};
     ck_assert_int_eq(clams_video_sweep(v, &fo, &so, stop_at_7, NULL, &err), 42);
