@@ -21,6 +21,7 @@
 #include <clams/media.h>
 
 #include "check_run.h"
+#include "manifest.h"
 
 /* The bounds clams/media.h documents for CLAMS_SCALE_ANALYSIS. */
 #define MAD_MAX 4.0  /* mean absolute difference, levels of 255, per channel */
@@ -239,16 +240,8 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MANIFEST\n", argv[0]);
+    if (!(manifest = clams_ts_manifest(argc, argv)))
         return 2;
-    }
-    json_error_t je;
-    manifest = json_load_file(argv[1], 0, &je);
-    if (!manifest) {
-        fprintf(stderr, "%s: %s\n", argv[1], je.text);
-        return 2;
-    }
     Suite *s = suite_create("media_analysis");
     TCase *t = tcase_create("analysis");
     tcase_set_timeout(t, 120);

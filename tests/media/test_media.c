@@ -19,6 +19,7 @@
 #include <clams/media.h>
 
 #include "check_run.h"
+#include "manifest.h"
 
 static json_t *manifest;
 
@@ -581,16 +582,8 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MANIFEST\n", argv[0]);
+    if (!(manifest = clams_ts_manifest(argc, argv)))
         return 2;
-    }
-    json_error_t je;
-    manifest = json_load_file(argv[1], 0, &je);
-    if (!manifest) {
-        fprintf(stderr, "%s: %s\n", argv[1], je.text);
-        return 2;
-    }
     Suite *s = suite_create("media");
     TCase *tv = tcase_create("video");
     tcase_set_timeout(tv, 120);

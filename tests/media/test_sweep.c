@@ -20,6 +20,7 @@
 #include <clams/media.h>
 
 #include "check_run.h"
+#include "manifest.h"
 
 static json_t *manifest;
 
@@ -245,23 +246,26 @@ START_TEST(sweep_errors)
     g.nseg = 1;
     g.starts[1] = n;
 
+    /* Lists that are refused, before anything is decoded. */
+    long long backwards[] = {5, 3}, repeat[] = {4, 4}, beyond[] = {1, n};
+    const struct {
+        const long long *list;
+        int code;
+        const char *says;
+    } refused[] = {{backwards, CLAMS_EINVAL, "ascending"},
+                   {repeat, CLAMS_EINVAL, "without repeats"},
+                   {beyond, CLAMS_ENOTFOUND, "out of range"},
+                   {NULL, CLAMS_EINVAL, "without the list"}};
     clams_sweep_opts_t so = CLAMS_SWEEP_OPTS_INIT;
     so.which = CLAMS_SWEEP_LIST;
-    long long backwards[] = {5, 3}, repeat[] = {4, 4}, beyond[] = {1, n};
-    so.list = backwards;
     so.count = 2;
-    ck_assert_int_eq(clams_video_sweep(v, &fo, &so, on_sweep, &g, &err), CLAMS_EINVAL);
-    ck_assert_msg(strstr(err.text, "ascending"), "%s", err.text);
-    err = (clams_error_t){0};
-    so.list = repeat;
-    ck_assert_int_eq(clams_video_sweep(v, &fo, &so, on_sweep, &g, &err), CLAMS_EINVAL);
-    err = (clams_error_t){0};
-    so.list = beyond;
-    ck_assert_int_eq(clams_video_sweep(v, &fo, &so, on_sweep, &g, &err), CLAMS_ENOTFOUND);
-    ck_assert_msg(strstr(err.text, "out of range"), "%s", err.text);
-    err = (clams_error_t){0};
-    so.list = NULL;
-    ck_assert_int_eq(clams_video_sweep(v, &fo, &so, on_sweep, &g, &err), CLAMS_EINVAL);
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        err = (clams_error_t){0};
+        so.list = refused[i].list;
+        ck_assert_int_eq(clams_video_sweep(v, &fo, &so, on_sweep, &g, &err), refused[i].code);
+        ck_assert_msg(strstr(err.text, refused[i].says), "%s", err.text);
+    }
+    ck_assert_int_eq(g.times[1] + g.times[3] + g.times[4] + g.times[5], 0);
     err = (clams_error_t){0};
     so.count = 0; /* an empty list: nothing to do */
     ck_assert_int_eq(clams_video_sweep(v, &fo, &so, on_sweep, &g, &err), 0);
@@ -336,16 +340,8 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_sweep MANIFEST.json\n");
+    if (!(manifest = clams_ts_manifest(argc, argv)))
         return 2;
-    }
-    json_error_t je;
-    manifest = json_load_file(argv[1], 0, &je);
-    if (!manifest) {
-        fprintf(stderr, "%s: %s\n", argv[1], je.text);
-        return 2;
-    }
     Suite *s = suite_create("media_sweep");
     TCase *tc = tcase_create("sweep");
     tcase_set_timeout(tc, 240);
