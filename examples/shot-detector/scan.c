@@ -56,6 +56,18 @@ typedef struct scan_s {
  * frames in host memory (7 MB for 64 frames of 256x144). */
 #define GPU_SEGMENTS_MAX 4
 
+/* Whether this scan runs on the GPU (never in a build without CUDA, where
+ * scan.c serves the CPU path alone). */
+static bool gpu_on(const scan_t *s)
+{
+#ifdef SHOT_HAVE_CUDA
+    return s->o->use_gpu;
+#else
+    (void)s;
+    return false;
+#endif
+}
+
 __attribute__((format(printf, 2, 3))) static void fail(scan_t *s, const char *fmt, ...)
 {
     pthread_mutex_lock(&s->mu);
@@ -229,7 +241,7 @@ static int push(scan_t *s, lane_t *l, long long f, const clams_image_t *img)
     }
     int rc;
 #ifdef SHOT_HAVE_CUDA
-    if (s->o->use_gpu)
+    if (gpu_on(s))
         rc = gpu_push(s, l, f, img->data);
     else
 #endif
@@ -244,6 +256,10 @@ static int push(scan_t *s, lane_t *l, long long f, const clams_image_t *img)
 static int on_sweep(int segment, long long frame, const clams_image_t *img, void *data)
 {
     scan_t *s = data;
+    if (segment < 0 || segment >= s->nlanes) { /* the sweep split otherwise than it said */
+        fail(s, "frame %lld from segment %d of %d", frame, segment, s->nlanes);
+        return -1;
+    }
     return push(s, &s->lanes[segment], frame, img);
 }
 
@@ -264,7 +280,7 @@ static int close_pass(scan_t *s, long long total)
         const lane_t *l = &s->lanes[i];
         if (l->first < 0)
             continue;
-        if (before && !s->o->use_gpu) {
+        if (before && !gpu_on(s)) {
             uint64_t sums[3];
             shot_diff_sums_cpu(before->hsv_prev, l->hsv_first, s->npix, sums);
             if (record(s, before->prev, l->first, sums) != 0)
@@ -332,7 +348,7 @@ static int lanes_new(scan_t *s, int n)
         lane_t *l = &s->lanes[i];
         l->prev = l->first = -1;
 #ifdef SHOT_HAVE_CUDA
-        if (s->o->use_gpu) {
+        if (gpu_on(s)) {
             size_t fs = 3 * s->npix, b = (size_t)s->o->gpu_batch;
             l->stage = malloc(b * fs);
             l->rgb_first = malloc(fs);
@@ -359,16 +375,16 @@ static long long run_pass(scan_t *s, clams_video_t *v, const clams_frame_opts_t 
 {
     so->segments = 0;
     int n = clams_video_sweep_segments(v, so, NULL, 0);
-    if (s->o->use_gpu && n > GPU_SEGMENTS_MAX) {
+    if (gpu_on(s) && n > GPU_SEGMENTS_MAX) {
         so->segments = GPU_SEGMENTS_MAX;
         n = clams_video_sweep_segments(v, so, NULL, 0);
     }
     if (segments)
         *segments = n;
-    if (lanes_new(s, n) != 0 || clams_video_sweep(v, fo, so, on_sweep, s, err) != 0)
+    if (n < 1 || lanes_new(s, n) != 0 || clams_video_sweep(v, fo, so, on_sweep, s, err) != 0)
         return -1;
 #ifdef SHOT_HAVE_CUDA
-    if (s->o->use_gpu && gpu_close(s) != 0)
+    if (gpu_on(s) && gpu_close(s) != 0)
         return -1;
 #endif
     if (close_pass(s, clams_video_info(v)->frame_count) != 0)
@@ -411,14 +427,14 @@ int shot_scan(clams_video_t *v, const shot_scan_opts_t *o, shot_result_t *res,
         goto done;
 #ifdef SHOT_HAVE_CUDA
     if (o->use_gpu) {
+        if (o->gpu_batch < 2) { /* a lane's stage carries a frame from the one before */
+            fail(&s, "GPU batches of %d frames: at least 2 are needed", o->gpu_batch);
+            goto done;
+        }
         size_t b = (size_t)o->gpu_batch;
         s.frames = malloc(2 * b * sizeof *s.frames);
         s.preds = malloc(2 * b * sizeof *s.preds);
         s.sums = malloc(3 * b * sizeof *s.sums);
-        if (b < 2) { /* a lane's stage carries one frame from the stage before */
-            fail(&s, "GPU batches of %zu frames: at least 2 are needed", b);
-            goto done;
-        }
         if (!s.frames || !s.preds || !s.sums ||
             shot_cuda_begin(s.npix, b, s.why, sizeof s.why) != 0)
             goto done;

@@ -252,7 +252,10 @@ typedef enum {
      * two thirds of decoding all (docs/benchmarks.md). What is delivered is
      * byte-identical to the same frames of a full decode (tests/media
      * media_sweep checks it), since no reference frame depends on a skipped
-     * one, and does not depend on the segments or threads. Which frames are
+     * one, and does not depend on the segments or threads (each segment
+     * decodes them on one thread: with frame threads, which frames FFmpeg
+     * skips near the start of some files depends on the thread count). A
+     * reference frame that fails to decode is CLAMS_EIO. Which frames are
      * references is the encoder's choice (the first frame of each segment is
      * one: segments start at keyframes): an app must cope with gaps, such as
      * a tail of frames after the last reference, and can fetch what it
@@ -270,9 +273,11 @@ typedef enum {
  * decode independently; this uses every core on videos whose decoder
  * threads do not, at no cost in exactness). 0 = automatic: the video's
  * decoder threads (clams_video_opts_t.threads; 0 = one per CPU), at most one
- * per 64 frames delivered and one per keyframe. 1 = one part, decoded on the
- * calling thread with the video's decoder threads. Above 1: that many, or as
- * many as there are keyframes. */
+ * per 64 frames of the video (of the list, for CLAMS_SWEEP_LIST). Above 0:
+ * that many, at most 4 per CPU and one per frame to deliver. Either way at
+ * most one per keyframe. Decoder threads: one part uses the video's, except
+ * for CLAMS_SWEEP_REFERENCE, which decodes on one thread a part (see
+ * there); several parts share them. */
 typedef struct clams_sweep_opts_s {
     unsigned struct_size;
     clams_sweep_which_t which;
@@ -295,7 +300,8 @@ typedef int (*clams_sweep_fn)(int segment, long long frame, const clams_image_t 
 /* The segments a sweep with these options uses: the count, with the first
  * frame of each (ascending, starts[0] = 0; segment i ends where i + 1
  * starts, the last at frame_count) in starts[0 .. max - 1] (starts may be
- * NULL). Call it first to size per-segment state. */
+ * NULL); 0 when out of memory. Call it first to size per-segment state:
+ * clams_video_sweep splits the same way. */
 CLAMS_API int clams_video_sweep_segments(const clams_video_t *video, const clams_sweep_opts_t *opts,
                                          long long *starts, int max);
 

@@ -29,12 +29,12 @@
 #include "media_internal.h"
 
 /* Automatic segmentation gives each segment at least this many frames to
- * deliver:
- * opening the file and a decoder costs about as much as decoding a few. */
+ * decode: opening the file and a decoder costs about as much as decoding a
+ * few. */
 #define SEGMENT_MIN_FRAMES 64
-
-/* A segment stopped because another one failed: not an error of its own. */
-#define STOPPED 1
+/* Segments asked for are capped at this many per CPU: each is a thread with
+ * its own file, demuxer and decoder. */
+#define SEGMENTS_PER_CPU 4
 
 typedef struct sweep_s {
     clams_video_t *video;
@@ -57,6 +57,7 @@ typedef struct segment_s {
     size_t first, last; /* CLAMS_SWEEP_LIST: list[first .. last) */
     int rc;
     bool from_fn; /* rc is fn's value */
+    bool stopped; /* stopped because another segment failed (rc 0) */
     clams_error_t err;
     clams_video_stats_t stats;
 } segment_t;
@@ -72,43 +73,51 @@ static clams_sweep_which_t which_of(const clams_sweep_opts_t *o)
     return CLAMS__MEDIA_HAS(o, which) ? o->which : CLAMS_SWEEP_ALL;
 }
 
-/* Segments asked for (0: automatic) and the thread budget behind them. */
+/* The list's frames, or none (a list option without its list). */
+static size_t list_count(const clams_sweep_opts_t *o)
+{
+    return which_of(o) == CLAMS_SWEEP_LIST && CLAMS__MEDIA_HAS(o, count) && o->list ? o->count : 0;
+}
+
+/* Segments to plan for (0: automatic) and the thread budget behind them. */
 static int segments_wanted(const clams_video_t *v, const clams_sweep_opts_t *o, int *budget)
 {
     int threads = clams__video_threads(v);
     *budget = threads > 0 ? threads : cpu_count();
-    int asked = CLAMS__MEDIA_HAS(o, segments) && o->segments > 0 ? o->segments : 0;
-    if (asked)
-        return asked;
-    long long frames =
-        which_of(o) == CLAMS_SWEEP_LIST ? (long long)o->count : clams_video_info(v)->frame_count;
-    long long by_length = frames / SEGMENT_MIN_FRAMES;
-    int n = *budget;
-    if (by_length < n)
-        n = by_length > 1 ? (int)by_length : 1;
-    return n;
+    long long frames = which_of(o) == CLAMS_SWEEP_LIST ? (long long)list_count(o)
+                                                       : clams_video_info(v)->frame_count;
+    long long n = CLAMS__MEDIA_HAS(o, segments) && o->segments > 0 ? o->segments : 0;
+    if (n) { /* as asked, within reason: no more than CPUs allow or frames fill */
+        long long cap = (long long)SEGMENTS_PER_CPU * cpu_count();
+        n = n < cap ? n : cap;
+    } else { /* automatic: the budget, each with frames enough to be worth it */
+        n = frames / SEGMENT_MIN_FRAMES;
+        n = n < *budget ? n : *budget;
+    }
+    n = n < frames ? n : frames;
+    return n > 1 ? (int)n : 1;
 }
 
-/* Splits the video at keyframes into `want` segments of about equal work:
- * equal shares of the frames, or of the list's frames (at the keyframe
- * before the share's first frame, where its decoding has to start anyway).
- * The count. */
-static int plan(const clams_video_t *v, const clams_sweep_opts_t *o, int want, long long *starts,
-                int max)
+/* Splits the video at keyframes into at most `want` segments of about equal
+ * work: equal shares of the frames, or of the list's frames (at the
+ * keyframe before the share's first frame, where its decoding has to start
+ * anyway). The count, or -1 when out of memory. */
+static int plan(const clams_video_t *v, const clams_sweep_opts_t *o, int want, long long *starts)
 {
     long long total = clams_video_info(v)->frame_count;
     bool list = which_of(o) == CLAMS_SWEEP_LIST;
+    size_t count = list_count(o);
     starts[0] = 0;
-    if (want <= 1 || max <= 1 || total <= 1 || (list && o->count < 2))
+    if (want <= 1 || total <= 1 || (list && count < 2))
         return 1;
     long long *keys = malloc((size_t)total * sizeof *keys);
     if (!keys)
-        return 1; /* one segment needs no keyframe list */
+        return -1;
     size_t nk = clams__video_keyframes(v, keys, (size_t)total);
     int n = 1;
     size_t k = 0;
-    for (int i = 1; i < want && n < max; i++) {
-        long long target = list ? o->list[o->count * (size_t)i / (size_t)want] : total * i / want;
+    for (int i = 1; i < want; i++) {
+        long long target = list ? o->list[count * (size_t)i / (size_t)want] : total * i / want;
         /* The first keyframe after the last start, then the last one at or
          * before the target (a list) or the nearest to it. */
         while (k < nk && keys[k] <= starts[n - 1])
@@ -132,17 +141,12 @@ int clams_video_sweep_segments(const clams_video_t *v, const clams_sweep_opts_t 
         return 0;
     int budget;
     int want = segments_wanted(v, o, &budget);
-    if (starts && max >= want)
-        return plan(v, o, want, starts, max);
-    /* The count needs the whole plan: made in scratch, copied as it fits. */
     long long *all = malloc((size_t)want * sizeof *all);
-    if (!all)
-        return 1;
-    int n = plan(v, o, want, all, want);
+    int n = all ? plan(v, o, want, all) : -1;
     for (int i = 0; starts && i < n && i < max; i++)
         starts[i] = all[i];
     free(all);
-    return n;
+    return n > 0 ? n : 0;
 }
 
 /* Frames start .. end - 1 in order (all, or the reference frames). */
@@ -166,8 +170,10 @@ static int run_stream(segment_t *g, clams_video_t *r, clams_image_t *img)
     long long f = g->start, last = g->start - 1;
     bool damaged = false, more = true;
     while (rc == 0 && more) {
-        if (atomic_load(&s->stop))
-            return STOPPED;
+        if (atomic_load(&s->stop)) {
+            g->stopped = true;
+            return 0;
+        }
         if (damaged)
             return clams__media_fail(&g->err, CLAMS_EIO,
                                      "document %s (%s): cannot decode frame %lld: the frame is "
@@ -190,12 +196,16 @@ static int run_stream(segment_t *g, clams_video_t *r, clams_image_t *img)
         } while (more && (f < g->start || f <= last)); /* leading, or repeated */
         more = more && f < g->end;
     }
-    if (rc == 0 && !refs && last != g->end - 1) {
-        const char *why = clams__video_last_error(r);
+    const char *why = clams__video_last_error(r);
+    if (rc == 0 && !refs && last != g->end - 1)
         rc = clams__media_fail(&g->err, CLAMS_EIO, "document %s (%s): cannot decode frame %lld: %s",
                                info->document, info->path, last + 1,
                                why[0] ? why : "the decoder skipped it");
-    }
+    else if (rc == 0 && refs && why[0]) /* a reference frame lost: not silently */
+        rc = clams__media_fail(&g->err, CLAMS_EIO,
+                               "document %s (%s): cannot decode a reference frame after frame "
+                               "%lld: %s",
+                               info->document, info->path, last, why);
     return rc;
 }
 
@@ -204,8 +214,10 @@ static int run_list(segment_t *g, clams_video_t *r, clams_image_t *img)
 {
     sweep_t *s = g->sweep;
     for (size_t i = g->first; i < g->last; i++) {
-        if (atomic_load(&s->stop))
-            return STOPPED;
+        if (atomic_load(&s->stop)) {
+            g->stopped = true;
+            return 0;
+        }
         long long f = s->list[i];
         int rc = clams__video_seek_frame(r, f, &g->err);
         if (rc == 0)
@@ -226,7 +238,7 @@ static int run_segment(segment_t *g)
     sweep_t *s = g->sweep;
     clams_video_t *r = clams__video_reader(s->video, s->threads, &g->err);
     if (!r)
-        return CLAMS_EIO;
+        return g->err.code ? g->err.code : CLAMS_EIO;
     uint8_t *buf = malloc(s->size ? s->size : 1);
     if (!buf) {
         clams_video_close(r);
@@ -249,7 +261,7 @@ static void *segment_thread(void *arg)
 {
     segment_t *g = arg;
     g->rc = run_segment(g);
-    if (g->rc != 0 && g->rc != STOPPED)
+    if (g->rc != 0) /* fn's stop or a failure: every segment stops */
         atomic_store(&g->sweep->stop, 1);
     return NULL;
 }
@@ -285,24 +297,22 @@ int clams_video_sweep(clams_video_t *v, const clams_frame_opts_t *fo, const clam
         }
         s.list = so->list;
         s.count = so->count;
-        if (s.count == 0)
-            return 0;
     }
     int rc = clams__video_geometry(v, fo, &s.w, &s.h, &s.size, err);
-    if (rc)
+    if (rc || (which == CLAMS_SWEEP_LIST && s.count == 0))
         return rc;
     int budget;
     int want = segments_wanted(v, so, &budget);
     long long *starts = malloc((size_t)want * sizeof *starts);
     segment_t *seg = calloc((size_t)want, sizeof *seg);
     pthread_t *th = calloc((size_t)want, sizeof *th);
-    if (!starts || !seg || !th) {
+    int n = starts && seg && th ? plan(v, so, want, starts) : -1;
+    if (n < 0) {
         free(starts);
         free(seg);
         free(th);
         return clams__media_fail(err, CLAMS_ENOMEM, "out of memory");
     }
-    int n = plan(v, so, want, starts, want);
     /* One segment keeps the video's own decoder threads; several share the
      * budget (a segment's decoder is single-threaded when they fill it). */
     s.threads = n == 1 ? clams__video_threads(v) : (budget / n > 1 ? budget / n : 1);
@@ -324,26 +334,22 @@ int clams_video_sweep(clams_video_t *v, const clams_frame_opts_t *fo, const clam
             at++;
         seg[i].last = at;
     }
-    /* Segment 0 runs on the calling thread; the others on their own. */
+    /* Segment 0 runs on the calling thread, the others on their own; any
+     * that cannot get a thread (a thread limit) run on this one after it. */
     int started = 1;
-    for (int i = 1; i < n; i++) {
-        if (pthread_create(&th[i], NULL, segment_thread, &seg[i]) != 0)
-            break;
-        started++;
-    }
-    rc = 0;
-    if (started < n) {
-        atomic_store(&s.stop, 1);
-        rc = clams__media_fail(err, CLAMS_ENOMEM, "cannot start %d decoding threads", n - 1);
-    } else
-        segment_thread(&seg[0]);
+    for (int i = 1; i < n && started == i; i++)
+        if (pthread_create(&th[i], NULL, segment_thread, &seg[i]) == 0)
+            started++;
+    for (int i = 0; i < n; i++)
+        if (i == 0 || i >= started)
+            segment_thread(&seg[i]);
     for (int i = 1; i < started; i++)
         pthread_join(th[i], NULL);
     for (int i = 0; i < n; i++)
         clams__video_add_stats(v, &seg[i].stats);
     /* The earliest segment's failure (or fn's value) is the answer. */
-    for (int i = 0; rc == 0 && i < started; i++) {
-        if (seg[i].rc == 0 || seg[i].rc == STOPPED)
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (seg[i].rc == 0)
             continue;
         rc = seg[i].rc;
         if (!seg[i].from_fn && err && err->code == 0)

@@ -784,7 +784,11 @@ clams_video_t *clams__video_reader(const clams_video_t *v, int threads, clams_er
     r->key_open = v->key_open;
     r->nkey = v->nkey;
     r->shared_index = true;
-    if (open_decoding(r, err) != 0) {
+    if (open_decoding(r, err) != 0 ||
+        (r->idx != v->idx && clams__media_fail(err, CLAMS_EIO,
+                                               "document %s (%s): the video stream moved on "
+                                               "reopening",
+                                               VID(v)) != 0)) {
         clams_video_close(r);
         return NULL;
     }
@@ -795,7 +799,10 @@ int clams__video_seek_frame(clams_video_t *v, long long n, clams_error_t *err)
 {
     if (n < 0 || n >= (long long)v->n)
         return check_list(v, &n, 1, err);
-    return goto_frame(v, n, err);
+    int rc = goto_frame(v, n, err);
+    if (rc == 0) /* what went wrong on the way (an open GOP's lead-in) is past */
+        v->last_err[0] = '\0';
+    return rc;
 }
 
 void clams__video_reference_only(clams_video_t *v, bool on)

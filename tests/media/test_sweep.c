@@ -226,10 +226,22 @@ START_TEST(sweep_matches_frames)
 }
 END_TEST
 
+/* Stops at frame 7 with 42, or with *data when given. */
 static int stop_at_7(int seg, long long f, const clams_image_t *img, void *data)
 {
-    (void)seg, (void)img, (void)data;
-    return f == 7 ? 42 : 0;
+    (void)seg, (void)img;
+    return f == 7 ? (data ? *(const int *)data : 42) : 0;
+}
+
+/* Counts frames, from any number of segments. */
+static int on_frame_count(int seg, long long f, const clams_image_t *img, void *data)
+{
+    (void)seg, (void)f, (void)img;
+    got_t *g = data;
+    pthread_mutex_lock(&g->mu);
+    g->times[0]++;
+    pthread_mutex_unlock(&g->mu);
+    return 0;
 }
 
 START_TEST(sweep_errors)
@@ -300,10 +312,29 @@ START_TEST(sweep_errors)
     ck_assert_int_eq(clams_limit_set(CLAMS_LIMIT_PIXELS, was), 0);
     err = (clams_error_t){0};
 
-    /* fn's value stops every segment and comes back. */
+    /* fn's value stops every segment and comes back: 42, and 1, the value a
+     * stopped segment once shared. */
     err = (clams_error_t){0};
     ck_assert_int_eq(clams_video_sweep(v, &fo, &so, stop_at_7, NULL, &err), 42);
     ck_assert_int_eq(err.code, 0);
+    int stop_value = 1;
+    ck_assert_int_eq(clams_video_sweep(v, &fo, &so, stop_at_7, &stop_value, &err), 1);
+    ck_assert_int_eq(err.code, 0);
+
+    /* Absurd segment counts are capped (4 per CPU, one per keyframe), and a
+     * list option without its list plans one segment instead of reading it. */
+    so.segments = 100000;
+    long long starts[MAX_SEGMENTS];
+    int nseg = clams_video_sweep_segments(v, &so, starts, MAX_SEGMENTS);
+    ck_assert_int_ge(nseg, 1);
+    ck_assert_int_le(nseg, n);
+    ck_assert_int_eq(clams_video_sweep(v, &fo, &so, on_frame_count, &g, &err), 0);
+    clams_sweep_opts_t nolist = CLAMS_SWEEP_OPTS_INIT;
+    nolist.which = CLAMS_SWEEP_LIST;
+    nolist.count = 5;
+    nolist.segments = 3;
+    ck_assert_int_eq(clams_video_sweep_segments(v, &nolist, starts, MAX_SEGMENTS), 1);
+    so.segments = 2;
     /* NULL options: every frame, automatic segments. */
     got_free(&g);
     got_init(&g, (size_t)n);
