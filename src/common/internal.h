@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "clams/error.h"
+#include "clams/limits.h"
 
 /* Fills err (when not NULL and still empty: the first error wins). path and
  * rule may be NULL. Returns code, so `return clams__error_set(...)` works. */
@@ -94,6 +95,10 @@ bool clams__json_failed_for_memory(const json_error_t *jerr, const char *buf, si
 
 /* Monotonic seconds (CLOCK_MONOTONIC): the one clock of the library. */
 double clams__now(void);
+
+/* A limit's default (clams/limits.h), whatever it was set to since
+ * (limits.c). */
+long long clams__limit_default(clams_limit_t which);
 
 /* The request's client-fault record (limits.c): begin resets it and the
  * per-request limit totals; fault records the first 4xx status a reader

@@ -14,6 +14,7 @@ typedef struct {
     long long value;
     long long min;
     const char *unit; /* in messages, after the number */
+    long long dflt;   /* value's first value, for --help (set on first use) */
 } limit_t;
 
 /* Defaults a real archive never meets: nine hours of 60 fps video sampled
@@ -41,10 +42,29 @@ long long clams_limit_get(clams_limit_t which)
     return known(which) ? limits[which].value : 0;
 }
 
+/* The defaults are the table's values before any set: kept aside at the
+ * first set, so that the table above stays their one home. */
+static void keep_defaults(void)
+{
+    static int kept;
+    if (kept)
+        return;
+    for (int i = 0; i < CLAMS_LIMIT_COUNT; i++)
+        limits[i].dflt = limits[i].value;
+    kept = 1;
+}
+
+long long clams__limit_default(clams_limit_t which)
+{
+    keep_defaults();
+    return known(which) ? limits[which].dflt : 0;
+}
+
 int clams_limit_set(clams_limit_t which, long long value)
 {
     if (!known(which) || value < limits[which].min)
         return CLAMS_EINVAL;
+    keep_defaults();
     limits[which].value = value;
     return 0;
 }

@@ -11,20 +11,21 @@
 #include <string.h>
 
 #include "clams/limits.h"
+#include "common/internal.h"
 #include "serve/options.h"
 #include "serve/serve.h"
 
+/* What each limit bounds, for --help; the default comes from libclams'
+ * table (src/common/limits.c), its one home. */
 static const char *const limit_help[CLAMS_LIMIT_COUNT] = {
-    [CLAMS_LIMIT_FRAMES] = "frames sampled per request (default 2000000)",
-    [CLAMS_LIMIT_TIME_WORK] = "annotations visited resolving TimeFrame targets\nper request "
-                              "(default 1000000)",
-    [CLAMS_LIMIT_PIXELS] = "pixels of a decoded picture (default 67108864)",
-    [CLAMS_LIMIT_SAMPLE_RATE] = "audio sample rate in Hz (default 768000)",
-    [CLAMS_LIMIT_CHANNELS] = "audio channels (default 64)",
-    [CLAMS_LIMIT_TEXT_BYTES] = "bytes of a TextDocument file (default 64M)",
+    [CLAMS_LIMIT_FRAMES] = "frames sampled per request",
+    [CLAMS_LIMIT_TIME_WORK] = "annotations visited resolving TimeFrame targets\nper request",
+    [CLAMS_LIMIT_PIXELS] = "pixels of a decoded picture",
+    [CLAMS_LIMIT_SAMPLE_RATE] = "audio sample rate in Hz",
+    [CLAMS_LIMIT_CHANNELS] = "audio channels",
+    [CLAMS_LIMIT_TEXT_BYTES] = "bytes of a TextDocument file",
     [CLAMS_LIMIT_WORKER_MEMORY] = "MiB of address space per production worker;\na request "
-                                  "past it fails (500) and the worker\nis replaced (default 0 = "
-                                  "none)",
+                                  "past it fails (500) and the worker\nis replaced",
 };
 
 static int parse_count(const char *s, long long min, long long *out)
@@ -131,6 +132,7 @@ void clams__limit_flags_usage(FILE *f, int column)
             if (*h == '\n')
                 fprintf(f, "%*s", column, "");
         }
-        fputc('\n', f);
+        long long d = clams__limit_default((clams_limit_t)k);
+        fprintf(f, " (default %lld%s)\n", d, d == 0 ? " = none" : "");
     }
 }
