@@ -8,6 +8,7 @@
 # peak RSS (VmHWM). Targets: 2 KB >= 0.5x floor req/s; 1 MB <= 0.4 s/request
 # and <= 100 MiB peak RSS.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 app="$build/examples/tokenizer/tokenizer"
 floor="$build/bench/http_floor"
@@ -31,7 +32,6 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 EOF
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 wait_up() {
     for _ in $(seq 1 100); do

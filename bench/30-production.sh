@@ -8,6 +8,7 @@
 # /proc/PID/stat; docs/performance.md says why that figure matters).
 # Usage: bench/30-production.sh BUILD_DIR   (env: DURATION=5 WORKERS=2 CONNS=8)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 app="$build/examples/tokenizer/tokenizer"
 floor="$build/bench/http_floor"
@@ -41,7 +42,6 @@ wrk.headers["Content-Type"] = "application/json"
 EOF
 done
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 wait_ready() { # $1 port
     for _ in $(seq 1 200); do

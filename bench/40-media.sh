@@ -24,6 +24,7 @@
 # 0.8x ffmpeg producing RGB24, on the busy footage too.
 # VIDEO_ONLY=1 skips the audio.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 bin="$build/bench/media_bench"
 [ -x "$bin" ] || { echo "40-media: $bin not built (CLAMS_MEDIA off?)"; exit 0; }
@@ -46,7 +47,6 @@ echo "media made in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f"
      "$(du -m "$work/long.mp4" | cut -f1) MB video ($minutes min)," \
      "$(du -m "$work/hour.wav" | cut -f1) MB audio"
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # One ffmpeg run: seconds and peak RSS (KB); arguments go before -f null.
 ffmpeg_null() { /usr/bin/time -f "%e %M" "${ff[@]}" "$@" -f null - 2>&1 | tail -1; }

@@ -42,6 +42,7 @@
 # OMP_THREAD_LIMIT (default 1 here, as examples/pipeline/run.sh) bounds
 # tesseract's OpenMP threads in both OCR measurements.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 bench=$build/examples/shot-detector/shot-bench
 shots=$build/examples/shot-detector/shot-detector
@@ -61,9 +62,6 @@ trap cleanup EXIT
 ff=(ffmpeg -nostdin -y -v error)
 export OMP_THREAD_LIMIT=${OMP_THREAD_LIMIT:-1}
 font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.3f", b - a}'; }
 
 t0=$(now)
 txt="fontfile=$font:fontsize=48:fontcolor=white:x=(w-tw)/2:y=(h-th)/2"
@@ -165,7 +163,6 @@ echo "OCR (file mode, $nframes frames, one per shot, $ntext with text), median o
 awk -v s="$ocr_s" -v n="$nframes" 'BEGIN {printf "  %.3f s in all, %.3f s per frame (decoding and seeking included)\n", s, s / n}'
 
 # 3. The pipeline over HTTP, 2 production workers per app.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 serve() {
     CLAMS_GUNICORN_WORKERS=2 "$1" --production --host 127.0.0.1 --port "$2" > "$work/$(basename "$1").log" 2>&1 &
     pids+=($!)

@@ -19,6 +19,7 @@
 #   env: DURATION=5 (wrk seconds) ROUNDS=3 REQS=15 GAP=1.0
 #   VENV defaults to BUILD_DIR/pyvenv-clams-1.7.3 (made by test host_real_clams_1.7.3).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 venv=${2:-$build/pyvenv-clams-1.7.3}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,7 +53,6 @@ wrk.body = f:read("*a")
 f:close()
 EOF
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # Seconds from now until a POST is answered 200 on port $1.
 wait_answer() {
     local t0=$(date +%s.%N)

@@ -20,6 +20,7 @@
 #    tokenizer from a manifest: items per second and the runner's peak RSS.
 # OMP_THREAD_LIMIT=1 for tesseract, as bench/50-pipeline.sh.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 shots=$build/examples/shot-detector/shot-detector
 ocr=$build/examples/ocr/ocr
@@ -38,8 +39,6 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 export OMP_THREAD_LIMIT=${OMP_THREAD_LIMIT:-1}
 font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
-now() { date +%s.%N; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # 1. The videos.
 mkdir -p "$work/videos"
@@ -79,7 +78,6 @@ printf "clams run (%d+%d workers): %6.1f s for %d videos = %5.1f items/min (x%.1
     "$tr" "$nvid" "$(echo "$nvid * 60 / $tr" | bc -l)" "$(echo "$tf / $tr" | bc -l)"
 
 # 3. Overhead: the same requests on warm servers, runner against a script.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 serve() { # BINARY PORT
     CLAMS_GUNICORN_WORKERS=$workers "$1" --production --host 127.0.0.1 --port "$2" > "$work/$2.log" 2>&1 &
     pids+=($!)

@@ -854,15 +854,10 @@ int clams__video_convert(clams_video_t *v, const clams_frame_opts_t *o, uint8_t 
 size_t clams__video_keyframes(const clams_video_t *v, long long *frames, size_t max)
 {
     size_t n = 0;
-    for (size_t i = 0; i < v->nkey; i++) {
+    for (size_t i = 0; i < v->nkey && n < max; i++) {
         long long f = frame_of(v, v->key[i]);
-        if (f < 0 || (n && f <= frames[n - 1]))
-            continue;
-        if (n < max)
-            frames[n] = f;
-        n++;
-        if (n >= max)
-            break;
+        if (f >= 0 && (n == 0 || f > frames[n - 1]))
+            frames[n++] = f;
     }
     return n;
 }

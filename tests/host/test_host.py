@@ -10,13 +10,15 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hostkit import check, failures, free_port  # noqa: E402
 
 CASE, CLAMS, APPS = sys.argv[1:4]
 TMP = tempfile.mkdtemp(prefix="host_%s_" % CASE)
@@ -25,26 +27,10 @@ DOC = {"metadata": {"mmif": "http://mmif.clams.ai/1.1.0"},
                       "properties": {"id": "d1", "text": {"@value": "hello clams world"}}}],
        "views": []}
 BODY = json.dumps(DOC).encode()
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg, flush=True)
-    return cond
 
 
 def app(name):
     return os.path.join(APPS, name)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Server:

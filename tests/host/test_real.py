@@ -13,7 +13,6 @@ there."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,8 +21,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import venvs  # noqa: E402
-from venvs import check, failures  # noqa: E402
+import hostkit  # noqa: E402
+from hostkit import check, failures, free_port  # noqa: E402
 
 VERSION, CLAMS, APPS, ROOT = sys.argv[1:5]
 APP = os.path.join(APPS, "tokenizer")
@@ -34,7 +33,7 @@ TMP = tempfile.mkdtemp(prefix="host_real_")
 
 
 def make_venv():
-    venvs.make_venv(VENV, "clams-python==" + VERSION)
+    hostkit.make_venv(VENV, "clams-python==" + VERSION)
 
 
 TEXT = "Hello CLAMS world, a tiny test of a real app"
@@ -118,14 +117,6 @@ def compare(where, ref, got):
         check(normal(g[2]) == normal(r[2]),
               "%s: answers differ:\n clams serve: %.1500s\n clams-python: %.1500s"
               % (what, json.dumps(normal(g[2])), json.dumps(normal(r[2]))))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def served(*flags):

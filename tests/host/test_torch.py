@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,8 +22,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import venvs  # noqa: E402
-from venvs import check, failures  # noqa: E402
+import hostkit  # noqa: E402
+from hostkit import check, failures, free_port  # noqa: E402
 
 CLAMS, APPS, ROOT = sys.argv[1:4]
 APP = os.path.join(APPS, "torchapp")
@@ -39,15 +38,7 @@ BODY = json.dumps({"metadata": {"mmif": "http://mmif.clams.ai/1.1.0"},
 
 
 def make_venv():
-    venvs.make_venv(VENV, "torch==2.13.0", timeout=1200)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    hostkit.make_venv(VENV, "torch==2.13.0", timeout=1200)
 
 
 def post(port, timeout):

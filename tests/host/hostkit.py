@@ -1,9 +1,11 @@
-"""What the tests that need a real Python package share: a venv made once
-per build folder with pip (marked complete only when pip succeeded), and a
-failure list that reports as it goes. Exit 77 (skip) when pip cannot
-install the package (PyPI unreachable)."""
+"""What the host tests share: a failure list that reports as it goes, a
+free port for a server, and for the tests that need a real Python package a
+venv made once per build folder with pip (marked complete only when pip
+succeeded; exit 77, skip, when pip cannot install the package: PyPI
+unreachable)."""
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -15,6 +17,14 @@ def check(cond, msg):
         failures.append(msg)
         print("FAIL:", msg, flush=True)
     return cond
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def make_venv(venv, requirement, timeout=600):
