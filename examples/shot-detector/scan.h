@@ -42,11 +42,12 @@
  * gap (p, f) the coarse score is at least the cut's own score minus the
  * motion within the gap on either side of it (d(p, f) >= d(x-1, x) -
  * d(p, x-1) - d(x, f)); a cut scoring the threshold T is caught while that
- * motion stays under T/4 (6.75 at the default 27). On the benchmark videos
- * (docs/benchmarks.md) every cut's coarse score was within 1 % of its
- * exact one, and no gap hid a score above the threshold at fractions from
- * 1/2 to 1, while 1/2 made 75 times as many gaps to decode as 3/4 on busy
- * footage (303 against 4 in 3 minutes), which cost more than it saved. */
+ * motion stays under T/4 (6.75 at the default 27). On the busy benchmark
+ * videos (docs/benchmarks.md) every cut inside a gap had a coarse score
+ * within 1 % of its exact one, and no gap hid a score above the threshold
+ * at fractions from 1/2 to 3/4, while 1/2 made 75 times as many gaps to
+ * decode as 3/4 (303 against 4 in 3 minutes), which cost more than it
+ * saved. */
 #define SHOT_COARSE_FACTOR 0.75
 
 typedef struct shot_scan_opts_s {
